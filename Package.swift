@@ -1,0 +1,66 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "gantry",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gantryd", targets: ["gantryd"]),
+        .executable(name: "gantry", targets: ["gantry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libgit2-dev, libcurl4-openssl-dev; installed by `make setup`).
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Value types and protocols shared by every stage. No I/O.
+        .target(name: "GantryCore"),
+        // SQLite through GRDB: migrations, records, queries.
+        .target(name: "GantryStore", dependencies: [
+            "GantryCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // libgit2 wrappers, pkt-lines and the receive-pack protocol.
+        .target(name: "GantryGit", dependencies: ["GantryCore", "CGit2"]),
+        // The REST API client (libcurl) used by the CLI and the tests.
+        .target(name: "GantryClient", dependencies: ["GantryCore", "CCurl"]),
+        // HTTP front door: smart-HTTP git, REST API.
+        .target(name: "GantryServer", dependencies: [
+            "GantryCore", "GantryStore", "GantryGit",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "gantryd", dependencies: [
+            "GantryServer", "GantryStore", "GantryGit", "GantryCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "gantry", dependencies: [
+            "GantryClient", "GantryCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
+        .testTarget(name: "GantryStoreTests", dependencies: ["GantryStore"]),
+        .testTarget(name: "GantryGitTests", dependencies: ["GantryGit"]),
+        .testTarget(name: "GantryClientTests", dependencies: ["GantryClient"]),
+        .testTarget(name: "GantryServerTests", dependencies: ["GantryServer", "GantryClient"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GantryClient", "GantryCore"]),
+    ]
+)

@@ -1,0 +1,63 @@
+import Foundation
+import GantryCore
+
+/// A small HTTP client over libcurl, for the CLI and for gantryd's own outgoing requests
+/// (health checks, webhook callbacks). Knows nothing of Gantry's API.
+///
+/// Each request gets its own easy handle and runs on its own thread: `curl_easy_perform`
+/// blocks, so it never runs on Swift's cooperative pool. Only `http` and `https` URLs are
+/// accepted, redirects are not followed, and loopback hosts never go through a proxy.
+public struct HTTPClient: Sendable {
+    /// Limits and identity applied to every request.
+    public struct Configuration: Hashable, Sendable {
+        /// How long to wait for the TCP (and TLS) connection. Default 5 s.
+        public var connectTimeout: Duration
+        /// How long the whole exchange may take, unless the request sets its own. Default 30 s.
+        public var timeout: Duration
+        /// The largest body accepted; a larger one fails with `.responseTooLarge`. Default 64 MiB.
+        public var maximumResponseSize: Int
+        /// The `User-Agent` header. Default `gantry/VERSION`.
+        public var userAgent: String
+
+        /// Creates a configuration; every argument has the default described on its property.
+        public init(
+            connectTimeout: Duration = .seconds(5), timeout: Duration = .seconds(30),
+            maximumResponseSize: Int = 64 << 20, userAgent: String = "gantry/\(Gantry.version)"
+        ) {
+            self.connectTimeout = connectTimeout
+            self.timeout = timeout
+            self.maximumResponseSize = maximumResponseSize
+            self.userAgent = userAgent
+        }
+    }
+
+    /// The limits in force.
+    public var configuration: Configuration
+
+    /// Creates a client.
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Sends `request` and waits for the whole response.
+    ///
+    /// Cancelling the calling task aborts the transfer within about a second.
+    /// - Returns: the response, whatever its status.
+    /// - Throws: `HTTPClientError` when no complete response arrived.
+    public func perform(_ request: HTTPRequest) async throws(HTTPClientError) -> HTTPResponse {
+        let flag = CancellationFlag()
+        let configuration = configuration
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>) in
+                let thread = Thread {
+                    continuation.resume(returning: CurlTransfer.perform(request, configuration: configuration, cancellation: flag))
+                }
+                thread.name = "gantry-http"
+                thread.start()
+            }
+        } onCancel: {
+            flag.cancel()
+        }
+        return try result.get()
+    }
+}

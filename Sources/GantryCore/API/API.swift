@@ -1,0 +1,45 @@
+import Foundation
+
+/// The REST API's wire format, shared by gantryd and the `gantry` CLI.
+///
+/// | method | path | body | answer |
+/// |---|---|---|---|
+/// | GET | /api/v1/apps | | `[App]` |
+/// | POST | /api/v1/apps | `CreateApp` | 201 `App` |
+/// | GET | /api/v1/apps/NAME | | `App` |
+/// | DELETE | /api/v1/apps/NAME | | 204 |
+/// | GET | /api/v1/apps/NAME/builds | | `[Build]` (newest first, no logs) |
+/// | GET | /api/v1/apps/NAME/builds/ID | | `Build` with its log |
+///
+/// Every request carries `Authorization: Bearer TOKEN`. Errors are `APIError` with a 4xx/5xx status.
+public enum API {
+    /// The path prefix of every API route.
+    public static let prefix = "/api/v1"
+
+    /// A JSON encoder with the API's conventions: ISO 8601 dates, sorted keys.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// A JSON decoder matching `encoder()`.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
+
+/// Body of `POST /api/v1/apps`.
+public struct CreateApp: Codable, Sendable, Equatable {
+    public var name: String
+    public init(name: String) { self.name = name }
+}
+
+/// The body of every error answer: `{"error": "..."}`.
+public struct APIError: Codable, Sendable, Equatable, Error {
+    public var error: String
+    public init(error: String) { self.error = error }
+}

@@ -1,0 +1,46 @@
+internal import CGit2
+
+/// A libgit2 call that failed, with the function's name and libgit2's own message.
+public struct GitError: Error, Sendable, CustomStringConvertible {
+    /// libgit2's return code (`GIT_ENOTFOUND`, `GIT_EMODIFIED`, …).
+    public let code: Int32
+    /// The libgit2 function that failed.
+    public let function: String
+    /// `git_error_last()`'s message, read on the failing thread.
+    public let message: String
+
+    public var description: String { "\(function): \(message)" }
+
+    /// The reference was not found.
+    public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
+    /// A lock file (another writer) prevented the operation.
+    public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
+    /// A compare-and-swap failed: the reference no longer has the expected value.
+    public var isModified: Bool { code == GIT_EMODIFIED.rawValue }
+    /// The object or reference already exists.
+    public var isExisting: Bool { code == GIT_EEXISTS.rawValue }
+}
+
+/// Turns a libgit2 return code into a throw, reading the thread's last error at once.
+/// - Throws: `GitError` when `code` is negative.
+@discardableResult
+func check(_ code: Int32, _ function: String = #function) throws(GitError) -> Int32 {
+    guard code < 0 else { return code }
+    let message = git_error_last().map { String(cString: $0.pointee.message) } ?? "unknown error"
+    throw GitError(code: code, function: function, message: message)
+}
+
+/// Process-wide libgit2 set-up: call `initialize()` once at start, before any repository work.
+public enum Libgit2 {
+    /// Initializes libgit2's global state. Safe to call more than once (libgit2 counts calls).
+    public static func initialize() {
+        git_libgit2_init()
+    }
+
+    /// The linked libgit2 version, e.g. "1.5.1".
+    public static var version: String {
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        git_libgit2_version(&major, &minor, &patch)
+        return "\(major).\(minor).\(patch)"
+    }
+}

@@ -1,0 +1,101 @@
+import GantryCore
+import Synchronization
+
+extension ReceivePack {
+    /// The most pack bytes queued for the indexer before reading waits for it.
+    static let indexerBacklog = 8 << 20
+
+    /// Checks a command before any object arrives.
+    static func check(_ command: RefCommand) -> RefResult {
+        guard let ref = command.refName else { return .rejected("funny refname") }
+        if command.isDelete && ref.isDeployBranch {
+            return .rejected("deleting the deploy branch is not allowed; `gantry apps:destroy` removes an app")
+        }
+        return .ok
+    }
+
+    /// Streams the pack into the session's quarantine and commits it. Bytes past a failure are
+    /// drained so the client reads the report instead of a broken connection.
+    /// - Returns: why the pack was refused, or `nil`.
+    func receivePack(_ start: [UInt8], from input: some PushInput, into session: ReceiveSession) async -> ReceiveError? {
+        let failure = Mutex<ReceiveError?>(nil)
+        var total = start.count
+        var queued = 0
+        var chunk: [UInt8]? = start
+        while let bytes = chunk {
+            if total > maxPushBytes {
+                failure.withLock { $0 = $0 ?? .tooLarge(limit: maxPushBytes) }
+                if total > 2 * maxPushBytes { return failure.withLock { $0 } }  // stop reading a runaway client
+            } else if !bytes.isEmpty && failure.withLock({ $0 }) == nil {
+                session.enqueue { session in
+                    guard failure.withLock({ $0 }) == nil else { return }
+                    let error = bytes.withUnsafeBytes { raw -> ReceiveError? in
+                        do throws(ReceiveError) { try session.quarantine.append(raw) } catch { return error }
+                        return nil
+                    }
+                    if let error { failure.withLock { $0 = error } }
+                }
+                queued += bytes.count
+                if queued > Self.indexerBacklog {
+                    await session.run { _ in }
+                    queued = 0
+                }
+            }
+            do { chunk = try await input.next() } catch {
+                return error
+            }
+            total += chunk?.count ?? 0
+        }
+        return await session.run { session in
+            if let failure = failure.withLock({ $0 }) { return failure }
+            do throws(ReceiveError) { try session.quarantine.commit() } catch { return error }
+            return nil
+        }
+    }
+
+    /// Reads `input` to its end (a delete-only push sends no pack).
+    func drain(_ input: some PushInput) async {
+        while let _ = try? await input.next() {}
+    }
+
+    /// Why a command's new tip is unusable, or `nil`.
+    static func checkTip(_ command: RefCommand, in repository: Repository) -> String? {
+        guard !command.isDelete else { return nil }
+        guard let type = try? repository.objectType(of: command.new) else { return "missing necessary objects" }
+        if command.refName?.branchName != nil && type != "commit" { return "not a commit: branches must point at commits" }
+        return nil
+    }
+
+    /// Moves the quarantined pack into the repository and the refs by compare-and-swap:
+    /// each on its own, or all in one transaction for an atomic push.
+    static func apply(_ request: ReceivePackRequest, results: [RefResult], in session: ReceiveSession) -> [RefResult] {
+        if request.isAtomic && !results.allSatisfy(\.isOK) {
+            return results.map { $0.isOK ? .rejected("atomic push failed") : $0 }
+        }
+        let accepted = request.commands.indices.filter { results[$0].isOK }
+        guard !accepted.isEmpty else { return results }
+        if accepted.contains(where: { !request.commands[$0].isDelete }) {
+            do { try session.quarantine.migrate() } catch {
+                return results.map { $0.isOK ? .rejected(error.description) : $0 }
+            }
+        }
+        var results = results
+        if request.isAtomic {
+            results = session.repository.update(request.commands)
+        } else {
+            for index in accepted {
+                results[index] = session.repository.update([request.commands[index]])[0]
+            }
+        }
+        return results
+    }
+
+    /// Sends the report-status and returns what it said.
+    func finish(
+        _ request: ReceivePackRequest, results: [RefResult], unpackError: String?, reply: ReceivePackReply
+    ) -> [(RefCommand, RefResult)] {
+        let report = Array(zip(request.commands, results))
+        reply.report(unpackError: unpackError, results: report)
+        return report
+    }
+}

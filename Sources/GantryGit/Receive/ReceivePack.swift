@@ -1,0 +1,131 @@
+import Foundation
+import GantryCore
+
+/// What the owner of a repository decides around a push, in git's hook vocabulary.
+public struct ReceivePackHooks: Sendable {
+    /// Runs after the pack is received and checked, before any ref moves, with the objects
+    /// still in quarantine. Returns a rejection reason per command (`nil` accepts it).
+    public var preReceive: @Sendable (_ commands: [RefCommand], _ reply: ReceivePackReply) async -> [String?]
+    /// Runs after the refs moved, with the commands that succeeded.
+    public var postReceive: @Sendable (_ updated: [RefCommand], _ reply: ReceivePackReply) async -> Void
+
+    public init(
+        preReceive: @escaping @Sendable ([RefCommand], ReceivePackReply) async -> [String?] = { commands, _ in commands.map { _ in nil } },
+        postReceive: @escaping @Sendable ([RefCommand], ReceivePackReply) async -> Void = { _, _ in }
+    ) {
+        self.preReceive = preReceive
+        self.postReceive = postReceive
+    }
+}
+
+/// The source of a push's bytes after the command section (HTTP body, SSH channel).
+public protocol PushInput: AnyObject {
+    /// The next bytes, or `nil` at the end of the stream.
+    /// - Throws: `ReceiveError.input` when the transport fails.
+    func next() async throws(ReceiveError) -> [UInt8]?
+}
+
+/// git's receive-pack, done in-process with libgit2 (gitprotocol-pack): the server side of
+/// `git push`, independent of the transport that carries it.
+///
+/// One push, top to bottom: the commands are checked; the pack is streamed into a
+/// `Quarantine` (indexed, thin bases resolved, connectivity verified); every new tip must
+/// exist; the pre-receive hook may refuse commands; the pack moves into the repository; the
+/// refs move by compare-and-swap (all or nothing with `atomic`); the post-receive hook runs;
+/// the report-status goes back. A refused or failed push leaves refs and objects as they were.
+public struct ReceivePack: Sendable {
+    /// The repository's path.
+    public let repositoryPath: String
+    /// Where quarantines are made (on the repository's file system, so migration is a rename).
+    public let scratch: String
+    /// The most bytes one push may send (commands and pack).
+    public let maxPushBytes: Int
+
+    public init(repositoryPath: String, scratch: String, maxPushBytes: Int) {
+        self.repositoryPath = repositoryPath
+        self.scratch = scratch
+        self.maxPushBytes = maxPushBytes
+    }
+
+    /// The capabilities this server offers.
+    public static func capabilities(agent: String) -> String {
+        "report-status report-status-v2 delete-refs side-band-64k quiet atomic ofs-delta push-options object-format=sha1 agent=\(agent)"
+    }
+
+    /// The reference advertisement that starts a push: every ref with the capabilities on the
+    /// first line (or the `capabilities^{}` placeholder for an empty repository), then a flush.
+    /// - Throws: `GitError` when the repository cannot be read.
+    public func advertisement(agent: String = "gantry/\(Gantry.version)") throws(GitError) -> [UInt8] {
+        let refs = try Repository.open(at: repositoryPath).references()
+        let capabilities = Self.capabilities(agent: agent)
+        var out: [UInt8] = []
+        if refs.isEmpty {
+            out += PktLine.encode(Array("\(ObjectID.zero.hex) capabilities^{}\0\(capabilities)\n".utf8))
+        }
+        for (index, ref) in refs.enumerated() {
+            let line = index == 0 ? "\(ref.target.hex) \(ref.name)\0\(capabilities)\n" : "\(ref.target.hex) \(ref.name)\n"
+            out += PktLine.encode(Array(line.utf8))
+        }
+        return out + PktLine.flushBytes
+    }
+
+    /// Receives one push whose command section is `request`; `packStart` holds the bytes that
+    /// followed it, `input` the rest of the stream. Everything goes back through `reply`.
+    /// - Returns: the result of each command, as reported to the client.
+    public func receive(
+        _ request: ReceivePackRequest, packStart: [UInt8], input: some PushInput,
+        hooks: ReceivePackHooks, reply: ReceivePackReply
+    ) async -> [(RefCommand, RefResult)] {
+        var results: [RefResult] = request.commands.map(Self.check)
+        let session: ReceiveSession
+        do {
+            session = try await ReceiveSession.open(repositoryPath: repositoryPath, scratch: scratch)
+        } catch {
+            return finish(request, results: results, unpackError: error.description, reply: reply)
+        }
+
+        // 1. The pack, into quarantine.
+        if request.expectsPack {
+            let started = ContinuousClock.now
+            if let failure = await receivePack(packStart, from: input, into: session) {
+                reply.step("Push rejected: \(failure)")
+                return finish(request, results: results.map { _ in .rejected("unpacker error") }, unpackError: failure.description, reply: reply)
+            }
+            let seconds = (ContinuousClock.now - started).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))
+            reply.step("Received \(session.quarantine.receivedObjects) objects (\(ByteCountFormatter.string(fromByteCount: Int64(session.quarantine.receivedBytes), countStyle: .binary))) in \(seconds)")
+        } else {
+            await drain(input)
+        }
+
+        // 2. Every new tip must now exist, and branches must point at commits.
+        let tips = await session.run { session in request.commands.map { Self.checkTip($0, in: session.repository) } }
+        results = zip(results, tips).map { result, tip in result.isOK ? tip.map(RefResult.rejected) ?? .ok : result }
+
+        // 3. Keepalives while the hooks run (they may build for minutes).
+        let keepalive = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                reply.keepalive(ifIdleFor: .seconds(5))
+            }
+        }
+        defer { keepalive.cancel() }
+
+        let candidates = request.commands.indices.filter { results[$0].isOK }
+        if !candidates.isEmpty && !(request.isAtomic && candidates.count < results.count) {
+            let verdicts = await hooks.preReceive(candidates.map { request.commands[$0] }, reply)
+            for (index, verdict) in zip(candidates, verdicts) where verdict != nil {
+                results[index] = .rejected(verdict!)
+            }
+        }
+
+        // 4. Objects into the repository, then the refs.
+        let checked = results
+        results = await session.run { session in Self.apply(request, results: checked, in: session) }
+        let updated = zip(request.commands, results).filter { $0.1.isOK }.map(\.0)
+        for command in updated {
+            reply.step(command.isDelete ? "Deleted \(command.name)" : "Updated \(command.name): \(command.old.short)..\(command.new.short)")
+        }
+        if !updated.isEmpty { await hooks.postReceive(updated, reply) }
+        return finish(request, results: results, unpackError: nil, reply: reply)
+    }
+}

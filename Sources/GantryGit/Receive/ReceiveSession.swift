@@ -1,0 +1,48 @@
+import Dispatch
+
+/// The libgit2 state of one push — its repository handle and quarantine — confined to a
+/// serial dispatch queue of its own, so libgit2's blocking calls never run on Swift's
+/// cooperative pool or the event loop, and the non-thread-safe handles are used by one
+/// thread at a time.
+final class ReceiveSession: @unchecked Sendable {
+    // Touched only on `queue`.
+    let repository: Repository
+    let quarantine: Quarantine
+    private let queue: DispatchQueue
+
+    private init(repository: Repository, quarantine: Quarantine, queue: DispatchQueue) {
+        self.repository = repository
+        self.quarantine = quarantine
+        self.queue = queue
+    }
+
+    /// Opens the repository and an empty quarantine for it.
+    /// - Throws: `ReceiveError.storage` when either cannot be opened.
+    static func open(repositoryPath: String, scratch: String) async throws(ReceiveError) -> ReceiveSession {
+        let queue = DispatchQueue(label: "gantry.receive-pack")
+        let result: Result<ReceiveSession, ReceiveError> = await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: Result { () throws(ReceiveError) -> ReceiveSession in
+                    let repository: Repository
+                    do throws(GitError) { repository = try Repository.open(at: repositoryPath) } catch { throw .storage(error.description) }
+                    return ReceiveSession(repository: repository, quarantine: try Quarantine(repository: repository, scratch: scratch), queue: queue)
+                })
+            }
+        }
+        return try result.get()
+    }
+
+    /// Runs `body` on the session's queue and waits for it.
+    func run<T: Sendable, E: Error>(_ body: @escaping @Sendable (ReceiveSession) throws(E) -> T) async throws(E) -> T {
+        let result: Result<T, E> = await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: Result { () throws(E) -> T in try body(self) }) }
+        }
+        return try result.get()
+    }
+
+    /// Queues `body` without waiting: pack chunks are indexed while the next ones arrive.
+    /// Order is kept; `run` after it sees its effects.
+    func enqueue(_ body: @escaping @Sendable (ReceiveSession) -> Void) {
+        queue.async { body(self) }
+    }
+}

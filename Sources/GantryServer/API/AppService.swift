@@ -1,0 +1,30 @@
+import Foundation
+import GantryCore
+import GantryGit
+import GantryStore
+
+/// Creating and destroying an app: its row in SQLite and its bare repository, kept together.
+struct AppService: Sendable {
+    let store: Store
+    let dataDirectory: DataDirectory
+
+    /// Records the app, then creates its repository; undoes the row if the repository fails.
+    func create(_ name: AppName) async throws -> App {
+        let app = try await store.createApp(name)
+        let path = dataDirectory.repository(for: name)
+        do {
+            try? FileManager.default.removeItem(atPath: path)  // a leftover of a crash between row and repository
+            try Repository.createBare(at: path)
+        } catch {
+            try? await store.deleteApp(name)
+            throw HTTPProblem(.internalServerError, "cannot create the repository of \(name) at \(path): \(error)")
+        }
+        return app
+    }
+
+    /// Deletes the app's row (its builds go with it), then its repository.
+    func destroy(_ name: AppName) async throws {
+        try await store.deleteApp(name)
+        try? FileManager.default.removeItem(atPath: dataDirectory.repository(for: name))
+    }
+}

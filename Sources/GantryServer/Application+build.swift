@@ -1,0 +1,30 @@
+import GantryCore
+import GantryStore
+import Hummingbird
+import Logging
+
+/// The one composition root of gantryd's HTTP door, used by `gantryd` and by the tests:
+/// git smart-HTTP at `/APP.git/…`, the REST API at `/api/v1`.
+/// - Parameter onServerRunning: called with the bound port once the server listens.
+public func buildApplication(
+    configuration: ServerConfiguration, store: Store, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router()
+    router.add(middleware: ProblemMiddleware())
+    let authenticator = Authenticator(store: store)
+
+    let api = router.group(RouterPath(API.prefix)).add(middleware: BearerAuthMiddleware(authenticator: authenticator))
+    AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory)).addRoutes(to: api)
+    router.get("/healthz") { _, _ in "ok\n" }
+
+    let pushHooks = PushHooks(store: store)
+    GitHTTPController(store: store, authenticator: authenticator, configuration: configuration, hooks: pushHooks.hooks(for:))
+        .addRoutes(to: router)
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gantry/\(Gantry.version)"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}

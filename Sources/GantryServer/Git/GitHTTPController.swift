@@ -1,0 +1,119 @@
+import HTTPTypes
+import GantryCore
+import GantryGit
+import GantryStore
+import Hummingbird
+import Logging
+
+/// git's smart-HTTP protocol (gitprotocol-http) for pushes:
+/// `GET /APP.git/info/refs?service=git-receive-pack`, then `POST /APP.git/git-receive-pack`.
+///
+/// Errors go back as `text/plain`, which git prints to the pusher as `remote:` lines.
+struct GitHTTPController<Context: RequestContext>: Sendable {
+    let store: Store
+    let authenticator: Authenticator
+    let configuration: ServerConfiguration
+    let hooks: @Sendable (AppName) -> ReceivePackHooks
+
+    static var receivePackService: String { "git-receive-pack" }
+
+    func addRoutes(to router: Router<Context>) {
+        router.get(":repository/info/refs") { request, context in
+            await plainTextErrors { try await advertise(request, context) }
+        }
+        router.post(":repository/git-receive-pack") { request, context in
+            await plainTextErrors { try await receivePack(request, context) }
+        }
+        router.post(":repository/git-upload-pack") { _, _ in
+            HTTPProblem(.forbidden, "fetching from gantry is not supported over HTTP yet").textResponse
+        }
+    }
+
+    func advertise(_ request: Request, _ context: Context) async throws -> Response {
+        let app = try await authorizedApp(request, context)
+        guard request.uri.queryParameters.get("service") == Self.receivePackService else {
+            throw HTTPProblem(.forbidden, "gantry only accepts pushes over smart HTTP (service=git-receive-pack); upgrade git or push with `git push`")
+        }
+        let advertisement = try receivePack(for: app).advertisement()
+        var body = PktLine.encode(line: "# service=\(Self.receivePackService)") + PktLine.flushBytes
+        body += advertisement
+        var headers = Self.noCacheHeaders
+        headers[.contentType] = "application/x-\(Self.receivePackService)-advertisement"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    func receivePack(_ request: Request, _ context: Context) async throws -> Response {
+        let app = try await authorizedApp(request, context)
+        guard request.headers[.contentType] == "application/x-\(Self.receivePackService)-request" else {
+            throw HTTPProblem(.unsupportedMediaType, "expected Content-Type application/x-\(Self.receivePackService)-request")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxPushBytes {
+            throw HTTPProblem(.contentTooLarge, ReceiveError.tooLarge(limit: configuration.maxPushBytes).description)
+        }
+        let input = RequestBodyInput(request.body)
+        let (commands, packStart) = try await input.readCommands()
+        var headers = Self.noCacheHeaders
+        headers[.contentType] = "application/x-\(Self.receivePackService)-result"
+        // git's probe of a large push ("0000" alone) and an empty push get an empty answer.
+        guard !commands.commands.isEmpty else { return Response(status: .ok, headers: headers) }
+
+        let receivePack = receivePack(for: app)
+        let hooks = hooks(app)
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
+            let reply = ReceivePackReply(sideband: commands.usesSideband) { continuation.yield($0) }
+            async let results = {
+                defer { continuation.finish() }
+                return await receivePack.receive(commands, packStart: packStart, input: input, hooks: hooks, reply: reply)
+            }()
+            for await bytes in stream {
+                try await writer.write(ByteBuffer(bytes: bytes))
+            }
+            let report = await results
+            context.logger.info("push to \(app): \(report.map { "\($0.0.name) \($0.1.isOK ? "ok" : "rejected")" }.joined(separator: ", "))")
+            try await writer.finish(nil)
+        })
+    }
+
+    private func receivePack(for app: AppName) -> ReceivePack {
+        ReceivePack(
+            repositoryPath: configuration.dataDirectory.repository(for: app),
+            scratch: configuration.dataDirectory.scratch,
+            maxPushBytes: configuration.maxPushBytes)
+    }
+
+    /// The app named by the URL (`APP.git` or `APP`), once the request is authenticated.
+    private func authorizedApp(_ request: Request, _ context: Context) async throws -> AppName {
+        guard try await authenticator.tokenName(of: request, allowBasic: true) != nil else {
+            throw HTTPProblem(
+                .unauthorized, "authentication required: use an API token as the password (`gantry login` sets up git)",
+                headers: [.wwwAuthenticate: #"Basic realm="gantry""#])
+        }
+        var name = context.parameters.get("repository") ?? ""
+        if name.hasSuffix(".git") { name.removeLast(4) }
+        let app = try AppName(name)
+        do {
+            return try await store.app(app).name
+        } catch {
+            guard case .appNotFound = error else { throw error }
+            throw HTTPProblem(.notFound, "no app named '\(app)'; create it with `gantry apps:create \(app)`")
+        }
+    }
+
+    private func plainTextErrors(_ body: () async throws -> Response) async -> Response {
+        do { return try await body() } catch { return HTTPProblem.from(error).textResponse }
+    }
+
+    static var noCacheHeaders: HTTPFields {
+        [.cacheControl: "no-cache, max-age=0, must-revalidate", .expires: "Fri, 01 Jan 1980 00:00:00 GMT", HTTPField.Name("Pragma")!: "no-cache"]
+    }
+}
+
+extension HTTPProblem {
+    /// This problem as `text/plain`, which git shows the pusher line by line as `remote:`.
+    var textResponse: Response {
+        var headers = headers
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+}

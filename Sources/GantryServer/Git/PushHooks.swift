@@ -1,0 +1,31 @@
+import GantryCore
+import GantryGit
+import GantryStore
+
+/// What gantryd does around a push until the build stages exist: every update of a deploy
+/// branch (`main`, `master`) is recorded as a build; other refs are stored, not built.
+struct PushHooks: Sendable {
+    let store: Store
+
+    func hooks(for app: AppName) -> ReceivePackHooks {
+        ReceivePackHooks(postReceive: { updated, reply in
+            await record(updated, app: app, reply: reply)
+        })
+    }
+
+    private func record(_ updated: [RefCommand], app: AppName, reply: ReceivePackReply) async {
+        for command in updated {
+            guard let ref = command.refName, !command.isDelete else { continue }
+            guard ref.isDeployBranch else {
+                reply.step("Stored \(ref) (\(command.new.short)); only main or master deploy")
+                continue
+            }
+            do {
+                let build = try await store.recordBuild(app: app, ref: ref, oldCommit: command.old, newCommit: command.new, status: .received)
+                reply.step("Build \(build.id) recorded for \(ref.branchName ?? ref.rawValue) (\(command.new.short))")
+            } catch {
+                reply.step("Could not record the build of \(ref): \(error)")
+            }
+        }
+    }
+}

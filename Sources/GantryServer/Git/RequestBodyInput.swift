@@ -1,0 +1,34 @@
+import GantryGit
+import Hummingbird
+
+/// A request body read as the input of a push. Used by one task at a time: the handler reads
+/// the command section, then hands it to the response writer that reads the pack.
+final class RequestBodyInput: PushInput, @unchecked Sendable {
+    private var iterator: RequestBody.AsyncIterator
+
+    init(_ body: RequestBody) {
+        iterator = body.makeAsyncIterator()
+    }
+
+    func next() async throws(ReceiveError) -> [UInt8]? {
+        do {
+            return try await iterator.next().map { Array($0.readableBytesView) }
+        } catch {
+            throw .input(String(describing: error))
+        }
+    }
+
+    /// Reads up to the end of the command section.
+    /// - Returns: the request and the first bytes of the pack.
+    /// - Throws: `ReceiveError.protocol` for a malformed or unfinished command section.
+    func readCommands() async throws(ReceiveError) -> (ReceivePackRequest, [UInt8]) {
+        var parser = ReceivePackRequestParser()
+        while let bytes = try await next() {
+            if case .done(let request) = try parser.feed(bytes) {
+                return (request, Array(parser.remainder))
+            }
+        }
+        if case .done(let request) = try parser.feed([]) { return (request, []) }
+        throw .protocol("the request ended inside the command list")
+    }
+}

@@ -1,0 +1,49 @@
+import struct Foundation.Date
+import GantryCore
+import GRDB
+
+extension Store {
+    /// Creates the app `name`.
+    /// - Returns: the app as stored.
+    /// - Throws: `StoreError.appExists` when an app has that name already;
+    ///   `StoreError.database` when SQLite fails.
+    public func createApp(_ name: AppName) async throws(StoreError) -> App {
+        try await write("create app '\(name)'") { db in
+            do {
+                return try AppRecord(id: nil, name: name, createdAt: Date()).insertAndFetch(db).app
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StoreError.appExists(name)
+            }
+        }
+    }
+
+    /// Every app, sorted by name.
+    /// - Throws: `StoreError.database` when SQLite fails.
+    public func apps() async throws(StoreError) -> [App] {
+        try await read("list apps") { db in
+            try AppRecord.order(AppRecord.Columns.name).fetchAll(db).map(\.app)
+        }
+    }
+
+    /// The app named `name`.
+    /// - Throws: `StoreError.appNotFound`; `StoreError.database` when SQLite fails.
+    public func app(_ name: AppName) async throws(StoreError) -> App {
+        try await read("read app '\(name)'") { db in
+            guard let record = try AppRecord.named(name).fetchOne(db) else {
+                throw StoreError.appNotFound(name)
+            }
+            return record.app
+        }
+    }
+
+    /// Deletes the app named `name` and, through the foreign key's cascade, all its builds.
+    /// Files on disk (its repository) are the caller's to remove.
+    /// - Throws: `StoreError.appNotFound`; `StoreError.database` when SQLite fails.
+    public func deleteApp(_ name: AppName) async throws(StoreError) {
+        try await write("delete app '\(name)'") { db in
+            if try AppRecord.named(name).deleteAll(db) == 0 {
+                throw StoreError.appNotFound(name)
+            }
+        }
+    }
+}

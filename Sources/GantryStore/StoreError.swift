@@ -1,0 +1,68 @@
+import GantryCore
+import GRDB
+
+/// What went wrong in the store, with a message a user can act on.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// An app of that name exists already.
+    case appExists(AppName)
+    /// No app has that name.
+    case appNotFound(AppName)
+    /// The app has no build with that id.
+    case buildNotFound(AppName, Int64)
+    /// SQLite failed, or the database is not one this Gantry can use. The message names the
+    /// operation, the database file and what to check.
+    case database(String)
+
+    /// A one-line message for the user.
+    public var description: String {
+        switch self {
+        case .appExists(let name):
+            "app '\(name)' already exists; pick another name, or `gantry apps` lists the existing ones"
+        case .appNotFound(let name):
+            "no app named '\(name)'; `gantry apps` lists them"
+        case .buildNotFound(let name, let id):
+            "app '\(name)' has no build \(id)"
+        case .database(let message):
+            message
+        }
+    }
+}
+
+extension StoreError {
+    /// Wraps an error thrown inside a database access. A `StoreError` thrown by the access itself
+    /// passes through unchanged.
+    init(_ error: any Error, operation: String, path: String) {
+        switch error {
+        case let error as StoreError:
+            self = error
+        case is CancellationError:
+            self = .database("cannot \(operation): cancelled before the database at \(path) answered")
+        case let error as DatabaseError:
+            let reason = error.message ?? "SQLite error \(error.resultCode.rawValue)"
+            let hint = Self.hint(for: error.resultCode).map { "; \($0)" } ?? ""
+            self = .database("cannot \(operation): \(reason) (database \(path))\(hint)")
+        default:
+            self = .database("cannot \(operation): \(error) (database \(path))")
+        }
+    }
+
+    /// What a user can do about a primary SQLite result code, when there is something to do.
+    private static func hint(for code: ResultCode) -> String? {
+        switch code {
+        case .SQLITE_CANTOPEN:
+            "check that its directory exists and that gantryd may write there"
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
+            "check the permissions of the file and its directory"
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            "another process holds the database locked; stop it or try again"
+        case .SQLITE_FULL:
+            "the disk is full; free some space"
+        case .SQLITE_IOERR:
+            "the disk reported an I/O error; check the disk and its free space"
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            "the file is not a healthy Gantry database; restore it from a backup"
+        default:
+            nil
+        }
+    }
+}

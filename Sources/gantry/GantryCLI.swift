@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import GantryClient
+import GantryCore
+
+/// The `gantry` command: talks to gantryd's REST API.
+@main
+struct GantryCLI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gantry",
+        abstract: "Create apps on a Gantry server and follow what git push built.",
+        discussion: """
+            Start with `gantry login`, then `gantry apps:create NAME` and push to the git \
+            remote it prints. Exit status: 0 ok, 1 user error, 2 server unreachable or failing.
+            """,
+        version: Gantry.version,
+        subcommands: [GitCredentialHelper.self],
+        groupedSubcommands: [
+            CommandGroup(name: "Apps", subcommands: [Apps.self, AppsCreate.self, AppsInfo.self, AppsDestroy.self]),
+            CommandGroup(name: "Builds", subcommands: [Builds.self, BuildsInfo.self]),
+            CommandGroup(name: "Setup", subcommands: [Login.self]),
+        ]
+    )
+
+    /// Parses, runs, and turns every failure into one `gantry: ` line and an exit status.
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            fail(error)
+        }
+    }
+
+    private static func fail(_ error: any Error) -> Never {
+        switch error {
+        case let error as ClientError:
+            Terminal.error(error.description)
+            exit(withError: ExitCode(error.exitCode))
+        case let error as CLIError:
+            Terminal.error(error.message)
+            exit(withError: ExitCode(error.exitCode))
+        case let error as TokenStoreError:
+            Terminal.error(error.description)
+            exit(withError: ExitCode.failure)
+        case is ExitCode:
+            exit(withError: error)
+        default:
+            switch exitCode(for: error) {
+            case .success:
+                // Help, --version and other clean exits print as ArgumentParser means them to.
+                exit(withError: error)
+            case .validationFailure:
+                // ArgumentParser's own parse errors ("Missing expected argument …"): add where to look.
+                Terminal.error("\(message(for: error)); see `\(helpCommand())`")
+            default:
+                // A `CLIError` thrown by a `validate()`, wrapped by ArgumentParser: its message is complete.
+                Terminal.error(message(for: error))
+            }
+            exit(withError: ExitCode.failure)
+        }
+    }
+
+    /// `gantry SUBCOMMAND --help` for the subcommand on the command line, else `gantry --help`.
+    private static func helpCommand() -> String {
+        let names = (configuration.subcommands + configuration.groupedSubcommands.flatMap(\.subcommands))
+            .compactMap { $0.configuration.commandName }
+        if let word = CommandLine.arguments.dropFirst().first(where: { !$0.hasPrefix("-") }), names.contains(word) {
+            return "gantry \(word) --help"
+        }
+        return "gantry --help"
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import GantryCore
+import GantryGit
+import GantryServer
+import GantryStore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `gantryd`: the daemon. Receives pushes, serves the REST API.
+@main
+struct Gantryd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gantryd",
+        abstract: "The Gantry daemon: receives git pushes and serves the REST API.",
+        version: Gantry.version)
+
+    @Option(help: ArgumentHelp("Where gantryd keeps its SQLite file, repositories and data (env GANTRY_DATA_DIR).", valueName: "dir"))
+    var dataDir: String = ProcessInfo.processInfo.environment["GANTRY_DATA_DIR"] ?? "./.gantry"
+
+    @Option(help: "Address the HTTP server (git and API) listens on.")
+    var httpHost: String = "127.0.0.1"
+
+    @Option(help: "Port the HTTP server listens on (0 picks a free one).")
+    var httpPort: Int = 8080
+
+    @Option(help: "The most bytes one push may send.")
+    var maxPushBytes: Int = ServerConfiguration.defaultMaxPushBytes
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be between 0 and 65535") }
+        guard maxPushBytes > 0 else { throw ValidationError("--max-push-bytes must be positive") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let logger = {
+            var logger = Logger(label: "gantryd")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            return logger
+        }()
+        Libgit2.initialize()
+
+        let dataDirectory = DataDirectory(root: URL(fileURLWithPath: dataDir).standardizedFileURL.path)
+        try dataDirectory.prepare()
+        let store = try Store(path: dataDirectory.database)
+        if let tokenFile = try await dataDirectory.createAdminTokenIfNeeded(in: store) {
+            logger.notice("created the admin API token in \(tokenFile) (mode 0600); `gantry login` reads it")
+        }
+
+        let configuration = ServerConfiguration(
+            dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes)
+        let app = buildApplication(configuration: configuration, store: store, logger: logger) { port in
+            logger.notice("gantryd \(Gantry.version) listening on http://\(configuration.host):\(port) (data in \(dataDirectory.root), libgit2 \(Libgit2.version))")
+        }
+        let services = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await services.run()
+    }
+}

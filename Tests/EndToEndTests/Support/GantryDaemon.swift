@@ -1,0 +1,192 @@
+import Foundation
+import GantryClient
+import GantryCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A real `gantryd` process on a random port with a temp data dir, plus the scratch space and
+/// `git` that a test drives it with. Made and torn down by `withDaemon(maxPushBytes:_:)`.
+struct GantryDaemon: Sendable {
+    /// Where gantryd listens: `http://127.0.0.1:PORT`.
+    let server: String
+    let port: Int
+    /// gantryd's `--data-dir`.
+    let data: DataDirectory
+    /// The admin API token gantryd wrote to `DATA_DIR/admin-token`.
+    let token: String
+    /// gantryd's stdout and stderr.
+    let logPath: String
+    /// A directory for the test's work trees; removed with the daemon.
+    let scratch: ScratchDirectory
+    /// The git client, configured away from the developer's settings.
+    let git: Git
+
+    /// The REST API, as the admin.
+    var api: GantryAPIClient { GantryAPIClient(server: server, token: token) }
+
+    /// The smart-HTTP remote of `app`, with `token` (default: the admin's) as the password.
+    func remote(_ app: String, token: String? = nil) -> String {
+        "http://gantry:\(token ?? self.token)@127.0.0.1:\(port)/\(app).git"
+    }
+
+    /// The bare repository gantryd keeps for `app`.
+    func repositoryPath(_ app: String) throws -> String {
+        try data.repository(for: AppName(app))
+    }
+
+    /// Every ref of `app`'s repository on the server, read with `git for-each-ref`.
+    /// - Throws: `FixtureFailure` when git cannot read it.
+    func serverRefs(_ app: String) async throws -> [String: String] {
+        try await git.refs(ofRepositoryAt: repositoryPath(app))
+    }
+
+    /// `git fsck --strict` of `app`'s repository on the server.
+    /// - Throws: `FixtureFailure` on timeout.
+    func fsck(_ app: String) async throws -> ProcessOutput {
+        try await git.fsck(repositoryAt: repositoryPath(app))
+    }
+
+    /// Creates `app` through the API (and so its bare repository).
+    /// - Throws: `ClientError` when gantryd refuses.
+    func createApp(_ app: String) async throws {
+        _ = try await api.createApp(app)
+    }
+
+    /// The builds of `app`, newest first.
+    /// - Throws: `ClientError`.
+    func builds(_ app: String) async throws -> [Build] {
+        try await api.builds(app: app)
+    }
+
+    /// A new empty work tree `scratch/NAME` on branch `main`.
+    /// - Throws: `FixtureFailure` when git fails.
+    func makeRepo(_ name: String) async throws -> GitRepo {
+        try await GitRepo.create(at: scratch.path + "/" + name, git: git)
+    }
+
+    /// The last lines gantryd logged, for failure messages.
+    func logTail(lines: Int = 40) -> String {
+        let log = ChildProcess.read(logPath)
+        return log.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+}
+
+/// Starts gantryd, runs `body` with it, then stops it (SIGTERM, SIGKILL after 5 s) and removes
+/// its data and scratch directories, whether `body` returned or threw.
+/// - Parameter maxPushBytes: passed as `--max-push-bytes` when set.
+/// - Throws: `FixtureFailure` when gantryd cannot be found or does not come up; what `body` throws.
+func withDaemon<Result: Sendable>(
+    maxPushBytes: Int? = nil, _ body: (GantryDaemon) async throws -> Result
+) async throws -> Result {
+    let scratch = try ScratchDirectory(prefix: "gantry-e2e")
+    defer { scratch.remove() }
+    let git = try Git(home: scratch.directory("home"))
+    let (daemon, process) = try await DaemonLauncher.start(in: scratch, git: git, maxPushBytes: maxPushBytes)
+    do {
+        let result = try await body(daemon)
+        await DaemonLauncher.stop(process)
+        return result
+    } catch {
+        await DaemonLauncher.stop(process)
+        print("gantryd log (\(daemon.server)) after the failure:\n\(daemon.logTail())")
+        throw error
+    }
+}
+
+/// Finds, starts and stops the gantryd binary.
+enum DaemonLauncher {
+    static let startupTimeout = Duration.seconds(30)
+    static let stopGrace = Duration.seconds(5)
+
+    /// `GANTRYD_PATH`, else `gantryd` beside the running test executable (SwiftPM puts
+    /// `gantryPackageTests.xctest` and `gantryd` in the same build directory), else
+    /// `.build/debug/gantryd` of this package.
+    /// - Throws: `FixtureFailure` naming the places looked at.
+    static func binary() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["GANTRYD_PATH"], !path.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw FixtureFailure("GANTRYD_PATH=\(path) is not an executable file")
+            }
+            return path
+        }
+        var candidates: [String] = []
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? Bundle.main.executablePath ?? CommandLine.arguments.first ?? ""
+        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        for _ in 0..<4 {  // a macOS .xctest bundle nests the executable in Contents/MacOS
+            candidates.append(directory.appendingPathComponent("gantryd").path)
+            directory.deleteLastPathComponent()
+        }
+        let package = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(package.appendingPathComponent(".build/debug/gantryd").path)
+        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+            return found
+        }
+        throw FixtureFailure(
+            "gantryd not found (looked at \(candidates.joined(separator: ", "))); run `swift build` or set GANTRYD_PATH")
+    }
+
+    /// Starts gantryd in `scratch/data` and waits until it wrote its admin token and accepts
+    /// connections. A port taken meanwhile by someone else means another try on a new port.
+    static func start(
+        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?
+    ) async throws -> (GantryDaemon, RunningProcess) {
+        let binary = try binary()
+        let data = DataDirectory(root: scratch.path + "/data")
+        let logPath = scratch.path + "/gantryd.log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        var failures: [String] = []
+        for _ in 0..<3 {
+            let port = try LocalPort.free()
+            var arguments = ["--data-dir", data.root, "--http-host", "127.0.0.1", "--http-port", String(port)]
+            if let maxPushBytes { arguments += ["--max-push-bytes", String(maxPushBytes)] }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments
+            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+            log.seekToEndOfFile()
+            process.standardOutput = log
+            process.standardError = log
+            process.standardInput = FileHandle.nullDevice
+            let running = RunningProcess(process)
+            try running.start()
+            try? log.close()
+
+            let deadline = ContinuousClock.now + startupTimeout
+            while ContinuousClock.now < deadline, running.isRunning {
+                if LocalPort.accepts(port), let token = readToken(data.adminToken) {
+                    let daemon = GantryDaemon(
+                        server: "http://127.0.0.1:\(port)", port: port, data: data, token: token,
+                        logPath: logPath, scratch: scratch, git: git)
+                    return (daemon, running)
+                }
+                try? await Task.sleep(for: .milliseconds(25))
+            }
+            if running.isRunning {
+                await stop(running)
+                throw FixtureFailure(
+                    "gantryd (\(binary) \(arguments.joined(separator: " "))) did not write \(data.adminToken) and accept connections on port \(port) within \(startupTimeout); its log:\n\(ChildProcess.read(logPath))")
+            }
+            failures.append("exited with status \(running.exitStatus) on port \(port)")
+        }
+        throw FixtureFailure("gantryd would not start: \(failures.joined(separator: "; ")); its log:\n\(ChildProcess.read(logPath))")
+    }
+
+    /// SIGTERM, then SIGKILL if it is still running after `stopGrace`.
+    static func stop(_ process: RunningProcess) async {
+        process.signal(SIGTERM)
+        _ = await process.waitForExit(timeout: stopGrace, orSend: SIGKILL)
+    }
+
+    private static func readToken(_ path: String) -> String? {
+        let token = ChildProcess.read(path).trimmingCharacters(in: .whitespacesAndNewlines)
+        return token.isEmpty ? nil : token
+    }
+}

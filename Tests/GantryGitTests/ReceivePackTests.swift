@@ -1,0 +1,137 @@
+import GantryCore
+import GantryGit
+import Testing
+
+@Suite struct ReceivePackTests {
+    @Test func firstPushCreatesTheBranchAndReportsOK() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "hello")
+        let (results, output) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: try fixture.pack(first))
+        #expect(results == [.ok])
+        #expect(try fixture.serverRefs() == ["refs/heads/main": first])
+        let text = String(decoding: output, as: UTF8.self)
+        #expect(text.contains("unpack ok") && text.contains("ok refs/heads/main"))
+        #expect(text.contains("Received 3 objects"))
+    }
+
+    @Test func incrementalThinPackResolvesBasesFromTheRepository() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", String(repeating: "line of text\n", count: 500))
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: try fixture.pack(first))
+        let second = try fixture.commit("a.txt", String(repeating: "line of text\n", count: 500) + "one more\n")
+        let thin = try fixture.pack(second, since: first)
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: first, new: second)], pack: thin)
+        #expect(results == [.ok])
+        #expect(try fixture.serverRefs()["refs/heads/main"] == second)
+        try git(["--git-dir", fixture.bare, "fsck", "--strict", "--no-dangling"], in: fixture.directory.path)
+    }
+
+    @Test func corruptPackLeavesRefsAndObjectsUntouched() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "hello")
+        var pack = try fixture.pack(first)
+        pack[pack.count / 2] ^= 0xff
+        let (results, output) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: pack)
+        #expect(results == [.rejected("unpacker error")])
+        #expect(try fixture.serverRefs().isEmpty)
+        #expect(try fixture.packFiles().isEmpty)
+        #expect(String(decoding: output, as: UTF8.self).contains("unpack "))
+    }
+
+    @Test func truncatedPackIsRefused() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "hello")
+        let pack = try fixture.pack(first)
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: Array(pack.dropLast(30)))
+        #expect(results == [.rejected("unpacker error")])
+        #expect(try fixture.serverRefs().isEmpty)
+    }
+
+    @Test func packMissingTheTipIsRefused() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "hello")
+        let second = try fixture.commit("b.txt", "world")
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: second)], pack: try fixture.pack(first))
+        #expect(results == [.rejected("missing necessary objects")])
+        #expect(try fixture.serverRefs().isEmpty)
+        #expect(try fixture.packFiles().isEmpty)
+    }
+
+    @Test func staleOldValueIsRejectedNotOverwritten() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "one")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: try fixture.pack(first))
+        let second = try fixture.commit("a.txt", "two")
+        // The client believes main is still unborn: it lost a race.
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: second)], pack: try fixture.pack(second))
+        #expect(results == [.rejected("stale info")])
+        #expect(try fixture.serverRefs()["refs/heads/main"] == first)
+    }
+
+    @Test func atomicPushWithOneBadRefUpdatesNothing() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "one")
+        let commands = [
+            RefCommand(name: "refs/heads/main", old: .zero, new: first),
+            RefCommand(name: "refs/heads/bad..name", old: .zero, new: first),
+        ]
+        let (results, _) = await fixture.receive(commands, capabilities: ["report-status", "atomic"], pack: try fixture.pack(first))
+        #expect(results == [.rejected("atomic push failed"), .rejected("funny refname")])
+        #expect(try fixture.serverRefs().isEmpty)
+    }
+
+    @Test func nonAtomicPushUpdatesTheGoodRefs() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "one")
+        let commands = [
+            RefCommand(name: "refs/heads/main", old: .zero, new: first),
+            RefCommand(name: "refs/heads/bad..name", old: .zero, new: first),
+        ]
+        let (results, _) = await fixture.receive(commands, pack: try fixture.pack(first))
+        #expect(results == [.ok, .rejected("funny refname")])
+        #expect(try fixture.serverRefs() == ["refs/heads/main": first])
+    }
+
+    @Test func deletingTheDeployBranchIsRefused() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "one")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: try fixture.pack(first))
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: first, new: .zero)])
+        #expect(results.first?.isOK == false)
+        #expect(try fixture.serverRefs()["refs/heads/main"] == first)
+    }
+
+    @Test func deletingAnotherBranchWorksWithoutAPack() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "one")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/topic", old: .zero, new: first)], pack: try fixture.pack(first))
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/topic", old: first, new: .zero)])
+        #expect(results == [.ok])
+        #expect(try fixture.serverRefs().isEmpty)
+    }
+
+    @Test func pushOverTheSizeLimitIsRefused() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", String((0..<20_000).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement()! }))
+        let (results, output) = await fixture.receive(
+            [RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: try fixture.pack(first), maxPushBytes: 5_000)
+        #expect(results == [.rejected("unpacker error")])
+        #expect(String(decoding: output, as: UTF8.self).contains("larger than the limit of 5000 bytes"))
+        #expect(try fixture.serverRefs().isEmpty)
+    }
+
+    @Test func preReceiveHookCanRefuseAndRefsStay() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "one")
+        let hooks = ReceivePackHooks(preReceive: { commands, reply in
+            reply.step("Running checks")
+            return commands.map { _ in "tests failed" }
+        })
+        let (results, output) = await fixture.receive(
+            [RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: try fixture.pack(first), hooks: hooks)
+        #expect(results == [.rejected("tests failed")])
+        #expect(try fixture.serverRefs().isEmpty)
+        #expect(try fixture.packFiles().isEmpty)
+        #expect(String(decoding: output, as: UTF8.self).contains("-----> Running checks"))
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import GantryCore
+@testable import GantryStore
+import Testing
+
+@Suite("Migrations and connection settings")
+struct MigrationTests {
+    @Test(.scratchDirectory)
+    func migratesAnEmptyFile() async throws {
+        #expect(!FileManager.default.fileExists(atPath: Fixture.databasePath))
+        let store = try Store(path: Fixture.databasePath)
+        #expect(FileManager.default.fileExists(atPath: Fixture.databasePath))
+        #expect(store.migrationsAppliedAtOpen == ["v1-apps-tokens-builds"])
+        #expect(try await store.appliedMigrations() == ["v1-apps-tokens-builds"])
+        let tables = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        #expect(tables == ["api_tokens", "apps", "builds", "grdb_migrations"])
+        let indexes = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'builds' AND sql IS NOT NULL")
+        #expect(indexes == ["builds_on_app_id_id"])
+        #expect(try await store.apps().isEmpty)
+        #expect(try await store.tokenCount() == 0)
+    }
+
+    @Test(.scratchDirectory)
+    func reopeningKeepsDataAndRunsNoMigration() async throws {
+        let name = Fixture.app("hello")
+        let store = try Store(path: Fixture.databasePath)
+        let app = try await store.createApp(name)
+        let build = try await store.recordBuild(
+            app: name, ref: Fixture.main, oldCommit: .zero, newCommit: Fixture.first, status: .received)
+        try await store.appendBuildLog(id: build.id, "-----> Python app detected\n")
+        let token = try await store.createToken(name: "admin")
+        try store.close()
+
+        let reopened = try Store(path: Fixture.databasePath)
+        #expect(reopened.migrationsAppliedAtOpen.isEmpty)
+        #expect(try await reopened.appliedMigrations() == ["v1-apps-tokens-builds"])
+        #expect(try await reopened.rowCount("grdb_migrations") == 1)
+        #expect(try await reopened.apps() == [app])
+        var logged = build
+        logged.log = "-----> Python app detected\n"
+        #expect(try await reopened.build(app: name, id: build.id) == logged)
+        #expect(try await reopened.authenticate(token: token) == "admin")
+    }
+
+    @Test(.scratchDirectory)
+    func refusesADatabaseMigratedByANewerGantry() async throws {
+        let store = try Store(path: Fixture.databasePath)
+        try await store.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
+        try store.close()
+
+        #expect {
+            _ = try Store(path: Fixture.databasePath)
+        } throws: { error in
+            "\(error)".contains("migrated by a newer Gantry (unknown migrations: v99-from-the-future)")
+        }
+    }
+
+    @Test
+    func walModeIsOn() async throws {
+        let store = try Store.temporary()
+        #expect(try await store.journalMode() == "wal")
+    }
+
+    @Test
+    func foreignKeysAreEnforced() async throws {
+        let store = try Store.temporary()
+        _ = try await store.createApp(Fixture.app("hello"))
+        func insert(appID: String) -> String {
+            "INSERT INTO builds (app_id, ref, old_commit, new_commit, status, created_at) VALUES (\(appID), 'refs/heads/main', '\(ObjectID.zero.hex)', '\(Fixture.first.hex)', 'received', '2025-01-01 00:00:00.000')"
+        }
+
+        await #expect {
+            try await store.execute(sql: insert(appID: "999"))
+        } throws: { error in
+            "\(error)".contains("FOREIGN KEY constraint failed")
+        }
+        // The same row for an existing app goes in: the foreign key was the only problem.
+        let appID = try #require(try await store.strings(sql: "SELECT id FROM apps").first ?? nil)
+        try await store.execute(sql: insert(appID: appID))
+        #expect(try await store.rowCount("builds") == 1)
+    }
+
+    @Test
+    func schemaRejectsMalformedBuildRows() async throws {
+        let store = try Store.temporary()
+        _ = try await store.createApp(Fixture.app("hello"))
+        let rows: [[String]] = [
+            ["refs/heads/main", "abc", Fixture.first.hex, "received"],
+            ["refs/heads/main", ObjectID.zero.hex, String(repeating: "A", count: 40), "received"],
+            ["refs/heads/main", ObjectID.zero.hex, Fixture.first.hex, "exploded"],
+            ["main", ObjectID.zero.hex, Fixture.first.hex, "received"],
+        ]
+        for row in rows {
+            await #expect {
+                try await store.execute(sql: """
+                    INSERT INTO builds (app_id, ref, old_commit, new_commit, status, created_at)
+                    SELECT id, '\(row[0])', '\(row[1])', '\(row[2])', '\(row[3])', '2025-01-01 00:00:00.000' FROM apps
+                    """)
+            } throws: { error in
+                "\(error)".contains("CHECK constraint failed")
+            }
+        }
+        #expect(try await store.rowCount("builds") == 0)
+    }
+
+    @Test
+    func schemaAcceptsEveryBuildStatus() async throws {
+        // Fails when BuildStatus gains a case without a migration widening the CHECK constraint.
+        let store = try Store.temporary()
+        let name = Fixture.app("hello")
+        _ = try await store.createApp(name)
+        for status in BuildStatus.allCases {
+            let build = try await store.recordBuild(
+                app: name, ref: Fixture.main, oldCommit: .zero, newCommit: Fixture.first, status: status)
+            #expect(build.status == status)
+            try await store.updateBuild(id: build.id, status: status, finished: true)
+        }
+    }
+
+    @Test(.scratchDirectory)
+    func openingInAMissingDirectoryNamesThePath() async throws {
+        let path = ScratchDirectory.path + "/missing/gantry.sqlite"
+        #expect {
+            _ = try Store(path: path)
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains(path) && message.contains("check that its directory exists")
+        }
+    }
+
+    @Test(.scratchDirectory)
+    func openingAFileThatIsNotADatabaseFails() async throws {
+        try Data(repeating: 0x42, count: 4096).write(to: URL(fileURLWithPath: Fixture.databasePath))
+        #expect {
+            _ = try Store(path: Fixture.databasePath)
+        } throws: { error in
+            "\(error)".contains("not a healthy Gantry database")
+        }
+    }
+
+    @Test
+    func temporaryStoreRemovesItsDirectory() async throws {
+        var store: Store? = try Store.temporary()
+        let directory = try #require(store).path.replacingOccurrences(of: "/gantry.sqlite", with: "")
+        _ = try await store?.createApp(Fixture.app("hello"))
+        #expect(FileManager.default.fileExists(atPath: directory))
+        store = nil
+        #expect(!FileManager.default.fileExists(atPath: directory))
+    }
+}
