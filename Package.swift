@@ -60,7 +60,10 @@ let package = Package(
         .testTarget(name: "GantryStoreTests", dependencies: ["GantryStore"]),
         .testTarget(name: "GantryGitTests", dependencies: ["GantryGit"]),
         .testTarget(name: "GantryClientTests", dependencies: ["GantryClient"]),
-        .testTarget(name: "GantryServerTests", dependencies: ["GantryServer", "GantryClient"]),
+        .testTarget(name: "GantryServerTests", dependencies: [
+            "GantryServer", "GantryClient",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["GantryClient", "GantryCore"]),
     ]
 )

@@ -1,0 +1,33 @@
+import Foundation
+import GantryCore
+import GantryServer
+import GantryStore
+import Testing
+
+@Suite struct DataDirectoryTests {
+    @Test func firstStartWritesTheAdminTokenOnceWithMode0600() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-dd-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let directory = DataDirectory(root: root)
+        try directory.prepare()
+        let store = try Store(path: directory.database)
+        #expect(try await directory.createAdminTokenIfNeeded(in: store) == directory.adminToken)
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory.adminToken)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let token = try String(contentsOfFile: directory.adminToken, encoding: .utf8).trimmingCharacters(in: .newlines)
+        #expect(try await store.authenticate(token: token) == "admin")
+        #expect(try await directory.createAdminTokenIfNeeded(in: store) == nil)
+    }
+
+    @Test func prepareEmptiesScratchButKeepsRepositories() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-dd-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let directory = DataDirectory(root: root)
+        try directory.prepare()
+        FileManager.default.createFile(atPath: directory.scratch + "/leftover", contents: Data())
+        FileManager.default.createFile(atPath: directory.repositories + "/keep", contents: Data())
+        try directory.prepare()
+        #expect(!FileManager.default.fileExists(atPath: directory.scratch + "/leftover"))
+        #expect(FileManager.default.fileExists(atPath: directory.repositories + "/keep"))
+    }
+}

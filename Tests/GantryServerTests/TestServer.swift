@@ -1,0 +1,56 @@
+import Foundation
+import GantryClient
+import GantryCore
+import GantryGit
+import GantryServer
+import GantryStore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// A real gantryd HTTP door on a free port with a temporary data directory, for one test.
+struct TestServer {
+    let url: String
+    let token: String
+    let dataDirectory: DataDirectory
+    var client: GantryAPIClient { GantryAPIClient(server: url, token: token) }
+
+    /// Starts the server, runs `body`, then shuts the server down and removes its data.
+    static func with(maxPushBytes: Int = 1 << 30, _ body: (TestServer) async throws -> Void) async throws {
+        Libgit2.initialize()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-server-tests-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dataDirectory = DataDirectory(root: root)
+        try dataDirectory.prepare()
+        let store = try Store(path: dataDirectory.database)
+        _ = try await dataDirectory.createAdminTokenIfNeeded(in: store)
+        let token = try String(contentsOfFile: dataDirectory.adminToken, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let app = buildApplication(
+            configuration: ServerConfiguration(dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, maxPushBytes: maxPushBytes),
+            store: store, logger: logger, onServerRunning: { portContinuation.yield($0) })
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            defer { Task { await services.triggerGracefulShutdown() } }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { return }
+            try await body(TestServer(url: "http://127.0.0.1:\(port)", token: token, dataDirectory: dataDirectory))
+        }
+    }
+
+    /// A raw request with the admin token as HTTP basic credentials, as git sends it.
+    func gitRequest(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: [UInt8] = [], password: String? = nil) async throws -> GantryClient.HTTPResponse {
+        var headers: HTTPHeaders = ["Authorization": "Basic " + Data("git:\(password ?? token)".utf8).base64EncodedString()]
+        if let contentType { headers = HTTPHeaders(headers.map { $0 } + [.init(name: "Content-Type", value: contentType)]) }
+        return try await HTTPClient().perform(GantryClient.HTTPRequest(method: method, url: url + path, headers: headers, body: body))
+    }
+}
+
+extension GantryClient.HTTPResponse {
+    var text: String { String(decoding: body, as: UTF8.self) }
+    func header(_ name: String) -> String? { headers.values(for: name).first }
+}
