@@ -9,7 +9,7 @@ HTTP_PORT ?= 8080
 
 # Debian packages Gantry needs: the C libraries it links (libgit2, SQLite, libcurl), git for
 # the tests and benchmarks, python3 for the benchmark's reference server.
-APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3
+APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc
 
 .PHONY: setup packages build run test bench clean
 

@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // System libraries (Debian: libgit2-dev, libcurl4-openssl-dev; installed by `make setup`).
@@ -33,6 +35,28 @@ let package = Package(
         ]),
         // libgit2 wrappers, pkt-lines and the receive-pack protocol.
         .target(name: "GantryGit", dependencies: ["GantryCore", "CGit2"]),
+        // Buildpack discovery and the detect/compile/release/test contract; Procfile, app.json.
+        .target(name: "GantryBuildpacks", dependencies: [
+            "GantryCore",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ]),
+        // OCI image layout store, deterministic layer writer, stack import, the Builder.
+        .target(name: "GantryImage", dependencies: [
+            "GantryCore", "GantryBuildpacks",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ]),
+        // Container runtimes: runc (default).
+        .target(name: "GantryRuntime", dependencies: [
+            "GantryCore", "GantryImage",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ]),
+        // The pipeline, top to bottom: receive → detect → build → test → record.
+        .target(name: "GantryPipeline", dependencies: [
+            "GantryCore", "GantryStore", "GantryGit", "GantryBuildpacks", "GantryImage", "GantryRuntime",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The REST API client (libcurl) used by the CLI and the tests.
         .target(name: "GantryClient", dependencies: ["GantryCore", "CCurl"]),
         // HTTP front door: smart-HTTP git, REST API.
@@ -60,6 +84,10 @@ let package = Package(
         .testTarget(name: "GantryStoreTests", dependencies: ["GantryStore"]),
         .testTarget(name: "GantryGitTests", dependencies: ["GantryGit"]),
         .testTarget(name: "GantryClientTests", dependencies: ["GantryClient"]),
+        .testTarget(name: "GantryBuildpacksTests", dependencies: ["GantryBuildpacks"]),
+        .testTarget(name: "GantryImageTests", dependencies: ["GantryImage"]),
+        .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime"]),
+        .testTarget(name: "GantryPipelineTests", dependencies: ["GantryPipeline"]),
         .testTarget(name: "GantryServerTests", dependencies: [
             "GantryServer", "GantryClient",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -72,15 +72,15 @@ enum ChildProcess {
 
         // Files, not pipes: nothing can fill up and block the child.
         let outPath = scratch + "/stdout", errPath = scratch + "/stderr", inPath = scratch + "/stdin"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         defer { try? out.close(); try? err.close() }
         process.standardOutput = out
         process.standardError = err
         if let input {
-            FileManager.default.createFile(atPath: inPath, contents: input)
+            _ = FileManager.default.createFile(atPath: inPath, contents: input)
             process.standardInput = FileHandle(forReadingAtPath: inPath)
         } else {
             process.standardInput = FileHandle.nullDevice

@@ -1,6 +1,7 @@
 import Foundation
 import GantryClient
 import GantryCore
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -76,12 +77,13 @@ struct GantryDaemon: Sendable {
 }
 
 /// Starts gantryd, runs `body` with it, then stops it (SIGTERM, SIGKILL after 5 s) and removes
-/// its data and scratch directories, whether `body` returned or threw.
+/// its data and scratch directories, whether `body` returned or threw. A gantryd that needs the
+/// SIGKILL is an issue of the test: it must shut down gracefully.
 /// - Parameter maxPushBytes: passed as `--max-push-bytes` when set.
 /// - Throws: `FixtureFailure` when gantryd cannot be found or does not come up; what `body` throws.
-func withDaemon<Result: Sendable>(
-    maxPushBytes: Int? = nil, _ body: (GantryDaemon) async throws -> Result
-) async throws -> Result {
+func withDaemon<Value: Sendable>(
+    maxPushBytes: Int? = nil, _ body: (GantryDaemon) async throws -> Value
+) async throws -> Value {
     let scratch = try ScratchDirectory(prefix: "gantry-e2e")
     defer { scratch.remove() }
     let git = try Git(home: scratch.directory("home"))
@@ -135,13 +137,14 @@ enum DaemonLauncher {
 
     /// Starts gantryd in `scratch/data` and waits until it wrote its admin token and accepts
     /// connections. A port taken meanwhile by someone else means another try on a new port.
+    /// - Throws: `FixtureFailure` with gantryd's log when it exits or does not come up in time.
     static func start(
         in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?
     ) async throws -> (GantryDaemon, RunningProcess) {
         let binary = try binary()
         let data = DataDirectory(root: scratch.path + "/data")
         let logPath = scratch.path + "/gantryd.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         var failures: [String] = []
         for _ in 0..<3 {
             let port = try LocalPort.free()
@@ -175,14 +178,18 @@ enum DaemonLauncher {
                     "gantryd (\(binary) \(arguments.joined(separator: " "))) did not write \(data.adminToken) and accept connections on port \(port) within \(startupTimeout); its log:\n\(ChildProcess.read(logPath))")
             }
             failures.append("exited with status \(running.exitStatus) on port \(port)")
+            let said = ChildProcess.read(logPath).lowercased()
+            guard said.contains("address already in use") || said.contains("eaddrinuse") else { break }
         }
         throw FixtureFailure("gantryd would not start: \(failures.joined(separator: "; ")); its log:\n\(ChildProcess.read(logPath))")
     }
 
-    /// SIGTERM, then SIGKILL if it is still running after `stopGrace`.
+    /// SIGTERM, then SIGKILL if it is still running after `stopGrace` (recorded as an issue).
     static func stop(_ process: RunningProcess) async {
         process.signal(SIGTERM)
-        _ = await process.waitForExit(timeout: stopGrace, orSend: SIGKILL)
+        if await process.waitForExit(timeout: stopGrace, orSend: SIGKILL) {
+            Issue.record("gantryd did not exit within \(stopGrace) of SIGTERM and was killed")
+        }
     }
 
     private static func readToken(_ path: String) -> String? {

@@ -1,0 +1,95 @@
+/// A directory mounted into a container.
+public struct Mount: Hashable, Sendable {
+    public var source: String
+    public var destination: String
+    public var readOnly: Bool
+
+    public init(source: String, destination: String, readOnly: Bool = true) {
+        self.source = source
+        self.destination = destination
+        self.readOnly = readOnly
+    }
+}
+
+/// Everything needed to run one container: the root file system as layers, the process and
+/// its environment, mounts and limits. Runtimes turn it into their own format (an OCI bundle
+/// for runc).
+public struct ContainerSpec: Hashable, Sendable {
+    /// A unique id: lowercase letters, digits, `-`, `_` and `.` (safe as a path component).
+    public var id: String
+    /// Unpacked layer directories, lowest first (the stack, then the app). They are used
+    /// read-only: each container writes to its own upper directory.
+    public var layers: [String]
+    /// The process's argument vector; `arguments[0]` is looked up in the container's `PATH`.
+    public var arguments: [String]
+    public var environment: [String: String]
+    public var workingDirectory: String
+    public var mounts: [Mount]
+    public var memoryLimitBytes: Int
+    public var pidsLimit: Int
+    public var hostname: String
+
+    public init(
+        id: String, layers: [String], arguments: [String], environment: [String: String] = [:],
+        workingDirectory: String = "/app", mounts: [Mount] = [], memoryLimitBytes: Int = 512 << 20,
+        pidsLimit: Int = 256, hostname: String = "gantry"
+    ) {
+        self.id = id
+        self.layers = layers
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.mounts = mounts
+        self.memoryLimitBytes = memoryLimitBytes
+        self.pidsLimit = pidsLimit
+        self.hostname = hostname
+    }
+
+    /// Whether `id` is safe to use as a container id and a path component.
+    public static func isValidID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 128 && !id.hasPrefix(".")
+            && id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }
+    }
+}
+
+/// How a container's process ended.
+public enum ExitStatus: Hashable, Sendable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+    /// Killed by the runtime because it ran past its time limit.
+    case timedOut
+
+    public var isSuccess: Bool { self == .exited(0) }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): "exit status \(code)"
+        case .signaled(let signal): "killed by signal \(signal)"
+        case .timedOut: "timed out"
+        }
+    }
+}
+
+/// Why a runtime could not run a container (as opposed to the process failing, which is an
+/// `ExitStatus`).
+public struct RuntimeError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var container: String
+    public var reason: String
+
+    public init(container: String, reason: String) {
+        self.container = container
+        self.reason = reason
+    }
+
+    public var description: String { "container \(container): \(reason)" }
+}
+
+/// An OCI runtime as Gantry uses it. `RuncRuntime` is the default.
+public protocol ContainerRuntime: Sendable {
+    /// Runs a container to completion, sending each line of its output (stdout and stderr
+    /// merged) to `output` as it is written. The container, its mounts and its scratch files
+    /// are removed whatever happens: exit, time-out or cancellation of the calling task.
+    /// - Returns: how the process ended.
+    /// - Throws: `RuntimeError` when the container could not be set up or started.
+    func run(_ spec: ContainerSpec, timeout: Duration, output: @escaping @Sendable (String) -> Void) async throws(RuntimeError) -> ExitStatus
+}

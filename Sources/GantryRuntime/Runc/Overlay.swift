@@ -1,0 +1,29 @@
+import Foundation
+import GantryCore
+
+/// An overlayfs root file system: read-only layers below, the container's own upper
+/// directory on top. Mounted with mount(2) directly, unmounted lazily.
+struct Overlay {
+    let layers: [String]
+    let upper: String
+    let work: String
+    let target: String
+
+    /// Mounts the overlay at `target`.
+    /// - Throws: `RuntimeError` naming the failing path.
+    func mount(container: String) throws(RuntimeError) {
+        for path in layers + [upper, work, target] where path.contains(",") || path.contains(":") {
+            throw RuntimeError(container: container, reason: "overlay path \(path) contains ',' or ':'")
+        }
+        // overlayfs lists lowerdir top first; `layers` is lowest first.
+        let options = "lowerdir=\(layers.reversed().joined(separator: ":")),upperdir=\(upper),workdir=\(work)"
+        guard Glibc.mount("overlay", target, "overlay", 0, options) == 0 else {
+            throw RuntimeError(container: container, reason: "mounting its overlay root at \(target) failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Detaches the overlay; harmless when it is not mounted.
+    func unmount() {
+        _ = umount2(target, Int32(MNT_DETACH))
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import GantryCore
+import Subprocess
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Runs containers with runc (or another OCI runtime with runc's command line, set by
+/// `binary`): one OCI bundle per container under `containersDirectory`, its root an overlay
+/// of the image's unpacked layers and a private upper directory.
+public struct RuncRuntime: ContainerRuntime {
+    /// The runtime binary, looked up in `PATH` unless absolute.
+    public let binary: String
+    /// Where bundles live (DATA_DIR/containers).
+    public let containersDirectory: String
+
+    public init(binary: String = "runc", containersDirectory: String) {
+        self.binary = binary
+        self.containersDirectory = containersDirectory
+    }
+
+    private var executable: Executable { binary.hasPrefix("/") ? .path(FilePath(binary)) : .name(binary) }
+
+    public func run(_ spec: ContainerSpec, timeout: Duration, output: @escaping @Sendable (String) -> Void) async throws(RuntimeError) -> ExitStatus {
+        guard ContainerSpec.isValidID(spec.id) else { throw RuntimeError(container: spec.id, reason: "invalid container id") }
+        let bundle = containersDirectory + "/" + spec.id
+        let overlay = Overlay(layers: spec.layers, upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs")
+        let status: Result<ExitStatus, RuntimeError>
+        do throws(RuntimeError) {
+            try prepare(spec, bundle: bundle, overlay: overlay)
+            status = await runBundle(bundle, id: spec.id, timeout: timeout, output: output)
+        } catch {
+            status = .failure(error)
+        }
+        // Whatever happened — exit, time-out, cancellation — nothing of the container stays.
+        // (A task of its own: cleaning up must not be cut short by the caller's cancellation.)
+        await Task { await forceDelete(spec.id) }.value
+        overlay.unmount()
+        try? FileManager.default.removeItem(atPath: bundle)
+        return try status.get()
+    }
+
+    /// `runc run` in the foreground, its output streamed line by line; killed at `timeout` or
+    /// when the calling task is cancelled.
+    private func runBundle(_ bundle: String, id: String, timeout: Duration, output: @escaping @Sendable (String) -> Void) async -> Result<ExitStatus, RuntimeError> {
+        do {
+            let result = try await Subprocess.run(
+                executable, arguments: ["run", "--bundle", bundle, id], input: .none,
+                output: .sequence, error: .combinedWithOutput
+            ) { execution in
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        do { try await Task.sleep(for: timeout) } catch { return false }
+                        await kill(id)
+                        return true
+                    }
+                    for try await line in execution.standardOutput.strings() {
+                        output(line)
+                    }
+                    group.cancelAll()
+                    return try await group.contains(true)
+                }
+            }
+            if result.closureResult { return .success(.timedOut) }
+            switch result.terminationStatus {
+            case .exited(let code): return .success(.exited(Int32(code)))
+            case .signaled(let signal): return .success(.signaled(Int32(signal)))
+            }
+        } catch is CancellationError {
+            await Task { await kill(id) }.value
+            return .success(.signaled(SIGKILL))
+        } catch {
+            await Task { await kill(id) }.value
+            return .failure(RuntimeError(container: id, reason: "\(binary) run failed: \(error)"))
+        }
+    }
+
+    /// Writes the bundle: config.json, upper and work directories, the mounted overlay root.
+    private func prepare(_ spec: ContainerSpec, bundle: String, overlay: Overlay) throws(RuntimeError) {
+        let files = FileManager.default
+        do {
+            for directory in [overlay.upper, overlay.work, overlay.target] {
+                try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            try encoder.encode(OCIRuntimeSpec(spec, rootfs: "rootfs")).write(to: URL(fileURLWithPath: bundle + "/config.json"))
+        } catch {
+            throw RuntimeError(container: spec.id, reason: "cannot write its bundle in \(bundle): \(error.localizedDescription)")
+        }
+        try overlay.mount(container: spec.id)
+    }
+
+    /// Sends SIGKILL to the container's processes; harmless when it is gone.
+    func kill(_ id: String) async {
+        _ = try? await Subprocess.run(executable, arguments: ["kill", "--all", id, "KILL"], output: .discarded, error: .discarded)
+    }
+
+    /// Removes the container from runc's state, killing what is left.
+    func forceDelete(_ id: String) async {
+        _ = try? await Subprocess.run(executable, arguments: ["delete", "--force", id], output: .discarded, error: .discarded)
+    }
+
+}
