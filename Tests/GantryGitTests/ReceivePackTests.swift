@@ -123,7 +123,7 @@ import Testing
     @Test func preReceiveHookCanRefuseAndRefsStay() async throws {
         let fixture = try PushFixture()
         let first = try fixture.commit("a.txt", "one")
-        let hooks = ReceivePackHooks(preReceive: { commands, reply in
+        let hooks = ReceivePackHooks(preReceive: { commands, _, reply in
             reply.step("Running checks")
             return commands.map { _ in "tests failed" }
         })

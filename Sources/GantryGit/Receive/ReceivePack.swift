@@ -4,13 +4,14 @@ import GantryCore
 /// What the owner of a repository decides around a push, in git's hook vocabulary.
 public struct ReceivePackHooks: Sendable {
     /// Runs after the pack is received and checked, before any ref moves, with the objects
-    /// still in quarantine. Returns a rejection reason per command (`nil` accepts it).
-    public var preReceive: @Sendable (_ commands: [RefCommand], _ reply: ReceivePackReply) async -> [String?]
+    /// still in quarantine (readable through `objects`). Returns a rejection reason per command
+    /// (`nil` accepts it).
+    public var preReceive: @Sendable (_ commands: [RefCommand], _ objects: ReceivedObjects, _ reply: ReceivePackReply) async -> [String?]
     /// Runs after the refs moved, with the commands that succeeded.
     public var postReceive: @Sendable (_ updated: [RefCommand], _ reply: ReceivePackReply) async -> Void
 
     public init(
-        preReceive: @escaping @Sendable ([RefCommand], ReceivePackReply) async -> [String?] = { commands, _ in commands.map { _ in nil } },
+        preReceive: @escaping @Sendable ([RefCommand], ReceivedObjects, ReceivePackReply) async -> [String?] = { commands, _, _ in commands.map { _ in nil } },
         postReceive: @escaping @Sendable ([RefCommand], ReceivePackReply) async -> Void = { _, _ in }
     ) {
         self.preReceive = preReceive
@@ -112,7 +113,7 @@ public struct ReceivePack: Sendable {
 
         let candidates = request.commands.indices.filter { results[$0].isOK }
         if !candidates.isEmpty && !(request.isAtomic && candidates.count < results.count) {
-            let verdicts = await hooks.preReceive(candidates.map { request.commands[$0] }, reply)
+            let verdicts = await hooks.preReceive(candidates.map { request.commands[$0] }, ReceivedObjects(session: session), reply)
             for (index, verdict) in zip(candidates, verdicts) where verdict != nil {
                 results[index] = .rejected(verdict!)
             }

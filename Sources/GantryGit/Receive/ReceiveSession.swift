@@ -1,4 +1,5 @@
 import Dispatch
+import GantryCore
 
 /// The libgit2 state of one push — its repository handle and quarantine — confined to a
 /// serial dispatch queue of its own, so libgit2's blocking calls never run on Swift's
@@ -44,5 +45,17 @@ final class ReceiveSession: @unchecked Sendable {
     /// Order is kept; `run` after it sees its effects.
     func enqueue(_ body: @escaping @Sendable (ReceiveSession) -> Void) {
         queue.async { body(self) }
+    }
+}
+
+/// The objects of a push while it is checked: the repository plus the quarantined pack.
+public struct ReceivedObjects: Sendable {
+    let session: ReceiveSession
+
+    /// Writes the tree of `commit` into `directory` (see `Repository.export`), off the
+    /// cooperative pool.
+    /// - Throws: `ExportError`.
+    public func export(_ commit: ObjectID, to directory: String) async throws(ExportError) {
+        try await session.run { session throws(ExportError) in try session.repository.export(commit, to: directory) }
     }
 }

@@ -1,0 +1,87 @@
+internal import CGit2
+import GantryCore
+
+/// Why a commit's tree cannot be exported to a build directory.
+public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
+    case notACommit(ObjectID)
+    /// A symlink whose target leaves the tree (absolute, or `..` past the root).
+    case unsafeSymlink(path: String, target: String)
+    case git(String)
+
+    public var description: String {
+        switch self {
+        case .notACommit(let id): "\(id.short) is not a commit"
+        case .unsafeSymlink(let path, let target):
+            "symlink \(path) -> \(target) points outside the app; only links within the repository are allowed"
+        case .git(let message): "cannot export the source: \(message)"
+        }
+    }
+}
+
+extension Repository {
+    /// Writes the tree of `commit` into `directory` (created if needed), after checking that no
+    /// symlink in it points outside the tree. The repository's index and HEAD are not touched.
+    /// - Throws: `ExportError`.
+    public func export(_ commit: ObjectID, to directory: String) throws(ExportError) {
+        var oid = commit.gitOID
+        var object: OpaquePointer?
+        guard git_commit_lookup(&object, handle, &oid) == 0 else { throw .notACommit(commit) }
+        defer { git_commit_free(object) }
+        var tree: OpaquePointer?
+        do { try check(git_commit_tree(&tree, object), "git_commit_tree") } catch { throw .git(error.description) }
+        defer { git_tree_free(tree) }
+
+        try checkSymlinks(in: tree)
+
+        var options = git_checkout_options()
+        git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION))
+        options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DONT_UPDATE_INDEX.rawValue
+        let code = directory.withCString { path in
+            options.target_directory = path
+            return git_checkout_tree(handle, object, &options)
+        }
+        do { try check(code, "git_checkout_tree") } catch { throw .git(error.description) }
+    }
+
+    private func checkSymlinks(in tree: OpaquePointer?) throws(ExportError) {
+        final class Walk {
+            let repository: OpaquePointer
+            var links: [(path: String, target: String)] = []
+            init(_ repository: OpaquePointer) { self.repository = repository }
+        }
+        let walk = Walk(handle)
+        let callback: git_treewalk_cb = { root, entry, payload in
+            guard let entry, git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK else { return 0 }
+            let walk = Unmanaged<Walk>.fromOpaque(payload!).takeUnretainedValue()
+            var blob: OpaquePointer?
+            guard git_blob_lookup(&blob, walk.repository, git_tree_entry_id(entry)) == 0 else { return -1 }
+            defer { git_blob_free(blob) }
+            let size = Int(git_blob_rawsize(blob))
+            let bytes = UnsafeRawBufferPointer(start: git_blob_rawcontent(blob), count: size)
+            let path = String(cString: root!) + String(cString: git_tree_entry_name(entry))
+            walk.links.append((path, String(decoding: bytes, as: UTF8.self)))
+            return 0
+        }
+        let code = git_tree_walk(tree, GIT_TREEWALK_PRE, callback, Unmanaged.passUnretained(walk).toOpaque())
+        do { try check(code, "git_tree_walk") } catch { throw .git(error.description) }
+        for link in walk.links where !Self.staysInside(link: link.path, target: link.target) {
+            throw .unsafeSymlink(path: link.path, target: link.target)
+        }
+    }
+
+    /// Whether a link at `link` (relative to the root) with `target` resolves inside the root.
+    static func staysInside(link: String, target: String) -> Bool {
+        guard !target.hasPrefix("/") else { return false }
+        var depth = link.split(separator: "/").count - 1
+        for component in target.split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..":
+                depth -= 1
+                if depth < 0 { return false }
+            default: depth += 1
+            }
+        }
+        return true
+    }
+}

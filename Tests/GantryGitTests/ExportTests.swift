@@ -1,0 +1,49 @@
+import Foundation
+import GantryCore
+import GantryGit
+import Testing
+
+@Suite struct ExportTests {
+    @Test func exportsTheCommitTreeWithModesAndInnerSymlinks() async throws {
+        let fixture = try PushFixture()
+        try FileManager.default.createDirectory(atPath: fixture.work + "/bin", withIntermediateDirectories: true)
+        try "#!/bin/sh\necho hi\n".write(toFile: fixture.work + "/bin/run", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.work + "/bin/run")
+        try FileManager.default.createSymbolicLink(atPath: fixture.work + "/run", withDestinationPath: "bin/run")
+        try git(["add", "bin/run", "run"], in: fixture.work)
+        let commit = try fixture.commit("app.py", "print('hi')\n")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try fixture.pack(commit))
+
+        let target = fixture.directory.path + "/export"
+        try Repository.open(at: fixture.bare).export(commit, to: target)
+        #expect(try String(contentsOfFile: target + "/app.py", encoding: .utf8) == "print('hi')\n")
+        #expect(FileManager.default.isExecutableFile(atPath: target + "/bin/run"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: target + "/run") == "bin/run")
+        #expect(!FileManager.default.fileExists(atPath: target + "/.git"))
+    }
+
+    @Test(arguments: ["/etc/passwd", "../outside", "sub/../../x"])
+    func refusesSymlinksLeavingTheTree(_ destination: String) async throws {
+        let fixture = try PushFixture()
+        try FileManager.default.createSymbolicLink(atPath: fixture.work + "/link", withDestinationPath: destination)
+        try git(["add", "link"], in: fixture.work)
+        let commit = try fixture.commit("a.txt", "x")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try fixture.pack(commit))
+        #expect(throws: ExportError.unsafeSymlink(path: "link", target: destination)) {
+            try Repository.open(at: fixture.bare).export(commit, to: fixture.directory.path + "/export")
+        }
+    }
+
+    @Test func preReceiveCanExportQuarantinedObjects() async throws {
+        let fixture = try PushFixture()
+        let commit = try fixture.commit("a.txt", "from quarantine")
+        let target = fixture.directory.path + "/export"
+        let hooks = ReceivePackHooks(preReceive: { commands, objects, _ in
+            do { try await objects.export(commands[0].new, to: target) } catch { return ["\(error)"] }
+            return [nil]
+        })
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try fixture.pack(commit), hooks: hooks)
+        #expect(results == [.ok])
+        #expect(try String(contentsOfFile: target + "/a.txt", encoding: .utf8) == "from quarantine")
+    }
+}
