@@ -44,8 +44,10 @@ public struct Digest: Hashable, Comparable, Sendable, Codable, CustomStringConve
     /// The first 12 hex digits, for messages (`sha256:4be1c0ffee12`).
     public var short: String { "sha256:" + hex.prefix(12) }
 
+    /// Orders digests by their hex digits.
     public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.hex < rhs.hex }
 
+    /// Decodes `sha256:HEX` from a JSON string.
     public init(from decoder: any Decoder) throws {
         let string = try decoder.singleValueContainer().decode(String.self)
         do {
@@ -55,6 +57,7 @@ public struct Digest: Hashable, Comparable, Sendable, Codable, CustomStringConve
         }
     }
 
+    /// Encodes `sha256:HEX` as a JSON string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)

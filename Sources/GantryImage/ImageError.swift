@@ -28,6 +28,7 @@ public enum ImageError: Error, Hashable, Sendable, CustomStringConvertible {
     /// `tar -x` could not unpack a layer.
     case unpackFailed(digest: Digest, reason: String)
 
+    /// What went wrong and what to do about it, for logs and the push's output.
     public var description: String {
         switch self {
         case .io(let operation, let path, let errno):

@@ -1,14 +1,17 @@
 import GantryCore
+import GantryGit
 import GantryStore
 import Hummingbird
 import Logging
 
 /// The one composition root of gantryd's HTTP door, used by `gantryd` and by the tests:
 /// git smart-HTTP at `/APP.git/…`, the REST API at `/api/v1`.
-/// - Parameter onServerRunning: called with the bound port once the server listens.
+/// - Parameters:
+///   - pushHooks: what happens around each push of an app (gantryd: the pipeline's hooks).
+///   - onServerRunning: called with the bound port once the server listens.
 public func buildApplication(
-    configuration: ServerConfiguration, store: Store, logger: Logger,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    configuration: ServerConfiguration, store: Store, pushHooks: @escaping @Sendable (AppName) -> ReceivePackHooks,
+    logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router()
     router.add(middleware: ProblemMiddleware())
@@ -18,8 +21,7 @@ public func buildApplication(
     AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory)).addRoutes(to: api)
     router.get("/healthz") { _, _ in "ok\n" }
 
-    let pushHooks = PushHooks(store: store)
-    GitHTTPController(store: store, authenticator: authenticator, configuration: configuration, hooks: pushHooks.hooks(for:))
+    GitHTTPController(store: store, authenticator: authenticator, configuration: configuration, hooks: pushHooks)
         .addRoutes(to: router)
 
     return Application(

@@ -9,6 +9,11 @@ enum Migrations {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-apps-tokens-builds", migrate: v1AppsTokensBuilds)
+        // `.deferred` (GRDB's default, spelled out because the migration depends on it): foreign
+        // keys are off while it runs and all of them are checked before it commits, as a table
+        // rebuild requires.
+        migrator.registerMigration("v2-build-stages", foreignKeyChecks: .deferred, migrate: v2BuildStages)
+        migrator.registerMigration("v3-build-log-chunks", foreignKeyChecks: .deferred, migrate: v3BuildLogChunks)
         return migrator
     }()
 
@@ -53,5 +58,95 @@ enum Migrations {
             t.column("log", .text).notNull().defaults(to: "")
         }
         try db.create(index: "builds_on_app_id_id", on: "builds", columns: ["app_id", "id"])
+    }
+
+    /// The detect, build and test stages: `builds` gains their results and the statuses they
+    /// end in.
+    ///
+    /// SQLite cannot alter a CHECK constraint, so the table is rebuilt following SQLite's
+    /// procedure (https://www.sqlite.org/lang_altertable.html#otheralter) as GRDB's
+    /// "How to Recreate a Database Table" spells it: create `builds_new`, copy, drop `builds`,
+    /// rename, recreate the index. It runs with deferred foreign key checks: foreign keys are off
+    /// meanwhile (dropping the old table deletes nothing through them) and GRDB checks every
+    /// one before the migration's transaction commits.
+    private static func v2BuildStages(_ db: Database) throws {
+        // The AUTOINCREMENT counter: the largest build id ever handed out, which may belong to a
+        // build deleted with its app. Dropping `builds` forgets it; it is restored below.
+        let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'builds'")
+
+        try db.create(table: "builds_new") { t in
+            // v1's columns and constraints, unchanged, except for the status list.
+            t.autoIncrementedPrimaryKey("id")
+            t.column("app_id", .integer).notNull()
+                .references("apps", onDelete: .cascade)
+            t.column("ref", .text).notNull()
+                .check(sql: "substr(ref, 1, 5) = 'refs/'")
+            t.column("old_commit", .text).notNull()
+                .check(sql: "length(old_commit) = 40 AND old_commit NOT GLOB '*[^0-9a-f]*'")
+            t.column("new_commit", .text).notNull()
+                .check(sql: "length(new_commit) = 40 AND new_commit NOT GLOB '*[^0-9a-f]*'")
+            // BuildStatus's raw values as of this migration, frozen.
+            t.column("status", .text).notNull()
+                .check(sql: """
+                    status IN ('received', 'building', 'testing', 'built', 'succeeded', \
+                    'build_failed', 'test_failed', 'timed_out', 'failed')
+                    """)
+            t.column("created_at", .datetime).notNull()
+            t.column("finished_at", .datetime)
+            t.column("log", .text).notNull().defaults(to: "")
+            // New: what each stage found. NULL until the stage has run.
+            t.column("buildpack", .text).check(sql: "length(buildpack) > 0")
+            t.column("stack", .text).check(sql: "length(stack) > 0")
+            t.column("image_digest", .text)
+                .check(sql: """
+                    length(image_digest) = 71 AND substr(image_digest, 1, 7) = 'sha256:' \
+                    AND substr(image_digest, 8) NOT GLOB '*[^0-9a-f]*'
+                    """)
+            t.column("build_seconds", .double).check(sql: "build_seconds >= 0")
+            t.column("test_seconds", .double).check(sql: "test_seconds >= 0")
+            t.column("failure_reason", .text)
+        }
+        let v1Columns = "id, app_id, ref, old_commit, new_commit, status, created_at, finished_at, log"
+        try db.execute(sql: "INSERT INTO builds_new (\(v1Columns)) SELECT \(v1Columns) FROM builds")
+        try db.drop(table: "builds")
+        try db.rename(table: "builds_new", to: "builds")
+        try db.create(index: "builds_on_app_id_id", on: "builds", columns: ["app_id", "id"])
+
+        // Copying the rows set the counter to the largest id copied; put back the old one.
+        if let sequence {
+            try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'builds'")
+            try db.execute(
+                sql: """
+                    INSERT INTO sqlite_sequence (name, seq)
+                    VALUES ('builds', MAX(?, IFNULL((SELECT MAX(id) FROM builds), 0)))
+                    """,
+                arguments: [sequence])
+        }
+    }
+
+    /// Build logs move out of `builds.log` into `build_log_chunks`, one row per append.
+    ///
+    /// Appending to a TEXT column rewrites the whole value (and its overflow pages) on every
+    /// append, so a log written line by line cost quadratic time: 20,000 appends of 100 bytes
+    /// took 154 s. Inserting a row costs the same whatever the log's length (the same appends:
+    /// 2.8 s; reading the 2 MB log back: 14 ms).
+    private static func v3BuildLogChunks(_ db: Database) throws {
+        try db.create(table: "build_log_chunks") { t in
+            // Chunks are read back in id order. No AUTOINCREMENT: a new id is always above
+            // every id still in the table, which is all the order needs.
+            t.primaryKey("id", .integer)
+            t.column("build_id", .integer).notNull()
+                .references("builds", onDelete: .cascade)
+            t.column("text", .text).notNull()
+                .check(sql: "length(text) > 0")
+        }
+        try db.create(index: "build_log_chunks_on_build_id_id", on: "build_log_chunks", columns: ["build_id", "id"])
+        try db.execute(sql: """
+            INSERT INTO build_log_chunks (build_id, "text")
+            SELECT id, log FROM builds WHERE log <> '' ORDER BY id
+            """)
+        try db.alter(table: "builds") { t in
+            t.drop(column: "log")
+        }
     }
 }

@@ -86,9 +86,13 @@ struct BuildRecord: Codable, FetchableRecord, PersistableRecord {
     var status: BuildStatus
     var createdAt: Date
     var finishedAt: Date?
-    /// `nil` when the row was fetched without its log (`summaryColumns`). Never `nil` when
-    /// inserting: the column is NOT NULL.
-    var log: String?
+    var buildpack: String? = nil
+    var stack: String? = nil
+    /// `sha256:` and 64 lowercase hex digits (a CHECK constraint).
+    var imageDigest: String? = nil
+    var buildSeconds: Double? = nil
+    var testSeconds: Double? = nil
+    var failureReason: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -99,7 +103,12 @@ struct BuildRecord: Codable, FetchableRecord, PersistableRecord {
         case status
         case createdAt = "created_at"
         case finishedAt = "finished_at"
-        case log
+        case buildpack
+        case stack
+        case imageDigest = "image_digest"
+        case buildSeconds = "build_seconds"
+        case testSeconds = "test_seconds"
+        case failureReason = "failure_reason"
     }
 
     enum Columns {
@@ -111,20 +120,55 @@ struct BuildRecord: Codable, FetchableRecord, PersistableRecord {
         static let status = Column(CodingKeys.status)
         static let createdAt = Column(CodingKeys.createdAt)
         static let finishedAt = Column(CodingKeys.finishedAt)
-        static let log = Column(CodingKeys.log)
+        static let buildpack = Column(CodingKeys.buildpack)
+        static let stack = Column(CodingKeys.stack)
+        static let imageDigest = Column(CodingKeys.imageDigest)
+        static let buildSeconds = Column(CodingKeys.buildSeconds)
+        static let testSeconds = Column(CodingKeys.testSeconds)
+        static let failureReason = Column(CodingKeys.failureReason)
     }
 
-    /// Every column but `log`, for listings.
-    static let summaryColumns: [Column] = [
-        Columns.id, Columns.appID, Columns.ref, Columns.oldCommit, Columns.newCommit,
-        Columns.status, Columns.createdAt, Columns.finishedAt,
-    ]
-
-    /// The public value. `app` is the name of the app `appID` refers to.
-    func build(app: AppName) -> Build {
+    /// The public value. `app` is the name of the app `appID` refers to; `log` is `nil` in
+    /// listings.
+    func build(app: AppName, log: String?) -> Build {
         guard let id else { preconditionFailure("a build row read from the database has an id") }
         return Build(
             id: id, app: app, ref: ref, oldCommit: oldCommit, newCommit: newCommit,
-            status: status, createdAt: createdAt, finishedAt: finishedAt, log: log)
+            status: status, createdAt: createdAt, finishedAt: finishedAt, log: log,
+            buildpack: buildpack, stack: stack, imageDigest: imageDigest,
+            buildSeconds: buildSeconds, testSeconds: testSeconds, failureReason: failureReason)
+    }
+}
+
+/// A row of `build_log_chunks`: what one `appendBuildLog` call appended to a build's log.
+struct BuildLogChunkRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "build_log_chunks"
+
+    /// `nil` until inserted. Orders a build's chunks.
+    var id: Int64?
+    var buildID: Int64
+    /// Never empty (a CHECK constraint).
+    var text: String
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case buildID = "build_id"
+        case text
+    }
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let buildID = Column(CodingKeys.buildID)
+        static let text = Column(CodingKeys.text)
+    }
+
+    /// The whole log of build `buildID`: its chunks, in order, joined.
+    static func log(of buildID: Int64, in db: Database) throws -> String {
+        let chunks = try String.fetchCursor(db, filter(Columns.buildID == buildID)
+            .select(Columns.text)
+            .order(Columns.id))
+        var log = ""
+        while let chunk = try chunks.next() { log += chunk }
+        return log
     }
 }

@@ -25,19 +25,38 @@ extension Store {
         try await read("count API tokens") { db in try TokenRecord.fetchCount(db) }
     }
 
-    /// Checks a token presented by a client and records that it was used.
+    /// How stale `api_tokens.last_used_at` may get: a token's use is recorded only when its
+    /// last recorded use is older than this, so that most requests only read.
+    static let lastUseResolution: Double = 60
+
+    /// Checks a token presented by a client and records that it was used. The time of use is
+    /// kept to within `lastUseResolution` (a minute): checking a token used less than a minute
+    /// ago reads the database and does not wait for its write lock.
     /// - Returns: the name the token was created with, or `nil` when no token matches.
     /// - Throws: `StoreError.database` when SQLite fails.
     public func authenticate(token: String) async throws(StoreError) -> String? {
+        try await authenticate(token: token, now: Date())
+    }
+
+    /// `authenticate(token:)` at the time `now`.
+    func authenticate(token: String, now: Date) async throws(StoreError) -> String? {
         let digest = Self.sha256Hex(token)
-        return try await write("check an API token") { db in
-            let request = TokenRecord.filter(TokenRecord.Columns.tokenSHA256 == digest)
-            guard let name = try String.fetchOne(db, request.select(TokenRecord.Columns.name)) else {
-                return nil
-            }
-            try request.updateAll(db, TokenRecord.Columns.lastUsedAt.set(to: Date()))
-            return name
+        let cutoff = now.addingTimeInterval(-Self.lastUseResolution)
+        let request = TokenRecord.filter(TokenRecord.Columns.tokenSHA256 == digest)
+        guard let found = try await read("check an API token", { db in try request.fetchOne(db) }) else {
+            return nil
         }
+        if let lastUsedAt = found.lastUsedAt, lastUsedAt >= cutoff {
+            return found.name
+        }
+        try await write("record the use of API token '\(found.name)'") { db in
+            // Re-checked in the write: a concurrent request may have recorded a use meanwhile.
+            let lastUsedAt = TokenRecord.Columns.lastUsedAt
+            _ = try request
+                .filter(lastUsedAt == nil || lastUsedAt < cutoff)
+                .updateAll(db, lastUsedAt.set(to: now))
+        }
+        return found.name
     }
 
     /// A new token: `gantry_` and 20 random bytes in hex.

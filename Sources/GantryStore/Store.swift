@@ -29,7 +29,13 @@ public final class Store: Sendable {
         try self.init(path: path, ownedDirectory: nil)
     }
 
-    private init(path: String, ownedDirectory: String?) throws(StoreError) {
+    /// Opens the database at `path` and applies the migrations up to `target` only, as an older
+    /// Gantry would have. For tests of the later migrations.
+    convenience init(path: String, migratingUpTo target: String) throws(StoreError) {
+        try self.init(path: path, ownedDirectory: nil, migratingUpTo: target)
+    }
+
+    private init(path: String, ownedDirectory: String?, migratingUpTo target: String? = nil) throws(StoreError) {
         var configuration = Configuration()
         configuration.label = "gantry"
         configuration.foreignKeysEnabled = true
@@ -52,8 +58,13 @@ public final class Store: Sendable {
                 }
                 return try migrator.appliedIdentifiers(db)
             }
-            pending = migrator.migrations.filter { !applied.contains($0) }
-            try migrator.migrate(pool)
+            guard let target = target ?? migrator.migrations.last,
+                  let last = migrator.migrations.firstIndex(of: target)
+            else {
+                preconditionFailure("no migration is called '\(target ?? "")'")
+            }
+            pending = migrator.migrations[...last].filter { !applied.contains($0) }
+            try migrator.migrate(pool, upTo: target)
         } catch {
             throw StoreError(error, operation: "open the database", path: path)
         }

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
+import GantryBuildpacks
 import GantryCore
 import GantryGit
+import GantryImage
+import GantryPipeline
+import GantryRuntime
 import GantryServer
 import GantryStore
 import Hummingbird
@@ -28,6 +32,15 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "The most bytes one push may send.")
     var maxPushBytes: Int = ServerConfiguration.defaultMaxPushBytes
 
+    @Option(help: ArgumentHelp("The bundled buildpacks (default: buildpacks/ of the Gantry checkout gantryd runs from).", valueName: "dir"))
+    var buildpacksDir: String?
+
+    @Option(help: ArgumentHelp("The stack made by `make stack` (default: .stack/ of the Gantry checkout).", valueName: "dir"))
+    var stackDir: String?
+
+    @Option(help: "The OCI runtime binary (runc's command line).")
+    var ociRuntime: String = "runc"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -53,9 +66,14 @@ struct Gantryd: AsyncParsableCommand {
             logger.notice("created the admin API token in \(tokenFile) (mode 0600); `gantry login` reads it")
         }
 
+        let checkout = Checkout.locate()
+        let pipeline = try await makePipeline(
+            dataDirectory: dataDirectory, store: store, stackDirectory: stackDir ?? checkout + "/.stack",
+            buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", logger: logger)
+
         let configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes)
-        let app = buildApplication(configuration: configuration, store: store, logger: logger) { port in
+        let app = buildApplication(configuration: configuration, store: store, pushHooks: pipeline.hooks(for:), logger: logger) { port in
             logger.notice("gantryd \(Gantry.version) listening on http://\(configuration.host):\(port) (data in \(dataDirectory.root), libgit2 \(Libgit2.version))")
         }
         let services = ServiceGroup(

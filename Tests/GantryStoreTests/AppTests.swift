@@ -71,16 +71,21 @@ struct AppTests {
         _ = try await store.createApp(kept)
         var doomedIDs: [Int64] = []
         for commit in [Fixture.first, Fixture.second] {
-            doomedIDs.append(try await store.recordBuild(
-                app: doomed, ref: Fixture.main, oldCommit: .zero, newCommit: commit, status: .received).id)
+            let id = try await store.recordBuild(
+                app: doomed, ref: Fixture.main, oldCommit: .zero, newCommit: commit, status: .received).id
+            try await store.appendBuildLog(id: id, "-----> doomed\n")
+            doomedIDs.append(id)
         }
         let keptBuild = try await store.recordBuild(
             app: kept, ref: Fixture.main, oldCommit: .zero, newCommit: Fixture.first, status: .received)
+        try await store.appendBuildLog(id: keptBuild.id, "-----> kept\n")
 
         try await store.deleteApp(doomed)
 
         #expect(try await store.apps().map(\.name) == [kept])
         #expect(try await store.rowCount("builds") == 1)
+        #expect(try await store.rowCount("build_log_chunks") == 1)
+        #expect(try await store.build(app: kept, id: keptBuild.id).log == "-----> kept\n")
         #expect(try await store.builds(app: kept).map(\.id) == [keptBuild.id])
         await #expect(throws: StoreError.appNotFound(doomed)) {
             try await store.builds(app: doomed)

@@ -10,12 +10,17 @@ struct MigrationTests {
         #expect(!FileManager.default.fileExists(atPath: Fixture.databasePath))
         let store = try Store(path: Fixture.databasePath)
         #expect(FileManager.default.fileExists(atPath: Fixture.databasePath))
-        #expect(store.migrationsAppliedAtOpen == ["v1-apps-tokens-builds"])
-        #expect(try await store.appliedMigrations() == ["v1-apps-tokens-builds"])
+        #expect(store.migrationsAppliedAtOpen == Fixture.allMigrations)
+        #expect(try await store.appliedMigrations() == Fixture.allMigrations)
         let tables = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        #expect(tables == ["api_tokens", "apps", "builds", "grdb_migrations"])
-        let indexes = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'builds' AND sql IS NOT NULL")
-        #expect(indexes == ["builds_on_app_id_id"])
+        #expect(tables == ["api_tokens", "apps", "build_log_chunks", "builds", "grdb_migrations"])
+        let indexes = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'build%' AND sql IS NOT NULL ORDER BY name")
+        #expect(indexes == ["build_log_chunks_on_build_id_id", "builds_on_app_id_id"])
+        let columns = try await store.strings(sql: "SELECT name FROM pragma_table_info('builds') ORDER BY cid")
+        #expect(columns == [
+            "id", "app_id", "ref", "old_commit", "new_commit", "status", "created_at", "finished_at",
+            "buildpack", "stack", "image_digest", "build_seconds", "test_seconds", "failure_reason",
+        ])
         #expect(try await store.apps().isEmpty)
         #expect(try await store.tokenCount() == 0)
     }
@@ -33,8 +38,8 @@ struct MigrationTests {
 
         let reopened = try Store(path: Fixture.databasePath)
         #expect(reopened.migrationsAppliedAtOpen.isEmpty)
-        #expect(try await reopened.appliedMigrations() == ["v1-apps-tokens-builds"])
-        #expect(try await reopened.rowCount("grdb_migrations") == 1)
+        #expect(try await reopened.appliedMigrations() == Fixture.allMigrations)
+        #expect(try await reopened.rowCount("grdb_migrations") == Fixture.allMigrations.count)
         #expect(try await reopened.apps() == [app])
         var logged = build
         logged.log = "-----> Python app detected\n"
@@ -95,6 +100,24 @@ struct MigrationTests {
                 try await store.execute(sql: """
                     INSERT INTO builds (app_id, ref, old_commit, new_commit, status, created_at)
                     SELECT id, '\(row[0])', '\(row[1])', '\(row[2])', '\(row[3])', '2025-01-01 00:00:00.000' FROM apps
+                    """)
+            } throws: { error in
+                "\(error)".contains("CHECK constraint failed")
+            }
+        }
+        // The stage columns: NULL passes, malformed values do not.
+        let stageValues = [
+            "buildpack = ''", "stack = ''", "build_seconds = -1", "test_seconds = -0.5",
+            "image_digest = 'sha256:\(String(repeating: "a", count: 63))'",
+            "image_digest = 'sha512:\(String(repeating: "a", count: 64))'",
+            "image_digest = 'sha256:\(String(repeating: "A", count: 64))'",
+        ]
+        for assignment in stageValues {
+            await #expect {
+                try await store.execute(sql: """
+                    INSERT INTO builds (app_id, ref, old_commit, new_commit, status, created_at)
+                    SELECT id, 'refs/heads/main', '\(ObjectID.zero.hex)', '\(Fixture.first.hex)', 'received', '2025-01-01 00:00:00.000' FROM apps;
+                    UPDATE builds SET \(assignment)
                     """)
             } throws: { error in
                 "\(error)".contains("CHECK constraint failed")

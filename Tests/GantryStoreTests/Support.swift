@@ -35,6 +35,12 @@ enum Fixture {
     static let first = commit("a")
     static let second = commit("b")
 
+    /// Every migration, oldest first, as `Store.migrationsAppliedAtOpen` lists them for a new file.
+    static let allMigrations = ["v1-apps-tokens-builds", "v2-build-stages", "v3-build-log-chunks"]
+
+    /// An image digest made of one repeated hex digit.
+    static func digest(_ digit: Character) -> String { "sha256:" + String(repeating: digit, count: 64) }
+
     static func app(_ name: String) -> AppName { try! AppName(name) }
 
     /// An object id made of one repeated hex digit.

@@ -42,6 +42,53 @@ struct TokenTests {
         #expect(lastUsed.count == 1 && lastUsed[0] != nil)
     }
 
+    @Test
+    func lastUseIsRecordedAtMostOncePerMinute() async throws {
+        let store = try Store.temporary()
+        let token = try await store.createToken(name: "admin")
+        func lastUsed() async throws -> [String?] {
+            try await store.strings(sql: "SELECT strftime('%s', last_used_at) FROM api_tokens")
+        }
+        let start = Date(timeIntervalSince1970: 1_750_000_000)
+
+        #expect(try await store.authenticate(token: token, now: start) == "admin")
+        #expect(try await lastUsed() == ["1750000000"])
+        #expect(try await store.authenticate(token: token, now: start + 30) == "admin")
+        #expect(try await store.authenticate(token: token, now: start + 60) == "admin")
+        #expect(try await lastUsed() == ["1750000000"])
+        #expect(try await store.authenticate(token: token, now: start + 61) == "admin")
+        #expect(try await lastUsed() == ["1750000061"])
+        #expect(try await store.authenticate(token: token, now: start + 3600) == "admin")
+        #expect(try await lastUsed() == ["1750003600"])
+    }
+
+    @Test(.scratchDirectory)
+    func recentlyUsedTokenIsCheckedWhileAnotherProcessWrites() async throws {
+        let store = try Store(path: Fixture.databasePath)
+        let token = try await store.createToken(name: "admin")
+        let now = Date()
+        #expect(try await store.authenticate(token: token, now: now - 10) == "admin")
+
+        // Another connection, as another process would, holds the write lock.
+        let other = try Store(path: Fixture.databasePath)
+        let (locked, lockedContinuation) = AsyncStream<Void>.makeStream()
+        let release = DispatchSemaphore(value: 0)
+        let holder = Task {
+            try await other.write("hold the write lock") { _ in
+                lockedContinuation.yield()
+                _ = release.wait(timeout: .now() + 30)
+            }
+        }
+        defer { release.signal() }
+        for await _ in locked { break }
+
+        // A write would wait for the lock (5 s) and then fail: the check only reads.
+        #expect(try await store.authenticate(token: token, now: now) == "admin")
+        #expect(try await store.authenticate(token: "gantry_wrong", now: now) == nil)
+        release.signal()
+        try await holder.value
+    }
+
     @Test(.scratchDirectory)
     func plaintextTokenIsNowhereOnDisk() async throws {
         let store = try Store(path: Fixture.databasePath)

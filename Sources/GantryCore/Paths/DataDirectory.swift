@@ -5,7 +5,11 @@
 ///   gantry.sqlite        SQLite database (WAL)
 ///   admin-token          the first admin API token, mode 0600
 ///   repos/APP.git        one bare repository per app
-///   tmp/                 scratch space (receive quarantines); emptied at start
+///   images/              OCI image layout: oci-layout, index.json, blobs/sha256/…
+///   layers/DIGEST/       unpacked image layers, the read-only lower dirs of containers
+///   containers/ID/       one OCI bundle per running container
+///   cache/APP/           build caches (the buildpacks' CACHE_DIR)
+///   tmp/                 scratch space (receive quarantines, build workspaces); emptied at start
 /// ```
 public struct DataDirectory: Sendable, Hashable {
     /// The root, as an absolute path.
@@ -21,6 +25,10 @@ public struct DataDirectory: Sendable, Hashable {
     public var adminToken: String { root + "/admin-token" }
     public var repositories: String { root + "/repos" }
     public var scratch: String { root + "/tmp" }
+    public var images: String { root + "/images" }
+    public var layers: String { root + "/layers" }
+    public var containers: String { root + "/containers" }
+    public var buildCaches: String { root + "/cache" }
 
     /// The bare repository of `app`. Safe by construction: an `AppName` holds no `/` or `..`.
     public func repository(for app: AppName) -> String {

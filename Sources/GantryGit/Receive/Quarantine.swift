@@ -51,12 +51,13 @@ public final class Quarantine {
     /// Objects received so far.
     public var receivedObjects: Int { Int(progress.received_objects) }
     /// Bytes of pack data received so far.
-    public var receivedBytes: Int { Int(progress.received_bytes) }
+    public private(set) var receivedBytes = 0
 
     /// Feeds the next bytes of the pack to libgit2's indexer.
     /// - Throws: `ReceiveError.unpack` when the data is not a valid pack.
     public func append(_ bytes: UnsafeRawBufferPointer) throws(ReceiveError) {
         guard let indexer, bytes.count > 0 else { return }
+        receivedBytes += bytes.count
         do {
             try check(git_indexer_append(indexer, bytes.baseAddress, bytes.count, &progress), "git_indexer_append")
         } catch {

@@ -92,8 +92,9 @@ public struct ReceivePack: Sendable {
                 reply.step("Push rejected: \(failure)")
                 return finish(request, results: results.map { _ in .rejected("unpacker error") }, unpackError: failure.description, reply: reply)
             }
-            let seconds = (ContinuousClock.now - started).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))
-            reply.step("Received \(session.quarantine.receivedObjects) objects (\(ByteCountFormatter.string(fromByteCount: Int64(session.quarantine.receivedBytes), countStyle: .binary))) in \(seconds)")
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            reply.step("Received \(session.quarantine.receivedObjects) objects (\(Self.formatBytes(session.quarantine.receivedBytes))) in \(String(format: "%.2f", seconds)) s")
         } else {
             await drain(input)
         }
@@ -128,5 +129,15 @@ public struct ReceivePack: Sendable {
         }
         if !updated.isEmpty { await hooks.postReceive(updated, reply) }
         return finish(request, results: results, unpackError: nil, reply: reply)
+    }
+
+    /// `1.5 MiB`, `12 KiB`, `300 B`.
+    static func formatBytes(_ bytes: Int) -> String {
+        switch bytes {
+        case ..<1024: "\(bytes) B"
+        case ..<(1 << 20): String(format: "%.1f KiB", Double(bytes) / 1024)
+        case ..<(1 << 30): String(format: "%.1f MiB", Double(bytes) / 1_048_576)
+        default: String(format: "%.2f GiB", Double(bytes) / 1_073_741_824)
+        }
     }
 }

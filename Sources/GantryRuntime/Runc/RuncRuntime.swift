@@ -105,3 +105,19 @@ public struct RuncRuntime: ContainerRuntime {
     }
 
 }
+
+extension RuncRuntime {
+    /// Removes the bundles a crash left behind: kills and deletes their containers, unmounts
+    /// their roots, removes their directories. Called once at start, before anything runs.
+    /// - Returns: the ids removed.
+    public func removeLeftovers() async -> [String] {
+        let ids = (try? FileManager.default.contentsOfDirectory(atPath: containersDirectory)) ?? []
+        for id in ids where ContainerSpec.isValidID(id) {
+            await forceDelete(id)
+            let bundle = containersDirectory + "/" + id
+            Overlay(layers: [], upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs").unmount()
+            try? FileManager.default.removeItem(atPath: bundle)
+        }
+        return ids
+    }
+}

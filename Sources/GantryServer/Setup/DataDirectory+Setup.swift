@@ -9,7 +9,9 @@ extension DataDirectory {
     public func prepare() throws {
         let files = FileManager.default
         try files.createDirectory(atPath: root, withIntermediateDirectories: true)
-        try files.createDirectory(atPath: repositories, withIntermediateDirectories: true)
+        for directory in [repositories, containers, buildCaches] {
+            try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         try? files.removeItem(atPath: scratch)
         try files.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     }

@@ -159,13 +159,14 @@ final class RunningProcess: @unchecked Sendable {
         }
     }
 
-    /// Waits up to `timeout` for it to exit; past that sends it `signal` and waits for the exit
-    /// that follows. Returns whether the time ran out.
+    /// Waits up to `timeout` for it to exit; past that (or when the task is cancelled) sends it
+    /// `signal` and waits for the exit that follows. Returns whether it had to be signalled.
     func waitForExit(timeout: Duration, orSend signal: Int32) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.waitForExit(); return false }
             group.addTask {
-                do { try await Task.sleep(for: timeout) } catch { return false }
+                try? await Task.sleep(for: timeout)
+                // Also reached when cancelled: after a normal exit `signal` does nothing.
                 self.signal(signal)
                 return true
             }

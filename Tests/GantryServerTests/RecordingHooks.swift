@@ -2,9 +2,9 @@ import GantryCore
 import GantryGit
 import GantryStore
 
-/// What gantryd does around a push until the build stages exist: every update of a deploy
-/// branch (`main`, `master`) is recorded as a build; other refs are stored, not built.
-struct PushHooks: Sendable {
+/// Push hooks for tests of the HTTP door alone: every update of a deploy branch is recorded as
+/// a `received` build, nothing is built.
+struct RecordingHooks: Sendable {
     let store: Store
 
     func hooks(for app: AppName) -> ReceivePackHooks {

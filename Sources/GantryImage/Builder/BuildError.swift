@@ -1,0 +1,48 @@
+import GantryBuildpacks
+import GantryCore
+
+/// Why a build or its tests did not produce a usable image. Each case says which stage
+/// failed and why, in words for the pusher.
+public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// `bin/compile` exited non-zero or was killed.
+    case compileFailed(buildpack: String, ExitStatus)
+    /// The tests ran and failed.
+    case testsFailed(ExitStatus)
+    /// A stage ran past its time limit.
+    case timedOut(stage: String, limit: Duration)
+    /// A Procfile, app.json or buildpack answer is unusable.
+    case manifest(ManifestError)
+    /// No buildpack applies, or the buildpacks are broken.
+    case buildpack(BuildpackError)
+    /// The container could not be run.
+    case runtime(RuntimeError)
+    /// The image store failed.
+    case image(ImageError)
+    /// Anything else, with its explanation.
+    case other(String)
+
+    public var description: String {
+        switch self {
+        case .compileFailed(let buildpack, let status): "\(buildpack) build failed (\(status))"
+        case .testsFailed(let status): "tests failed (\(status))"
+        case .timedOut(let stage, let limit): "\(stage) timed out after \(limit.components.seconds) s"
+        case .manifest(let error): error.description
+        case .buildpack(let error): error.description
+        case .runtime(let error): error.description
+        case .image(let error): error.description
+        case .other(let reason): reason
+        }
+    }
+
+    /// The short reason git shows after `! [remote rejected] main -> main (…)`.
+    public var rejection: String {
+        switch self {
+        case .testsFailed: "tests failed"
+        case .timedOut(let stage, _): "\(stage) timed out"
+        case .compileFailed: "build failed"
+        case .buildpack(.noMatch): "no buildpack detected the app"
+        case .manifest(let error): error.description
+        default: "build failed"
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import GantryBuildpacks
+import GantryCore
+
+/// What one build needs to know about the app.
+public struct BuildRequest: Sendable {
+    public var app: AppName
+    public var buildID: Int64
+    public var commit: ObjectID
+    /// The exported source tree; `bin/compile` turns it into the app's `/app` in place.
+    public var sourceDirectory: String
+    public var buildpack: Buildpack
+    /// Config vars, given to the buildpack as ENV_DIR files and to the tests as environment.
+    public var config: [String: String]
+    public var procfile: Procfile?
+    public var limits: BuildLimits
+
+    public init(
+        app: AppName, buildID: Int64, commit: ObjectID, sourceDirectory: String, buildpack: Buildpack,
+        config: [String: String] = [:], procfile: Procfile? = nil, limits: BuildLimits = BuildLimits()
+    ) {
+        self.app = app
+        self.buildID = buildID
+        self.commit = commit
+        self.sourceDirectory = sourceDirectory
+        self.buildpack = buildpack
+        self.config = config
+        self.procfile = procfile
+        self.limits = limits
+    }
+}
+
+/// Time, memory and process limits of build and test containers.
+public struct BuildLimits: Hashable, Sendable {
+    public var buildTimeout: Duration = .seconds(15 * 60)
+    public var testTimeout: Duration = .seconds(10 * 60)
+    public var memoryBytes = 2 << 30
+    public var pids = 1024
+
+    public init() {}
+}
+
+/// Builds OCI images with buildpacks: `bin/compile` and `bin/release` run in a build container
+/// on the stack; the compiled `/app` becomes the app layer on top of the stack layer.
+public struct Builder: Sendable {
+    public let layout: ImageLayout
+    public let layerCache: LayerCache
+    public let stack: Stack
+    public let buildpacksDirectory: String
+    public let runtime: any ContainerRuntime
+    /// Per-app build caches live in `cacheDirectory/APP` (CACHE_DIR of the buildpacks).
+    public let cacheDirectory: String
+    /// Where ENV_DIRs are written.
+    public let scratchDirectory: String
+    /// Variables passed from gantryd's environment into build containers (`PIP_*`, proxies…).
+    public let passthroughEnvironment: [String: String]
+
+    public init(
+        layout: ImageLayout, layerCache: LayerCache, stack: Stack, buildpacksDirectory: String, runtime: any ContainerRuntime,
+        cacheDirectory: String, scratchDirectory: String, hostEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        self.layout = layout
+        self.layerCache = layerCache
+        self.stack = stack
+        self.buildpacksDirectory = buildpacksDirectory
+        self.runtime = runtime
+        self.cacheDirectory = cacheDirectory
+        self.scratchDirectory = scratchDirectory
+        self.passthroughEnvironment = Self.passthrough(hostEnvironment)
+    }
+
+    /// The host's trust store, given read-only to build containers so package indexes behind a
+    /// TLS-inspecting proxy are trusted.
+    public static let caBundle = "/etc/ssl/certs/ca-certificates.crt"
+
+    /// Compiles the app and writes its image, tagged `APP-build-ID`.
+    /// - Throws: `BuildError`.
+    public func build(_ request: BuildRequest, output: @escaping @Sendable (String) -> Void) async throws(BuildError) -> Image {
+        let environment = try writeEnvironmentDirectory(request, stage: "build")
+        defer { try? FileManager.default.removeItem(atPath: environment) }
+        let cache = cacheDirectory + "/" + request.app.rawValue
+        do { try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true) } catch {
+            throw .other("cannot create the build cache \(cache): \(error.localizedDescription)")
+        }
+        let buildpack = "/buildpacks/" + request.buildpack.id
+        let mounts = [
+            Mount(source: request.sourceDirectory, destination: "/app", readOnly: false),
+            Mount(source: cache, destination: "/cache", readOnly: false),
+            Mount(source: environment, destination: "/env"),
+            Mount(source: buildpacksDirectory, destination: "/buildpacks"),
+        ] + trustMounts
+
+        let compile = try await run(
+            request, stage: "compile", arguments: [buildpack + "/bin/compile", "/app", "/cache", "/env"], mounts: mounts,
+            timeout: request.limits.buildTimeout, output: output)
+        switch compile {
+        case .timedOut: throw .timedOut(stage: "build", limit: request.limits.buildTimeout)
+        case let status where !status.isSuccess: throw .compileFailed(buildpack: request.buildpack.name, status)
+        default: break
+        }
+
+        let releaseOutput = LineCollector()
+        let release = try await run(
+            request, stage: "release", arguments: [buildpack + "/bin/release", "/app"], mounts: mounts,
+            timeout: .seconds(60), output: { releaseOutput.append($0) })
+        guard release.isSuccess else { throw .compileFailed(buildpack: request.buildpack.name, release) }
+        let releaseInfo: ReleaseInfo
+        do { releaseInfo = try ReleaseInfo(parsing: releaseOutput.text, buildpack: request.buildpack.id) } catch { throw .manifest(error) }
+        var processTypes = releaseInfo.defaultProcessTypes
+        processTypes.merge(request.procfile?.commands ?? [:]) { _, procfile in procfile }
+
+        do {
+            let appLayer = try await layout.addLayer(from: request.sourceDirectory, prefix: "app")
+            let config = ImageConfig(
+                environment: ["PATH": Launcher.path, "HOME": "/app", "LANG": "C.UTF-8", "STACK": stack.name],
+                workingDirectory: "/app", processTypes: processTypes, buildpack: request.buildpack.id, stack: stack.name,
+                commit: request.commit.hex)
+            return try await layout.writeImage(layers: [stack.layer, appLayer], config: config, tag: Self.tag(request.app, request.buildID))
+        } catch {
+            throw .image(error)
+        }
+    }
+
+    /// The tag of a build's image.
+    public static func tag(_ app: AppName, _ buildID: Int64) -> String { "\(app.rawValue)-build-\(buildID)" }
+
+    /// Variables a build container gets: a clean base, the passthrough settings, the stack's name.
+    func buildEnvironment(_ request: BuildRequest) -> [String: String] {
+        var environment = passthroughEnvironment
+        environment["PATH"] = Launcher.path
+        environment["HOME"] = "/tmp"
+        environment["LANG"] = "C.UTF-8"
+        environment["STACK"] = stack.name
+        environment["SOURCE_VERSION"] = request.commit.hex
+        if FileManager.default.fileExists(atPath: Self.caBundle) {
+            environment["SSL_CERT_FILE"] = Self.caBundle
+            environment["PIP_CERT"] = environment["PIP_CERT"] ?? Self.caBundle
+        }
+        return environment
+    }
+
+    var trustMounts: [Mount] {
+        var mounts: [Mount] = []
+        if FileManager.default.fileExists(atPath: Self.caBundle) { mounts.append(Mount(source: Self.caBundle, destination: Self.caBundle)) }
+        if FileManager.default.fileExists(atPath: "/etc/pip.conf") { mounts.append(Mount(source: "/etc/pip.conf", destination: "/etc/pip.conf")) }
+        return mounts
+    }
+
+    func run(
+        _ request: BuildRequest, stage: String, arguments: [String], mounts: [Mount], layers: [String]? = nil,
+        environment: [String: String]? = nil, timeout: Duration, output: @escaping @Sendable (String) -> Void
+    ) async throws(BuildError) -> ExitStatus {
+        let spec = ContainerSpec(
+            id: "\(request.app.rawValue)-build-\(request.buildID)-\(stage)", layers: layers ?? [stack.rootfs], arguments: arguments,
+            environment: environment ?? buildEnvironment(request), workingDirectory: "/app", mounts: mounts,
+            memoryLimitBytes: request.limits.memoryBytes, pidsLimit: request.limits.pids, hostname: request.app.rawValue)
+        do { return try await runtime.run(spec, timeout: timeout, output: output) } catch { throw .runtime(error) }
+    }
+
+    /// ENV_DIR: one file per config var, named after it, holding its value.
+    func writeEnvironmentDirectory(_ request: BuildRequest, stage: String) throws(BuildError) -> String {
+        let directory = scratchDirectory + "/env-\(request.app.rawValue)-\(request.buildID)-\(stage)"
+        do {
+            try? FileManager.default.removeItem(atPath: directory)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for (key, value) in request.config {
+                try Data(value.utf8).write(to: URL(fileURLWithPath: directory + "/" + key))
+            }
+        } catch {
+            throw .other("cannot write the \(stage) ENV_DIR: \(error.localizedDescription)")
+        }
+        return directory
+    }
+
+    static func passthrough(_ environment: [String: String]) -> [String: String] {
+        let names: Set<String> = ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"]
+        return environment.filter { names.contains($0.key) || $0.key.hasPrefix("PIP_") }
+    }
+}
+
+/// Lines collected from a container, thread-safe.
+final class LineCollector: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+}
+
+import Synchronization

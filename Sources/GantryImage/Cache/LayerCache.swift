@@ -1,0 +1,142 @@
+import Glibc
+import Subprocess
+
+/// Unpacked layers, for overlayfs lower directories: `ROOT/HEX/` holds the layer with that
+/// digest (gantryd uses `DATA_DIR/layers`).
+///
+/// A layer is unpacked once, by `/usr/bin/tar -x --numeric-owner -p` into a `.tmp-*` directory
+/// that is renamed into place when complete, so a crash never leaves half a layer under a
+/// digest name. Concurrent requests for the same layer share one unpacking. The stack's layer
+/// is never unpacked: its `rootfs/` is registered and returned as is.
+public actor LayerCache {
+    /// The cache's directory.
+    public nonisolated let root: String
+    private let layout: ImageLayout
+    /// Directories that stand for a layer without being unpacked here (the stack's rootfs).
+    private var registered: [Digest: String] = [:]
+    /// Where each layer this cache has seen stands.
+    private var layers: [Digest: State] = [:]
+    /// How many unpackings this cache started (for tests).
+    private(set) var unpackCount = 0
+
+    private enum State {
+        /// Being unpacked; every caller asking for the layer awaits this one task.
+        case unpacking(Task<Result<String, ImageError>, Never>)
+        /// Unpacked at this directory.
+        case unpacked(String)
+    }
+
+    /// A cache at `root` (created when missing) of layers from `layout`.
+    /// - Parameter root: an absolute path.
+    /// - Throws: `ImageError.io` when `root` cannot be created.
+    public init(root: String, layout: ImageLayout) throws(ImageError) {
+        precondition(root.hasPrefix("/"), "LayerCache needs an absolute path")
+        self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        self.layout = layout
+        try FileSystem.makeDirectories(self.root)
+        // Unpackings a crash interrupted: temporary directories older than a day.
+        let dayAgo = time(nil) - 86_400
+        for name in try FileSystem.list(self.root) where name.hasPrefix(".tmp-") {
+            if let info = try FileSystem.status(self.root + "/" + name), info.st_mtim.tv_sec < dayAgo {
+                FileSystem.removeTree(self.root + "/" + name)
+            }
+        }
+    }
+
+    /// Makes `unpacked` return `directory` for the layer with diffID `diffID`.
+    public func register(_ diffID: Digest, directory: String) {
+        registered[diffID] = directory
+    }
+
+    /// Makes `unpacked` return the stack's `rootfs/` for the stack's layer.
+    public func register(_ stack: Stack) {
+        register(stack.layer.diffID, directory: stack.rootfs)
+    }
+
+    /// The directory holding `layer`'s files, unpacking its blob the first time.
+    /// - Returns: an absolute path, to be used read-only (as an overlay lower directory).
+    /// - Throws: `ImageError.blobMissing` when the layer is not in the store;
+    ///   `.unpackFailed` when `tar` fails; `.io`.
+    public func unpacked(_ layer: Layer) async throws(ImageError) -> String {
+        if let directory = registered[layer.diffID] { return directory }
+        let task: Task<Result<String, ImageError>, Never>
+        switch layers[layer.digest] {
+        case .unpacked(let directory):
+            return directory
+        case .unpacking(let running):
+            task = running
+        case nil:
+            let directory = root + "/" + layer.digest.hex
+            if FileSystem.isDirectory(directory) {  // unpacked by an earlier run
+                layers[layer.digest] = .unpacked(directory)
+                return directory
+            }
+            let blob = layout.blobPath(layer.digest)
+            let root = root
+            task = Task { await Self.unpack(layer.digest, blob: blob, root: root) }
+            unpackCount += 1
+            layers[layer.digest] = .unpacking(task)
+        }
+        let result = await task.value
+        // Re-checked after the await: only the first caller back records the outcome of its task.
+        if case .unpacking(let current) = layers[layer.digest], current == task {
+            switch result {
+            case .success(let directory): layers[layer.digest] = .unpacked(directory)
+            case .failure: layers[layer.digest] = nil  // the next call tries again
+            }
+        }
+        return try result.get()
+    }
+
+    /// Deletes the unpacked layers whose digests are not in `layers`. The caller keeps the
+    /// layers of every image that may still run (each running container's included); registered
+    /// directories (the stack's rootfs) are never touched.
+    /// - Returns: the digests of the layers deleted.
+    /// - Throws: `ImageError.io` when the cache cannot be listed.
+    @discardableResult
+    public func prune(keeping layers: Set<Digest>) throws(ImageError) -> [Digest] {
+        var removed: [Digest] = []
+        for name in try FileSystem.list(root) {
+            guard let digest = Digest(hex: name), !layers.contains(digest) else { continue }
+            if case .unpacking = self.layers[digest] { continue }
+            self.layers[digest] = nil
+            FileSystem.removeTree(root + "/" + name)
+            removed.append(digest)
+        }
+        return removed.sorted()
+    }
+
+    /// Unpacks `blob` into a temporary directory under `root`, then renames it to `root/HEX`.
+    private static func unpack(_ digest: Digest, blob: String, root: String) async -> Result<String, ImageError> {
+        let directory = root + "/" + digest.hex
+        guard FileSystem.exists(blob) else { return .failure(.blobMissing(digest)) }
+        let temporary = root + "/" + FileSystem.temporaryName()
+        guard mkdir(temporary, 0o755) == 0 else { return .failure(.io(operation: "create directory", path: temporary, errno: errno)) }
+        let failure: ImageError
+        do {
+            let result = try await Subprocess.run(
+                .path("/usr/bin/tar"), arguments: ["-x", "--numeric-owner", "-p", "-f", blob, "-C", temporary],
+                environment: .custom(["LC_ALL": "C"]), output: .discarded, error: .string(limit: 64 << 10))
+            if result.terminationStatus.isSuccess {
+                if rename(temporary, directory) == 0 { return .success(directory) }
+                let error = errno
+                if FileSystem.isDirectory(directory) {  // another process unpacked it first
+                    FileSystem.removeTree(temporary)
+                    return .success(directory)
+                }
+                failure = .io(operation: "rename into place", path: directory, errno: error)
+            } else {
+                let message = result.standardError.split(separator: "\n").prefix(5).joined(separator: "; ")
+                let status = switch result.terminationStatus {
+                case .exited(let code): "exit status \(code)"
+                case .signaled(let signal): "killed by signal \(signal)"
+                }
+                failure = .unpackFailed(digest: digest, reason: "tar failed (\(status)): \(message)")
+            }
+        } catch {
+            failure = .unpackFailed(digest: digest, reason: "cannot run /usr/bin/tar: \(error)")
+        }
+        FileSystem.removeTree(temporary)
+        return .failure(failure)
+    }
+}

@@ -1,0 +1,61 @@
+import Glibc
+
+/// What `ImageLayout.collectGarbage` removed.
+public struct GarbageCollectionReport: Hashable, Sendable {
+    /// Tags dropped from `index.json` because they were not kept.
+    public var removedTags: [String] = []
+    /// Blobs deleted.
+    public var removedBlobs: [Digest] = []
+    /// Bytes freed by deleting them (hard-linked blobs, like the stack's, free less).
+    public var freedBytes = 0
+}
+
+extension ImageLayout {
+    /// Keeps the images tagged `tags` and deletes everything else: other tags leave
+    /// `index.json`, then every blob no kept image refers to (manifest, config, layers) is
+    /// deleted. The stack's layer is reachable only through its own tag (`Stack.tag`): list it.
+    ///
+    /// Blobs this store wrote or imported less than `gracePeriod` ago are kept even when no tag
+    /// reaches them yet, so a build whose layer is written but whose image is not yet tagged
+    /// keeps its layer. Temporary files older than a day (left by a crash) are deleted.
+    /// - Returns: what was removed.
+    /// - Throws: `ImageError.blobMissing` or `.corruptLayout` when a kept image cannot be read
+    ///   (nothing is deleted then); `.io`.
+    @discardableResult
+    public func collectGarbage(keeping tags: Set<String>, gracePeriod: Duration = .seconds(3600)) throws(ImageError) -> GarbageCollectionReport {
+        var report = GarbageCollectionReport()
+        var index = try readIndex()
+        let kept = index.manifests.filter { $0.tag.map(tags.contains) ?? false }
+        var reachable: Set<Digest> = []
+        for descriptor in kept {
+            let manifest = try manifest(descriptor.digest)
+            reachable.insert(descriptor.digest)
+            reachable.insert(manifest.config.digest)
+            reachable.formUnion(manifest.layers.map(\.digest))
+        }
+        if kept.count != index.manifests.count {
+            report.removedTags = index.manifests.filter { !kept.contains($0) }.compactMap(\.tag).sorted()
+            index.manifests = kept
+            try writeIndex(index)
+        }
+
+        let now = ContinuousClock.now
+        pinned = pinned.filter { now - $0.value < gracePeriod }
+        let dayAgo = time(nil) - 86_400
+        for name in try FileSystem.list(blobsDirectory) {
+            let path = blobsDirectory + "/" + name
+            if name.hasPrefix(".tmp-") {
+                if let info = try FileSystem.status(path), info.st_mtim.tv_sec < dayAgo { unlink(path) }
+                continue
+            }
+            guard let digest = Digest(hex: name), !reachable.contains(digest), pinned[digest] == nil,
+                  let info = try FileSystem.status(path) else { continue }
+            try FileSystem.check(unlink(path), "remove", path)
+            unlink(markersDirectory + "/" + name)
+            report.removedBlobs.append(digest)
+            report.freedBytes += info.st_nlink > 1 ? 0 : Int(info.st_size)
+        }
+        report.removedBlobs.sort()
+        return report
+    }
+}

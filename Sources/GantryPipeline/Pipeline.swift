@@ -1,0 +1,134 @@
+import Foundation
+import GantryBuildpacks
+import GantryCore
+import GantryGit
+import GantryImage
+import GantryStore
+import Logging
+
+/// The pipeline of one push, top to bottom:
+///
+///   receive (GantryGit) → detect → build → test → record
+///
+/// It runs as the pre-receive hook of `ReceivePack`: the pushed objects are still in
+/// quarantine and the ref has not moved. A push to the deploy branch is accepted only when its
+/// image is built and its tests pass; anything else rejects it with the reason, leaving the
+/// ref — and whatever is deployed — as it was. Other branches are stored without a build.
+/// Every step streams to the pusher as `remote:` lines and into the build's log in SQLite.
+public struct Pipeline: Sendable {
+    let store: Store
+    let builder: Builder
+    let buildpacks: BuildpackSet
+    let scratch: String
+    let queues = AppQueues()
+    let logger: Logger
+
+    public init(store: Store, builder: Builder, buildpacks: BuildpackSet, scratch: String, logger: Logger) {
+        self.store = store
+        self.builder = builder
+        self.buildpacks = buildpacks
+        self.scratch = scratch
+        self.logger = logger
+    }
+
+    /// The receive-pack hooks of `app`.
+    public func hooks(for app: AppName) -> ReceivePackHooks {
+        ReceivePackHooks(preReceive: { commands, objects, reply in
+            var verdicts: [String?] = []
+            for command in commands {
+                guard let ref = command.refName, ref.isDeployBranch, !command.isDelete else {
+                    verdicts.append(nil)
+                    continue
+                }
+                verdicts.append(await queues.serialized(app) { await deploy(app, command, ref: ref, objects: objects, reply: reply) })
+            }
+            return verdicts
+        })
+    }
+
+    /// Builds and tests one push of a deploy branch.
+    /// - Returns: `nil` when it passed, else the reason to reject the push.
+    func deploy(_ app: AppName, _ command: RefCommand, ref: RefName, objects: ReceivedObjects, reply: ReceivePackReply) async -> String? {
+        let build: Build
+        do {
+            build = try await store.recordBuild(app: app, ref: ref, oldCommit: command.old, newCommit: command.new, status: .building)
+        } catch {
+            reply.step("Cannot record the build: \(error)")
+            return "cannot record the build"
+        }
+        let log = BuildLog(reply: reply)
+        let workspace = scratch + "/build-\(app.rawValue)-\(build.id)"
+        defer { try? FileManager.default.removeItem(atPath: workspace) }
+        let started = ContinuousClock.now
+        var stage = "build"
+        do {
+            log.step("Build \(build.id) of \(ref.branchName ?? ref.rawValue) (\(command.new.short))")
+
+            // Detect: the source tree, its Procfile and app.json, the buildpack.
+            let source = workspace + "/app"
+            do {
+                try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+                try await objects.export(command.new, to: source)
+            } catch {
+                throw BuildError.other("\(error)")
+            }
+            let manifests = try AppManifests(directory: source)
+            let (buildpack, detected) = try await detect(source)
+            log.step("\(detected) app detected (buildpack \(buildpack.id))")
+            let request = BuildRequest(
+                app: app, buildID: build.id, commit: command.new, sourceDirectory: source, buildpack: buildpack,
+                procfile: manifests.procfile)
+
+            // Build: bin/compile in a build container, then the OCI image.
+            let image = try await builder.build(request, output: log.line)
+            let built = ContinuousClock.now
+            let appLayer = image.layers.last!
+            log.step("Image \(image.digest.description.prefix(19))… (app layer \(Self.megabytes(appLayer.size)), stack \(builder.stack.name))")
+            try? await store.recordStages(id: build.id, buildpack: buildpack.id, stack: builder.stack.name, imageDigest: image.digest.description, buildSeconds: Self.seconds(built - started))
+
+            // Test: a throwaway container of the image.
+            stage = "test"
+            let test: Builder.TestCommand = manifests.appJSON?.testScript.map { .script($0) } ?? .buildpack
+            try await store.updateBuild(id: build.id, status: .testing, finished: false)
+            log.step("Running tests: \(test.label)")
+            try await builder.test(image, request: request, command: test, output: log.detail)
+            try? await store.recordStages(id: build.id, testSeconds: Self.seconds(ContinuousClock.now - built))
+            log.step("Tests passed")
+
+            try await store.finishBuild(id: build.id, status: .built, failureReason: nil)
+            await save(log, build: build.id)
+            return nil
+        } catch {
+            let failure = error as? BuildError ?? .other("\(error)")
+            log.step("\(stage == "test" ? "Tests" : "Build") failed: \(failure)")
+            try? await store.finishBuild(id: build.id, status: Self.status(of: failure), failureReason: failure.description)
+            await save(log, build: build.id)
+            logger.info("build \(build.id) of \(app) failed: \(failure)")
+            return failure.rejection
+        }
+    }
+
+    private func detect(_ source: String) async throws(BuildError) -> (Buildpack, String) {
+        do { return try await buildpacks.detect(buildDirectory: source, override: nil) } catch { throw .buildpack(error) }
+    }
+
+    private func save(_ log: BuildLog, build id: Int64) async {
+        do { try await store.appendBuildLog(id: id, log.text) } catch { logger.error("cannot save the log of build \(id): \(error)") }
+    }
+
+    static func status(of failure: BuildError) -> BuildStatus {
+        switch failure {
+        case .testsFailed: .testFailed
+        case .timedOut: .timedOut
+        default: .buildFailed
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        String(format: "%.1f MB", Double(bytes) / 1_000_000)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import GantryBuildpacks
+import GantryCore
+import GantryImage
+import GantryPipeline
+import GantryRuntime
+import GantryStore
+import Logging
+
+extension Gantryd {
+    /// Wires the stages: the stack into the image store, the runtime (after clearing what a
+    /// crash left), the builder, the pipeline.
+    /// - Throws: `StartupError` saying what to do.
+    func makePipeline(
+        dataDirectory: DataDirectory, store: Store, stackDirectory: String, buildpacksDirectory: String, logger: Logger
+    ) async throws -> Pipeline {
+        let buildpacks: BuildpackSet
+        let stack: Stack
+        do {
+            buildpacks = try BuildpackSet(directory: buildpacksDirectory)
+            stack = try Stack.load(from: stackDirectory)
+        } catch {
+            throw StartupError("\(error)")
+        }
+        let layout = try ImageLayout(root: dataDirectory.images)
+        _ = try await layout.importStack(stack)
+        let layerCache = try LayerCache(root: dataDirectory.layers, layout: layout)
+        await layerCache.register(stack)
+        let runtime = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers)
+        let leftovers = await runtime.removeLeftovers()
+        if !leftovers.isEmpty { logger.notice("removed \(leftovers.count) container(s) left by an earlier run: \(leftovers.joined(separator: ", "))") }
+        logger.info("stack \(stack.name) (\(stack.digest)), buildpacks: \(buildpacks.buildpacks.map(\.id).joined(separator: ", "))")
+        let builder = Builder(
+            layout: layout, layerCache: layerCache, stack: stack, buildpacksDirectory: buildpacksDirectory, runtime: runtime,
+            cacheDirectory: dataDirectory.buildCaches, scratchDirectory: dataDirectory.scratch)
+        return Pipeline(store: store, builder: builder, buildpacks: buildpacks, scratch: dataDirectory.scratch, logger: logger)
+    }
+}
+
+/// gantryd cannot start; the message says what to do.
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

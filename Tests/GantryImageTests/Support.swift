@@ -1,0 +1,106 @@
+import Foundation
+import Glibc
+import Testing
+
+/// A fresh directory for one test, removed afterwards: `@Test(.scratchDirectory)`, then
+/// `ScratchDirectory.path`.
+struct ScratchDirectory: TestTrait, TestScoping {
+    @TaskLocal static var current: String?
+
+    /// The current test's directory.
+    static var path: String {
+        guard let current else { preconditionFailure("the test needs the .scratchDirectory trait") }
+        return current
+    }
+
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("gantry-image-tests-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await Self.$current.withValue(directory) { try await function() }
+    }
+}
+
+extension Trait where Self == ScratchDirectory {
+    /// Gives the test a fresh directory, `ScratchDirectory.path`.
+    static var scratchDirectory: Self { Self() }
+}
+
+/// What a command printed and how it ended.
+struct CommandResult {
+    var status: Int32
+    var output: String
+    var error: String
+}
+
+/// Runs `executable` with an argument array (no shell) and collects its output.
+@discardableResult
+func command(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    process.environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": NSTemporaryDirectory()]
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+        error: String(decoding: errorData, as: UTF8.self))
+}
+
+/// Builders for small file trees.
+enum Tree {
+    static func file(_ path: String, _ contents: String, mode: mode_t = 0o644) throws {
+        try directory((path as NSString).deletingLastPathComponent)
+        try bytes(path, Array(contents.utf8), mode: mode)
+    }
+
+    static func bytes(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try #require(chmod(path, mode) == 0)
+    }
+
+    static func directory(_ path: String, mode: mode_t = 0o755) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try #require(chmod(path, mode) == 0)
+    }
+
+    static func symlink(_ path: String, to target: String) throws {
+        try #require(Glibc.symlink(target, path) == 0)
+    }
+
+    /// Sets a path's access and modification times (not following a symlink).
+    static func touch(_ path: String, seconds: Int, nanoseconds: Int = 0) throws {
+        var times = [timespec(tv_sec: seconds, tv_nsec: nanoseconds), timespec(tv_sec: seconds, tv_nsec: nanoseconds)]
+        try #require(utimensat(AT_FDCWD, path, &times, AT_SYMLINK_NOFOLLOW) == 0)
+    }
+
+    static func status(_ path: String) throws -> stat {
+        var info = stat()
+        try #require(lstat(path, &info) == 0)
+        return info
+    }
+
+    static func read(_ path: String) throws -> String {
+        try String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// A small app tree: nested directories, an executable, a private file, a symlink.
+    static func app(at root: String) throws {
+        try directory(root)
+        try file(root + "/Procfile", "web: gunicorn app:app\n")
+        try file(root + "/app.py", "print('hello')\n")
+        try file(root + "/bin/run", "#!/bin/sh\necho run\n", mode: 0o755)
+        try file(root + "/secrets/key", "s3cret", mode: 0o600)
+        try symlink(root + "/current", to: "app.py")
+    }
+}
