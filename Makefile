@@ -8,12 +8,13 @@ HTTP_HOST ?= 127.0.0.1
 HTTP_PORT ?= 8080
 
 # Debian packages Gantry needs: the C libraries it links (libgit2, SQLite, libcurl), git for
-# the tests and benchmarks, python3 for the benchmark's reference server.
-APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc
+# the tests and benchmarks, python3 for the benchmark's reference server, debootstrap for the
+# stack (stack/build).
+APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap
 
-.PHONY: setup packages build run test bench clean
+.PHONY: setup packages stack build run test bench clean
 
-setup: packages build
+setup: packages stack build
 
 packages:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -25,6 +26,11 @@ packages:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "==> Debian packages present"; fi
 	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install the Swift 6 toolchain (swift.org) and put it on PATH" >&2; exit 1; }
+
+# The stack every build and app runs on: a debootstrapped Debian bookworm in .stack/ (rootfs/,
+# layer.tar, stack.json). Idempotent: "stack up to date" in milliseconds once built.
+stack:
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO stack/build
 
 build:
 	$(SWIFT) build -c release

@@ -5,13 +5,15 @@ import GantryCore
 actor AppQueues {
     private var tails: [AppName: Task<Void, Never>] = [:]
 
-    func serialized<T: Sendable>(_ app: AppName, _ body: @escaping @Sendable () async -> T) async -> T {
+    func serialized<T: Sendable>(_ app: AppName, _ body: @Sendable () async -> T) async -> T {
         let previous = tails[app]
-        let task = Task<T, Never> {
+        let (done, finish) = AsyncStream.makeStream(of: Never.self)
+        tails[app] = Task {
             await previous?.value
-            return await body()
+            for await _ in done {}
         }
-        tails[app] = Task { _ = await task.value }
-        return await task.value
+        await previous?.value
+        defer { finish.finish() }
+        return await body()
     }
 }

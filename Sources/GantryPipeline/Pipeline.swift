@@ -31,19 +31,22 @@ public struct Pipeline: Sendable {
         self.logger = logger
     }
 
-    /// The receive-pack hooks of `app`.
+    /// The receive-pack hooks of `app`: pushes to one app take turns, from the check that
+    /// their refs have not moved to the ref update.
     public func hooks(for app: AppName) -> ReceivePackHooks {
-        ReceivePackHooks(preReceive: { commands, objects, reply in
-            var verdicts: [String?] = []
-            for command in commands {
-                guard let ref = command.refName, ref.isDeployBranch, !command.isDelete else {
-                    verdicts.append(nil)
-                    continue
+        ReceivePackHooks(
+            preReceive: { commands, objects, reply in
+                var verdicts: [String?] = []
+                for command in commands {
+                    guard let ref = command.refName, ref.isDeployBranch, !command.isDelete else {
+                        verdicts.append(nil)
+                        continue
+                    }
+                    verdicts.append(await deploy(app, command, ref: ref, objects: objects, reply: reply))
                 }
-                verdicts.append(await queues.serialized(app) { await deploy(app, command, ref: ref, objects: objects, reply: reply) })
-            }
-            return verdicts
-        })
+                return verdicts
+            },
+            serialize: { body in await queues.serialized(app, body) })
     }
 
     /// Builds and tests one push of a deploy branch.
@@ -70,14 +73,16 @@ public struct Pipeline: Sendable {
                 try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
                 try await objects.export(command.new, to: source)
             } catch {
-                throw BuildError.other("\(error)")
+                throw BuildError.invalidSource("\(error)")
             }
             let manifests = try AppManifests(directory: source)
-            let (buildpack, detected) = try await detect(source)
+            let config = try await store.config(app: app)
+            let settings = try AppSettings(config: config)
+            let (buildpack, detected) = try await detect(source, override: settings.buildpack)
             log.step("\(detected) app detected (buildpack \(buildpack.id))")
             let request = BuildRequest(
                 app: app, buildID: build.id, commit: command.new, sourceDirectory: source, buildpack: buildpack,
-                procfile: manifests.procfile)
+                config: config, procfile: manifests.procfile, limits: settings.limits)
 
             // Build: bin/compile in a build container, then the OCI image.
             let image = try await builder.build(request, output: log.line)
@@ -108,8 +113,8 @@ public struct Pipeline: Sendable {
         }
     }
 
-    private func detect(_ source: String) async throws(BuildError) -> (Buildpack, String) {
-        do { return try await buildpacks.detect(buildDirectory: source, override: nil) } catch { throw .buildpack(error) }
+    private func detect(_ source: String, override: String?) async throws(BuildError) -> (Buildpack, String) {
+        do { return try await buildpacks.detect(buildDirectory: source, override: override) } catch { throw .buildpack(error) }
     }
 
     private func save(_ log: BuildLog, build id: Int64) async {

@@ -19,6 +19,7 @@ public func buildApplication(
 
     let api = router.group(RouterPath(API.prefix)).add(middleware: BearerAuthMiddleware(authenticator: authenticator))
     AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory)).addRoutes(to: api)
+    ConfigController(store: store).addRoutes(to: api)
     router.get("/healthz") { _, _ in "ok\n" }
 
     GitHTTPController(store: store, authenticator: authenticator, configuration: configuration, hooks: pushHooks)

@@ -14,6 +14,7 @@ enum Migrations {
         // rebuild requires.
         migrator.registerMigration("v2-build-stages", foreignKeyChecks: .deferred, migrate: v2BuildStages)
         migrator.registerMigration("v3-build-log-chunks", foreignKeyChecks: .deferred, migrate: v3BuildLogChunks)
+        migrator.registerMigration("v4-config-vars", migrate: v4ConfigVars)
         return migrator
     }()
 
@@ -147,6 +148,28 @@ enum Migrations {
             """)
         try db.alter(table: "builds") { t in
             t.drop(column: "log")
+        }
+    }
+
+    /// Config vars: one row per app and key. The keys' and values' rules (`ConfigKey`,
+    /// `ConfigValue` as of this migration) are CHECK constraints too, so no other writer can
+    /// store a var a build could not be given.
+    private static func v4ConfigVars(_ db: Database) throws {
+        try db.create(table: "config_vars") { t in
+            t.primaryKey("id", .integer)
+            t.column("app_id", .integer).notNull()
+                .references("apps", onDelete: .cascade)
+            // 1 to 256 ASCII letters, digits and underscores, not starting with a digit. GLOB
+            // is case-sensitive and, unlike LIKE, needs no ESCAPE for `_`.
+            t.column("key", .text).notNull()
+                .check(sql: "length(key) BETWEEN 1 AND 256 AND key NOT GLOB '*[^A-Za-z0-9_]*' AND key NOT GLOB '[0-9]*'")
+            // At most 32 KiB of UTF-8 (`length` of a BLOB counts bytes, of TEXT characters),
+            // and no NUL, which no environment variable can hold.
+            t.column("value", .text).notNull()
+                .check(sql: "length(CAST(value AS BLOB)) <= 32768 AND instr(CAST(value AS BLOB), x'00') = 0")
+            t.column("updated_at", .datetime).notNull()
+            // Also the index that finds an app's vars.
+            t.uniqueKey(["app_id", "key"])
         }
     }
 }

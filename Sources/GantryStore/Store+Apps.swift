@@ -36,7 +36,7 @@ extension Store {
         }
     }
 
-    /// Deletes the app named `name` and, through the foreign key's cascade, all its builds.
+    /// Deletes the app named `name` and, through the foreign keys' cascade, all its builds and config vars.
     /// Files on disk (its repository) are the caller's to remove.
     /// - Throws: `StoreError.appNotFound`; `StoreError.database` when SQLite fails.
     public func deleteApp(_ name: AppName) async throws(StoreError) {

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 
-/// Gantry's SQLite database, in WAL mode: apps, API tokens and builds. The only code in Gantry
-/// that speaks SQL.
+/// Gantry's SQLite database, in WAL mode: apps, API tokens, builds and config vars. The only
+/// code in Gantry that speaks SQL.
 ///
 /// Every operation is `async`: GRDB runs it on its own connections (one writer, several
 /// concurrent readers) so the caller's thread never blocks on SQLite. Writes are serialized;

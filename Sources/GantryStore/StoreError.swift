@@ -9,6 +9,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case appNotFound(AppName)
     /// The app has no build with that id.
     case buildNotFound(AppName, Int64)
+    /// A config change names an invalid key or a value Gantry cannot store; nothing was changed.
+    case invalidConfig(InvalidConfigVar)
     /// SQLite failed, or the database is not one this Gantry can use. The message names the
     /// operation, the database file and what to check.
     case database(String)
@@ -22,6 +24,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "no app named '\(name)'; `gantry apps` lists them"
         case .buildNotFound(let name, let id):
             "app '\(name)' has no build \(id)"
+        case .invalidConfig(let error):
+            error.description
         case .database(let message):
             message
         }

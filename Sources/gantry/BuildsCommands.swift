@@ -52,14 +52,21 @@ struct BuildsInfo: AsyncParsableCommand {
         let build = try await server.client().build(app: app, id: id)
         if output.json { return print(try Display.json(build)) }
         print("=== \(build.app) build \(build.id)")
-        print(TextTable.fields([
+        var fields: [(label: String, value: String)] = [
             ("Status", build.status.rawValue),
             ("Ref", build.ref.rawValue),
             ("Commit", build.newCommit.hex),
             ("Previous", build.oldCommit.isZero ? "none (first push)" : build.oldCommit.hex),
             ("Created", Display.timestamp(build.createdAt)),
             ("Finished", build.finishedAt.map { Display.timestamp($0) } ?? "not yet"),
-        ]))
+        ]
+        if let reason = build.failureReason { fields.append(("Failure", reason)) }
+        if let buildpack = build.buildpack { fields.append(("Buildpack", buildpack)) }
+        if let stack = build.stack { fields.append(("Stack", stack)) }
+        if let image = build.imageDigest { fields.append(("Image", image)) }
+        if let seconds = build.buildSeconds { fields.append(("Build time", String(format: "%.1f s", seconds))) }
+        if let seconds = build.testSeconds { fields.append(("Test time", String(format: "%.1f s", seconds))) }
+        print(TextTable.fields(fields))
         print()
         let log = build.log ?? ""
         print(log.isEmpty ? "(no log yet)" : log, terminator: log.hasSuffix("\n") ? "" : "\n")

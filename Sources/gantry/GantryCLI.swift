@@ -18,6 +18,7 @@ struct GantryCLI: AsyncParsableCommand {
         groupedSubcommands: [
             CommandGroup(name: "Apps", subcommands: [Apps.self, AppsCreate.self, AppsInfo.self, AppsDestroy.self]),
             CommandGroup(name: "Builds", subcommands: [Builds.self, BuildsInfo.self]),
+            CommandGroup(name: "Config", subcommands: [Config.self, ConfigGet.self, ConfigSet.self, ConfigUnset.self]),
             CommandGroup(name: "Setup", subcommands: [Login.self, Init.self]),
         ]
     )

@@ -57,6 +57,20 @@ import Testing
         #expect(try fixture.packFiles().isEmpty)
     }
 
+    @Test func packWithoutABlobItsTreeNamesIsRefused() async throws {
+        let fixture = try PushFixture()
+        let commit = try fixture.commit("a.txt", "hello")
+        _ = try fixture.commit("b.txt", "unrelated")
+        // The commit and its tree, but not the blob of a.txt: a well-formed but unconnected pack.
+        let tree = String(decoding: try git(["rev-parse", "\(commit.hex)^{tree}"], in: fixture.work), as: UTF8.self)
+        let objects = commit.hex + "\n" + tree
+        let pack = try git(["pack-objects", "--stdout", "-q"], in: fixture.work, input: Array(objects.utf8))
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: pack)
+        #expect(results == [.rejected("missing necessary objects")])
+        #expect(try fixture.serverRefs().isEmpty)
+        #expect(try fixture.packFiles().isEmpty)
+    }
+
     @Test func staleOldValueIsRejectedNotOverwritten() async throws {
         let fixture = try PushFixture()
         let first = try fixture.commit("a.txt", "one")

@@ -67,11 +67,23 @@ import Testing
         }
     }
 
-    @Test func pushBodyOverTheLimitIsRefusedBeforeReading() async throws {
+    @Test func pushOverTheLimitIsRefusedInTheReport() async throws {
+        try await TestServer.with(maxPushBytes: 200) { server in
+            _ = try await server.client.createApp("hello")
+            let command = "\(ObjectID.zero.hex) \(String(repeating: "1", count: 40)) refs/heads/main\0report-status side-band-64k\n"
+            let body = PktLine.encode(Array(command.utf8)) + PktLine.flushBytes + Array("PACK".utf8) + [UInt8](repeating: 7, count: 200)
+            let response = try await server.gitRequest(.post, "/hello.git/git-receive-pack", contentType: "application/x-git-receive-pack-request", body: body)
+            #expect(response.status == 200)
+            #expect(response.text.contains("unpack push is larger than the limit of 200 bytes"))
+            #expect(response.text.contains("ng refs/heads/main unpacker error"))
+        }
+    }
+
+    @Test func aBodyNoGitWouldSendGetsA413() async throws {
         try await TestServer.with(maxPushBytes: 100) { server in
             _ = try await server.client.createApp("hello")
             let response = try await server.gitRequest(
-                .post, "/hello.git/git-receive-pack", contentType: "application/x-git-receive-pack-request", body: Array(repeating: 0x30, count: 500))
+                .post, "/hello.git/git-receive-pack", contentType: "application/x-git-receive-pack-request", body: Array(repeating: 0x30, count: 1 << 20 + 500))
             #expect(response.status == 413)
             #expect(response.text.contains("larger than the limit of 100 bytes"))
         }

@@ -64,7 +64,7 @@ public struct GantryAPIClient: Sendable {
 
     // MARK: - Plumbing
 
-    private func send(_ method: HTTPMethod, _ path: String, body: [UInt8] = []) async throws(ClientError) -> HTTPResponse {
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8] = []) async throws(ClientError) -> HTTPResponse {
         var headers: HTTPHeaders = ["Accept": "application/json"]
         if let token { headers["Authorization"] = "Bearer \(token)" }
         if !body.isEmpty { headers["Content-Type"] = "application/json" }
@@ -86,7 +86,7 @@ public struct GantryAPIClient: Sendable {
         }
     }
 
-    private func decode<Value: Decodable>(_ response: HTTPResponse) throws(ClientError) -> Value {
+    func decode<Value: Decodable>(_ response: HTTPResponse) throws(ClientError) -> Value {
         do {
             return try API.decoder().decode(Value.self, from: Data(response.body))
         } catch {

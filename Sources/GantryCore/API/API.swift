@@ -10,6 +10,8 @@ import Foundation
 /// | DELETE | /api/v1/apps/NAME | | 204 |
 /// | GET | /api/v1/apps/NAME/builds | | `[Build]` (newest first, no logs) |
 /// | GET | /api/v1/apps/NAME/builds/ID | | `Build` with its log |
+/// | GET | /api/v1/apps/NAME/config | | `{"KEY": "value"}`: every config var |
+/// | PATCH | /api/v1/apps/NAME/config | `ConfigChange` | the whole config after the change |
 ///
 /// Every request carries `Authorization: Bearer TOKEN`. Errors are `APIError` with a 4xx/5xx status.
 public enum API {

@@ -5,6 +5,11 @@ extension ReceivePack {
     /// The most pack bytes queued for the indexer before reading waits for it.
     static let indexerBacklog = 8 << 20
 
+    /// How far a push over `maxPushBytes` is still read (and thrown away) so the client gets
+    /// the report with the reason, rather than a broken connection: the limit again, and at
+    /// least git's 1 MiB `http.postBuffer` (git sends bodies up to that with a Content-Length).
+    public var readLimit: Int { maxPushBytes + max(maxPushBytes, 1 << 20) }
+
     /// Checks a command before any object arrives.
     static func check(_ command: RefCommand) -> RefResult {
         guard let ref = command.refName else { return .rejected("funny refname") }
@@ -25,7 +30,7 @@ extension ReceivePack {
         while let bytes = chunk {
             if total > maxPushBytes {
                 failure.withLock { $0 = $0 ?? .tooLarge(limit: maxPushBytes) }
-                if total > 2 * maxPushBytes { return failure.withLock { $0 } }  // stop reading a runaway client
+                if total > readLimit { return failure.withLock { $0 } }  // stop reading a runaway client
             } else if !bytes.isEmpty && failure.withLock({ $0 }) == nil {
                 session.enqueue { session in
                     guard failure.withLock({ $0 }) == nil else { return }
@@ -58,12 +63,13 @@ extension ReceivePack {
         while let _ = try? await input.next() {}
     }
 
-    /// Why a command's new tip is unusable, or `nil`.
-    static func checkTip(_ command: RefCommand, in repository: Repository) -> String? {
+    /// Why a command's new tip is unusable, or `nil`: it must exist with everything it
+    /// reaches, and a branch must point at a commit.
+    static func checkTip(_ command: RefCommand, in session: ReceiveSession) -> String? {
         guard !command.isDelete else { return nil }
-        guard let type = try? repository.objectType(of: command.new) else { return "missing necessary objects" }
+        guard let type = try? session.repository.objectType(of: command.new) else { return "missing necessary objects" }
         if command.refName?.branchName != nil && type != "commit" { return "not a commit: branches must point at commits" }
-        return nil
+        return session.quarantine.connectivityProblem(of: command.new)
     }
 
     /// Moves the quarantined pack into the repository and the refs by compare-and-swap:

@@ -9,13 +9,19 @@ public struct ReceivePackHooks: Sendable {
     public var preReceive: @Sendable (_ commands: [RefCommand], _ objects: ReceivedObjects, _ reply: ReceivePackReply) async -> [String?]
     /// Runs after the refs moved, with the commands that succeeded.
     public var postReceive: @Sendable (_ updated: [RefCommand], _ reply: ReceivePackReply) async -> Void
+    /// Wraps the critical section of a push — the check that refs have not moved, the
+    /// pre-receive hook and the ref updates — so pushes to one repository can take turns
+    /// (a later push then fails fast with "stale info" instead of building for nothing).
+    public var serialize: @Sendable (_ body: @Sendable () async -> [RefResult]) async -> [RefResult]
 
     public init(
         preReceive: @escaping @Sendable ([RefCommand], ReceivedObjects, ReceivePackReply) async -> [String?] = { commands, _, _ in commands.map { _ in nil } },
-        postReceive: @escaping @Sendable ([RefCommand], ReceivePackReply) async -> Void = { _, _ in }
+        postReceive: @escaping @Sendable ([RefCommand], ReceivePackReply) async -> Void = { _, _ in },
+        serialize: @escaping @Sendable (_ body: @Sendable () async -> [RefResult]) async -> [RefResult] = { await $0() }
     ) {
         self.preReceive = preReceive
         self.postReceive = postReceive
+        self.serialize = serialize
     }
 }
 
@@ -100,7 +106,7 @@ public struct ReceivePack: Sendable {
         }
 
         // 2. Every new tip must now exist, and branches must point at commits.
-        let tips = await session.run { session in request.commands.map { Self.checkTip($0, in: session.repository) } }
+        let tips = await session.run { session in request.commands.map { Self.checkTip($0, in: session) } }
         results = zip(results, tips).map { result, tip in result.isOK ? tip.map(RefResult.rejected) ?? .ok : result }
 
         // 3. Keepalives while the hooks run (they may build for minutes).
@@ -112,17 +118,26 @@ public struct ReceivePack: Sendable {
         }
         defer { keepalive.cancel() }
 
-        let candidates = request.commands.indices.filter { results[$0].isOK }
-        if !candidates.isEmpty && !(request.isAtomic && candidates.count < results.count) {
-            let verdicts = await hooks.preReceive(candidates.map { request.commands[$0] }, ReceivedObjects(session: session), reply)
-            for (index, verdict) in zip(candidates, verdicts) where verdict != nil {
-                results[index] = .rejected(verdict!)
-            }
-        }
-
-        // 4. Objects into the repository, then the refs.
         let checked = results
-        results = await session.run { session in Self.apply(request, results: checked, in: session) }
+        results = await hooks.serialize {
+            // Refs that moved since the client read them fail now, before any hook runs.
+            var results = await session.run { session in
+                zip(request.commands, checked).map { command, result in
+                    guard result.isOK, let ref = command.refName else { return result }
+                    return ((try? session.repository.target(of: ref)) ?? nil) ?? .zero == command.old ? .ok : .rejected("stale info")
+                }
+            }
+            let candidates = request.commands.indices.filter { results[$0].isOK }
+            if !candidates.isEmpty && !(request.isAtomic && candidates.count < results.count) {
+                let verdicts = await hooks.preReceive(candidates.map { request.commands[$0] }, ReceivedObjects(session: session), reply)
+                for (index, verdict) in zip(candidates, verdicts) {
+                    if let verdict { results[index] = .rejected(verdict) }
+                }
+            }
+            let hooked = results
+            // Objects into the repository, then the refs.
+            return await session.run { session in Self.apply(request, results: hooked, in: session) }
+        }
         let updated = zip(request.commands, results).filter { $0.1.isOK }.map(\.0)
         for command in updated {
             reply.step(command.isDelete ? "Deleted \(command.name)" : "Updated \(command.name): \(command.old.short)..\(command.new.short)")

@@ -18,6 +18,8 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
     case runtime(RuntimeError)
     /// The image store failed.
     case image(ImageError)
+    /// The pushed tree cannot be built from (an unsafe symlink, say).
+    case invalidSource(String)
     /// Anything else, with its explanation.
     case other(String)
 
@@ -30,6 +32,7 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
         case .buildpack(let error): error.description
         case .runtime(let error): error.description
         case .image(let error): error.description
+        case .invalidSource(let reason): reason
         case .other(let reason): reason
         }
     }
@@ -42,6 +45,8 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
         case .compileFailed: "build failed"
         case .buildpack(.noMatch): "no buildpack detected the app"
         case .manifest(let error): error.description
+        case .invalidSource(let reason): reason
+        case .other(let reason): reason
         default: "build failed"
         }
     }

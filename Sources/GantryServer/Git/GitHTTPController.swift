@@ -47,7 +47,10 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
         guard request.headers[.contentType] == "application/x-\(Self.receivePackService)-request" else {
             throw HTTPProblem(.unsupportedMediaType, "expected Content-Type application/x-\(Self.receivePackService)-request")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxPushBytes {
+        // git sends small pushes with a Content-Length and shows nothing of an HTTP error's
+        // body, so a push just over the limit is read and refused in the report (where git
+        // shows the reason); only a body no git would send gets a bare 413.
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > receivePack(for: app).readLimit {
             throw HTTPProblem(.contentTooLarge, ReceiveError.tooLarge(limit: configuration.maxPushBytes).description)
         }
         let input = RequestBodyInput(request.body)

@@ -30,6 +30,7 @@ public struct HTTPProblem: Error, Sendable, CustomStringConvertible {
             switch error {
             case .appExists: HTTPProblem(.conflict, error.description)
             case .appNotFound, .buildNotFound: HTTPProblem(.notFound, error.description)
+            case .invalidConfig: HTTPProblem(.badRequest, error.description)
             case .database: HTTPProblem(.internalServerError, error.description)
             }
         case let error as HTTPError: HTTPProblem(error.status, error.body ?? error.status.reasonPhrase)

@@ -63,10 +63,13 @@ struct GantryDaemon: Sendable {
         try await api.builds(app: app)
     }
 
-    /// A new empty work tree `scratch/NAME` on branch `main`.
+    /// A new work tree `scratch/NAME` on branch `main`, holding (uncommitted) a Procfile — the
+    /// least a buildpack deploys — so the first commit makes a deployable app.
     /// - Throws: `FixtureFailure` when git fails.
     func makeRepo(_ name: String) async throws -> GitRepo {
-        try await GitRepo.create(at: scratch.path + "/" + name, git: git)
+        let repo = try await GitRepo.create(at: scratch.path + "/" + name, git: git)
+        try repo.write(["Procfile": Data("web: sleep infinity\n".utf8)])
+        return repo
     }
 
     /// The last lines gantryd logged, for failure messages.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the python buildpack's bin/ scripts (sourced, never run).
 
 step()   { echo "-----> $*"; }
@@ -26,6 +27,7 @@ export_env_dir() {
 source_profile_d() {
   local build_dir=$1 f
   for f in "$build_dir"/.profile.d/*.sh; do
+    # shellcheck source=/dev/null
     [[ -f "$f" ]] && . "$f"
   done
   return 0

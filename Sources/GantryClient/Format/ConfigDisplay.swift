@@ -1,0 +1,35 @@
+import Foundation
+
+/// How `gantry config` prints vars.
+public enum ConfigDisplay {
+    /// Heroku's layout, keys sorted and values aligned:
+    ///
+    /// ```
+    /// === blog Config Vars
+    /// DATABASE_URL: postgres://db/blog
+    /// DEBUG:        1
+    /// ```
+    public static func table(app: String, config: [String: String]) -> String {
+        let fields = config.sorted { $0.key < $1.key }.map { (label: $0.key, value: $0.value) }
+        return "=== \(app) Config Vars\n" + TextTable.fields(fields)
+    }
+
+    /// `KEY=value` lines (`shellLine`), keys sorted.
+    public static func shell(_ config: [String: String]) -> String {
+        config.sorted { $0.key < $1.key }.map { shellLine(key: $0.key, value: $0.value) }.joined(separator: "\n")
+    }
+
+    /// `KEY=value` for a POSIX shell (`--shell`): the value as is when it holds only characters
+    /// no shell treats specially, else in single quotes (a `'` inside becomes `'\''`), so that
+    /// `eval "$(gantry config APP --shell)"` sets every var to exactly its value.
+    public static func shellLine(key: String, value: String) -> String {
+        let plain = !value.isEmpty && value.unicodeScalars.allSatisfy { scalar in
+            switch scalar {
+            case "A"..."Z", "a"..."z", "0"..."9", "_", "-", ".", "/", ":", ",", "+", "@", "%", "=": true
+            default: false
+            }
+        }
+        if plain { return "\(key)=\(value)" }
+        return "\(key)='" + value.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
+}

@@ -1,0 +1,36 @@
+import GantryImage
+
+/// The config vars Gantry itself reads, checked before a build starts:
+///
+/// | var | meaning | default |
+/// |---|---|---|
+/// | `GANTRY_BUILDPACK` | the buildpack to use instead of detection (`python`, `nodejs`, …) | detect |
+/// | `GANTRY_BUILD_TIMEOUT` | seconds `bin/compile` may run | 900 |
+/// | `GANTRY_TEST_TIMEOUT` | seconds the tests may run | 600 |
+/// | `GANTRY_BUILD_MEMORY_MB` | memory limit of build and test containers | 2048 |
+struct AppSettings {
+    var buildpack: String?
+    var limits = BuildLimits()
+
+    /// - Throws: `BuildError.other` naming the var whose value is unusable.
+    init(config: [String: String]) throws(BuildError) {
+        buildpack = config["GANTRY_BUILDPACK"].flatMap { $0.isEmpty ? nil : $0 }
+        if let seconds = try Self.positive("GANTRY_BUILD_TIMEOUT", in: config, maximum: 24 * 3600) {
+            limits.buildTimeout = .seconds(seconds)
+        }
+        if let seconds = try Self.positive("GANTRY_TEST_TIMEOUT", in: config, maximum: 24 * 3600) {
+            limits.testTimeout = .seconds(seconds)
+        }
+        if let megabytes = try Self.positive("GANTRY_BUILD_MEMORY_MB", in: config, maximum: 64 * 1024) {
+            limits.memoryBytes = megabytes << 20
+        }
+    }
+
+    private static func positive(_ key: String, in config: [String: String], maximum: Int) throws(BuildError) -> Int? {
+        guard let text = config[key] else { return nil }
+        guard let value = Int(text), (1...maximum).contains(value) else {
+            throw .other("config var \(key)=\(text.prefix(20)) must be a whole number from 1 to \(maximum)")
+        }
+        return value
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import GantryCore
+import GantryStore
+import Hummingbird
+
+/// `/api/v1/apps/NAME/config`: an app's config vars, read whole and changed in one request.
+struct ConfigController<Context: RequestContext>: Sendable {
+    let store: Store
+
+    /// The largest `PATCH` body read: room for 30 values at the 32 KiB limit.
+    static var maximumBodySize: Int { 1 << 20 }
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("apps/:name/config") { _, context in
+            Response.json(try await store.config(app: appName(context)))
+        }
+        group.patch("apps/:name/config", use: change)
+    }
+
+    /// Applies a `ConfigChange`; answers with the whole config after it. An invalid key or
+    /// value is a 400 and changes nothing (the store checks all of them before writing).
+    @Sendable func change(_ request: Request, context: Context) async throws -> Response {
+        let app = try appName(context)
+        let body = try await request.body.collect(upTo: Self.maximumBodySize)
+        let change: ConfigChange
+        do {
+            change = try API.decoder().decode(ConfigChange.self, from: body)
+        } catch {
+            throw HTTPProblem(
+                .badRequest,
+                "invalid config change (\(Self.summary(of: error))); send a JSON object like "
+                    + #"{"KEY": "value", "OTHER": null}, where null unsets a var"#)
+        }
+        return Response.json(try await store.changeConfig(app: app, set: change.set, unset: change.unset))
+    }
+
+    private func appName(_ context: Context) throws -> AppName {
+        try AppName(context.parameters.get("name") ?? "")
+    }
+
+    /// What a decoding error found wrong, in one phrase.
+    private static func summary(of error: any Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty:
+            context.debugDescription
+        case DecodingError.typeMismatch:
+            "the body is not a JSON object"
+        default:
+            "the body is not valid JSON"
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import GantryClient
+import GantryCore
+
+/// `gantry config APP`: every config var of an app.
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Show an app's config vars.")
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+    @Flag(help: "Print KEY=value lines a POSIX shell can eval (values quoted when needed).")
+    var shell = false
+    @Argument(help: "The app's name.")
+    var app: String
+
+    func validate() throws {
+        try validateAppName(app)
+        guard !(output.json && shell) else { throw CLIError("--json and --shell cannot be combined; choose one") }
+    }
+
+    func run() async throws {
+        let config = try await server.client().config(app: app)
+        if output.json { return print(try Display.json(config)) }
+        if shell {
+            if !config.isEmpty { print(ConfigDisplay.shell(config)) }
+            return
+        }
+        guard !config.isEmpty else { return print("\(app) has no config vars; set one with `gantry config:set \(app) KEY=value`.") }
+        print(ConfigDisplay.table(app: app, config: config))
+    }
+}
+
+/// `gantry config:get APP KEY`: one value, raw.
+struct ConfigGet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config:get",
+        abstract: "Print the value of one config var.",
+        discussion: "Prints the value as stored, followed by a newline. Exits with status 1 when the var is not set.")
+
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "The app's name.")
+    var app: String
+    @Argument(help: "The var's key, such as DATABASE_URL.")
+    var key: String
+
+    func validate() throws {
+        try validateAppName(app)
+        try validateConfigKey(key)
+    }
+
+    func run() async throws {
+        guard let value = try await server.client().config(app: app)[key] else {
+            throw CLIError("\(app) has no config var \(key); `gantry config \(app)` lists them")
+        }
+        print(value)
+    }
+}
+
+/// `gantry config:set APP KEY=value…`.
+struct ConfigSet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config:set",
+        abstract: "Set one or more config vars.",
+        discussion: """
+            Each argument is KEY=value, split at the first '=' (A=b=c sets A to 'b=c'; A= sets \
+            A to the empty string). All vars are set together, or none is. Builds get them in \
+            ENV_DIR and tests as environment variables, from the next push on.
+            """)
+
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "The app's name.")
+    var app: String
+    @Argument(help: ArgumentHelp(
+        "The vars to set: letters, digits and _ for keys; quote values with spaces (KEY='two words').",
+        valueName: "KEY=value"))
+    var assignments: [String]
+
+    func validate() throws {
+        try validateAppName(app)
+        _ = try parsedAssignments()
+    }
+
+    func run() async throws {
+        let vars = try parsedAssignments()
+        _ = try await server.client().changeConfig(app: app, set: vars)
+        print("Set \(vars.keys.sorted().joined(separator: ", ")) on \(app).")
+    }
+
+    private func parsedAssignments() throws(CLIError) -> [String: String] {
+        do { return try ConfigAssignment.parse(assignments) } catch { throw CLIError(error.description) }
+    }
+}
+
+/// `gantry config:unset APP KEY…`.
+struct ConfigUnset: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config:unset",
+        abstract: "Unset one or more config vars.",
+        discussion: "All keys are unset together. A key that is not set is ignored.")
+
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "The app's name.")
+    var app: String
+    @Argument(help: ArgumentHelp("The keys of the vars to unset.", valueName: "KEY"))
+    var keys: [String]
+
+    func validate() throws {
+        try validateAppName(app)
+        for key in keys { try validateConfigKey(key) }
+    }
+
+    func run() async throws {
+        let unset = Array(Set(keys)).sorted()
+        _ = try await server.client().changeConfig(app: app, unset: unset)
+        print("Unset \(unset.joined(separator: ", ")) on \(app).")
+    }
+}
+
+/// Checks a config key argument the way gantryd will, before any request.
+/// - Throws: `CLIError` with `InvalidConfigKey`'s one-line explanation.
+func validateConfigKey(_ key: String) throws {
+    do { _ = try ConfigKey(key) } catch { throw CLIError(error.description) }
+}

@@ -1,0 +1,3 @@
+module example.com/gantry-go
+
+go 1.19
