@@ -7,7 +7,9 @@ public struct BuildRequest: Sendable {
     public var app: AppName
     public var buildID: Int64
     public var commit: ObjectID
-    /// The exported source tree; `bin/compile` turns it into the app's `/app` in place.
+    /// The exported source tree, a directory named `app`; `bin/compile` turns it into the
+    /// app's `/app` in place. Its parent then becomes the app layer's unpacked form (see
+    /// `LayerCache.adopt`), so it must hold nothing else.
     public var sourceDirectory: String
     public var buildpack: Buildpack
     /// Config vars, given to the buildpack as ENV_DIR files and to the tests as environment.
@@ -19,6 +21,7 @@ public struct BuildRequest: Sendable {
         app: AppName, buildID: Int64, commit: ObjectID, sourceDirectory: String, buildpack: Buildpack,
         config: [String: String] = [:], procfile: Procfile? = nil, limits: BuildLimits = BuildLimits()
     ) {
+        precondition(sourceDirectory.hasSuffix("/app"), "the source directory is named app: its parent becomes the layer")
         self.app = app
         self.buildID = buildID
         self.commit = commit
@@ -111,6 +114,7 @@ public struct Builder: Sendable {
 
         do {
             let appLayer = try await layout.addLayer(from: request.sourceDirectory, prefix: "app")
+            await layerCache.adopt(appLayer, directory: URL(fileURLWithPath: request.sourceDirectory).deletingLastPathComponent().path)
             let config = ImageConfig(
                 environment: ["PATH": Launcher.path, "HOME": "/app", "LANG": "C.UTF-8", "STACK": stack.name],
                 workingDirectory: "/app", processTypes: processTypes, buildpack: request.buildpack.id, stack: stack.name,

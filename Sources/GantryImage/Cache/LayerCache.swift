@@ -53,6 +53,17 @@ public actor LayerCache {
         register(stack.layer.diffID, directory: stack.rootfs)
     }
 
+    /// Takes `directory` — a tree whose files are exactly `layer`'s, such as the build
+    /// directory the layer was just written from — as the layer's unpacked form, by renaming
+    /// it into the cache (same file system: no copy). Saves unpacking a layer that was just
+    /// packed. When the layer is already unpacked, `directory` is left where it is.
+    public func adopt(_ layer: Layer, directory: String) {
+        guard registered[layer.diffID] == nil, layers[layer.digest] == nil else { return }
+        let target = root + "/" + layer.digest.hex
+        guard !FileSystem.isDirectory(target), rename(directory, target) == 0 else { return }
+        layers[layer.digest] = .unpacked(target)
+    }
+
     /// The directory holding `layer`'s files, unpacking its blob the first time.
     /// - Returns: an absolute path, to be used read-only (as an overlay lower directory).
     /// - Throws: `ImageError.blobMissing` when the layer is not in the store;
