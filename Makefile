@@ -1,6 +1,6 @@
 # Gantry — two commands on a fresh Debian 12 machine: `make run` and `make test`.
-# Both depend on `make setup`, which is idempotent: it installs only missing Debian packages
-# and (re)builds the release binaries.
+# Both depend on `make setup`, which is idempotent: it installs only missing Debian packages,
+# builds the stack once (.stack/) and brings the release binaries up to date.
 
 SWIFT ?= swift
 DATA_DIR ?= ./.gantry
@@ -8,9 +8,10 @@ HTTP_HOST ?= 127.0.0.1
 HTTP_PORT ?= 8080
 
 # Debian packages Gantry needs: the C libraries it links (libgit2, SQLite, libcurl), git for
-# the tests and benchmarks, python3 for the benchmark's reference server, debootstrap for the
-# stack (stack/build).
-APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap
+# the tests and benchmarks, python3 for the benchmarks' helpers, debootstrap for the stack
+# (stack/build), runc to run build, test and app containers, busybox-static for the runtime's
+# tests, skopeo and umoci to check the OCI images Gantry writes.
+APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap skopeo umoci
 
 .PHONY: setup packages stack build run test bench clean
 
