@@ -148,4 +148,21 @@ import Testing
         #expect(try fixture.packFiles().isEmpty)
         #expect(String(decoding: output, as: UTF8.self).contains("-----> Running checks"))
     }
+
+    @Test func keepalivesFlowWhileALongHookRuns() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "one")
+        let hooks = ReceivePackHooks(preReceive: { commands, _, _ in
+            try? await Task.sleep(for: .milliseconds(700))
+            return commands.map { _ in nil }
+        })
+        let (results, output) = await fixture.receive(
+            [RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: try fixture.pack(first), hooks: hooks,
+            keepaliveInterval: .milliseconds(200))
+        #expect(results == [.ok])
+        // An empty side-band-1 packet: "0005\1".
+        let keepalive = Sideband.data.encode([])
+        let count = (0...(output.count - keepalive.count)).filter { Array(output[$0..<$0 + keepalive.count]) == keepalive }.count
+        #expect(count >= 2, "expected keepalives during a 0.7 s hook, found \(count)")
+    }
 }

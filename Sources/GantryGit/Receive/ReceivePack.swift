@@ -48,10 +48,14 @@ public struct ReceivePack: Sendable {
     /// The most bytes one push may send (commands and pack).
     public let maxPushBytes: Int
 
-    public init(repositoryPath: String, scratch: String, maxPushBytes: Int) {
+    /// After how long without output a keepalive is sent while the hooks run.
+    public var keepaliveInterval: Duration
+
+    public init(repositoryPath: String, scratch: String, maxPushBytes: Int, keepaliveInterval: Duration = .seconds(5)) {
         self.repositoryPath = repositoryPath
         self.scratch = scratch
         self.maxPushBytes = maxPushBytes
+        self.keepaliveInterval = keepaliveInterval
     }
 
     /// The capabilities this server offers.
@@ -110,10 +114,11 @@ public struct ReceivePack: Sendable {
         results = zip(results, tips).map { result, tip in result.isOK ? tip.map(RefResult.rejected) ?? .ok : result }
 
         // 3. Keepalives while the hooks run (they may build for minutes).
+        let interval = keepaliveInterval
         let keepalive = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                reply.keepalive(ifIdleFor: .seconds(5))
+                try? await Task.sleep(for: interval / 5)
+                reply.keepalive(ifIdleFor: interval)
             }
         }
         defer { keepalive.cancel() }
