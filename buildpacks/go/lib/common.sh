@@ -1,26 +1,12 @@
 # shellcheck shell=bash
 # Helpers shared by the go buildpack's bin/ scripts (sourced, never run).
 
-step()   { echo "-----> $*"; }
-info()   { echo "       $*"; }
-indent() { sed -u 's/^/       /'; }
-fail()   { echo "-----> Go build failed: $*"; exit 1; }
+BUILDPACK_NAME="Go"
+# shellcheck source=../../lib/buildpack.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/buildpack.sh"
 
-# Export each ENV_DIR file (one per config var) as an environment variable (Heroku's
-# export_env_dir), leaving alone the variables that would break the build environment itself.
-export_env_dir() {
-  local env_dir=$1 f name
-  [[ -d "$env_dir" ]] || return 0
-  for f in "$env_dir"/*; do
-    [[ -f "$f" ]] || continue
-    name=${f##*/}
-    [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
-    case "$name" in
-      PATH|HOME|IFS|GIT_DIR|CPATH|CPPATH|LD_PRELOAD|LIBRARY_PATH|GOROOT|GOCACHE|GOPATH) continue ;;
-    esac
-    export "$name=$(cat "$f")"
-  done
-}
+# Config vars this buildpack manages itself: not taken from ENV_DIR.
+buildpack_export_env_dir() { export_env_dir "$1" GOROOT GOCACHE GOPATH; }
 
 # The module path from go.mod ("module example.com/x/y" → example.com/x/y).
 module_path() {

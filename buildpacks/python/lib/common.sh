@@ -1,27 +1,12 @@
 # shellcheck shell=bash
 # Helpers shared by the python buildpack's bin/ scripts (sourced, never run).
 
-step()   { echo "-----> $*"; }
-info()   { echo "       $*"; }
-indent() { sed -u 's/^/       /'; }
-fail()   { echo "-----> Python build failed: $*"; exit 1; }
+BUILDPACK_NAME="Python"
+# shellcheck source=../../lib/buildpack.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/buildpack.sh"
 
-# Export each ENV_DIR file (one per config var) as an environment variable, Heroku's
-# export_env_dir: names must be shell identifiers; variables that would break the build
-# environment itself are left alone.
-export_env_dir() {
-  local env_dir=$1 f name
-  [[ -d "$env_dir" ]] || return 0
-  for f in "$env_dir"/*; do
-    [[ -f "$f" ]] || continue
-    name=${f##*/}
-    [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
-    case "$name" in
-      PATH|HOME|IFS|GIT_DIR|CPATH|CPPATH|LD_PRELOAD|LIBRARY_PATH|PYTHONHOME|PYTHONPATH|VIRTUAL_ENV) continue ;;
-    esac
-    export "$name=$(cat "$f")"
-  done
-}
+# Config vars this buildpack manages itself: not taken from ENV_DIR.
+buildpack_export_env_dir() { export_env_dir "$1" PYTHONHOME PYTHONPATH VIRTUAL_ENV; }
 
 # Source the app's .profile.d scripts, as the launcher does before running a process.
 source_profile_d() {

@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # Helpers shared by the static buildpack's bin/ scripts (sourced, never run).
 
-step() { echo "-----> $*"; }
-info() { echo "       $*"; }
-fail() { echo "-----> Static build failed: $*"; exit 1; }
+BUILDPACK_NAME="Static"
+# shellcheck source=../../lib/buildpack.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/buildpack.sh"
 
 # Files that mean "this is an app in some language", not a static site.
 # shellcheck disable=SC2034 # used by bin/detect
