@@ -84,7 +84,29 @@ public struct RuntimeError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { "container \(container): \(reason)" }
 }
 
+/// What the runtime knows of a container.
+public struct ContainerState: Hashable, Sendable {
+    public enum Status: String, Hashable, Sendable {
+        case created, running, paused, stopped
+    }
+
+    public var id: String
+    public var status: Status
+    /// The container's init process, as the host sees it (0 once stopped).
+    public var pid: Int32
+
+    public init(id: String, status: Status, pid: Int32) {
+        self.id = id
+        self.status = status
+        self.pid = pid
+    }
+}
+
 /// An OCI runtime as Gantry uses it. `RuncRuntime` is the default.
+///
+/// Two ways to run a container: `run` for a process that ends (builds, tests), waited for with
+/// its output streamed; `start` for a long-lived one (an app's web process), detached, its
+/// output appended to a log file, then watched with `state` and ended with `stop`.
 public protocol ContainerRuntime: Sendable {
     /// Runs a container to completion, sending each line of its output (stdout and stderr
     /// merged) to `output` as it is written. The container, its mounts and its scratch files
@@ -92,4 +114,19 @@ public protocol ContainerRuntime: Sendable {
     /// - Returns: how the process ended.
     /// - Throws: `RuntimeError` when the container could not be set up or started.
     func run(_ spec: ContainerSpec, timeout: Duration, output: @escaping @Sendable (String) -> Void) async throws(RuntimeError) -> ExitStatus
+
+    /// Starts a container detached: it keeps running after this returns (and if gantryd
+    /// stops), its stdout and stderr appended to `logFile`.
+    /// - Throws: `RuntimeError` when it could not be set up or started; nothing is left then.
+    func start(_ spec: ContainerSpec, logFile: String) async throws(RuntimeError)
+
+    /// The container's state, or `nil` when the runtime does not know it.
+    func state(_ id: String) async -> ContainerState?
+
+    /// Sends SIGTERM, waits up to `grace` for the process to end, then SIGKILL; then removes
+    /// the container, its mounts and its bundle. Harmless for a container that is gone.
+    func stop(_ id: String, grace: Duration) async
+
+    /// The ids of the containers this runtime has bundles for.
+    func containers() async -> [String]
 }

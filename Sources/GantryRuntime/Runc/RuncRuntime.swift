@@ -22,12 +22,18 @@ public struct RuncRuntime: ContainerRuntime {
         self.containersDirectory = containersDirectory
     }
 
-    private var executable: Executable { binary.hasPrefix("/") ? .path(FilePath(binary)) : .name(binary) }
+    var executable: Executable { binary.hasPrefix("/") ? .path(FilePath(binary)) : .name(binary) }
+
+    func bundlePath(_ id: String) -> String { containersDirectory + "/" + id }
+
+    func overlay(for spec: ContainerSpec, bundle: String) -> Overlay {
+        Overlay(layers: spec.layers, upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs")
+    }
 
     public func run(_ spec: ContainerSpec, timeout: Duration, output: @escaping @Sendable (String) -> Void) async throws(RuntimeError) -> ExitStatus {
         guard ContainerSpec.isValidID(spec.id) else { throw RuntimeError(container: spec.id, reason: "invalid container id") }
-        let bundle = containersDirectory + "/" + spec.id
-        let overlay = Overlay(layers: spec.layers, upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs")
+        let bundle = bundlePath(spec.id)
+        let overlay = overlay(for: spec, bundle: bundle)
         let status: Result<ExitStatus, RuntimeError>
         do throws(RuntimeError) {
             try prepare(spec, bundle: bundle, overlay: overlay)
@@ -36,10 +42,7 @@ public struct RuncRuntime: ContainerRuntime {
             status = .failure(error)
         }
         // Whatever happened — exit, time-out, cancellation — nothing of the container stays.
-        // (A task of its own: cleaning up must not be cut short by the caller's cancellation.)
-        await Task { await forceDelete(spec.id) }.value
-        overlay.unmount()
-        try? FileManager.default.removeItem(atPath: bundle)
+        await remove(spec.id)
         return try status.get()
     }
 
@@ -79,7 +82,7 @@ public struct RuncRuntime: ContainerRuntime {
     }
 
     /// Writes the bundle: config.json, upper and work directories, the mounted overlay root.
-    private func prepare(_ spec: ContainerSpec, bundle: String, overlay: Overlay) throws(RuntimeError) {
+    func prepare(_ spec: ContainerSpec, bundle: String, overlay: Overlay) throws(RuntimeError) {
         let files = FileManager.default
         do {
             for directory in [overlay.upper, overlay.work, overlay.target] {
@@ -111,13 +114,8 @@ extension RuncRuntime {
     /// their roots, removes their directories. Called once at start, before anything runs.
     /// - Returns: the ids removed.
     public func removeLeftovers() async -> [String] {
-        let ids = (try? FileManager.default.contentsOfDirectory(atPath: containersDirectory)) ?? []
-        for id in ids where ContainerSpec.isValidID(id) {
-            await forceDelete(id)
-            let bundle = containersDirectory + "/" + id
-            Overlay(layers: [], upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs").unmount()
-            try? FileManager.default.removeItem(atPath: bundle)
-        }
+        let ids = await containers()
+        for id in ids { await remove(id) }
         return ids
     }
 }

@@ -1,0 +1,83 @@
+import Foundation
+import GantryCore
+import Subprocess
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+extension RuncRuntime {
+    public func start(_ spec: ContainerSpec, logFile: String) async throws(RuntimeError) {
+        guard ContainerSpec.isValidID(spec.id) else { throw RuntimeError(container: spec.id, reason: "invalid container id") }
+        let bundle = bundlePath(spec.id)
+        let overlay = overlay(for: spec, bundle: bundle)
+        let log = open(logFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard log >= 0 else {
+            throw RuntimeError(container: spec.id, reason: "cannot open its log file \(logFile): \(String(cString: strerror(errno)))")
+        }
+        do throws(RuntimeError) {
+            try prepare(spec, bundle: bundle, overlay: overlay)
+            // Detached with terminal=false: the container's process inherits runc's stdout and
+            // stderr, here the log file (appended to, so it can be rotated by copy-and-truncate).
+            let result: Result<TerminationStatus, any Error> = await {
+                do {
+                    let output = FileDescriptor(rawValue: log)
+                    return .success(try await Subprocess.run(
+                        executable, arguments: ["run", "--detach", "--bundle", bundle, spec.id],
+                        output: .fileDescriptor(output, closeAfterSpawningProcess: false),
+                        error: .fileDescriptor(output, closeAfterSpawningProcess: false)
+                    ).terminationStatus)
+                } catch {
+                    return .failure(error)
+                }
+            }()
+            close(log)
+            switch result {
+            case .success(.exited(0)): return
+            case .success(let status):
+                throw RuntimeError(container: spec.id, reason: "\(binary) run failed (\(status)); see \(logFile)")
+            case .failure(let error):
+                throw RuntimeError(container: spec.id, reason: "\(binary) run failed: \(error)")
+            }
+        } catch {
+            await remove(spec.id)
+            throw error
+        }
+    }
+
+    public func state(_ id: String) async -> ContainerState? {
+        guard ContainerSpec.isValidID(id),
+            let result = try? await Subprocess.run(executable, arguments: ["state", id], output: .bytes(limit: 64 << 10), error: .discarded),
+            case .exited(0) = result.terminationStatus
+        else { return nil }
+        struct RuncState: Decodable { var id: String, status: String, pid: Int32 }
+        guard let decoded = try? JSONDecoder().decode(RuncState.self, from: Data(result.standardOutput)) else { return nil }
+        return ContainerState(id: decoded.id, status: ContainerState.Status(rawValue: decoded.status) ?? .stopped, pid: decoded.pid)
+    }
+
+    public func stop(_ id: String, grace: Duration) async {
+        guard ContainerSpec.isValidID(id) else { return }
+        if await state(id)?.status == .running {
+            _ = try? await Subprocess.run(executable, arguments: ["kill", id, "TERM"], output: .discarded, error: .discarded)
+            let deadline = ContinuousClock.now + grace
+            while ContinuousClock.now < deadline, await state(id)?.status == .running {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        await remove(id)
+    }
+
+    public func containers() async -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: containersDirectory)) ?? []).filter(ContainerSpec.isValidID).sorted()
+    }
+
+    /// Kills what is left of a container and removes it, its mounts and its bundle.
+    func remove(_ id: String) async {
+        await Task { await forceDelete(id) }.value
+        let bundle = bundlePath(id)
+        Overlay(layers: [], upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs").unmount()
+        try? FileManager.default.removeItem(atPath: bundle)
+    }
+}
