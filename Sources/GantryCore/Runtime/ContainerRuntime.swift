@@ -15,7 +15,7 @@ public struct Mount: Hashable, Sendable {
 /// its environment, mounts and limits. Runtimes turn it into their own format (an OCI bundle
 /// for runc).
 public struct ContainerSpec: Hashable, Sendable {
-    /// A unique id: lowercase letters, digits, `-`, `_` and `.` (safe as a path component).
+    /// A unique id: letters, digits, `-`, `_` and `.`, not starting with `.` (safe as a path component).
     public var id: String
     /// Unpacked layer directories, lowest first (the stack, then the app). They are used
     /// read-only: each container writes to its own upper directory.
@@ -48,7 +48,7 @@ public struct ContainerSpec: Hashable, Sendable {
     /// Whether `id` is safe to use as a container id and a path component.
     public static func isValidID(_ id: String) -> Bool {
         !id.isEmpty && id.utf8.count <= 128 && !id.hasPrefix(".")
-            && id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }
+            && id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }
     }
 }
 
@@ -129,4 +129,11 @@ public protocol ContainerRuntime: Sendable {
 
     /// The ids of the containers this runtime has bundles for.
     func containers() async -> [String]
+
+    /// The environment a container was started with (its `PORT`, say), or `nil`.
+    func environment(of id: String) async -> [String: String]?
+
+    /// How many times the kernel killed a process of the container for exceeding its memory
+    /// limit (readable until the container is stopped).
+    func outOfMemoryKills(_ id: String) async -> Int
 }

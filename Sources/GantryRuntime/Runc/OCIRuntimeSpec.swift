@@ -26,6 +26,7 @@ struct OCIRuntimeSpec: Encodable {
             var pids: Pids
         }
         struct Namespace: Encodable { var type: String }
+        var cgroupsPath: String
         var resources: Resources
         var namespaces: [Namespace]
         var maskedPaths: [String]
@@ -44,6 +45,9 @@ struct OCIRuntimeSpec: Encodable {
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
         "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ]
+
+    /// Where the container's cgroups are, under each controller's hierarchy.
+    static func cgroupsPath(of id: String) -> String { "/gantry/" + id }
 
     /// 65536 open files, or less when gantryd's own hard limit is lower (a container cannot
     /// be given more than its parent has).
@@ -79,6 +83,7 @@ struct OCIRuntimeSpec: Encodable {
             MountEntry(destination: $0.destination, type: "bind", source: $0.source, options: ["rbind", $0.readOnly ? "ro" : "rw"])
         }
         linux = Linux(
+            cgroupsPath: Self.cgroupsPath(of: container.id),
             resources: .init(
                 memory: .init(limit: container.memoryLimitBytes, swap: container.memoryLimitBytes),
                 pids: .init(limit: container.pidsLimit)),

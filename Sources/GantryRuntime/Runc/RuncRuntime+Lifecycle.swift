@@ -73,6 +73,28 @@ extension RuncRuntime {
         ((try? FileManager.default.contentsOfDirectory(atPath: containersDirectory)) ?? []).filter(ContainerSpec.isValidID).sorted()
     }
 
+    public func environment(of id: String) async -> [String: String]? {
+        guard ContainerSpec.isValidID(id), let data = FileManager.default.contents(atPath: bundlePath(id) + "/config.json") else { return nil }
+        struct Bundle: Decodable { struct Process: Decodable { var env: [String] }; var process: Process }
+        guard let bundle = try? JSONDecoder().decode(Bundle.self, from: data) else { return nil }
+        return Dictionary(bundle.process.env.compactMap { entry in
+            entry.firstIndex(of: "=").map { (String(entry[..<$0]), String(entry[entry.index(after: $0)...])) }
+        }, uniquingKeysWith: { _, last in last })
+    }
+
+    public func outOfMemoryKills(_ id: String) async -> Int {
+        // cgroup v1 (this host's memory controller), then v2.
+        let v1 = "/sys/fs/cgroup/memory" + OCIRuntimeSpec.cgroupsPath(of: id) + "/memory.oom_control"
+        let v2 = "/sys/fs/cgroup" + OCIRuntimeSpec.cgroupsPath(of: id) + "/memory.events"
+        for path in [v1, v2] {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+                return Int(line.split(separator: " ").last ?? "") ?? 0
+            }
+        }
+        return 0
+    }
+
     /// Kills what is left of a container and removes it, its mounts and its bundle.
     func remove(_ id: String) async {
         await Task { await forceDelete(id) }.value

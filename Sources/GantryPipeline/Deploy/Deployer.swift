@@ -1,0 +1,193 @@
+import Foundation
+import GantryCore
+import GantryImage
+
+/// Runs apps' formations and switches traffic between releases with zero downtime:
+///
+///   start the new processes → wait until every web process is healthy → swap the router's
+///   backends at once → drain the old web processes → stop the old processes
+///
+/// A release that does not come up healthy is stopped and removed; the old one never stopped
+/// serving. Processes that exit later are restarted by `supervise()`.
+public actor Deployer {
+    /// What a release runs: the image's layers, environment and process types, and how many of each.
+    public struct Plan: Sendable {
+        public var app: AppName
+        public var release: Int
+        public var layers: [String]
+        public var environment: [String: String]
+        public var processTypes: [String: String]
+        public var formation: [String: Int]
+        public var healthChecks: [HealthCheckRule]
+        public var memoryLimitBytes = 512 << 20
+        public var pidsLimit = 256
+
+        public init(
+            app: AppName, release: Int, layers: [String], environment: [String: String], processTypes: [String: String],
+            formation: [String: Int], healthChecks: [HealthCheckRule] = []
+        ) {
+            self.app = app
+            self.release = release
+            self.layers = layers
+            self.environment = environment
+            self.processTypes = processTypes
+            self.formation = formation
+            self.healthChecks = healthChecks
+        }
+    }
+
+    struct Tracked: Sendable {
+        var process: AppProcess
+        var spec: ContainerSpec
+        var restartAt: ContinuousClock.Instant?
+    }
+
+    let runtime: any ContainerRuntime
+    let router: any TrafficRouter
+    let health: any HealthProbe
+    let ports = PortAllocator()
+    let logsDirectory: String
+    /// How long an old web process may take to finish its requests, then to exit on SIGTERM.
+    let drainTimeout: Duration
+    let stopGrace: Duration
+    var apps: [AppName: [Tracked]] = [:]
+    var plans: [AppName: Plan] = [:]
+
+    public init(
+        runtime: any ContainerRuntime, router: any TrafficRouter, health: any HealthProbe, logsDirectory: String,
+        drainTimeout: Duration = .seconds(30), stopGrace: Duration = .seconds(10)
+    ) {
+        self.runtime = runtime
+        self.router = router
+        self.health = health
+        self.logsDirectory = logsDirectory
+        self.drainTimeout = drainTimeout
+        self.stopGrace = stopGrace
+    }
+
+    /// Deploys `plan`; on success its processes replace the app's current ones.
+    /// - Throws: `DeployError`; the new processes are gone then and the old ones untouched.
+    public func deploy(_ plan: Plan, log: @escaping @Sendable (String) -> Void) async throws(DeployError) {
+        var started: [Tracked] = []
+        do throws(DeployError) {
+            for (type, count) in plan.formation.sorted(by: { $0.key < $1.key }) where count > 0 {
+                guard let command = plan.processTypes[type] else { continue }
+                for index in 1...count {
+                    let tracked = try await start(plan, type: type, index: index, command: command)
+                    started.append(tracked)
+                    guard type == "web" else { continue }
+                    let outcome = await health.waitUntilHealthy(port: tracked.process.port, checks: plan.healthChecks) { [runtime] in
+                        await runtime.state(tracked.process.containerID)?.status == .running
+                    }
+                    switch outcome {
+                    case .healthy(let after):
+                        log("Starting \(tracked.process.name) on port \(tracked.process.port) … healthy in \(Self.seconds(after)) s")
+                    case .unhealthy(let reason):
+                        throw .unhealthy(process: tracked.process.name, reason: reason, logTail: logTail(tracked.process))
+                    case .crashed:
+                        throw .crashed(process: tracked.process.name, logTail: logTail(tracked.process))
+                    }
+                }
+            }
+        } catch {
+            for tracked in started { await stop(tracked, drain: false) }
+            throw error
+        }
+        for index in started.indices { started[index].process.state = .up }
+
+        let old = apps[plan.app] ?? []
+        apps[plan.app] = started
+        plans[plan.app] = plan
+        await router.route(plan.app, to: webBackends(started))
+        if !old.isEmpty {
+            log("Switching traffic … done; stopping v\(old[0].process.release)")
+        }
+        var drained = 0
+        for tracked in old { drained += await stop(tracked, drain: true) }
+        if drained > 0 { log("Drained \(drained) in-flight request\(drained == 1 ? "" : "s")") }
+        event(plan.app, "release v\(plan.release) is live: \(started.map(\.process.name).joined(separator: ", "))")
+    }
+
+    /// The app's processes, for `gantry ps`.
+    public func processes(of app: AppName) -> [AppProcess] {
+        (apps[app] ?? []).map(\.process).sorted { ($0.type, $0.index) < ($1.type, $1.index) }
+    }
+
+    /// Stops every process of `app` and takes it out of the router (the app is destroyed).
+    public func remove(_ app: AppName) async {
+        let old = apps.removeValue(forKey: app) ?? []
+        plans[app] = nil
+        await router.route(app, to: [])
+        for tracked in old { await stop(tracked, drain: false) }
+    }
+
+    // MARK: - Processes
+
+    func start(_ plan: Plan, type: String, index: Int, command: String, port reused: Int? = nil, restarts: Int = 0) async throws(DeployError) -> Tracked {
+        var port = reused ?? 0
+        if reused == nil {
+            guard let allocated = await ports.allocate() else { throw .noFreePort }
+            port = allocated
+        }
+        var environment = plan.environment
+        environment["PORT"] = String(port)
+        environment["DYNO"] = "\(type).\(index)"
+        let process = AppProcess(app: plan.app, release: plan.release, type: type, index: index, port: port, startedAt: Date(), restarts: restarts, state: .starting)
+        let spec = ContainerSpec(
+            id: process.containerID, layers: plan.layers, arguments: Launcher.arguments(for: command), environment: environment,
+            workingDirectory: "/app", memoryLimitBytes: plan.memoryLimitBytes, pidsLimit: plan.pidsLimit, hostname: "\(plan.app.rawValue)-\(type)-\(index)")
+        do {
+            try FileManager.default.createDirectory(atPath: logDirectory(plan.app), withIntermediateDirectories: true)
+            try await runtime.start(spec, logFile: logFile(process))
+        } catch let error as RuntimeError {
+            await ports.release(port)
+            throw .runtime(error)
+        } catch {
+            await ports.release(port)
+            throw .runtime(RuntimeError(container: spec.id, reason: "cannot create its log directory: \(error.localizedDescription)"))
+        }
+        return Tracked(process: process, spec: spec)
+    }
+
+    /// Stops one process: out of the router first and drained (web), then SIGTERM, grace, SIGKILL.
+    /// - Returns: the requests that were in flight when draining began.
+    @discardableResult
+    func stop(_ tracked: Tracked, drain: Bool) async -> Int {
+        let drained = drain && tracked.process.type == "web" ? await router.drain(tracked.process.containerID, timeout: drainTimeout) : 0
+        await runtime.stop(tracked.process.containerID, grace: stopGrace)
+        await ports.release(tracked.process.port)
+        return drained
+    }
+
+    func webBackends(_ processes: [Tracked]) -> [WebBackend] {
+        processes.filter { $0.process.type == "web" && $0.process.state == .up }.map { WebBackend(id: $0.process.containerID, port: $0.process.port) }
+    }
+
+    // MARK: - Logs
+
+    func logDirectory(_ app: AppName) -> String { logsDirectory + "/" + app.rawValue }
+
+    func logFile(_ process: AppProcess) -> String { logDirectory(process.app) + "/\(process.name).log" }
+
+    /// The last 20 lines a process wrote.
+    func logTail(_ process: AppProcess, lines: Int = 20) -> [String] {
+        let text = (try? String(contentsOfFile: logFile(process), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).map(String.init)
+    }
+
+    /// Appends a timestamped line to the app's event log (deploys, restarts, kills).
+    func event(_ app: AppName, _ text: String) {
+        let line = "\(ISO8601DateFormatter().string(from: Date())) gantry: \(text)\n"
+        let path = logDirectory(app) + "/events.log"
+        try? FileManager.default.createDirectory(atPath: logDirectory(app), withIntermediateDirectories: true)
+        if let handle = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil) {
+            handle.seekToEndOfFile()
+            handle.write(Data(line.utf8))
+            try? handle.close()
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+}
