@@ -47,18 +47,28 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
-        // Container runtimes: runc (default).
+        // Outbound HTTP over libcurl: the CLI's API client, gantryd's health checks and callbacks.
+        .target(name: "GantryHTTP", dependencies: ["GantryCore", "CCurl"]),
+        // Container runtimes: runc (default); health checks of started web processes.
         .target(name: "GantryRuntime", dependencies: [
-            "GantryCore", "GantryImage",
+            "GantryCore", "GantryImage", "GantryBuildpacks", "GantryHTTP",
             .product(name: "Subprocess", package: "swift-subprocess"),
+        ]),
+        // HTTP reverse proxy: Host → app → healthy web backends.
+        .target(name: "GantryRouter", dependencies: [
+            "GantryCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The pipeline, top to bottom: receive → detect → build → test → record.
         .target(name: "GantryPipeline", dependencies: [
             "GantryCore", "GantryStore", "GantryGit", "GantryBuildpacks", "GantryImage", "GantryRuntime",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The REST API client (libcurl) used by the CLI and the tests.
-        .target(name: "GantryClient", dependencies: ["GantryCore", "CCurl"]),
+        // The REST API client (over GantryHTTP) used by the CLI and the tests.
+        .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP"]),
         // HTTP front door: smart-HTTP git, REST API.
         .target(name: "GantryServer", dependencies: [
             "GantryCore", "GantryStore", "GantryGit",
@@ -70,6 +80,7 @@ let package = Package(
         ]),
         .executableTarget(name: "gantryd", dependencies: [
             "GantryServer", "GantryPipeline", "GantryStore", "GantryGit", "GantryCore", "GantryImage", "GantryRuntime", "GantryBuildpacks",
+            "GantryRouter",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,11 +94,18 @@ let package = Package(
         .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
         .testTarget(name: "GantryStoreTests", dependencies: ["GantryStore"]),
         .testTarget(name: "GantryGitTests", dependencies: ["GantryGit"]),
-        .testTarget(name: "GantryClientTests", dependencies: ["GantryClient"]),
+        // A tiny blocking HTTP server on a random loopback port, shared by the tests that need one.
+        .target(name: "GantryHTTPTesting", path: "Tests/GantryHTTPTesting"),
+        .testTarget(name: "GantryHTTPTests", dependencies: ["GantryHTTP", "GantryHTTPTesting"]),
+        .testTarget(name: "GantryClientTests", dependencies: ["GantryClient", "GantryHTTPTesting"]),
         .testTarget(name: "GantryBuildpacksTests", dependencies: ["GantryBuildpacks"]),
         .testTarget(name: "GantryImageTests", dependencies: ["GantryImage"]),
-        .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime"]),
+        .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime", "GantryBuildpacks", "GantryHTTPTesting"]),
         .testTarget(name: "GantryPipelineTests", dependencies: ["GantryPipeline"]),
+        .testTarget(name: "GantryRouterTests", dependencies: [
+            "GantryRouter",
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         .testTarget(name: "GantryServerTests", dependencies: [
             "GantryServer", "GantryClient",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -3,31 +3,41 @@ import GantryBuildpacks
 import GantryCore
 import GantryGit
 import GantryImage
+import GantryRuntime
 import GantryStore
 import Logging
 
 /// The pipeline of one push, top to bottom:
 ///
-///   receive (GantryGit) → detect → build → test → record
+///   receive (GantryGit) → detect → build → test → release → deploy → record
 ///
 /// It runs as the pre-receive hook of `ReceivePack`: the pushed objects are still in
 /// quarantine and the ref has not moved. A push to the deploy branch is accepted only when its
-/// image is built and its tests pass; anything else rejects it with the reason, leaving the
-/// ref — and whatever is deployed — as it was. Other branches are stored without a build.
-/// Every step streams to the pusher as `remote:` lines and into the build's log in SQLite.
+/// image is built, its tests pass and its release serves behind the router; anything else
+/// rejects it with the reason, leaving the ref — and the release that serves — as it was.
+/// Other branches are stored without a build. Every step streams to the pusher as `remote:`
+/// lines and into the build's log in SQLite.
 public struct Pipeline: Sendable {
     let store: Store
     let builder: Builder
     let buildpacks: BuildpackSet
+    let deployer: Deployer
     let scratch: String
+    /// Where an app is served (`http://APP.localhost:8000`).
+    let publicURL: @Sendable (AppName) -> String
     let queues = AppQueues()
     let logger: Logger
 
-    public init(store: Store, builder: Builder, buildpacks: BuildpackSet, scratch: String, logger: Logger) {
+    public init(
+        store: Store, builder: Builder, buildpacks: BuildpackSet, deployer: Deployer, scratch: String,
+        publicURL: @escaping @Sendable (AppName) -> String, logger: Logger
+    ) {
         self.store = store
         self.builder = builder
         self.buildpacks = buildpacks
+        self.deployer = deployer
         self.scratch = scratch
+        self.publicURL = publicURL
         self.logger = logger
     }
 
@@ -95,14 +105,17 @@ public struct Pipeline: Sendable {
             stage = "test"
             let test: Builder.TestCommand = manifests.appJSON?.testScript.map { .script($0) } ?? .buildpack
             try await store.updateBuild(id: build.id, status: .testing, finished: false)
-            log.step("Running tests: \(test.label)")
+            if case .script = test { log.step("Running tests: \(test.label)") }
             try await builder.test(image, request: request, command: test, output: log.detail)
             try? await store.recordStages(id: build.id, testSeconds: Self.seconds(ContinuousClock.now - built))
             log.step("Tests passed")
-
             try await store.finishBuild(id: build.id, status: .built, failureReason: nil)
+
+            // Release and deploy: the new formation must come up healthy before the ref moves.
+            stage = "deploy"
+            let failure = await release(image, of: build, command: command, config: config, manifests: manifests, log: log)
             await save(log, build: build.id)
-            return nil
+            return failure
         } catch {
             let failure = error as? BuildError ?? .other("\(error)")
             log.step("\(stage == "test" ? "Tests" : "Build") failed: \(failure)")
@@ -111,6 +124,51 @@ public struct Pipeline: Sendable {
             logger.info("build \(build.id) of \(app) failed: \(failure)")
             return failure.rejection
         }
+    }
+
+    /// Records release vN of the built image and deploys it with zero downtime.
+    /// - Returns: `nil` once it is live, else the reason to reject the push.
+    func release(_ image: Image, of build: Build, command: RefCommand, config: [String: String], manifests: AppManifests, log: BuildLog) async -> String? {
+        let app = build.app
+        let release: Release
+        do {
+            release = try await store.createRelease(
+                app: app, buildID: build.id, imageTag: image.tag, imageDigest: image.digest.description, commit: command.new,
+                config: config, processTypes: image.processTypes, description: "Deploy \(command.new.short)", createdBy: "git push")
+        } catch {
+            log.step("Cannot record the release: \(error)")
+            return "cannot record the release"
+        }
+        log.step("Releasing v\(release.version) (image \(image.digest.description.prefix(19))…)")
+        do {
+            let plan = try await plan(release, image: image, manifests: manifests)
+            try await deployer.deploy(plan, log: log.step)
+            try await store.markReleaseLive(id: release.id)
+            log.step("\(publicURL(app)) deployed")
+            return nil
+        } catch {
+            let failure = error as? DeployError
+            let reason = failure?.description ?? "\(error)"
+            log.step("Deploy failed: \(reason)")
+            for line in failure?.logTail ?? [] { log.detail(line) }
+            try? await store.markReleaseFailed(id: release.id, reason: reason)
+            logger.info("release v\(release.version) of \(app) failed: \(reason)")
+            return failure?.rejection ?? "deploy failed"
+        }
+    }
+
+    /// What the deployer runs for `release`: the image's layers, its environment with the
+    /// release's config, the formation, the health checks.
+    func plan(_ release: Release, image: Image, manifests: AppManifests?) async throws -> Deployer.Plan {
+        guard let appLayer = image.layers.last else { throw BuildError.other("image \(image.tag) has no app layer") }
+        let appRoot = try await builder.layerCache.unpacked(appLayer)
+        var formation = Formation.default(for: release.processTypes).counts
+        formation.merge(try await store.formation(app: release.app)) { _, stored in stored }
+        let health = try HealthCheckPolicy(appJSON: manifests?.appJSON)
+        return Deployer.Plan(
+            app: release.app, release: release.version, layers: [builder.stack.rootfs, appRoot],
+            environment: image.environment.merging(release.config) { _, config in config }, processTypes: release.processTypes,
+            formation: formation, healthChecks: health)
     }
 
     private func detect(_ source: String, override: String?) async throws(BuildError) -> (Buildpack, String) {

@@ -7,10 +7,10 @@ import Logging
 /// The one composition root of gantryd's HTTP door, used by `gantryd` and by the tests:
 /// git smart-HTTP at `/APP.git/…`, the REST API at `/api/v1`.
 /// - Parameters:
-///   - pushHooks: what happens around each push of an app (gantryd: the pipeline's hooks).
+///   - lifecycle: the pipeline's push hooks and the running processes (gantryd's deployer).
 ///   - onServerRunning: called with the bound port once the server listens.
 public func buildApplication(
-    configuration: ServerConfiguration, store: Store, pushHooks: @escaping @Sendable (AppName) -> ReceivePackHooks,
+    configuration: ServerConfiguration, store: Store, lifecycle: AppLifecycle,
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router()
@@ -18,11 +18,17 @@ public func buildApplication(
     let authenticator = Authenticator(store: store)
 
     let api = router.group(RouterPath(API.prefix)).add(middleware: BearerAuthMiddleware(authenticator: authenticator))
-    AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory)).addRoutes(to: api)
+    AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory, destroyed: lifecycle.destroyed)).addRoutes(to: api)
     ConfigController(store: store).addRoutes(to: api)
+    ReleasesController(store: store).addRoutes(to: api)
+    api.get("apps/:name/ps") { _, context in
+        let app = try AppName(context.parameters.get("name") ?? "")
+        _ = try await store.app(app)
+        return Response.json(await lifecycle.processes(app))
+    }
     router.get("/healthz") { _, _ in "ok\n" }
 
-    GitHTTPController(store: store, authenticator: authenticator, configuration: configuration, hooks: pushHooks)
+    GitHTTPController(store: store, authenticator: authenticator, configuration: configuration, hooks: lifecycle.pushHooks)
         .addRoutes(to: router)
 
     return Application(

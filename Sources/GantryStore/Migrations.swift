@@ -15,6 +15,7 @@ enum Migrations {
         migrator.registerMigration("v2-build-stages", foreignKeyChecks: .deferred, migrate: v2BuildStages)
         migrator.registerMigration("v3-build-log-chunks", foreignKeyChecks: .deferred, migrate: v3BuildLogChunks)
         migrator.registerMigration("v4-config-vars", migrate: v4ConfigVars)
+        migrator.registerMigration("v5-releases-formation", migrate: v5ReleasesFormation)
         return migrator
     }()
 
@@ -170,6 +171,62 @@ enum Migrations {
             t.column("updated_at", .datetime).notNull()
             // Also the index that finds an app's vars.
             t.uniqueKey(["app_id", "key"])
+        }
+    }
+
+    /// Releases (`vN` per app: an image, a config snapshot, who and why) and the formation
+    /// (process type → count per app). At most one release per app is `live`: a partial unique
+    /// index, so that no crash or bug can leave two.
+    private static func v5ReleasesFormation(_ db: Database) throws {
+        try db.create(table: "releases") { t in
+            // AUTOINCREMENT: a release id is never reused, even after its app is deleted.
+            t.autoIncrementedPrimaryKey("id")
+            t.column("app_id", .integer).notNull()
+                .references("apps", onDelete: .cascade)
+            t.column("version", .integer).notNull()
+                .check(sql: "version >= 1")
+            // Builds go only with their app, and so do its releases; SET NULL all the same,
+            // so that pruning builds one day never takes a release with it.
+            t.column("build_id", .integer)
+                .references("builds", onDelete: .setNull)
+            t.column("image_tag", .text).notNull()
+                .check(sql: "length(image_tag) > 0")
+            t.column("image_digest", .text).notNull()
+                .check(sql: """
+                    length(image_digest) = 71 AND substr(image_digest, 1, 7) = 'sha256:' \
+                    AND substr(image_digest, 8) NOT GLOB '*[^0-9a-f]*'
+                    """)
+            t.column("commit_id", .text)
+                .check(sql: "length(commit_id) = 40 AND commit_id NOT GLOB '*[^0-9a-f]*'")
+            // JSON objects, keys sorted: the config vars (values included: the deployer needs
+            // them) and the process types with their commands.
+            t.column("config_json", .text).notNull()
+                .check(sql: "json_valid(config_json) AND json_type(config_json) = 'object'")
+            t.column("process_types_json", .text).notNull()
+                .check(sql: "json_valid(process_types_json) AND json_type(process_types_json) = 'object'")
+            t.column("description", .text).notNull()
+            t.column("created_by", .text).notNull()
+            t.column("created_at", .datetime).notNull()
+            // ReleaseStatus's raw values as of this migration, frozen.
+            t.column("status", .text).notNull()
+                .check(sql: "status IN ('pending', 'live', 'failed', 'superseded')")
+            // A reason exactly when the release failed.
+            t.column("failure_reason", .text)
+            t.check(sql: "(status = 'failed') = (failure_reason IS NOT NULL)")
+            // Also the index that lists an app's releases by version.
+            t.uniqueKey(["app_id", "version"])
+        }
+        try db.execute(sql: "CREATE UNIQUE INDEX releases_one_live_per_app ON releases (app_id) WHERE status = 'live'")
+
+        try db.create(table: "formation") { t in
+            t.column("app_id", .integer).notNull()
+                .references("apps", onDelete: .cascade)
+            // A Procfile process type: 1 to 30 ASCII letters, digits, '-' and '_'.
+            t.column("process_type", .text).notNull()
+                .check(sql: "length(process_type) BETWEEN 1 AND 30 AND process_type NOT GLOB '*[^A-Za-z0-9_-]*'")
+            t.column("quantity", .integer).notNull()
+                .check(sql: "quantity BETWEEN 0 AND 100")
+            t.primaryKey(["app_id", "process_type"])
         }
     }
 }

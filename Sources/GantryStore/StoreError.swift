@@ -11,6 +11,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case buildNotFound(AppName, Int64)
     /// A config change names an invalid key or a value Gantry cannot store; nothing was changed.
     case invalidConfig(InvalidConfigVar)
+    /// The app has no release with that version.
+    case releaseNotFound(AppName, version: Int)
+    /// A release cannot move from its status to the one asked for (only a pending release
+    /// becomes live or failed); nothing was changed.
+    case releaseStatusConflict(AppName, version: Int, status: ReleaseStatus, requested: ReleaseStatus)
+    /// A formation names an invalid process type or count; nothing was changed.
+    case invalidFormation(InvalidFormation)
     /// SQLite failed, or the database is not one this Gantry can use. The message names the
     /// operation, the database file and what to check.
     case database(String)
@@ -25,6 +32,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .buildNotFound(let name, let id):
             "app '\(name)' has no build \(id)"
         case .invalidConfig(let error):
+            error.description
+        case .releaseNotFound(let name, let version):
+            "app '\(name)' has no release v\(version); `gantry releases \(name)` lists them"
+        case .releaseStatusConflict(let name, let version, let status, let requested):
+            "release v\(version) of '\(name)' is \(status.rawValue) and cannot become \(requested.rawValue); only a pending release can"
+        case .invalidFormation(let error):
             error.description
         case .database(let message):
             message

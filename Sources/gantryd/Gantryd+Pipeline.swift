@@ -3,6 +3,7 @@ import GantryBuildpacks
 import GantryCore
 import GantryImage
 import GantryPipeline
+import GantryRouter
 import GantryRuntime
 import GantryStore
 import Logging
@@ -12,7 +13,7 @@ extension Gantryd {
     /// crash left), the builder, the pipeline.
     /// - Throws: `StartupError` saying what to do.
     func makePipeline(
-        dataDirectory: DataDirectory, store: Store, stackDirectory: String, buildpacksDirectory: String, logger: Logger
+        dataDirectory: DataDirectory, store: Store, stackDirectory: String, buildpacksDirectory: String, router: Router, logger: Logger
     ) async throws -> Pipeline {
         let buildpacks: BuildpackSet
         let stack: Stack
@@ -27,13 +28,17 @@ extension Gantryd {
         let layerCache = try LayerCache(root: dataDirectory.layers, layout: layout)
         await layerCache.register(stack)
         let runtime = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers)
-        let leftovers = await runtime.removeLeftovers()
-        if !leftovers.isEmpty { logger.notice("removed \(leftovers.count) container(s) left by an earlier run: \(leftovers.joined(separator: ", "))") }
         logger.info("stack \(stack.name) (\(stack.digest)), buildpacks: \(buildpacks.buildpacks.map(\.id).joined(separator: ", "))")
         let builder = Builder(
             layout: layout, layerCache: layerCache, stack: stack, buildpacksDirectory: buildpacksDirectory, runtime: runtime,
             cacheDirectory: dataDirectory.buildCaches, scratchDirectory: dataDirectory.scratch)
-        return Pipeline(store: store, builder: builder, buildpacks: buildpacks, scratch: dataDirectory.scratch, logger: logger)
+        let deployer = Deployer(runtime: runtime, router: RouterTraffic(router: router), health: HealthChecker(), logsDirectory: dataDirectory.logs)
+        let routerPort = routerPort
+        let pipeline = Pipeline(
+            store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scratch: dataDirectory.scratch,
+            publicURL: { app in "http://\(app.rawValue).localhost\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger)
+        for line in await pipeline.restoreLiveReleases() { logger.notice("restore: \(line)") }
+        return pipeline
     }
 }
 

@@ -5,6 +5,7 @@ import GantryCore
 import GantryGit
 import GantryImage
 import GantryPipeline
+import GantryRouter
 import GantryRuntime
 import GantryServer
 import GantryStore
@@ -38,6 +39,12 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The stack made by `make stack` (default: .stack/ of the Gantry checkout).", valueName: "dir"))
     var stackDir: String?
 
+    @Option(help: "Address the router (the apps, at http://APP.localhost:PORT) listens on.")
+    var routerHost: String = "127.0.0.1"
+
+    @Option(help: "Port the router listens on.")
+    var routerPort: Int = 8000
+
     @Option(help: "The OCI runtime binary (runc's command line).")
     var ociRuntime: String = "runc"
 
@@ -67,17 +74,23 @@ struct Gantryd: AsyncParsableCommand {
         }
 
         let checkout = Checkout.locate()
+        let router = Router(table: RouteTable(), configuration: RouterConfiguration(host: routerHost, port: routerPort))
         let pipeline = try await makePipeline(
             dataDirectory: dataDirectory, store: store, stackDirectory: stackDir ?? checkout + "/.stack",
-            buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", logger: logger)
+            buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, logger: logger)
 
         let configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes)
-        let app = buildApplication(configuration: configuration, store: store, pushHooks: pipeline.hooks(for:), logger: logger) { port in
+        let app = buildApplication(
+            configuration: configuration, store: store,
+            lifecycle: AppLifecycle(pushHooks: pipeline.hooks(for:), processes: pipeline.processes(of:), destroyed: pipeline.remove(_:)),
+            logger: logger) { port in
             logger.notice("gantryd \(Gantry.version) listening on http://\(configuration.host):\(port) (data in \(dataDirectory.root), libgit2 \(Libgit2.version))")
         }
         let services = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: [app, RouterService(router: router), SupervisorService(pipeline: pipeline)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GantryCore
 import Testing
 @testable import GantryClient
+import GantryHTTPTesting
 
 @Suite("Config vars in the client")
 struct ConfigClientTests {

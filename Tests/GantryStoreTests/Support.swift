@@ -36,7 +36,10 @@ enum Fixture {
     static let second = commit("b")
 
     /// Every migration, oldest first, as `Store.migrationsAppliedAtOpen` lists them for a new file.
-    static let allMigrations = ["v1-apps-tokens-builds", "v2-build-stages", "v3-build-log-chunks", "v4-config-vars"]
+    static let allMigrations = [
+        "v1-apps-tokens-builds", "v2-build-stages", "v3-build-log-chunks", "v4-config-vars",
+        "v5-releases-formation",
+    ]
 
     /// An image digest made of one repeated hex digit.
     static func digest(_ digit: Character) -> String { "sha256:" + String(repeating: digit, count: 64) }

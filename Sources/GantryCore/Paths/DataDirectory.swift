@@ -9,6 +9,7 @@
 ///   layers/DIGEST/       unpacked image layers, the read-only lower dirs of containers
 ///   containers/ID/       one OCI bundle per running container
 ///   cache/APP/           build caches (the buildpacks' CACHE_DIR)
+///   logs/APP/            process output (web.1.log …) and events.log
 ///   tmp/                 scratch space (receive quarantines, build workspaces); emptied at start
 /// ```
 public struct DataDirectory: Sendable, Hashable {
@@ -29,6 +30,7 @@ public struct DataDirectory: Sendable, Hashable {
     public var layers: String { root + "/layers" }
     public var containers: String { root + "/containers" }
     public var buildCaches: String { root + "/cache" }
+    public var logs: String { root + "/logs" }
 
     /// The bare repository of `app`. Safe by construction: an `AppName` holds no `/` or `..`.
     public func repository(for app: AppName) -> String {

@@ -123,7 +123,8 @@ public protocol ContainerRuntime: Sendable {
     /// The container's state, or `nil` when the runtime does not know it.
     func state(_ id: String) async -> ContainerState?
 
-    /// Sends SIGTERM, waits up to `grace` for the process to end, then SIGKILL; then removes
+    /// Sends SIGTERM to every process of the container, waits up to `grace` for them to end,
+    /// then SIGKILL; then removes
     /// the container, its mounts and its bundle. Harmless for a container that is gone.
     func stop(_ id: String, grace: Duration) async
 

@@ -85,30 +85,35 @@ public struct Builder: Sendable {
         do { try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true) } catch {
             throw .other("cannot create the build cache \(cache): \(error.localizedDescription)")
         }
+        // bin/release writes its YAML here, so compile and release share one container.
+        let releaseDirectory = environment + "-release"
+        do { try FileManager.default.createDirectory(atPath: releaseDirectory, withIntermediateDirectories: true) } catch {
+            throw .other("cannot create \(releaseDirectory): \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: releaseDirectory) }
         let buildpack = "/buildpacks/" + request.buildpack.id
         let mounts = [
             Mount(source: request.sourceDirectory, destination: "/app", readOnly: false),
             Mount(source: cache, destination: "/cache", readOnly: false),
             Mount(source: environment, destination: "/env"),
             Mount(source: buildpacksDirectory, destination: "/buildpacks"),
+            Mount(source: releaseDirectory, destination: "/release", readOnly: false),
         ] + trustMounts
 
+        // `bin/compile /app /cache /env`, then `bin/release /app > /release/release.yml`: the
+        // script paths are arguments of bash, never part of its command text.
         let compile = try await run(
-            request, stage: "compile", arguments: [buildpack + "/bin/compile", "/app", "/cache", "/env"], mounts: mounts,
-            timeout: request.limits.buildTimeout, output: output)
+            request, stage: "compile",
+            arguments: ["/bin/bash", "-c", #""$0" /app /cache /env && "$1" /app > /release/release.yml"#, buildpack + "/bin/compile", buildpack + "/bin/release"],
+            mounts: mounts, timeout: request.limits.buildTimeout, output: output)
         switch compile {
         case .timedOut: throw .timedOut(stage: "build", limit: request.limits.buildTimeout)
         case let status where !status.isSuccess: throw .compileFailed(buildpack: request.buildpack.name, status)
         default: break
         }
-
-        let releaseOutput = LineCollector()
-        let release = try await run(
-            request, stage: "release", arguments: [buildpack + "/bin/release", "/app"], mounts: mounts,
-            timeout: .seconds(60), output: { releaseOutput.append($0) })
-        guard release.isSuccess else { throw .compileFailed(buildpack: request.buildpack.name, release) }
+        let releaseOutput = (try? String(contentsOfFile: releaseDirectory + "/release.yml", encoding: .utf8)) ?? ""
         let releaseInfo: ReleaseInfo
-        do { releaseInfo = try ReleaseInfo(parsing: releaseOutput.text, buildpack: request.buildpack.id) } catch { throw .manifest(error) }
+        do { releaseInfo = try ReleaseInfo(parsing: releaseOutput, buildpack: request.buildpack.id) } catch { throw .manifest(error) }
         var processTypes = releaseInfo.defaultProcessTypes
         processTypes.merge(request.procfile?.commands ?? [:]) { _, procfile in procfile }
 
@@ -181,12 +186,3 @@ public struct Builder: Sendable {
         return environment.filter { names.contains($0.key) || $0.key.hasPrefix("PIP_") }
     }
 }
-
-/// Lines collected from a container, thread-safe.
-final class LineCollector: Sendable {
-    private let lines = Mutex<[String]>([])
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-}
-
-import Synchronization

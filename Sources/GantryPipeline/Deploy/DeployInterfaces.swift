@@ -1,4 +1,5 @@
 import GantryCore
+import GantryRuntime
 
 /// A web process the router may send requests to.
 public struct WebBackend: Hashable, Sendable {
@@ -22,38 +23,13 @@ public protocol TrafficRouter: Sendable {
     func drain(_ backendID: String, timeout: Duration) async -> Int
 }
 
-/// The outcome of waiting for a web process to answer.
-public enum HealthOutcome: Hashable, Sendable {
-    case healthy(after: Duration)
-    case unhealthy(String)
-    /// The process exited while being checked.
-    case crashed
-}
-
-/// What the deployer needs of health checks: wait until the process on `port` answers as the
-/// app's health checks (app.json) require.
+/// What the deployer needs of health checks (`HealthChecker` in production): wait until the
+/// process on `port` passes the app's checks.
 public protocol HealthProbe: Sendable {
-    func waitUntilHealthy(port: Int, checks: [HealthCheckRule], isRunning: @escaping @Sendable () async -> Bool) async -> HealthOutcome
+    func waitUntilHealthy(host: String, port: Int, policy: HealthCheckPolicy, isRunning: @Sendable () async -> Bool) async -> HealthResult
 }
 
-/// One startup check, from app.json `healthchecks.web[]` (Dokku's format).
-public struct HealthCheckRule: Hashable, Sendable {
-    public var path: String
-    public var attempts: Int?
-    public var timeout: Int?
-    public var wait: Int?
-    public var initialDelay: Int?
-    public var content: String?
-
-    public init(path: String = "/", attempts: Int? = nil, timeout: Int? = nil, wait: Int? = nil, initialDelay: Int? = nil, content: String? = nil) {
-        self.path = path
-        self.attempts = attempts
-        self.timeout = timeout
-        self.wait = wait
-        self.initialDelay = initialDelay
-        self.content = content
-    }
-}
+extension HealthChecker: HealthProbe {}
 
 /// Why a release could not go live. The old release keeps serving in every case.
 public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -63,6 +39,8 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
     case crashed(process: String, logTail: [String])
     case noFreePort
     case runtime(RuntimeError)
+    /// The deploy was abandoned (gantryd is stopping, or the push went away).
+    case cancelled
 
     public var description: String {
         switch self {
@@ -70,6 +48,7 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
         case .crashed(let process, _): "\(process) crashed during start-up"
         case .noFreePort: "no free port on 127.0.0.1 for a web process"
         case .runtime(let error): error.description
+        case .cancelled: "the deploy was cancelled"
         }
     }
 

@@ -48,7 +48,7 @@ extension Deployer {
                     plan, type: tracked.process.type, index: tracked.process.index, command: command, port: tracked.process.port,
                     restarts: tracked.process.restarts)
                 if restarted.process.type == "web" {
-                    let outcome = await health.waitUntilHealthy(port: restarted.process.port, checks: plan.healthChecks) { [runtime] in
+                    let outcome = await health.waitUntilHealthy(host: "127.0.0.1", port: restarted.process.port, policy: plan.healthChecks) { [runtime] in
                         await runtime.state(id)?.status == .running
                     }
                     guard case .healthy = outcome else {

@@ -1,6 +1,7 @@
 import Foundation
 import GantryCore
 import GantryImage
+import GantryRuntime
 
 /// Runs apps' formations and switches traffic between releases with zero downtime:
 ///
@@ -18,13 +19,13 @@ public actor Deployer {
         public var environment: [String: String]
         public var processTypes: [String: String]
         public var formation: [String: Int]
-        public var healthChecks: [HealthCheckRule]
+        public var healthChecks: HealthCheckPolicy
         public var memoryLimitBytes = 512 << 20
         public var pidsLimit = 256
 
         public init(
             app: AppName, release: Int, layers: [String], environment: [String: String], processTypes: [String: String],
-            formation: [String: Int], healthChecks: [HealthCheckRule] = []
+            formation: [String: Int], healthChecks: HealthCheckPolicy = .default
         ) {
             self.app = app
             self.release = release
@@ -76,16 +77,18 @@ public actor Deployer {
                     let tracked = try await start(plan, type: type, index: index, command: command)
                     started.append(tracked)
                     guard type == "web" else { continue }
-                    let outcome = await health.waitUntilHealthy(port: tracked.process.port, checks: plan.healthChecks) { [runtime] in
+                    let outcome = await health.waitUntilHealthy(host: "127.0.0.1", port: tracked.process.port, policy: plan.healthChecks) { [runtime] in
                         await runtime.state(tracked.process.containerID)?.status == .running
                     }
                     switch outcome {
-                    case .healthy(let after):
+                    case .healthy(let after, _):
                         log("Starting \(tracked.process.name) on port \(tracked.process.port) … healthy in \(Self.seconds(after)) s")
-                    case .unhealthy(let reason):
+                    case .unhealthy(let reason, _):
                         throw .unhealthy(process: tracked.process.name, reason: reason, logTail: logTail(tracked.process))
                     case .crashed:
                         throw .crashed(process: tracked.process.name, logTail: logTail(tracked.process))
+                    case .cancelled:
+                        throw .cancelled
                     }
                 }
             }

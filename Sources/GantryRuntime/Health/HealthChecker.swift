@@ -16,8 +16,15 @@ public struct HealthChecker<C: Clock>: Sendable where C.Duration == Duration {
     /// process still runs, so a crash ends the wait early. Default 0.2 s.
     public var crashPollInterval: Duration
 
+    /// The client used unless another is given: bodies up to 1 MiB (plenty for a `content`
+    /// check), user agent `gantry-health-check/VERSION`.
+    public static var defaultClient: HTTPClient {
+        HTTPClient(configuration: .init(
+            connectTimeout: .seconds(2), maximumResponseSize: 1 << 20, userAgent: "gantry-health-check/\(Gantry.version)"))
+    }
+
     /// Creates a checker reading time from `clock`.
-    public init(client: HTTPClient = HealthChecks.defaultClient, clock: C, crashPollInterval: Duration = .milliseconds(200)) {
+    public init(client: HTTPClient = Self.defaultClient, clock: C, crashPollInterval: Duration = .milliseconds(200)) {
         precondition(crashPollInterval > .zero)
         self.client = client
         self.clock = clock
@@ -115,15 +122,7 @@ public struct HealthChecker<C: Clock>: Sendable where C.Duration == Duration {
 
 extension HealthChecker where C == ContinuousClock {
     /// Creates a checker on the continuous clock.
-    public init(client: HTTPClient = HealthChecks.defaultClient) {
-        self.init(client: client, clock: ContinuousClock())
+    public init(client: HTTPClient = Self.defaultClient, crashPollInterval: Duration = .milliseconds(200)) {
+        self.init(client: client, clock: ContinuousClock(), crashPollInterval: crashPollInterval)
     }
-}
-
-/// Shared settings of health checking.
-public enum HealthChecks {
-    /// The client `HealthChecker` uses unless given another: bodies up to 1 MiB (enough for
-    /// any `content` check), user agent `gantry-health-check/VERSION`.
-    public static let defaultClient = HTTPClient(configuration: .init(
-        connectTimeout: .seconds(2), maximumResponseSize: 1 << 20, userAgent: "gantry-health-check/\(Gantry.version)"))
 }

@@ -60,7 +60,8 @@ extension RuncRuntime {
     public func stop(_ id: String, grace: Duration) async {
         guard ContainerSpec.isValidID(id) else { return }
         if await state(id)?.status == .running {
-            _ = try? await Subprocess.run(executable, arguments: ["kill", id, "TERM"], output: .discarded, error: .discarded)
+            // Every process, not just PID 1: a PID 1 without a handler ignores SIGTERM.
+            _ = try? await Subprocess.run(executable, arguments: ["kill", "--all", id, "TERM"], output: .discarded, error: .discarded)
             let deadline = ContinuousClock.now + grace
             while ContinuousClock.now < deadline, await state(id)?.status == .running {
                 try? await Task.sleep(for: .milliseconds(50))

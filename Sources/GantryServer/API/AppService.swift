@@ -7,6 +7,7 @@ import GantryStore
 struct AppService: Sendable {
     let store: Store
     let dataDirectory: DataDirectory
+    let destroyed: @Sendable (AppName) async -> Void
 
     /// Records the app, then creates its repository; undoes the row if the repository fails.
     func create(_ name: AppName) async throws -> App {
@@ -22,9 +23,11 @@ struct AppService: Sendable {
         return app
     }
 
-    /// Deletes the app's row (its builds go with it), then its repository.
+    /// Deletes the app's row (its builds and releases go with it), stops its processes, then
+    /// removes its repository.
     func destroy(_ name: AppName) async throws {
         try await store.deleteApp(name)
+        await destroyed(name)
         try? FileManager.default.removeItem(atPath: dataDirectory.repository(for: name))
     }
 }

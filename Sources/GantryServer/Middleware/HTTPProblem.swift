@@ -29,8 +29,9 @@ public struct HTTPProblem: Error, Sendable, CustomStringConvertible {
         case let error as StoreError:
             switch error {
             case .appExists: HTTPProblem(.conflict, error.description)
-            case .appNotFound, .buildNotFound: HTTPProblem(.notFound, error.description)
-            case .invalidConfig: HTTPProblem(.badRequest, error.description)
+            case .appNotFound, .buildNotFound, .releaseNotFound: HTTPProblem(.notFound, error.description)
+            case .invalidConfig, .invalidFormation: HTTPProblem(.badRequest, error.description)
+            case .releaseStatusConflict: HTTPProblem(.conflict, error.description)
             case .database: HTTPProblem(.internalServerError, error.description)
             }
         case let error as HTTPError: HTTPProblem(error.status, error.body ?? error.status.reasonPhrase)

@@ -15,6 +15,8 @@ struct GantryDaemon: Sendable {
     /// Where gantryd listens: `http://127.0.0.1:PORT`.
     let server: String
     let port: Int
+    /// The router's port: apps are served at `http://APP.localhost:routerPort`.
+    let routerPort: Int
     /// gantryd's `--data-dir`.
     let data: DataDirectory
     /// The admin API token gantryd wrote to `DATA_DIR/admin-token`.
@@ -63,12 +65,13 @@ struct GantryDaemon: Sendable {
         try await api.builds(app: app)
     }
 
-    /// A new work tree `scratch/NAME` on branch `main`, holding (uncommitted) a Procfile — the
-    /// least a buildpack deploys — so the first commit makes a deployable app.
+    /// A new work tree `scratch/NAME` on branch `main`, holding (uncommitted) a Procfile whose
+    /// web process serves the tree — the least a buildpack deploys — so the first commit makes
+    /// a deployable app.
     /// - Throws: `FixtureFailure` when git fails.
     func makeRepo(_ name: String) async throws -> GitRepo {
         let repo = try await GitRepo.create(at: scratch.path + "/" + name, git: git)
-        try repo.write(["Procfile": Data("web: sleep infinity\n".utf8)])
+        try repo.write(["Procfile": Data("web: busybox httpd -f -p $PORT -h /app\n".utf8)])
         return repo
     }
 
@@ -94,9 +97,11 @@ func withDaemon<Value: Sendable>(
     do {
         let result = try await body(daemon)
         await DaemonLauncher.stop(process)
+        await DaemonLauncher.removeContainers(of: daemon)
         return result
     } catch {
         await DaemonLauncher.stop(process)
+        await DaemonLauncher.removeContainers(of: daemon)
         print("gantryd log (\(daemon.server)) after the failure:\n\(daemon.logTail())")
         throw error
     }
@@ -151,7 +156,10 @@ enum DaemonLauncher {
         var failures: [String] = []
         for _ in 0..<3 {
             let port = try LocalPort.free()
-            var arguments = ["--data-dir", data.root, "--http-host", "127.0.0.1", "--http-port", String(port)]
+            let routerPort = try LocalPort.free()
+            var arguments = [
+                "--data-dir", data.root, "--http-host", "127.0.0.1", "--http-port", String(port), "--router-port", String(routerPort),
+            ]
             if let maxPushBytes { arguments += ["--max-push-bytes", String(maxPushBytes)] }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
@@ -169,7 +177,7 @@ enum DaemonLauncher {
             while ContinuousClock.now < deadline, running.isRunning {
                 if LocalPort.accepts(port), let token = readToken(data.adminToken) {
                     let daemon = GantryDaemon(
-                        server: "http://127.0.0.1:\(port)", port: port, data: data, token: token,
+                        server: "http://127.0.0.1:\(port)", port: port, routerPort: routerPort, data: data, token: token,
                         logPath: logPath, scratch: scratch, git: git)
                     return (daemon, running)
                 }
@@ -185,6 +193,19 @@ enum DaemonLauncher {
             guard said.contains("address already in use") || said.contains("eaddrinuse") else { break }
         }
         throw FixtureFailure("gantryd would not start: \(failures.joined(separator: "; ")); its log:\n\(ChildProcess.read(logPath))")
+    }
+
+    /// Removes the app containers gantryd leaves running when it stops (a restarted gantryd
+    /// would adopt them; a test's daemon is not restarted): `runc delete --force`, then the
+    /// overlay and the bundle.
+    static func removeContainers(of daemon: GantryDaemon) async {
+        let runc = (try? ChildProcess.find("runc")) ?? "/usr/sbin/runc"
+        for id in (try? FileManager.default.contentsOfDirectory(atPath: daemon.data.containers)) ?? [] {
+            _ = try? await ChildProcess.run(runc, ["delete", "--force", id], timeout: .seconds(30))
+            let bundle = daemon.data.containers + "/" + id
+            _ = umount2(bundle + "/rootfs", Int32(MNT_DETACH))
+            try? FileManager.default.removeItem(atPath: bundle)
+        }
     }
 
     /// SIGTERM, then SIGKILL if it is still running after `stopGrace` (recorded as an issue).

@@ -1,4 +1,5 @@
 import Foundation
+import GantryCore
 
 /// The starter apps of `templates/`, copied into work trees by the real `gantry init`.
 enum Templates {
@@ -40,11 +41,13 @@ extension GantryDaemon {
         return json
     }
 
-    /// Mounts and container bundles of this daemon still present (there should be none
-    /// between pushes).
+    /// Mounts and container bundles of this daemon still present that belong to no release's
+    /// process (`APP.vN.TYPE.INDEX`): what builds, tests and failed deploys left behind.
     func leftovers() -> [String] {
-        let mounts = ChildProcess.read("/proc/mounts").split(separator: "\n").map(String.init).filter { $0.contains(data.root) }
-        let bundles = (try? FileManager.default.contentsOfDirectory(atPath: data.containers)) ?? []
-        return mounts + bundles
+        let bundles = ((try? FileManager.default.contentsOfDirectory(atPath: data.containers)) ?? [])
+        let processes = bundles.filter { AppProcess.parse(containerID: $0) != nil }
+        let mounts = ChildProcess.read("/proc/mounts").split(separator: "\n").map(String.init)
+            .filter { mount in mount.contains(data.root) && !processes.contains { mount.contains("/containers/\($0)/") } }
+        return mounts + bundles.filter { !processes.contains($0) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import GantryClient
+@testable import GantryHTTP
+import GantryHTTPTesting
 
 @Suite("HTTPClient")
 struct HTTPClientTests {

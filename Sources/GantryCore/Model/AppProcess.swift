@@ -16,6 +16,17 @@ public struct AppProcess: Hashable, Sendable, Codable {
         case starting, up, crashed, restarting
     }
 
+    public init(app: AppName, release: Int, type: String, index: Int, port: Int, startedAt: Date, restarts: Int, state: State) {
+        self.app = app
+        self.release = release
+        self.type = type
+        self.index = index
+        self.port = port
+        self.startedAt = startedAt
+        self.restarts = restarts
+        self.state = state
+    }
+
     /// `web.1`, as Heroku names it.
     public var name: String { "\(type).\(index)" }
 

@@ -1,0 +1,89 @@
+import Foundation
+import GantryCore
+
+/// How `gantry releases` and `gantry releases:info` print releases. Config values never reach
+/// the CLI: a `ReleaseSummary` carries the keys only.
+public enum ReleaseDisplay {
+    /// The most characters of a description or failure reason a listing shows.
+    static let maximumCellLength = 60
+
+    /// Heroku's layout, newest first, columns aligned, no trailing spaces:
+    ///
+    /// ```
+    /// === hello Releases - Current: v12
+    /// v12  Deploy 5d6e7f8  alice  3 minutes ago  live
+    /// v11  Deploy 1a2b3c4  alice  1 hour ago     failed (health check: GET / answered 500)
+    /// v10  Deploy 0f9e8d7  bob    2 days ago
+    /// ```
+    ///
+    /// The status is shown unless it is `superseded`; a failure with the first line of its reason.
+    public static func table(app: String, releases: [ReleaseSummary], relativeTo now: Date = Date()) -> String {
+        let current = releases.first { $0.status == .live }.map { " - Current: \($0.name)" } ?? ""
+        let rows = releases.map { release in
+            [release.name, shortened(release.description), release.createdBy,
+             RelativeTime.describe(release.createdAt, relativeTo: now), status(release)]
+        }
+        return "=== \(app) Releases\(current)\n" + aligned(rows)
+    }
+
+    /// The status column: empty for `superseded`, `failed (REASON)` for a failure.
+    public static func status(_ release: ReleaseSummary) -> String {
+        switch release.status {
+        case .superseded: ""
+        case .live, .pending: release.status.rawValue
+        case .failed: release.failureReason.map { "failed (\(shortened($0)))" } ?? "failed"
+        }
+    }
+
+    /// `gantry releases:info`: every field, config keys without values, process types.
+    public static func info(_ release: ReleaseSummary, relativeTo now: Date = Date()) -> String {
+        var fields: [(label: String, value: String)] = [
+            ("Status", release.status.rawValue),
+            ("Description", release.description),
+            ("By", release.createdBy),
+            ("Created", Display.timestamp(release.createdAt, relativeTo: now)),
+        ]
+        if let reason = release.failureReason { fields.append(("Failure", oneLine(reason))) }
+        fields.append(("Commit", release.commit?.hex ?? "unknown"))
+        if let build = release.buildID { fields.append(("Build", "\(build) (`gantry builds:info \(release.app) \(build)`)")) }
+        fields.append(("Image", release.imageTag))
+        fields.append(("Digest", release.imageDigest))
+        fields.append(("Config keys", release.configKeys.isEmpty ? "none" : release.configKeys.joined(separator: ", ")))
+        var text = "=== \(release.app) \(release.name)\n" + TextTable.fields(fields)
+        if !release.processTypes.isEmpty {
+            let processes = release.processTypes.sorted { $0.key < $1.key }.map { (label: $0.key, value: $0.value) }
+            text += "\n\n=== Process types\n" + TextTable.fields(processes)
+        }
+        return text
+    }
+
+    /// Rows with every column but the last padded to its widest cell, separated by two
+    /// spaces; empty trailing cells leave no trailing spaces.
+    static func aligned(_ rows: [[String]]) -> String {
+        let columns = rows.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        return rows.map { row in
+            var line = row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(to: widths[index])
+            }.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return line
+        }.joined(separator: "\n")
+    }
+
+    /// The first line of `text`, control characters as spaces.
+    static func oneLine(_ text: String) -> String {
+        let first = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let scalars = first.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? " " : Character($0) }
+        return String(scalars).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// `oneLine(text)`, cut to `maximumCellLength` characters with `…`.
+    static func shortened(_ text: String) -> String {
+        let line = oneLine(text)
+        return line.count > maximumCellLength ? line.prefix(maximumCellLength - 1) + "…" : line
+    }
+}

@@ -1,0 +1,44 @@
+import GantryCore
+import GantryImage
+
+extension Pipeline {
+    /// At gantryd's start: every app's live release serves again — its running containers
+    /// adopted, missing processes started, everything else removed (see `Deployer.restore`).
+    /// - Returns: what was done, one line each, for the log.
+    public func restoreLiveReleases() async -> [String] {
+        var plans: [Deployer.Plan] = []
+        var report: [String] = []
+        do {
+            for release in try await store.liveReleases() {
+                do {
+                    guard let image = try await builder.layout.image(tag: release.imageTag) else {
+                        report.append("\(release.app) v\(release.version): image \(release.imageTag) is gone; not restarted")
+                        continue
+                    }
+                    // The health checks lived in the pushed app.json; restarts use the default.
+                    plans.append(try await plan(release, image: image, manifests: nil))
+                } catch {
+                    report.append("\(release.app) v\(release.version): \(error)")
+                }
+            }
+        } catch {
+            report.append("cannot read the live releases: \(error)")
+        }
+        return report + (await deployer.restore(plans))
+    }
+
+    /// The app's running processes, for `gantry ps`.
+    public func processes(of app: AppName) async -> [AppProcess] {
+        await deployer.processes(of: app)
+    }
+
+    /// Stops a destroyed app's processes and takes it out of the router.
+    public func remove(_ app: AppName) async {
+        await deployer.remove(app)
+    }
+
+    /// Watches the running processes until cancelled (`Deployer.supervise`).
+    public func supervise() async {
+        await deployer.supervise()
+    }
+}

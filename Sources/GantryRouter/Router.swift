@@ -1,0 +1,184 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// Gantry's HTTP/1.1 reverse proxy: sends each request to a healthy backend of the app its
+/// Host names, per the ``RouteTable``.
+///
+/// Request and response bodies are streamed with backpressure, backend connections are kept
+/// alive and pooled per event loop, WebSocket upgrades become byte pipes. Unknown hosts get a
+/// 404 page, apps without processes a 503, failing processes a 502.
+///
+/// Run it like a swift-service-lifecycle service: ``run()`` serves until its task is cancelled
+/// or ``shutdown()`` is called, then shuts down gracefully. Or ``start()`` and ``shutdown()``.
+public final class Router: Sendable {
+    /// The routes this router serves; change them at any time.
+    public let table: RouteTable
+    /// The settings it was made with.
+    public let configuration: RouterConfiguration
+    private let core: RouterCore
+    private let group: any EventLoopGroup
+    private let lifecycle = Mutex<Lifecycle>(.idle)
+
+    private enum Lifecycle {
+        case idle
+        case starting
+        case running(any Channel)
+        case shuttingDown(Task<Void, Never>)
+        case stopped
+    }
+
+    /// Creates a router; nothing listens before ``start()`` or ``run()``.
+    /// - Parameters:
+    ///   - observer: told about every finished request (metrics).
+    ///   - eventLoopGroup: the threads to serve on; one backend connection pool per thread.
+    public init(
+        table: RouteTable,
+        configuration: RouterConfiguration = RouterConfiguration(),
+        observer: (any RouterObserver)? = nil,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "gantry.router")
+    ) {
+        self.table = table
+        self.configuration = configuration
+        self.group = eventLoopGroup
+        self.core = RouterCore(table: table, configuration: configuration, observer: observer, logger: logger)
+    }
+
+    /// The port the router listens on while it runs (the real one when configured with 0).
+    public var port: Int? {
+        lifecycle.withLock { state in
+            if case .running(let channel) = state { return channel.localAddress?.port }
+            return nil
+        }
+    }
+
+    /// Starts listening and returns the bound port.
+    /// - Throws: `RouterError.bindFailed` when the address cannot be bound,
+    ///   `RouterError.notStartable` when the router runs already or was shut down.
+    @discardableResult
+    public func start() async throws(RouterError) -> Int {
+        try lifecycle.withLock { (state) throws(RouterError) in
+            guard case .idle = state else { throw RouterError.notStartable(state: "\(Self.name(of: state))") }
+            state = .starting
+        }
+        let channel: any Channel
+        do {
+            channel = try await makeBootstrap().bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            lifecycle.withLock { $0 = .idle }
+            throw RouterError.bindFailed(host: configuration.host, port: configuration.port, reason: "\(error)")
+        }
+        let stoppedMeanwhile = lifecycle.withLock { state -> Bool in
+            guard case .starting = state else { return true }
+            state = .running(channel)
+            return false
+        }
+        if stoppedMeanwhile {
+            try? await channel.close()
+            throw RouterError.notStartable(state: "shut down")
+        }
+        let port = channel.localAddress?.port ?? configuration.port
+        core.logger.info("router listening", metadata: ["address": "\(configuration.host):\(port)"])
+        return port
+    }
+
+    /// Serves until the calling task is cancelled or ``shutdown()`` is called, then shuts down
+    /// gracefully. Starts the router first unless ``start()`` already did.
+    /// - Throws: what ``start()`` throws.
+    public func run() async throws(RouterError) {
+        let needsStart = lifecycle.withLock { state in
+            if case .idle = state { return true }
+            return false
+        }
+        if needsStart { try await start() }
+        let listener: (any Channel)? = lifecycle.withLock { state in
+            if case .running(let channel) = state { return channel }
+            return nil
+        }
+        if let listener {
+            await withTaskCancellationHandler {
+                try? await listener.closeFuture.get()
+            } onCancel: {
+                listener.close(promise: nil)
+            }
+        }
+        await shutdown()
+    }
+
+    /// Stops accepting connections, lets running requests finish for up to
+    /// `configuration.shutdownGracePeriod`, then closes what is left. Safe to call repeatedly.
+    public func shutdown() async {
+        let task: Task<Void, Never>? = lifecycle.withLock { state in
+            switch state {
+            case .idle, .starting, .stopped:
+                state = .stopped
+                return nil
+            case .running(let listener):
+                let task = Task { await self.shutDown(listener: listener) }
+                state = .shuttingDown(task)
+                return task
+            case .shuttingDown(let task):
+                return task
+            }
+        }
+        await task?.value
+    }
+
+    /// Waits until backend `backendID` serves no more requests or `timeout` passes, then closes
+    /// the router's idle connections to it. Take the backend out of the table first.
+    public func drain(backendID: String, timeout: Duration) async -> DrainResult {
+        let result = await table.drain(backendID: backendID, timeout: timeout)
+        await core.forEachLoop { $0.pool.evict(backendID) }
+        return result
+    }
+
+    private func shutDown(listener: any Channel) async {
+        try? await listener.close()
+        for channel in core.openConnections {
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        let deadline = ContinuousClock.now + configuration.shutdownGracePeriod
+        while !core.openConnections.isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        for channel in core.openConnections {
+            channel.close(promise: nil)
+        }
+        await core.forEachLoop { $0.pool.close() }
+        core.logger.info("router stopped")
+    }
+
+    private func makeBootstrap() -> ServerBootstrap {
+        let core = self.core
+        return ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.autoRead, value: false)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false,
+                        withErrorHandling: false,
+                        withOutboundHeaderValidation: false
+                    )
+                    try pipeline.addHandler(ClientHandler(core: core, loop: core.loopContext(on: channel.eventLoop)))
+                    core.register(channel)
+                }
+            }
+    }
+
+    private static func name(of state: Lifecycle) -> String {
+        switch state {
+        case .idle: return "idle"
+        case .starting: return "starting"
+        case .running: return "running"
+        case .shuttingDown: return "shutting down"
+        case .stopped: return "shut down"
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// Where the router listens and how patient it is with backends and clients.
+public struct RouterConfiguration: Sendable {
+    /// The address to listen on.
+    public var host: String
+    /// The port to listen on; 0 picks a free one (see ``Router/start()``).
+    public var port: Int
+    /// How long to wait for a backend to accept a connection before trying another (then 502).
+    public var connectTimeout: Duration
+    /// How long a backend may take to start its response; `nil` waits forever. Then 502.
+    public var responseTimeout: Duration?
+    /// Idle keep-alive connections kept per backend and per event loop thread.
+    public var maxIdleConnectionsPerBackend: Int
+    /// An idle backend connection unused this long is closed.
+    public var idleConnectionTimeout: Duration
+    /// On shutdown, how long running requests get to finish before their connections are closed.
+    public var shutdownGracePeriod: Duration
+
+    /// The defaults: 127.0.0.1:8000, 5 s to connect, 60 s to answer, 64 idle connections per
+    /// backend and thread for 30 s, 10 s to finish requests at shutdown.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8000,
+        connectTimeout: Duration = .seconds(5),
+        responseTimeout: Duration? = .seconds(60),
+        maxIdleConnectionsPerBackend: Int = 64,
+        idleConnectionTimeout: Duration = .seconds(30),
+        shutdownGracePeriod: Duration = .seconds(10)
+    ) {
+        self.host = host
+        self.port = port
+        self.connectTimeout = connectTimeout
+        self.responseTimeout = responseTimeout
+        self.maxIdleConnectionsPerBackend = maxIdleConnectionsPerBackend
+        self.idleConnectionTimeout = idleConnectionTimeout
+        self.shutdownGracePeriod = shutdownGracePeriod
+    }
+}

@@ -1,0 +1,199 @@
+import GantryCore
+import Synchronization
+
+/// Which app answers a host name, and which of its processes are up.
+///
+/// Host names map to apps as `APP.<baseDomain>` (`hello.localhost` → `hello`) or through custom
+/// domains set with ``setDomains(app:_:)``. Each app has a list of healthy backends, served in
+/// round robin. The deploy replaces an app's list in one call, so a request always sees either
+/// the old list or the new one, never a mix and never an empty table in between.
+///
+/// Lookups happen once per request: the table is a struct behind a `Mutex`, and a lookup is two
+/// dictionary reads and two counter bumps under it (an actor would add a hop per request).
+public final class RouteTable: Sendable {
+    /// The domain under which every app has its default host name: `APP.<baseDomain>`.
+    public let baseDomain: String
+    private let dottedBaseDomain: String
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var apps: [String: AppRoute] = [:]
+        /// Custom domain (lowercased, no trailing dot) → app name.
+        var domains: [String: String] = [:]
+        /// Slots taken out of the table while still serving requests, by backend id.
+        var retired: [String: BackendSlot] = [:]
+    }
+
+    private struct AppRoute {
+        let app: AppName
+        var slots: [BackendSlot] = []
+        var domains: [String] = []
+        var next = 0
+    }
+
+    /// Creates an empty table; apps are reachable as `APP.<baseDomain>`.
+    public init(baseDomain: String = "localhost") {
+        let normalized = HostName.normalize(baseDomain)
+        self.baseDomain = normalized
+        self.dottedBaseDomain = "." + normalized
+    }
+
+    /// Replaces the backends of `app` in one step; requests already running keep their backend.
+    ///
+    /// A backend that stays (same id and address) keeps its request count, so draining it later
+    /// still sees the requests it is serving.
+    public func setBackends(app: AppName, _ backends: [Backend]) {
+        state.withLock { state in
+            var route = state.apps[app.rawValue] ?? AppRoute(app: app)
+            var old: [String: BackendSlot] = [:]
+            for slot in route.slots { old[slot.backend.id] = slot }
+            route.slots = backends.map { backend in
+                if let kept = old.removeValue(forKey: backend.id), kept.backend == backend { return kept }
+                if let back = state.retired.removeValue(forKey: backend.id), back.backend == backend { return back }
+                return BackendSlot(backend)
+            }
+            Self.retire(old.values, in: &state)
+            state.apps[app.rawValue] = route
+        }
+    }
+
+    /// Sets the custom domains of `app` (`www.example.com`), replacing the previous ones.
+    /// A domain that belonged to another app moves to this one.
+    public func setDomains(app: AppName, _ domains: [String]) {
+        state.withLock { state in
+            var route = state.apps[app.rawValue] ?? AppRoute(app: app)
+            for domain in route.domains where state.domains[domain] == app.rawValue {
+                state.domains[domain] = nil
+            }
+            route.domains = domains.map(HostName.normalize).filter { !$0.isEmpty }
+            for domain in route.domains {
+                if let owner = state.domains[domain], owner != app.rawValue {
+                    state.apps[owner]?.domains.removeAll { $0 == domain }
+                }
+                state.domains[domain] = app.rawValue
+            }
+            state.apps[app.rawValue] = route
+        }
+    }
+
+    /// Forgets `app`, its backends and its domains: its host names answer 404 from now on.
+    public func removeApp(_ app: AppName) {
+        state.withLock { state in
+            guard let route = state.apps.removeValue(forKey: app.rawValue) else { return }
+            for domain in route.domains where state.domains[domain] == app.rawValue {
+                state.domains[domain] = nil
+            }
+            Self.retire(route.slots, in: &state)
+        }
+    }
+
+    /// The backends `app` is served by now, in round-robin order.
+    public func backends(for app: AppName) -> [Backend] {
+        state.withLock { $0.apps[app.rawValue]?.slots.map(\.backend) ?? [] }
+    }
+
+    /// The apps in the table, sorted by name.
+    public var apps: [AppName] {
+        state.withLock { $0.apps.values.map(\.app) }.sorted()
+    }
+
+    /// Requests running on backend `backendID` now, whether or not it is still in the table.
+    public func activeRequests(backendID: String) -> Int {
+        slot(backendID: backendID)?.activeRequests ?? 0
+    }
+
+    /// Waits until backend `backendID` serves no request or `timeout` passes.
+    ///
+    /// Take the backend out of the table first (``setBackends(app:_:)``) so it gets no new
+    /// requests; then this returns how many it was serving when the drain began.
+    public func drain(backendID: String, timeout: Duration) async -> DrainResult {
+        guard let slot = slot(backendID: backendID) else { return DrainResult(inFlightAtStart: 0, remaining: 0) }
+        let atStart = slot.activeRequests
+        if atStart > 0 {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await slot.waitUntilIdle() }
+                group.addTask { try? await Task.sleep(for: timeout) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        let remaining = slot.activeRequests
+        if remaining == 0 {
+            state.withLock { state in
+                if state.retired[backendID] === slot { state.retired[backendID] = nil }
+            }
+        }
+        return DrainResult(inFlightAtStart: atStart, remaining: remaining)
+    }
+
+    // MARK: - Per request
+
+    /// Where a request for `host` goes. The chosen slot's request count is already raised:
+    /// the caller must call `end()` on it once the response is over.
+    func route(host: String) -> RouteDecision {
+        let key = HostName.normalize(host)
+        let appKey: Substring? = key.hasSuffix(dottedBaseDomain) ? key.dropLast(dottedBaseDomain.utf8.count) : nil
+        return state.withLock { state -> RouteDecision in
+            let name: String
+            if !state.domains.isEmpty, let owner = state.domains[key] {
+                name = owner
+            } else if let appKey, !appKey.isEmpty {
+                name = String(appKey)
+            } else {
+                return .unknownHost(key)
+            }
+            guard let route = state.apps[name] else { return .unknownHost(key) }
+            guard !route.slots.isEmpty else { return .noBackends(route.app) }
+            let slot = route.slots[route.next % route.slots.count]
+            state.apps[name]!.next = (route.next &+ 1) & Int.max
+            slot.begin()
+            return .backend(route.app, slot)
+        }
+    }
+
+    /// Another backend of `app` than `excluded`, for one retry after a failed connect; its request
+    /// count is raised like `route(host:)` does.
+    func alternative(for app: AppName, excluding excluded: String) -> BackendSlot? {
+        state.withLock { state -> BackendSlot? in
+            guard let route = state.apps[app.rawValue], route.slots.count > 1 else { return nil }
+            for offset in 0..<route.slots.count {
+                let slot = route.slots[(route.next &+ offset) % route.slots.count]
+                if slot.backend.id != excluded {
+                    state.apps[app.rawValue]!.next = (route.next &+ offset &+ 1) & Int.max
+                    slot.begin()
+                    return slot
+                }
+            }
+            return nil
+        }
+    }
+
+    private func slot(backendID: String) -> BackendSlot? {
+        state.withLock { state in
+            if let slot = state.retired[backendID] { return slot }
+            for route in state.apps.values {
+                if let slot = route.slots.first(where: { $0.backend.id == backendID }) { return slot }
+            }
+            return nil
+        }
+    }
+
+    private static func retire(_ slots: some Sequence<BackendSlot>, in state: inout State) {
+        for (id, slot) in state.retired where slot.activeRequests == 0 {
+            state.retired[id] = nil
+        }
+        for slot in slots where slot.activeRequests > 0 {
+            state.retired[slot.backend.id] = slot
+        }
+    }
+}
+
+/// The outcome of a host lookup.
+enum RouteDecision {
+    /// No app answers this host (normalized: lowercased, without port).
+    case unknownHost(String)
+    /// The app exists but has no running backend.
+    case noBackends(AppName)
+    /// Send the request to this backend of the app.
+    case backend(AppName, BackendSlot)
+}

@@ -1,0 +1,22 @@
+import GantryCore
+import GantryGit
+
+/// What the HTTP door needs of the part of gantryd that builds and runs apps.
+public struct AppLifecycle: Sendable {
+    /// What happens around each push of an app (gantryd: the pipeline's hooks).
+    public var pushHooks: @Sendable (AppName) -> ReceivePackHooks
+    /// The app's running processes, for `gantry ps`.
+    public var processes: @Sendable (AppName) async -> [AppProcess]
+    /// Called once an app is destroyed: stop its processes, take it out of the router.
+    public var destroyed: @Sendable (AppName) async -> Void
+
+    public init(
+        pushHooks: @escaping @Sendable (AppName) -> ReceivePackHooks,
+        processes: @escaping @Sendable (AppName) async -> [AppProcess] = { _ in [] },
+        destroyed: @escaping @Sendable (AppName) async -> Void = { _ in }
+    ) {
+        self.pushHooks = pushHooks
+        self.processes = processes
+        self.destroyed = destroyed
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import GantryClient
+import GantryCore
+
+/// `gantry releases APP`: an app's releases, newest first.
+struct Releases: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "releases",
+        abstract: "List an app's releases, newest first.",
+        discussion: "Shows each release's version, description, author and age, and its status unless it was superseded.")
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "The most releases to list (1 to 100000; default 100).")
+    var limit: Int?
+    @Argument(help: "The app's name.")
+    var app: String
+
+    func validate() throws {
+        try validateAppName(app)
+        if let limit, !(1...100_000).contains(limit) {
+            throw CLIError("invalid --limit \(limit): use a number from 1 to 100000")
+        }
+    }
+
+    func run() async throws {
+        let releases = try await server.client().releases(app: app, limit: limit)
+        if output.json { return print(try Display.json(releases)) }
+        guard !releases.isEmpty else {
+            return print("\(app) has no releases yet; push to \(server.url)/\(app).git to make one.")
+        }
+        print(ReleaseDisplay.table(app: app, releases: releases))
+    }
+}
+
+/// `gantry releases:info APP vN`: one release in full (config keys, never values).
+struct ReleasesInfo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "releases:info", abstract: "Show one release: commit, image, config keys, process types.")
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The app's name.")
+    var app: String
+    @Argument(help: ArgumentHelp("The release's version, as `gantry releases APP` lists it (v12 or 12).", valueName: "vN"))
+    var version: String
+
+    func validate() throws {
+        try validateAppName(app)
+        _ = try parsedVersion()
+    }
+
+    func run() async throws {
+        let release = try await server.client().release(app: app, version: try parsedVersion())
+        if output.json { return print(try Display.json(release)) }
+        print(ReleaseDisplay.info(release))
+    }
+
+    private func parsedVersion() throws(CLIError) -> Int {
+        guard let parsed = ReleaseVersion.parse(version) else {
+            throw CLIError("invalid release version '\(version.prefix(40))': use vN or N, such as v12")
+        }
+        return parsed
+    }
+}

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Loopback sockets for test servers.
+public enum Socket {
+    /// A socket call failed; `code` is `errno` at the time.
+    public struct Failure: Error {
+        /// The failing call, `bind`.
+        public let call: String
+        /// `errno`.
+        public var code = errno
+    }
+
+    /// A TCP socket bound to 127.0.0.1 on a port the kernel picks.
+    /// - Throws: `Failure` when `socket`, `bind` or `getsockname` fails.
+    public static func bindLoopback() throws -> (descriptor: Int32, port: UInt16) {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure(call: "socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard bound == 0, named == 0 else { close(fd); throw Failure(call: "bind") }
+        return (fd, UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A port nothing listens on: bound, read, then closed again.
+    /// - Throws: `Failure` when no socket can be bound.
+    public static func closedPort() throws -> UInt16 {
+        let (fd, port) = try bindLoopback()
+        close(fd)
+        return port
+    }
+}

@@ -1,0 +1,168 @@
+import GantryHTTPTesting
+import Testing
+@testable import GantryRuntime
+
+@Suite("HealthChecker")
+struct HealthCheckerTests {
+    typealias Check = HealthCheckPolicy.Check
+
+    /// A fast app.json-style check: 2xx/3xx, 10 ms apart.
+    static func check(
+        _ path: String = "/", name: String? = nil, limit: Check.Limit = .attempts(3), timeout: Duration = .seconds(2),
+        interval: Duration = .milliseconds(10), initialDelay: Duration = .zero, content: String? = nil
+    ) -> HealthCheckPolicy {
+        HealthCheckPolicy(checks: [Check(
+            name: name, path: path, limit: limit, attemptTimeout: timeout, interval: interval, initialDelay: initialDelay,
+            content: content, acceptedStatuses: 200..<400)])
+    }
+
+    static func answer(_ status: Int, _ body: String = "", delay: Duration = .zero) -> TestHTTPServer.Reply {
+        .answer(.init(status: status, body: body, delay: delay))
+    }
+
+    let checker = HealthChecker()
+
+    @Test func healthyOnceTheAppStopsFailing() async throws {
+        try await withServer(responder: { _, index in index < 3 ? Self.answer(503) : Self.answer(200, "ok") }) { server in
+            let result = await checker.waitUntilHealthy(
+                port: Int(server.port), policy: Self.check("/health", limit: .within(.seconds(5)))) { true }
+            guard case .healthy(let after, let attempts) = result else { Issue.record("\(result)"); return }
+            #expect(attempts == 4)
+            #expect(after < .seconds(5))  // within the limit; the machine may be busy
+            #expect(server.requests.map(\.target) == Array(repeating: "/health", count: 4))
+            #expect(server.requests.allSatisfy { $0.method == "GET" })
+            #expect(server.requests.first?.headers["user-agent"]?.hasPrefix("gantry-health-check/") == true)
+        }
+    }
+
+    @Test func defaultPolicyAcceptsAnyAnswerBelow500() async throws {
+        try await withServer(.init(status: 404, body: "no route")) { server in
+            let result = await checker.waitUntilHealthy(port: Int(server.port), policy: .default) { true }
+            guard case .healthy(_, attempts: 1) = result else { Issue.record("\(result)"); return }
+            #expect(server.requests.map(\.target) == ["/"])
+        }
+    }
+
+    @Test func defaultPolicyPollsEvery200msFor30sThenGivesUp() async throws {
+        let port = Int(try Socket.closedPort())
+        let checker = HealthChecker(clock: ImmediateClock())
+        let result = await checker.waitUntilHealthy(port: port, policy: .default) { true }
+        #expect(result == .unhealthy(reason: "connection refused on port \(port) (is the app listening on $PORT?)", attempts: 150))
+    }
+
+    @Test func answering500IsUnhealthyAndQuotesTheBody() async throws {
+        try await withServer(.init(status: 500, body: "boom:\n  KeyError 'DATABASE_URL'\n")) { server in
+            let result = await checker.waitUntilHealthy(port: Int(server.port), policy: Self.check("/health")) { true }
+            #expect(result == .unhealthy(reason: "GET /health answered 500: boom: KeyError 'DATABASE_URL'", attempts: 3))
+            #expect(server.requests.count == 3)
+        }
+    }
+
+    @Test func appJSONChecksWant2xxOr3xx() async throws {
+        try await withServer(.init(status: 404)) { server in
+            let result = await checker.waitUntilHealthy(port: Int(server.port), policy: Self.check(limit: .attempts(1))) { true }
+            #expect(result == .unhealthy(reason: "GET / answered 404", attempts: 1))
+        }
+        try await withServer(.init(status: 302, headers: ["Location": "/login"])) { server in
+            let result = await checker.waitUntilHealthy(port: Int(server.port), policy: Self.check(limit: .attempts(1))) { true }
+            guard case .healthy(_, attempts: 1) = result else { Issue.record("\(result)"); return }
+        }
+    }
+
+    @Test func bodyWithoutTheContentIsUnhealthy() async throws {
+        try await withServer(.init(status: 200, body: "starting")) { server in
+            let result = await checker.waitUntilHealthy(port: Int(server.port), policy: Self.check(content: "ready")) { true }
+            #expect(result == .unhealthy(reason: #"GET / answered 200 without "ready" in its body: starting"#, attempts: 3))
+        }
+        try await withServer(.init(status: 200, body: "all ready")) { server in
+            let result = await checker.waitUntilHealthy(port: Int(server.port), policy: Self.check(content: "ready")) { true }
+            guard case .healthy(_, attempts: 1) = result else { Issue.record("\(result)"); return }
+        }
+    }
+
+    @Test func slowAnswerFailsEachAttemptAtItsTimeout() async throws {
+        try await withServer(responder: { _, _ in Self.answer(200, "late", delay: .seconds(3)) }) { server in
+            let start = ContinuousClock.now
+            let result = await checker.waitUntilHealthy(
+                port: Int(server.port), policy: Self.check(limit: .attempts(2), timeout: .milliseconds(150))) { true }
+            #expect(result == .unhealthy(reason: "GET / did not answer within 150 ms", attempts: 2))
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    @Test func budgetCutsTheLastAttemptShort() async throws {
+        try await withServer(nil) { server in
+            let start = ContinuousClock.now
+            let result = await checker.waitUntilHealthy(
+                port: Int(server.port), policy: Self.check(limit: .within(.milliseconds(400)), timeout: .seconds(10))) { true }
+            guard case .unhealthy(let reason, attempts: 1) = result else { Issue.record("\(result)"); return }
+            #expect(reason.hasPrefix("GET / did not answer within"))
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    @Test func processDyingEndsTheWaitAsCrashed() async throws {
+        let process = Liveness()
+        try await withServer(responder: { _, index in
+            if index == 1 { process.die() }
+            return Self.answer(503)
+        }) { server in
+            let result = await checker.waitUntilHealthy(
+                port: Int(server.port), policy: Self.check(limit: .within(.seconds(10)))) { process.isRunning() }
+            #expect(result == .crashed)
+            #expect(server.requests.count == 2)
+        }
+    }
+
+    @Test func processDyingDuringTheInitialDelayIsNoticedEarly() async throws {
+        let process = Liveness()
+        let checker = HealthChecker(crashPollInterval: .milliseconds(10))
+        let start = ContinuousClock.now
+        let result = await checker.waitUntilHealthy(
+            port: Int(try Socket.closedPort()), policy: Self.check(initialDelay: .seconds(10))) {
+                if process.asked == 2 { process.die() }
+                return process.isRunning()
+            }
+        #expect(result == .crashed)
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
+    @Test func initialDelayPassesBeforeTheFirstAttempt() async throws {
+        try await withServer(.init(status: 200)) { server in
+            let checker = HealthChecker(clock: ImmediateClock())
+            let result = await checker.waitUntilHealthy(port: Int(server.port), policy: Self.check(initialDelay: .seconds(7))) { true }
+            #expect(result == .healthy(after: .seconds(7), attempts: 1))
+        }
+    }
+
+    @Test func everyCheckMustPass() async throws {
+        try await withServer(responder: { request, _ in request.target == "/a" ? Self.answer(200) : Self.answer(500) }) { server in
+            let checks = Self.check("/a").checks + Self.check("/b", name: "database", limit: .attempts(2)).checks
+            let result = await checker.waitUntilHealthy(port: Int(server.port), policy: HealthCheckPolicy(checks: checks)) { true }
+            #expect(result == .unhealthy(reason: "database: GET /b answered 500", attempts: 3))
+            #expect(server.requests.map(\.target) == ["/a", "/b", "/b"])
+        }
+    }
+
+    @Test func connectionClosedWithoutAnAnswerIsAFailedAttempt() async throws {
+        try await withServer(responder: { _, _ in .close }) { server in
+            let result = await checker.waitUntilHealthy(port: Int(server.port), policy: Self.check(limit: .attempts(1))) { true }
+            guard case .unhealthy(let reason, attempts: 1) = result else { Issue.record("\(result)"); return }
+            #expect(reason.hasPrefix("GET / failed: "))
+        }
+    }
+
+    @Test func cancellingEndsTheWaitPromptly() async throws {
+        try await withServer(nil) { server in
+            let checker = checker
+            let task = Task {
+                await checker.waitUntilHealthy(port: Int(server.port), policy: Self.check(timeout: .seconds(30))) { true }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            let start = ContinuousClock.now
+            task.cancel()
+            #expect(await task.value == .cancelled)
+            #expect(ContinuousClock.now - start < .seconds(3))
+        }
+    }
+}
