@@ -8,6 +8,7 @@ extension Pipeline {
     public func restoreLiveReleases() async -> [String] {
         var plans: [Deployer.Plan] = []
         var report: [String] = []
+        for app in (try? await store.apps()) ?? [] { await deployer.register(app.name) }
         do {
             for release in try await store.liveReleases() {
                 do {
@@ -30,6 +31,11 @@ extension Pipeline {
     /// The app's running processes, for `gantry ps`.
     public func processes(of app: AppName) async -> [AppProcess] {
         await deployer.processes(of: app)
+    }
+
+    /// Makes the router know a new app (503 until its first release, not 404).
+    public func register(_ app: AppName) async {
+        await deployer.register(app)
     }
 
     /// Stops a destroyed app's processes and takes it out of the router.

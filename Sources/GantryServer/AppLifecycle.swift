@@ -7,16 +7,20 @@ public struct AppLifecycle: Sendable {
     public var pushHooks: @Sendable (AppName) -> ReceivePackHooks
     /// The app's running processes, for `gantry ps`.
     public var processes: @Sendable (AppName) async -> [AppProcess]
+    /// Called once an app is created (the router learns its host).
+    public var created: @Sendable (AppName) async -> Void
     /// Called once an app is destroyed: stop its processes, take it out of the router.
     public var destroyed: @Sendable (AppName) async -> Void
 
     public init(
         pushHooks: @escaping @Sendable (AppName) -> ReceivePackHooks,
         processes: @escaping @Sendable (AppName) async -> [AppProcess] = { _ in [] },
+        created: @escaping @Sendable (AppName) async -> Void = { _ in },
         destroyed: @escaping @Sendable (AppName) async -> Void = { _ in }
     ) {
         self.pushHooks = pushHooks
         self.processes = processes
+        self.created = created
         self.destroyed = destroyed
     }
 }

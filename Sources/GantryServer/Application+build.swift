@@ -18,7 +18,7 @@ public func buildApplication(
     let authenticator = Authenticator(store: store)
 
     let api = router.group(RouterPath(API.prefix)).add(middleware: BearerAuthMiddleware(authenticator: authenticator))
-    AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory, destroyed: lifecycle.destroyed)).addRoutes(to: api)
+    AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory, lifecycle: lifecycle)).addRoutes(to: api)
     ConfigController(store: store).addRoutes(to: api)
     ReleasesController(store: store).addRoutes(to: api)
     api.get("apps/:name/ps") { _, context in

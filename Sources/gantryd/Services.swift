@@ -37,6 +37,10 @@ struct RouterTraffic: TrafficRouter {
         router.table.setBackends(app: app, backends.map { Backend(id: $0.id, port: $0.port) })
     }
 
+    func remove(_ app: AppName) async {
+        router.table.removeApp(app)
+    }
+
     func drain(_ backendID: String, timeout: Duration) async -> Int {
         await router.drain(backendID: backendID, timeout: timeout).inFlightAtStart
     }

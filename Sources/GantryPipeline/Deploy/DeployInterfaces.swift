@@ -18,6 +18,8 @@ public struct WebBackend: Hashable, Sendable {
 public protocol TrafficRouter: Sendable {
     /// Replaces the app's backends atomically; an empty list means "no running release".
     func route(_ app: AppName, to backends: [WebBackend]) async
+    /// Forgets the app (destroyed): its host answers "no such app" again.
+    func remove(_ app: AppName) async
     /// Waits until `backendID` has no request in flight, or `timeout` passed.
     /// - Returns: how many requests were in flight when draining began.
     func drain(_ backendID: String, timeout: Duration) async -> Int

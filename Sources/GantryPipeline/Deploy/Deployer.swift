@@ -120,8 +120,14 @@ public actor Deployer {
     public func remove(_ app: AppName) async {
         let old = apps.removeValue(forKey: app) ?? []
         plans[app] = nil
-        await router.route(app, to: [])
+        await router.remove(app)
         for tracked in old { await stop(tracked, drain: false) }
+    }
+
+    /// Makes the router know `app` before its first release: its host answers "no running
+    /// release" (503) rather than "no such app" (404).
+    public func register(_ app: AppName) async {
+        await router.route(app, to: webBackends(apps[app] ?? []))
     }
 
     // MARK: - Processes

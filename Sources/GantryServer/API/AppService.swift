@@ -7,7 +7,7 @@ import GantryStore
 struct AppService: Sendable {
     let store: Store
     let dataDirectory: DataDirectory
-    let destroyed: @Sendable (AppName) async -> Void
+    let lifecycle: AppLifecycle
 
     /// Records the app, then creates its repository; undoes the row if the repository fails.
     func create(_ name: AppName) async throws -> App {
@@ -20,6 +20,7 @@ struct AppService: Sendable {
             try? await store.deleteApp(name)
             throw HTTPProblem(.internalServerError, "cannot create the repository of \(name) at \(path): \(error)")
         }
+        await lifecycle.created(name)
         return app
     }
 
@@ -27,7 +28,7 @@ struct AppService: Sendable {
     /// removes its repository.
     func destroy(_ name: AppName) async throws {
         try await store.deleteApp(name)
-        await destroyed(name)
+        await lifecycle.destroyed(name)
         try? FileManager.default.removeItem(atPath: dataDirectory.repository(for: name))
     }
 }

@@ -27,6 +27,8 @@ struct GantryDaemon: Sendable {
     let scratch: ScratchDirectory
     /// The git client, configured away from the developer's settings.
     let git: Git
+    /// The running gantryd (replaced by `restart()`).
+    let process: DaemonProcess
 
     /// The REST API, as the admin.
     var api: GantryAPIClient { GantryAPIClient(server: server, token: token) }
@@ -93,17 +95,62 @@ func withDaemon<Value: Sendable>(
     let scratch = try ScratchDirectory(prefix: "gantry-e2e")
     defer { scratch.remove() }
     let git = try Git(home: scratch.directory("home"))
-    let (daemon, process) = try await DaemonLauncher.start(in: scratch, git: git, maxPushBytes: maxPushBytes)
+    let (daemon, _) = try await DaemonLauncher.start(in: scratch, git: git, maxPushBytes: maxPushBytes)
     do {
         let result = try await body(daemon)
-        await DaemonLauncher.stop(process)
+        await DaemonLauncher.stop(daemon.process.current)
         await DaemonLauncher.removeContainers(of: daemon)
         return result
     } catch {
-        await DaemonLauncher.stop(process)
+        await DaemonLauncher.stop(daemon.process.current)
         await DaemonLauncher.removeContainers(of: daemon)
         print("gantryd log (\(daemon.server)) after the failure:\n\(daemon.logTail())")
         throw error
+    }
+}
+
+/// The gantryd process of a `GantryDaemon`, which `restart()` replaces.
+final class DaemonProcess: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running: RunningProcess
+    let binary: String
+    let arguments: [String]
+
+    init(_ running: RunningProcess, binary: String, arguments: [String]) {
+        self.running = running
+        self.binary = binary
+        self.arguments = arguments
+    }
+
+    var current: RunningProcess { lock.withLock { running } }
+
+    func replace(with process: RunningProcess) { lock.withLock { running = process } }
+}
+
+extension GantryDaemon {
+    /// Stops gantryd (SIGTERM: the apps keep running) and starts it again on the same data
+    /// directory and ports, as after an upgrade or a crash.
+    /// - Throws: `FixtureFailure` when it does not come back.
+    func restart() async throws {
+        await DaemonLauncher.stop(process.current)
+        let next = Process()
+        next.executableURL = URL(fileURLWithPath: process.binary)
+        next.arguments = process.arguments
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        next.standardOutput = log
+        next.standardError = log
+        next.standardInput = FileHandle.nullDevice
+        let running = RunningProcess(next)
+        try running.start()
+        try? log.close()
+        process.replace(with: running)
+        let deadline = ContinuousClock.now + DaemonLauncher.startupTimeout
+        while ContinuousClock.now < deadline, running.isRunning {
+            if LocalPort.accepts(port) { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw FixtureFailure("gantryd did not come back after a restart; its log:\n\(logTail())")
     }
 }
 
@@ -178,7 +225,8 @@ enum DaemonLauncher {
                 if LocalPort.accepts(port), let token = readToken(data.adminToken) {
                     let daemon = GantryDaemon(
                         server: "http://127.0.0.1:\(port)", port: port, routerPort: routerPort, data: data, token: token,
-                        logPath: logPath, scratch: scratch, git: git)
+                        logPath: logPath, scratch: scratch, git: git,
+                        process: DaemonProcess(running, binary: binary, arguments: arguments))
                     return (daemon, running)
                 }
                 try? await Task.sleep(for: .milliseconds(25))

@@ -1,0 +1,146 @@
+import Foundation
+import GantryClient
+import GantryCore
+import Testing
+
+/// Push to live: real git, runc containers behind gantryd's router.
+@Suite("push to live", .serialized, .timeLimit(.minutes(5)))
+struct DeployTests {
+    @Test func aPushIsServedAtAppLocalhostAndTheNextOneReplacesIt() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("hello")
+            let (repo, _) = try await gantry.makeRepo("hello", template: "nodejs")
+            let first = try await repo.push(gantry.remote("hello"), ["main"])
+            #expect(first.succeeded, "\(first)")
+            #expect(first.stderr.contains("http://hello.localhost:\(gantry.routerPort) deployed"), "\(first.stderr)")
+            #expect(try await gantry.get("hello").text.contains("Hello from Gantry (nodejs)"))
+
+            try await repo.commit("v2", files: [
+                "server.js": try String(contentsOfFile: repo.path + "/server.js", encoding: .utf8).replacingOccurrences(of: "Hello from", with: "Howdy from"),
+                "test.js": try String(contentsOfFile: repo.path + "/test.js", encoding: .utf8).replacingOccurrences(of: "Hello from", with: "Howdy from"),
+            ])
+            let second = try await repo.push(gantry.remote("hello"), ["main"])
+            #expect(second.succeeded, "\(second)")
+            #expect(second.stderr.contains("stopping v1"), "\(second.stderr)")
+            #expect(try await gantry.get("hello").text.contains("Howdy from Gantry (nodejs)"))
+            #expect(gantry.containers() == ["hello.v2.web.1"], "v1's containers are gone")
+            let releases = try await gantry.api.releases(app: "hello")
+            #expect(releases.map(\.version) == [2, 1])
+            #expect(releases.map(\.status) == [.live, .superseded])
+        }
+    }
+
+    @Test func aReleaseThatNeverGetsHealthyIsRejectedAndTheOldOneKeepsServing() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("sick")
+            let (repo, good) = try await gantry.makeRepo("sick", template: "static")
+            try #require(await repo.push(gantry.remote("sick"), ["main"]).succeeded)
+            try await repo.commit("broken health", files: [
+                "Procfile": "web: echo booting on $PORT; busybox httpd -f -p $PORT -h /app\n",
+                "app.json": #"{"healthchecks": {"web": [{"type": "startup", "path": "/does-not-exist", "attempts": 2, "wait": 1, "timeout": 1}]}}"#,
+            ])
+            let push = try await repo.push(gantry.remote("sick"), ["main"])
+            #expect(!push.succeeded)
+            #expect(push.stderr.contains("main -> main (health check failed)"), "\(push.stderr)")
+            #expect(push.stderr.contains("booting on"), "the process's last log lines reach the pusher:\n\(push.stderr)")
+            #expect(try await gantry.serverRefs("sick") == ["refs/heads/main": good])
+            #expect(try await gantry.get("sick").status == 200)
+            #expect(gantry.containers() == ["sick.v1.web.1"], "v2's containers are removed")
+            #expect(try await gantry.api.releases(app: "sick").first?.status == .failed)
+        }
+    }
+
+    @Test func aProcessThatCrashesAtBootIsRejected() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("crash")
+            let (repo, _) = try await gantry.makeRepo("crash", template: "static")
+            try await repo.commit("crash", files: ["Procfile": "web: echo no such server; exit 3\n"])
+            let push = try await repo.push(gantry.remote("crash"), ["main"])
+            #expect(!push.succeeded)
+            #expect(push.stderr.contains("(crashed at boot)"), "\(push.stderr)")
+            #expect(push.stderr.contains("no such server"), "\(push.stderr)")
+            #expect(gantry.containers().isEmpty)
+            #expect(try await gantry.get("crash").status == 503)
+        }
+    }
+
+    @Test func aKilledProcessIsRestartedAndAGantrydRestartKeepsServing() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("phoenix")
+            let (repo, _) = try await gantry.makeRepo("phoenix", template: "nodejs")
+            try #require(await repo.push(gantry.remote("phoenix"), ["main"]).succeeded)
+
+            let runc = try ChildProcess.find("runc")
+            _ = try await ChildProcess.run(runc, ["kill", "--all", "phoenix.v1.web.1", "KILL"], timeout: .seconds(10))
+            try await gantry.eventually("web.1 restarted") {
+                guard let process = try? await gantry.api.processes(app: "phoenix").first else { return false }
+                return process.restarts >= 1 && process.state == .up
+            }
+            #expect(try await gantry.get("phoenix").text.contains("Hello from Gantry"))
+
+            try await gantry.restart()
+            #expect(try await gantry.get("phoenix").text.contains("Hello from Gantry"))
+            #expect(ChildProcess.read(gantry.logPath).contains("adopted phoenix.v1.web.1"))
+        }
+    }
+
+    @Test func deploysDropNoRequest() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("steady")
+            let (repo, _) = try await gantry.makeRepo("steady", template: "nodejs")
+            try #require(await repo.push(gantry.remote("steady"), ["main"]).succeeded)
+
+            // A bounded client loop (~100 requests/s) for the length of 5 consecutive deploys.
+            let load = Task { () -> (ok: Int, failures: [String]) in
+                var ok = 0
+                var failures: [String] = []
+                while !Task.isCancelled {
+                    do {
+                        let response = try await gantry.get("steady")
+                        if response.status == 200 { ok += 1 } else { failures.append("HTTP \(response.status)") }
+                    } catch {
+                        failures.append("\(error)")
+                    }
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+                return (ok, failures)
+            }
+            for round in 1...5 {
+                try await repo.commit("round \(round)", files: ["round.txt": "\(round)\n"])
+                let push = try await repo.push(gantry.remote("steady"), ["main"])
+                #expect(push.succeeded, "\(push)")
+            }
+            load.cancel()
+            let (ok, failures) = await load.value
+            #expect(ok > 50)
+            #expect(failures.isEmpty, "\(failures.count) failed requests, e.g. \(failures.prefix(3))")
+        }
+    }
+}
+
+extension GantryDaemon {
+    /// `GET /` of `app` through the router, as a browser asks `http://APP.localhost:PORT/`.
+    func get(_ app: String, path: String = "/") async throws -> GantryClient.HTTPResponse {
+        try await HTTPClient().perform(GantryClient.HTTPRequest(
+            url: "http://127.0.0.1:\(routerPort)\(path)", headers: ["Host": "\(app).localhost:\(routerPort)"], timeout: .seconds(10)))
+    }
+
+    /// The container bundles of this daemon.
+    func containers() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: data.containers)) ?? []).sorted()
+    }
+
+    /// Waits up to 20 s for `condition`.
+    func eventually(_ what: String, _ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw FixtureFailure("\(what) did not happen within 20 s; gantryd's log:\n\(logTail())")
+    }
+}
+
+extension GantryClient.HTTPResponse {
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
