@@ -14,9 +14,20 @@ extension ImageLayout {
     /// that file (write a new one, rename it over), never rewrite it in place.
     /// - Returns: the stack's image.
     /// - Throws: `ImageError.invalidStack` when `layer.tar` does not match `stack.json`; `.io`.
+    ///
+    /// The check is remembered beside the stack too (`.stack/.verified`, same key, of
+    /// `layer.tar`), so a new data directory — every test's — links a stack verified before
+    /// without hashing it again.
     @discardableResult
     public func importStack(_ stack: Stack) async throws(ImageError) -> Image {
         let layer = stack.layer
+        let stackMarker = stack.directory + "/.verified"
+        let stackKey = try? Self.verificationKey(of: stack.layerArchive) + layer.digest.description
+        if try !isVerified(layer), let stackKey, (try? FileSystem.readFile(stackMarker)).map({ String(decoding: $0, as: UTF8.self) }) == stackKey,
+            !hasBlob(layer.digest), link(stack.layerArchive, blobPath(layer.digest)) == 0
+        {
+            try FileSystem.writeAtomically(Array(try verificationKey(layer.digest).utf8), to: markersDirectory + "/" + layer.digest.hex)
+        }
         if try !isVerified(layer) {
             let blob = blobPath(layer.digest)
             if hasBlob(layer.digest) {
@@ -36,6 +47,9 @@ extension ImageLayout {
                 }
             }
             try FileSystem.writeAtomically(Array(try verificationKey(layer.digest).utf8), to: markersDirectory + "/" + layer.digest.hex)
+            if let key = try? Self.verificationKey(of: stack.layerArchive) + layer.digest.description {
+                try? FileSystem.writeAtomically(Array(key.utf8), to: stackMarker)
+            }
         }
         pinned[layer.digest] = .now
         let config = ImageConfig(
@@ -54,8 +68,13 @@ extension ImageLayout {
 
     /// `device inode size mtime` of the blob, the identity its verification is kept under.
     private func verificationKey(_ digest: Digest) throws(ImageError) -> String {
-        let path = blobPath(digest)
-        guard let info = try FileSystem.status(path) else { throw .blobMissing(digest) }
+        guard FileSystem.exists(blobPath(digest)) else { throw .blobMissing(digest) }
+        return try Self.verificationKey(of: blobPath(digest))
+    }
+
+    /// `device inode size mtime` of a file.
+    static func verificationKey(of path: String) throws(ImageError) -> String {
+        guard let info = try FileSystem.status(path) else { throw .io(operation: "stat", path: path, errno: ENOENT) }
         return "device=\(info.st_dev) inode=\(info.st_ino) size=\(info.st_size) mtime=\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n"
     }
 }
