@@ -71,7 +71,7 @@ struct DeployTests {
             try #require(await repo.push(gantry.remote("phoenix"), ["main"]).succeeded)
 
             let runc = try ChildProcess.find("runc")
-            _ = try await ChildProcess.run(runc, ["kill", "--all", "phoenix.v1.web.1", "KILL"], timeout: .seconds(10))
+            _ = try await ChildProcess.run(runc, ["--root", gantry.data.containers + ".runc", "kill", "--all", "phoenix.v1.web.1", "KILL"], timeout: .seconds(10))
             try await gantry.eventually("web.1 restarted") {
                 guard let process = try? await gantry.api.processes(app: "phoenix").first else { return false }
                 return process.restarts >= 1 && process.state == .up

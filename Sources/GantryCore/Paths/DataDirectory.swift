@@ -8,6 +8,7 @@
 ///   images/              OCI image layout: oci-layout, index.json, blobs/sha256/…
 ///   layers/DIGEST/       unpacked image layers, the read-only lower dirs of containers
 ///   containers/ID/       one OCI bundle per running container
+///   containers.runc/     runc's state (`runc --root`) of those containers
 ///   cache/APP/           build caches (the buildpacks' CACHE_DIR)
 ///   logs/APP/            process output (web.1.log …) and events.log
 ///   tmp/                 scratch space (receive quarantines, build workspaces); emptied at start

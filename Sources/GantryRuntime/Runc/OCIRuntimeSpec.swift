@@ -46,9 +46,6 @@ struct OCIRuntimeSpec: Encodable {
         "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ]
 
-    /// Where the container's cgroups are, under each controller's hierarchy.
-    static func cgroupsPath(of id: String) -> String { "/gantry/" + id }
-
     /// 65536 open files, or less when gantryd's own hard limit is lower (a container cannot
     /// be given more than its parent has).
     static let openFilesLimit: UInt64 = {
@@ -57,10 +54,11 @@ struct OCIRuntimeSpec: Encodable {
         return min(65536, UInt64(limit.rlim_max))
     }()
 
-    /// The spec for `container`, whose root file system is mounted at `rootfs` (relative to the bundle).
+    /// The spec for `container`, whose root file system is mounted at `rootfs` (relative to the
+    /// bundle), its cgroups at `cgroupsPath`.
     /// The container shares the host's network namespace (each process gets its own `PORT`), and
     /// sees the host's DNS and hosts files read-only.
-    init(_ container: ContainerSpec, rootfs: String) {
+    init(_ container: ContainerSpec, rootfs: String, cgroupsPath: String) {
         process = Process(
             args: container.arguments,
             env: container.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
@@ -83,7 +81,7 @@ struct OCIRuntimeSpec: Encodable {
             MountEntry(destination: $0.destination, type: "bind", source: $0.source, options: ["rbind", $0.readOnly ? "ro" : "rw"])
         }
         linux = Linux(
-            cgroupsPath: Self.cgroupsPath(of: container.id),
+            cgroupsPath: cgroupsPath,
             resources: .init(
                 memory: .init(limit: container.memoryLimitBytes, swap: container.memoryLimitBytes),
                 pids: .init(limit: container.pidsLimit)),

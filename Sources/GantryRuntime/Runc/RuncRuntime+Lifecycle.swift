@@ -25,7 +25,7 @@ extension RuncRuntime {
                 do {
                     let output = FileDescriptor(rawValue: log)
                     return .success(try await Subprocess.run(
-                        executable, arguments: ["run", "--detach", "--bundle", bundle, spec.id],
+                        executable, arguments: runc("run", "--detach", "--bundle", bundle, spec.id),
                         output: .fileDescriptor(output, closeAfterSpawningProcess: false),
                         error: .fileDescriptor(output, closeAfterSpawningProcess: false)
                     ).terminationStatus)
@@ -49,7 +49,7 @@ extension RuncRuntime {
 
     public func state(_ id: String) async -> ContainerState? {
         guard ContainerSpec.isValidID(id),
-            let result = try? await Subprocess.run(executable, arguments: ["state", id], output: .bytes(limit: 64 << 10), error: .discarded),
+            let result = try? await Subprocess.run(executable, arguments: runc("state", id), output: .bytes(limit: 64 << 10), error: .discarded),
             case .exited(0) = result.terminationStatus
         else { return nil }
         struct RuncState: Decodable { var id: String, status: String, pid: Int32 }
@@ -61,7 +61,7 @@ extension RuncRuntime {
         guard ContainerSpec.isValidID(id) else { return }
         if await state(id)?.status == .running {
             // Every process, not just PID 1: a PID 1 without a handler ignores SIGTERM.
-            _ = try? await Subprocess.run(executable, arguments: ["kill", "--all", id, "TERM"], output: .discarded, error: .discarded)
+            _ = try? await Subprocess.run(executable, arguments: runc("kill", "--all", id, "TERM"), output: .discarded, error: .discarded)
             let deadline = ContinuousClock.now + grace
             while ContinuousClock.now < deadline, await state(id)?.status == .running {
                 try? await Task.sleep(for: .milliseconds(50))
@@ -85,8 +85,8 @@ extension RuncRuntime {
 
     public func outOfMemoryKills(_ id: String) async -> Int {
         // cgroup v1 (this host's memory controller), then v2.
-        let v1 = "/sys/fs/cgroup/memory" + OCIRuntimeSpec.cgroupsPath(of: id) + "/memory.oom_control"
-        let v2 = "/sys/fs/cgroup" + OCIRuntimeSpec.cgroupsPath(of: id) + "/memory.events"
+        let v1 = "/sys/fs/cgroup/memory" + cgroupsPath(of: id) + "/memory.oom_control"
+        let v2 = "/sys/fs/cgroup" + cgroupsPath(of: id) + "/memory.events"
         for path in [v1, v2] {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {

@@ -11,16 +11,36 @@ import SystemPackage
 /// Runs containers with runc (or another OCI runtime with runc's command line, set by
 /// `binary`): one OCI bundle per container under `containersDirectory`, its root an overlay
 /// of the image's unpacked layers and a private upper directory.
+///
+/// Each gantryd keeps runc's state in a directory of its own (`runc --root`) and its
+/// containers' cgroups under a parent of its own, so two gantryds on one machine (tests run
+/// several) never see — or kill — each other's containers, whatever the ids.
 public struct RuncRuntime: ContainerRuntime {
     /// The runtime binary, looked up in `PATH` unless absolute.
     public let binary: String
     /// Where bundles live (DATA_DIR/containers).
     public let containersDirectory: String
+    /// runc's state directory (`--root`): beside the bundles, `containers.runc`.
+    public let stateDirectory: String
+    /// The cgroup parent of this runtime's containers: `/gantry/HASH` of `containersDirectory`.
+    let cgroupParent: String
 
     public init(binary: String = "runc", containersDirectory: String) {
         self.binary = binary
         self.containersDirectory = containersDirectory
+        self.stateDirectory = containersDirectory + ".runc"
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in containersDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        self.cgroupParent = "/gantry/" + String(hash, radix: 16)
     }
+
+    /// runc's arguments for `command`, with this runtime's state directory.
+    func runc(_ command: String...) -> Arguments {
+        Arguments(["--root", stateDirectory] + command)
+    }
+
+    /// Where the container's cgroups are, under each controller's hierarchy.
+    func cgroupsPath(of id: String) -> String { cgroupParent + "/" + id }
 
     var executable: Executable { binary.hasPrefix("/") ? .path(FilePath(binary)) : .name(binary) }
 
@@ -51,7 +71,7 @@ public struct RuncRuntime: ContainerRuntime {
     private func runBundle(_ bundle: String, id: String, timeout: Duration, output: @escaping @Sendable (String) -> Void) async -> Result<ExitStatus, RuntimeError> {
         do {
             let result = try await Subprocess.run(
-                executable, arguments: ["run", "--bundle", bundle, id], input: .none,
+                executable, arguments: runc("run", "--bundle", bundle, id), input: .none,
                 output: .sequence, error: .combinedWithOutput
             ) { execution in
                 try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -90,7 +110,7 @@ public struct RuncRuntime: ContainerRuntime {
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(OCIRuntimeSpec(spec, rootfs: "rootfs")).write(to: URL(fileURLWithPath: bundle + "/config.json"))
+            try encoder.encode(OCIRuntimeSpec(spec, rootfs: "rootfs", cgroupsPath: cgroupsPath(of: spec.id))).write(to: URL(fileURLWithPath: bundle + "/config.json"))
         } catch {
             throw RuntimeError(container: spec.id, reason: "cannot write its bundle in \(bundle): \(error.localizedDescription)")
         }
@@ -99,12 +119,12 @@ public struct RuncRuntime: ContainerRuntime {
 
     /// Sends SIGKILL to the container's processes; harmless when it is gone.
     func kill(_ id: String) async {
-        _ = try? await Subprocess.run(executable, arguments: ["kill", "--all", id, "KILL"], output: .discarded, error: .discarded)
+        _ = try? await Subprocess.run(executable, arguments: runc("kill", "--all", id, "KILL"), output: .discarded, error: .discarded)
     }
 
     /// Removes the container from runc's state, killing what is left.
     func forceDelete(_ id: String) async {
-        _ = try? await Subprocess.run(executable, arguments: ["delete", "--force", id], output: .discarded, error: .discarded)
+        _ = try? await Subprocess.run(executable, arguments: runc("delete", "--force", id), output: .discarded, error: .discarded)
     }
 
 }

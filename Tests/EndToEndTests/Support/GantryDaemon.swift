@@ -249,7 +249,7 @@ enum DaemonLauncher {
     static func removeContainers(of daemon: GantryDaemon) async {
         let runc = (try? ChildProcess.find("runc")) ?? "/usr/sbin/runc"
         for id in (try? FileManager.default.contentsOfDirectory(atPath: daemon.data.containers)) ?? [] {
-            _ = try? await ChildProcess.run(runc, ["delete", "--force", id], timeout: .seconds(30))
+            _ = try? await ChildProcess.run(runc, ["--root", daemon.data.containers + ".runc", "delete", "--force", id], timeout: .seconds(30))
             let bundle = daemon.data.containers + "/" + id
             _ = umount2(bundle + "/rootfs", Int32(MNT_DETACH))
             try? FileManager.default.removeItem(atPath: bundle)
