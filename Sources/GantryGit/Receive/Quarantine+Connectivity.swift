@@ -35,11 +35,15 @@ extension Quarantine {
                 for index in 0..<git_tree_entrycount(object) {
                     let entry = git_tree_entry_byindex(object, index)
                     var id = git_tree_entry_id(entry).pointee
-                    switch git_tree_entry_type(entry) {
-                    case GIT_OBJECT_TREE: pending.append(id)
-                    case GIT_OBJECT_BLOB:
+                    let type = git_tree_entry_type(entry)
+                    // Unchanged files and directories recur in every tree of the history: look
+                    // each one up once.
+                    guard type == GIT_OBJECT_TREE || type == GIT_OBJECT_BLOB, !seen.contains(ObjectKey(id)) else { continue }
+                    if type == GIT_OBJECT_TREE {
+                        pending.append(id)
+                    } else {
+                        seen.insert(ObjectKey(id))
                         if git_odb_exists(allODB, &id) == 0 { return "missing necessary objects" }
-                    default: continue  // a submodule's commit lives in another repository
                     }
                 }
             case GIT_OBJECT_TAG:
