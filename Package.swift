@@ -92,15 +92,15 @@ let package = Package(
         ]),
 
         .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
-        .testTarget(name: "GantryStoreTests", dependencies: ["GantryStore"]),
+        .testTarget(name: "GantryStoreTests", dependencies: ["GantryStore", "GantryTesting"]),
         .testTarget(name: "GantryGitTests", dependencies: ["GantryGit"]),
         // A tiny blocking HTTP server on a random loopback port, shared by the tests that need one.
-        .target(name: "GantryHTTPTesting", path: "Tests/GantryHTTPTesting"),
-        .testTarget(name: "GantryHTTPTests", dependencies: ["GantryHTTP", "GantryHTTPTesting"]),
-        .testTarget(name: "GantryClientTests", dependencies: ["GantryClient", "GantryHTTPTesting"]),
+        .target(name: "GantryTesting", path: "Tests/GantryTesting"),
+        .testTarget(name: "GantryHTTPTests", dependencies: ["GantryHTTP", "GantryTesting"]),
+        .testTarget(name: "GantryClientTests", dependencies: ["GantryClient", "GantryTesting"]),
         .testTarget(name: "GantryBuildpacksTests", dependencies: ["GantryBuildpacks"]),
-        .testTarget(name: "GantryImageTests", dependencies: ["GantryImage"]),
-        .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime", "GantryBuildpacks", "GantryHTTPTesting"]),
+        .testTarget(name: "GantryImageTests", dependencies: ["GantryImage", "GantryTesting"]),
+        .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime", "GantryBuildpacks", "GantryTesting"]),
         .testTarget(name: "GantryPipelineTests", dependencies: ["GantryPipeline"]),
         .testTarget(name: "GantryRouterTests", dependencies: [
             "GantryRouter",

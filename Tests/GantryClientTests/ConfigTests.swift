@@ -2,7 +2,7 @@ import Foundation
 import GantryCore
 import Testing
 @testable import GantryClient
-import GantryHTTPTesting
+import GantryTesting
 
 @Suite("Config vars in the client")
 struct ConfigClientTests {

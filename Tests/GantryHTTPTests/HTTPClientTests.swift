@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import GantryHTTP
-import GantryHTTPTesting
+import GantryTesting
 
 @Suite("HTTPClient")
 struct HTTPClientTests {

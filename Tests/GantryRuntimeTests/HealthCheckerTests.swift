@@ -1,4 +1,4 @@
-import GantryHTTPTesting
+import GantryTesting
 import Testing
 @testable import GantryRuntime
 

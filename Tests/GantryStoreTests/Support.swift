@@ -1,33 +1,7 @@
 import Foundation
 import GantryCore
 import Testing
-
-/// A fresh directory for one test, removed afterwards: `@Test(.scratchDirectory)`, then
-/// `ScratchDirectory.path`.
-struct ScratchDirectory: TestTrait, TestScoping {
-    @TaskLocal static var current: String?
-
-    /// The current test's directory.
-    static var path: String {
-        guard let current else { preconditionFailure("the test needs the .scratchDirectory trait") }
-        return current
-    }
-
-    func provideScope(
-        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
-    ) async throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("gantry-store-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try await Self.$current.withValue(directory) { try await function() }
-    }
-}
-
-extension Trait where Self == ScratchDirectory {
-    /// Gives the test a fresh directory, `ScratchDirectory.path`.
-    static var scratchDirectory: Self { Self() }
-}
+@_exported import GantryTesting
 
 /// Values used across the suites.
 enum Fixture {
