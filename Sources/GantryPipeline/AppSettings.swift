@@ -8,9 +8,13 @@ import GantryImage
 /// | `GANTRY_BUILD_TIMEOUT` | seconds `bin/compile` may run | 900 |
 /// | `GANTRY_TEST_TIMEOUT` | seconds the tests may run | 600 |
 /// | `GANTRY_BUILD_MEMORY_MB` | memory limit of build and test containers | 2048 |
+/// | `GANTRY_MEMORY_MB` | memory limit of each app process | 512 |
+/// | `GANTRY_PIDS` | process limit of each app process's container | 256 |
 struct AppSettings {
     var buildpack: String?
     var limits = BuildLimits()
+    var processMemoryBytes = 512 << 20
+    var processPids = 256
 
     /// - Throws: `BuildError.other` naming the var whose value is unusable.
     init(config: [String: String]) throws(BuildError) {
@@ -23,6 +27,12 @@ struct AppSettings {
         }
         if let megabytes = try Self.positive("GANTRY_BUILD_MEMORY_MB", in: config, maximum: 64 * 1024) {
             limits.memoryBytes = megabytes << 20
+        }
+        if let megabytes = try Self.positive("GANTRY_MEMORY_MB", in: config, maximum: 64 * 1024) {
+            processMemoryBytes = megabytes << 20
+        }
+        if let pids = try Self.positive("GANTRY_PIDS", in: config, maximum: 32768) {
+            processPids = pids
         }
     }
 

@@ -27,10 +27,13 @@ public struct Pipeline: Sendable {
     let publicURL: @Sendable (AppName) -> String
     let queues = AppQueues()
     let logger: Logger
+    /// Told when a build and when a release finish (metrics).
+    let events: @Sendable (PipelineEvent) -> Void
 
     public init(
         store: Store, builder: Builder, buildpacks: BuildpackSet, deployer: Deployer, scratch: String,
-        publicURL: @escaping @Sendable (AppName) -> String, logger: Logger
+        publicURL: @escaping @Sendable (AppName) -> String, logger: Logger,
+        events: @escaping @Sendable (PipelineEvent) -> Void = { _ in }
     ) {
         self.store = store
         self.builder = builder
@@ -39,6 +42,7 @@ public struct Pipeline: Sendable {
         self.scratch = scratch
         self.publicURL = publicURL
         self.logger = logger
+        self.events = events
     }
 
     /// The receive-pack hooks of `app`: pushes to one app take turns, from the check that
@@ -110,6 +114,7 @@ public struct Pipeline: Sendable {
             try? await store.recordStages(id: build.id, testSeconds: Self.seconds(ContinuousClock.now - built))
             log.step("Tests passed")
             try await store.finishBuild(id: build.id, status: .built, failureReason: nil)
+            events(.buildFinished(app: app, status: .built))
 
             // Release and deploy: the new formation must come up healthy before the ref moves.
             stage = "deploy"
@@ -120,6 +125,7 @@ public struct Pipeline: Sendable {
             let failure = error as? BuildError ?? .other("\(error)")
             log.step("\(stage == "test" ? "Tests" : "Build") failed: \(failure)")
             try? await store.finishBuild(id: build.id, status: Self.status(of: failure), failureReason: failure.description)
+            events(.buildFinished(app: app, status: Self.status(of: failure)))
             await save(log, build: build.id)
             logger.info("build \(build.id) of \(app) failed: \(failure)")
             return failure.rejection
@@ -137,6 +143,7 @@ public struct Pipeline: Sendable {
                 config: config, processTypes: image.processTypes, description: "Deploy \(command.new.short)", createdBy: "git push")
         } catch {
             log.step("Cannot record the release: \(error)")
+            events(.releaseFinished(app: app, status: .failed))
             return "cannot record the release"
         }
         log.step("Releasing v\(release.version) (image \(image.digest.description.prefix(19))…)")
@@ -144,6 +151,7 @@ public struct Pipeline: Sendable {
             let plan = try await plan(release, image: image, manifests: manifests)
             try await deployer.deploy(plan, log: log.step)
             try await store.markReleaseLive(id: release.id)
+            events(.releaseFinished(app: app, status: .live))
             log.step("\(publicURL(app)) deployed")
             return nil
         } catch {
@@ -152,6 +160,7 @@ public struct Pipeline: Sendable {
             log.step("Deploy failed: \(reason)")
             for line in failure?.logTail ?? [] { log.detail(line) }
             try? await store.markReleaseFailed(id: release.id, reason: reason)
+            events(.releaseFinished(app: app, status: .failed))
             logger.info("release v\(release.version) of \(app) failed: \(reason)")
             return failure?.rejection ?? "deploy failed"
         }
@@ -165,10 +174,14 @@ public struct Pipeline: Sendable {
         var formation = Formation.default(for: release.processTypes).counts
         formation.merge(try await store.formation(app: release.app)) { _, stored in stored }
         let health = try HealthCheckPolicy(appJSON: manifests?.appJSON)
-        return Deployer.Plan(
+        let settings = try AppSettings(config: release.config)
+        var plan = Deployer.Plan(
             app: release.app, release: release.version, layers: [builder.stack.rootfs, appRoot],
             environment: image.environment.merging(release.config) { _, config in config }, processTypes: release.processTypes,
             formation: formation, healthChecks: health)
+        plan.memoryLimitBytes = settings.processMemoryBytes
+        plan.pidsLimit = settings.processPids
+        return plan
     }
 
     private func detect(_ source: String, override: String?) async throws(BuildError) -> (Buildpack, String) {
