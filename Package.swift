@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // System libraries (Debian: libgit2-dev, libcurl4-openssl-dev; installed by `make setup`).
@@ -67,6 +68,11 @@ let package = Package(
             "GantryCore", "GantryStore", "GantryGit", "GantryBuildpacks", "GantryImage", "GantryRuntime",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Prometheus metrics: router requests and latency, builds and deploys, running containers.
+        .target(name: "GantryMetrics", dependencies: [
+            "GantryCore", "GantryRouter",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // The REST API client (over GantryHTTP) used by the CLI and the tests.
         .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP"]),
         // HTTP front door: smart-HTTP git, REST API.
@@ -80,7 +86,7 @@ let package = Package(
         ]),
         .executableTarget(name: "gantryd", dependencies: [
             "GantryServer", "GantryPipeline", "GantryStore", "GantryGit", "GantryCore", "GantryImage", "GantryRuntime", "GantryBuildpacks",
-            "GantryRouter",
+            "GantryRouter", "GantryMetrics",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,6 +108,7 @@ let package = Package(
         .testTarget(name: "GantryImageTests", dependencies: ["GantryImage", "GantryTesting"]),
         .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime", "GantryBuildpacks", "GantryTesting"]),
         .testTarget(name: "GantryPipelineTests", dependencies: ["GantryPipeline"]),
+        .testTarget(name: "GantryMetricsTests", dependencies: ["GantryMetrics", "GantryRouter", "GantryCore"]),
         .testTarget(name: "GantryRouterTests", dependencies: [
             "GantryRouter",
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -33,6 +33,11 @@ extension Pipeline {
         await deployer.processes(of: app)
     }
 
+    /// How many app processes are up, across apps (`gantry_running_containers`).
+    public func runningContainers() async -> Int {
+        await deployer.runningCount()
+    }
+
     /// Makes the router know a new app (503 until its first release, not 404).
     public func register(_ app: AppName) async {
         await deployer.register(app)

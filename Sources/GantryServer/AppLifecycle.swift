@@ -11,16 +11,20 @@ public struct AppLifecycle: Sendable {
     public var created: @Sendable (AppName) async -> Void
     /// Called once an app is destroyed: stop its processes, take it out of the router.
     public var destroyed: @Sendable (AppName) async -> Void
+    /// The Prometheus metrics in the text exposition format, for `GET /metrics`.
+    public var metrics: @Sendable () async -> String
 
     public init(
         pushHooks: @escaping @Sendable (AppName) -> ReceivePackHooks,
         processes: @escaping @Sendable (AppName) async -> [AppProcess] = { _ in [] },
         created: @escaping @Sendable (AppName) async -> Void = { _ in },
-        destroyed: @escaping @Sendable (AppName) async -> Void = { _ in }
+        destroyed: @escaping @Sendable (AppName) async -> Void = { _ in },
+        metrics: @escaping @Sendable () async -> String = { "" }
     ) {
         self.pushHooks = pushHooks
         self.processes = processes
         self.created = created
         self.destroyed = destroyed
+        self.metrics = metrics
     }
 }

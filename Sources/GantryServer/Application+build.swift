@@ -5,7 +5,8 @@ import Hummingbird
 import Logging
 
 /// The one composition root of gantryd's HTTP door, used by `gantryd` and by the tests:
-/// git smart-HTTP at `/APP.git/…`, the REST API at `/api/v1`.
+/// git smart-HTTP at `/APP.git/…`, the REST API at `/api/v1`, Prometheus metrics at `/metrics`
+/// (no token).
 /// - Parameters:
 ///   - lifecycle: the pipeline's push hooks and the running processes (gantryd's deployer).
 ///   - onServerRunning: called with the bound port once the server listens.
@@ -27,6 +28,11 @@ public func buildApplication(
         return Response.json(await lifecycle.processes(app))
     }
     router.get("/healthz") { _, _ in "ok\n" }
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: await lifecycle.metrics())))
+    }
 
     GitHTTPController(store: store, authenticator: authenticator, configuration: configuration, hooks: lifecycle.pushHooks)
         .addRoutes(to: router)

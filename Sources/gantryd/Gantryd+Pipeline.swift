@@ -2,6 +2,7 @@ import Foundation
 import GantryBuildpacks
 import GantryCore
 import GantryImage
+import GantryMetrics
 import GantryPipeline
 import GantryRouter
 import GantryRuntime
@@ -13,7 +14,8 @@ extension Gantryd {
     /// crash left), the builder, the pipeline.
     /// - Throws: `StartupError` saying what to do.
     func makePipeline(
-        dataDirectory: DataDirectory, store: Store, stackDirectory: String, buildpacksDirectory: String, router: Router, logger: Logger
+        dataDirectory: DataDirectory, store: Store, stackDirectory: String, buildpacksDirectory: String, router: Router, metrics: GantryMetrics,
+        logger: Logger
     ) async throws -> Pipeline {
         let buildpacks: BuildpackSet
         let stack: Stack
@@ -36,7 +38,8 @@ extension Gantryd {
         let routerPort = routerPort
         let pipeline = Pipeline(
             store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scratch: dataDirectory.scratch,
-            publicURL: { app in "http://\(app.rawValue).localhost\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger)
+            publicURL: { app in "http://\(app.rawValue).localhost\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger,
+            events: metrics.record(_:))
         for line in await pipeline.restoreLiveReleases() { logger.notice("restore: \(line)") }
         return pipeline
     }

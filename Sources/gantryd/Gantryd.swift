@@ -4,6 +4,7 @@ import GantryBuildpacks
 import GantryCore
 import GantryGit
 import GantryImage
+import GantryMetrics
 import GantryPipeline
 import GantryRouter
 import GantryRuntime
@@ -74,17 +75,18 @@ struct Gantryd: AsyncParsableCommand {
         }
 
         let checkout = Checkout.locate()
-        let router = Router(table: RouteTable(), configuration: RouterConfiguration(host: routerHost, port: routerPort))
+        let metrics = GantryMetrics()
+        let router = Router(table: RouteTable(), configuration: RouterConfiguration(host: routerHost, port: routerPort), observer: metrics)
         let pipeline = try await makePipeline(
             dataDirectory: dataDirectory, store: store, stackDirectory: stackDir ?? checkout + "/.stack",
-            buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, logger: logger)
+            buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, metrics: metrics, logger: logger)
 
         let configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes)
         let app = buildApplication(
             configuration: configuration, store: store,
             lifecycle: AppLifecycle(pushHooks: pipeline.hooks(for:), processes: pipeline.processes(of:), created: pipeline.register(_:),
-                destroyed: pipeline.remove(_:)),
+                destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) }),
             logger: logger) { port in
             logger.notice("gantryd \(Gantry.version) listening on http://\(configuration.host):\(port) (data in \(dataDirectory.root), libgit2 \(Libgit2.version))")
         }

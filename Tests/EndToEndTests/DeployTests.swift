@@ -84,6 +84,40 @@ struct DeployTests {
         }
     }
 
+    @Test func aProcessOverItsMemoryLimitIsKilledRestartedAndLoggedAsOutOfMemory() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("hungry")
+            _ = try await gantry.api.changeConfig(app: "hungry", set: ["GANTRY_MEMORY_MB": "64"])
+            let (repo, _) = try await gantry.makeRepo("hungry", template: "static")
+            try await repo.commit("a server that hoards memory", files: [
+                "server.py": """
+                    import http.server, os
+                    hoard = []
+                    class Handler(http.server.BaseHTTPRequestHandler):
+                        def do_GET(self):
+                            if self.path == "/boom":
+                                hoard.append(b"x" * (256 << 20))
+                            self.send_response(200)
+                            self.end_headers()
+                            self.wfile.write(b"ok\\n")
+                    http.server.HTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
+
+                    """,
+                "Procfile": "web: python3 server.py\n",
+            ])
+            try #require(await repo.push(gantry.remote("hungry"), ["main"]).succeeded)
+
+            _ = try? await gantry.get("hungry", path: "/boom")
+            try await gantry.eventually("web.1 restarted after running out of memory") {
+                guard let process = try? await gantry.api.processes(app: "hungry").first else { return false }
+                return process.restarts >= 1 && process.state == .up
+            }
+            let events = ChildProcess.read(gantry.data.logs + "/hungry/events.log")
+            #expect(events.contains("web.1 was killed: out of memory (limit 64 MiB)"), "\(events)")
+            #expect(try await gantry.get("hungry").status == 200)
+        }
+    }
+
     @Test func deploysDropNoRequest() async throws {
         try await withDaemon { gantry in
             try await gantry.createApp("steady")

@@ -159,6 +159,7 @@ def gantryd_binary(root, say=print):
     code). When the build fails but a binary exists, that binary is used (and `say` says so)."""
     binary = os.environ.get("GANTRYD_PATH")
     if binary:
+        binary = os.path.abspath(binary)
         if not os.access(binary, os.X_OK):
             raise BenchError(f"GANTRYD_PATH={binary} is not an executable")
         return binary

@@ -116,6 +116,11 @@ public actor Deployer {
         (apps[app] ?? []).map(\.process).sorted { ($0.type, $0.index) < ($1.type, $1.index) }
     }
 
+    /// How many processes of all apps are up (not crashed or restarting), for metrics.
+    public func runningCount() -> Int {
+        apps.values.reduce(0) { total, tracked in total + tracked.count { $0.process.state == .up } }
+    }
+
     /// Stops every process of `app` and takes it out of the router (the app is destroyed).
     public func remove(_ app: AppName) async {
         let old = apps.removeValue(forKey: app) ?? []
