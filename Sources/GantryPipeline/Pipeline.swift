@@ -63,7 +63,7 @@ public struct Pipeline: Sendable {
             serialize: { body in await queues.serialized(app, body) })
     }
 
-    /// Builds and tests one push of a deploy branch.
+    /// Builds, tests, releases and deploys one push of a deploy branch.
     /// - Returns: `nil` when it passed, else the reason to reject the push.
     func deploy(_ app: AppName, _ command: RefCommand, ref: RefName, objects: ReceivedObjects, reply: ReceivePackReply) async -> String? {
         let build: Build
