@@ -60,7 +60,6 @@ let package = Package(
             "GantryCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The pipeline, top to bottom: receive → detect → build → test → record.
@@ -92,6 +91,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The router alone on one static route, for bench/router.
+        .executableTarget(name: "gantry-router-bench", dependencies: ["GantryRouter", "GantryCore"]),
         .executableTarget(name: "gantry", dependencies: [
             "GantryClient", "GantryCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -110,13 +111,17 @@ let package = Package(
         .testTarget(name: "GantryPipelineTests", dependencies: ["GantryPipeline"]),
         .testTarget(name: "GantryMetricsTests", dependencies: ["GantryMetrics", "GantryRouter", "GantryCore"]),
         .testTarget(name: "GantryRouterTests", dependencies: [
-            "GantryRouter",
+            "GantryRouter", "GantryCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GantryServerTests", dependencies: [
             "GantryServer", "GantryClient",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GantryClient", "GantryCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GantryClient", "GantryCore", "GantryRuntime"]),
     ]
 )

@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import Synchronization
 
@@ -160,13 +159,8 @@ public final class Router: Sendable {
             .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    try pipeline.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false,
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: false
-                    )
-                    try pipeline.addHandler(ClientHandler(core: core, loop: core.loopContext(on: channel.eventLoop)))
+                    let handler = ClientHandler(core: core, loop: core.loopContext(on: channel.eventLoop))
+                    try channel.pipeline.syncOperations.addHandler(handler)
                     core.register(channel)
                 }
             }

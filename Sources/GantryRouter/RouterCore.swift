@@ -9,6 +9,8 @@ final class RouterCore: Sendable {
     let configuration: RouterConfiguration
     let observer: (any RouterObserver)?
     let logger: Logger
+    /// `configuration.responseTimeout` in NIO's unit.
+    let responseTimeout: TimeAmount?
     private let loops = Mutex<[ObjectIdentifier: NIOLoopBound<LoopContext>]>([:])
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
 
@@ -17,6 +19,7 @@ final class RouterCore: Sendable {
         self.configuration = configuration
         self.observer = observer
         self.logger = logger
+        self.responseTimeout = configuration.responseTimeout.map { TimeAmount($0) }
     }
 
     /// The context of `eventLoop`, made on first use; must be called on that loop.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GantryClient
 import GantryCore
 import Testing
@@ -125,10 +126,12 @@ struct DeployTests {
             try #require(await repo.push(gantry.remote("steady"), ["main"]).succeeded)
 
             // A bounded client loop (~100 requests/s) for the length of 5 consecutive deploys.
+            // It is stopped by a flag, not by cancellation (which would cut its last request).
+            let running = Mutex(true)
             let load = Task { () -> (ok: Int, failures: [String]) in
                 var ok = 0
                 var failures: [String] = []
-                while !Task.isCancelled {
+                while running.withLock({ $0 }) {
                     do {
                         let response = try await gantry.get("steady")
                         if response.status == 200 { ok += 1 } else { failures.append("HTTP \(response.status)") }
@@ -144,7 +147,7 @@ struct DeployTests {
                 let push = try await repo.push(gantry.remote("steady"), ["main"])
                 #expect(push.succeeded, "\(push)")
             }
-            load.cancel()
+            running.withLock { $0 = false }
             let (ok, failures) = await load.value
             #expect(ok > 50)
             #expect(failures.isEmpty, "\(failures.count) failed requests, e.g. \(failures.prefix(3))")

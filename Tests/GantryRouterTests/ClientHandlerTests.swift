@@ -2,7 +2,6 @@ import GantryCore
 import Logging
 import NIOCore
 import NIOEmbedded
-import NIOHTTP1
 import Testing
 
 @testable import GantryRouter
@@ -12,8 +11,6 @@ import Testing
     private func exchange(_ table: RouteTable, _ request: String) throws -> String {
         let channel = EmbeddedChannel()
         let core = RouterCore(table: table, configuration: RouterConfiguration(), observer: nil, logger: Logger(label: "test"))
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
         try channel.pipeline.syncOperations.addHandler(ClientHandler(core: core, loop: core.loopContext(on: channel.eventLoop)))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         try channel.writeInbound(ByteBuffer(string: request))
@@ -47,6 +44,12 @@ import Testing
         #expect(first.lowerBound < second.lowerBound)
     }
 
+    @Test func manyPipelinedRequestsInOneReadAreAllAnswered() throws {
+        let request = String(repeating: "GET / HTTP/1.1\r\nHost: a.localhost\r\n\r\n", count: 2000)
+        let output = try exchange(RouteTable(), request)
+        #expect(output.components(separatedBy: "HTTP/1.1 404 Not Found").count == 2001)
+    }
+
     @Test func headRequestGetsNoBody() throws {
         let output = try exchange(RouteTable(), "HEAD / HTTP/1.1\r\nHost: a.localhost\r\n\r\n")
         #expect(output.hasPrefix("HTTP/1.1 404"))
@@ -56,5 +59,31 @@ import Testing
     @Test func garbageIsAnswered400() throws {
         let output = try exchange(RouteTable(), "NOT HTTP AT ALL\r\n\r\n")
         #expect(output.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(output.lowercased().contains("connection: close"))
+    }
+
+    @Test(arguments: [
+        "POST / HTTP/1.1\r\nHost: a.localhost\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: a.localhost\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a.localhost\r\nX-Folded: a\r\n b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost : a.localhost\r\n\r\n",
+        "GET / HTTP/1.1\nHost: a.localhost\n\n\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a.localhost\r\nHost: b.localhost\r\n\r\n",
+        "GET / HTTP/2.0\r\nHost: a.localhost\r\n\r\n",
+    ])
+    func smugglingShapesAreRefused(request: String) throws {
+        let output = try exchange(RouteTable(), request)
+        #expect(output.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(output)")
+    }
+
+    @Test func unknownTransferCodingIsNotImplemented() throws {
+        let output = try exchange(RouteTable(), "POST / HTTP/1.1\r\nHost: a.localhost\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
+        #expect(output.hasPrefix("HTTP/1.1 501 Not Implemented\r\n"))
+    }
+
+    @Test func oversizedHeadIsRefused() throws {
+        let request = "GET / HTTP/1.1\r\nHost: a.localhost\r\nX-Big: " + String(repeating: "x", count: 70_000) + "\r\n\r\n"
+        let output = try exchange(RouteTable(), request)
+        #expect(output.hasPrefix("HTTP/1.1 431 "))
     }
 }

@@ -39,11 +39,19 @@ struct HealthCheckPolicyTests {
             initialDelay: .seconds(2), content: "ok", acceptedStatuses: 200..<400)])
     }
 
-    @Test func countedCheckDefaultsToDokkusTimeoutAndWait() throws {
+    @Test func countedCheckWithoutAWaitIsAsPatientAsDokkuButPolledQuickly() throws {
+        // Dokku: 3 tries, 5 s apart, 5 s each = up to 25 s; Gantry polls every 0.2 s within that.
         let check = try #require(try Self.policy(web: #"{"type": "startup", "path": "/", "attempts": 3}"#).checks.first)
+        #expect(check.limit == .within(.seconds(25)))
+        #expect(check.attemptTimeout == .seconds(2))
+        #expect(check.interval == .milliseconds(200))
+    }
+
+    @Test func countedCheckWithAWaitKeepsDokkusMeaning() throws {
+        let check = try #require(try Self.policy(web: #"{"type": "startup", "path": "/", "attempts": 3, "wait": 1}"#).checks.first)
         #expect(check.limit == .attempts(3))
         #expect(check.attemptTimeout == .seconds(5))
-        #expect(check.interval == .seconds(5))
+        #expect(check.interval == .seconds(1))
     }
 
     @Test func uncountedCheckIsPolledTheGantryWay() throws {

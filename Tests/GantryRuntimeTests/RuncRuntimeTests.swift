@@ -20,7 +20,10 @@ final class RuntimeFixture {
         }
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: root) }
+    deinit {
+        runtime.removeCgroupParent()
+        try? FileManager.default.removeItem(atPath: root)
+    }
 
     func spec(_ id: String, _ script: String, mounts: [Mount] = []) -> ContainerSpec {
         ContainerSpec(

@@ -1,20 +1,21 @@
 import NIOCore
-import NIOHTTP1
 
-/// One keep-alive HTTP/1.1 connection to a backend: the last handler of its pipeline.
+/// One keep-alive connection to a backend: the only handler of its pipeline (raw bytes).
 ///
-/// While a request uses it, it hands the response to its `owner` (the client's handler, on the
-/// same event loop) and reads only while the client can take more. While idle in the pool it
-/// keeps reading so that a close by the backend is noticed and the connection dropped.
+/// While a request uses it, it collects the backend's bytes in `inbound` for its `owner` (the
+/// client's handler, on the same event loop) and reads only while the client can take more.
+/// While idle in the pool it keeps reading so that a close by the backend is noticed.
 final class BackendConnection: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let backendID: String
     private let pool: BackendPool
     private var context: ChannelHandlerContext?
     /// The client connection this one serves now; `nil` while idle.
     var owner: ClientHandler?
+    /// Bytes from the backend not yet handled.
+    var inbound: ByteBuffer?
     /// Whether it sits in the pool's idle list.
     var isPooled = false
     /// When it last went idle.
@@ -44,7 +45,14 @@ final class BackendConnection: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        owner.backendReceived(unwrapInboundIn(data), from: self)
+        var buffer = unwrapInboundIn(data)
+        if var pending = inbound, pending.readableBytes > 0 {
+            pending.writeBuffer(&buffer)
+            inbound = pending
+        } else {
+            inbound = buffer
+        }
+        owner.backendReceived(from: self)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -61,14 +69,14 @@ final class BackendConnection: ChannelInboundHandler, RemovableChannelHandler {
         if isPooled { pool.remove(self) }
         let owner = self.owner
         self.owner = nil
-        owner?.backendFailed(self, error: nil)
+        owner?.backendClosed(self)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let owner = self.owner
         self.owner = nil
-        owner?.backendFailed(self, error: error)
+        owner?.backendClosed(self)
         context.close(promise: nil)
     }
 
@@ -84,12 +92,13 @@ final class BackendConnection: ChannelInboundHandler, RemovableChannelHandler {
         context.read()
     }
 
-    func write(_ part: HTTPClientRequestPart) {
-        context?.write(wrapOutboundOut(part), promise: nil)
+    func write(_ buffer: ByteBuffer) {
+        context?.write(wrapOutboundOut(buffer), promise: nil)
     }
 
+    /// Flushes at the end of the event loop's round (see `BackendPool.flushSoon`).
     func flush() {
-        context?.flush()
+        if let context { pool.flushSoon(context) }
     }
 
     func close() {
@@ -97,15 +106,12 @@ final class BackendConnection: ChannelInboundHandler, RemovableChannelHandler {
         context?.close(promise: nil)
     }
 
-    /// Turns this connection into a raw byte pipe after a 101: the HTTP handlers leave, bytes the
-    /// decoder already holds go to `splice`.
+    /// Turns this connection into one end of a byte pipe (after a 101).
     func becomeSplice(_ splice: SpliceHandler) throws {
         guard let context else { throw ChannelError.ioOnClosedChannel }
         owner = nil
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(splice)
-        pipeline.removeHandler(try pipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
         pipeline.removeHandler(context: context, promise: nil)
-        pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
     }
 }

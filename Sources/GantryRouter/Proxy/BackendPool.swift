@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// The backend connections of one event loop: idle keep-alive connections by backend, and new
@@ -11,6 +10,9 @@ final class BackendPool {
     private var idle: [String: [BackendConnection]] = [:]
     private var sweeper: RepeatedTask?
     private var isClosed = false
+    private var pendingFlushes: [ChannelHandlerContext] = []
+    private var flushing: [ChannelHandlerContext] = []
+    private var flushScheduled = false
 
     /// Creates the pool; must run on `eventLoop`.
     init(eventLoop: any EventLoop, configuration: RouterConfiguration) {
@@ -21,6 +23,23 @@ final class BackendPool {
         sweeper = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             bound.value.closeExpired()
         }
+    }
+
+    /// Flushes `context` once the event loop has handled all the I/O of this round, together
+    /// with every other connection of the loop that wrote meanwhile: all reads of a round come
+    /// before the writes that wake the peers (and may preempt this thread).
+    func flushSoon(_ context: ChannelHandlerContext) {
+        pendingFlushes.append(context)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        eventLoop.assumeIsolated().execute { self.flushAll() }
+    }
+
+    private func flushAll() {
+        flushScheduled = false
+        swap(&pendingFlushes, &flushing)
+        for context in flushing { context.flush() }
+        flushing.removeAll(keepingCapacity: true)
     }
 
     /// An idle connection to `backendID`, most recently used first, or `nil`.
@@ -35,7 +54,7 @@ final class BackendPool {
     /// Takes back a connection whose exchange ended cleanly; closes it when the pool is full.
     func checkin(_ connection: BackendConnection) {
         connection.owner = nil
-        guard !isClosed, connection.isActive,
+        guard !isClosed, connection.isActive, (connection.inbound?.readableBytes ?? 0) == 0,
             idle[connection.backendID, default: []].count < configuration.maxIdleConnectionsPerBackend
         else {
             connection.close()
@@ -70,10 +89,7 @@ final class BackendPool {
             completion(result.flatMap { channel in
                 let connection = BackendConnection(backendID: backendID, pool: self)
                 do {
-                    let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)
-                    try channel.pipeline.syncOperations.addHandlers([
-                        HTTPRequestEncoder(), ByteToMessageHandler(decoder), connection,
-                    ])
+                    try channel.pipeline.syncOperations.addHandler(connection)
                     return .success(connection)
                 } catch {
                     channel.close(promise: nil)
@@ -124,5 +140,5 @@ final class LoopContext {
         pool = BackendPool(eventLoop: eventLoop, configuration: configuration)
     }
 
-    func nextRequestID() -> String { requestIDs.next() }
+    func nextRequestID() -> RequestID { requestIDs.next() }
 }

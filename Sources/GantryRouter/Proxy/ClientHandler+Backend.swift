@@ -1,8 +1,7 @@
 import NIOCore
-import NIOHTTP1
 
 /// The backend half of the client handler: getting a connection, forwarding the response,
-/// failures (502) and the switch to a byte pipe after a 101.
+/// failures (502), the response timeout and the switch to a byte pipe after a 101.
 extension ClientHandler {
     // MARK: - Connecting
 
@@ -34,8 +33,7 @@ extension ClientHandler {
     private func connectFailed(_ exchange: Exchange, error: any Error) {
         core.logger.debug(
             "cannot connect to backend",
-            metadata: ["app": "\(exchange.app)", "backend": "\(exchange.slot.backend)", "error": "\(error)"]
-        )
+            metadata: ["app": "\(exchange.app)", "backend": "\(exchange.slot.backend)", "error": "\(error)"])
         if exchange.connectAttempts < 2,
             let other = core.table.alternative(for: exchange.app, excluding: exchange.slot.backend.id)
         {
@@ -51,34 +49,39 @@ extension ClientHandler {
     private func attach(_ connection: BackendConnection, to exchange: Exchange) {
         exchange.backend = connection
         connection.owner = self
-        connection.write(.head(exchange.request.head))
-        var ended: HTTPHeaders?? = nil
-        while let part = exchange.buffered.popFirst() {
-            switch part {
-            case .body(let body):
-                connection.write(.body(.byteBuffer(body)))
-                exchange.requestBodySent = true
-            case .end(let trailers):
-                ended = .some(trailers)
-            case .head:
-                preconditionFailure("a request head among buffered body parts")
-            }
-        }
-        if let trailers = ended {
-            sendEnd(trailers, to: connection, of: exchange)
+        connection.inbound = nil
+        exchange.responseScanned = 0
+        connection.write(exchange.outgoingHead)
+        if exchange.requestFramer.isComplete {
+            requestSent(exchange, to: connection)
         } else {
-            connection.flush()
-            readIfWanted()
+            // Body bytes that came with the head go on now (or in the running `processInbound`).
+            processInbound()
+            if exchange.backend === connection, !exchange.requestComplete { connection.flush() }
+            backendNeedsFlush = false
         }
+        if !isProcessingInbound { readIfWanted() }
     }
 
-    func startResponseTimer(for exchange: Exchange) {
-        guard let timeout = core.configuration.responseTimeout, let context, exchange.response == nil else { return }
-        exchange.timeout?.cancel()
-        exchange.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) {
-            guard case .proxying(let current) = self.phase, current === exchange,
-                exchange.response == nil, !exchange.upgraded
-            else { return }
+    // MARK: - Response timeout (one timer per connection, moved rather than re-made per request)
+
+    func armResponseTimer() {
+        guard let timeout = core.responseTimeout, let context else { return }
+        let deadline = NIODeadline.now() + timeout
+        responseDeadline = deadline
+        if responseTimer == nil { scheduleResponseTimer(at: deadline, on: context.eventLoop) }
+    }
+
+    private func scheduleResponseTimer(at deadline: NIODeadline, on eventLoop: any EventLoop) {
+        responseTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.responseTimer = nil
+            guard let due = self.responseDeadline else { return }
+            if due > .now() {
+                self.scheduleResponseTimer(at: due, on: eventLoop)
+                return
+            }
+            self.responseDeadline = nil
+            guard case .proxying(let exchange) = self.phase, exchange.response == nil, !exchange.upgraded else { return }
             self.core.logger.debug("backend did not answer in time", metadata: ["app": "\(exchange.app)"])
             self.failExchange(exchange)
         }
@@ -86,55 +89,93 @@ extension ClientHandler {
 
     // MARK: - Backend events
 
-    func backendReceived(_ part: HTTPClientResponsePart, from connection: BackendConnection) {
+    /// The backend sent bytes (now in `connection.inbound`).
+    func backendReceived(from connection: BackendConnection) {
         guard case .proxying(let exchange) = phase, exchange.backend === connection, let context else {
             connection.close()
             return
         }
-        switch part {
-        case .head(let head):
-            forwardHead(head, of: exchange)
-        case .body(let body):
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-            clientNeedsFlush = true
-        case .end(let trailers):
-            if exchange.upgraded {
-                exchange.backend = nil
-                context.flush()
-                // Leave the decoder's call stack before taking the HTTP handlers out.
-                context.eventLoop.assumeIsolated().execute { self.splice(exchange, connection) }
+        while exchange.response == nil, !exchange.upgraded {
+            guard let buffer = connection.inbound, buffer.readableBytes > 0 else { return }
+            let head: HTTPHead?
+            do {
+                head = try buffer.withUnsafeReadableBytes { (bytes) throws(HeadError) in
+                    try HTTPHeadParser.parse(bytes, isRequest: false, scanned: &exchange.responseScanned)
+                }
+            } catch {
+                core.logger.debug("backend sent a bad response head", metadata: ["app": "\(exchange.app)", "error": "\(error)"])
+                failExchange(exchange)
                 return
             }
-            endResponse(trailers, of: exchange, connection: connection)
+            guard let head else { return }
+            exchange.responseScanned = 0
+            let bytes = connection.inbound!.readSlice(length: head.length)!
+            forwardHead(head, bytes: bytes, of: exchange, context: context)
         }
+        if exchange.upgraded {
+            splice(exchange, connection)
+            return
+        }
+        var buffer = connection.inbound ?? ByteBuffer()
+        connection.inbound = nil
+        let done: Bool
+        do {
+            done = try exchange.responseFramer.consume(&buffer) { body in
+                context.write(self.wrapOutboundOut(body), promise: nil)
+            }
+        } catch {
+            // The response was cut short: the client can only learn it from a closed connection.
+            exchange.backend = nil
+            connection.close()
+            exchange.finish(status: exchange.response ?? 502, observer: core.observer)
+            closeConnection()
+            return
+        }
+        clientNeedsFlush = true
+        if done { endResponse(of: exchange, connection: connection, leftover: buffer.readableBytes > 0) }
     }
 
     func backendReadComplete() {
         if clientNeedsFlush {
             clientNeedsFlush = false
-            context?.flush()
+            flushClient()
         }
     }
 
+    /// Flushes the client connection at the end of the event loop's round.
+    func flushClient() {
+        if let context { loop.pool.flushSoon(context) }
+    }
+
     func backendBecameWritable() {
+        if case .proxying(let exchange) = phase, !exchange.requestFramer.isComplete { processInbound() }
+        if backendNeedsFlush, case .proxying(let exchange) = phase {
+            backendNeedsFlush = false
+            exchange.backend?.flush()
+        }
         readIfWanted()
     }
 
-    /// The backend connection closed or failed while serving `exchange`.
-    func backendFailed(_ connection: BackendConnection, error: (any Error)?) {
-        guard case .proxying(let exchange) = phase, exchange.backend === connection else { return }
+    /// The backend connection closed or failed while serving the current exchange.
+    func backendClosed(_ connection: BackendConnection) {
+        guard case .proxying(let exchange) = phase, exchange.backend === connection, let context else { return }
+        if exchange.response != nil,
+            exchange.responseFramer.finishAtClose(emit: { context.write(self.wrapOutboundOut($0), promise: nil) })
+        {
+            endResponse(of: exchange, connection: connection, leftover: true)
+            return
+        }
         exchange.backend = nil
         connection.close()
         if exchange.mayRetryOnFreshConnection {
             exchange.retriedOnFreshConnection = true
             exchange.requestComplete = false
-            if exchange.requestEnded { exchange.buffered.append(.end(nil)) }
             connect(exchange)
         } else if exchange.response == nil, !exchange.upgraded {
             failExchange(exchange)
         } else {
             // The response was cut short: the client can only learn it from a closed connection.
-            exchange.finish(status: Int(exchange.response?.code ?? 502), observer: core.observer)
+            exchange.finish(status: exchange.response ?? 502, observer: core.observer)
             closeConnection()
         }
     }
@@ -144,93 +185,106 @@ extension ClientHandler {
         let connection = exchange.backend
         exchange.backend = nil
         connection?.close()
+        responseDeadline = nil
         exchange.finish(status: 502, observer: core.observer)
-        let close = !exchange.keepClient || !exchange.clientKeepAlive || !exchange.requestEnded || quiescing
-            || exchange.request.isUpgrade
-        let (status, message) = ErrorPage.backendFailed(exchange.app)
-        writePage(status, message, requestID: exchange.request.requestID, close: close)
-        if !close { becomeIdle() }
+        let close = !exchange.request.keepAlive || !exchange.requestFramer.isComplete || quiescing || exchange.request.isUpgrade
+        writePage(ErrorPage.backendFailed(exchange.app), requestID: exchange.requestID, close: close, headRequest: exchange.request.isHEAD)
     }
 
     // MARK: - Response
 
-    private func forwardHead(_ head: HTTPResponseHead, of exchange: Exchange) {
-        guard let context else { return }
-        let code = head.status.code
-        if code == 101 {
-            guard exchange.request.isUpgrade else {
+    private func forwardHead(_ head: HTTPHead, bytes: ByteBuffer, of exchange: Exchange, context: ChannelHandlerContext) {
+        let status = head.status
+        let clientMinor = exchange.request.minorVersion
+        if status == 101 {
+            guard exchange.request.isUpgrade, head.upgrade != nil else {
                 failExchange(exchange)
                 return
             }
             exchange.upgraded = true
-            exchange.response = head.status
-            exchange.timeout?.cancel()
-            let headers = HeaderRewriting.response(head.headers, keepUpgrade: true)
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: head.status, headers: headers))), promise: nil)
+            exchange.response = 101
+            responseDeadline = nil
+            let out = HeadWriter.response(head, bytes: bytes, clientMinorVersion: 1, body: .asSent, keepAlive: true, allocator: context.channel.allocator)
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             return
         }
-        var headers = HeaderRewriting.response(head.headers, keepUpgrade: false)
-        let version: HTTPVersion = exchange.clientVersion.minor == 0 ? .http1_0 : .http1_1
-        if code >= 100, code < 200 {
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: head.status, headers: headers))), promise: nil)
-            clientNeedsFlush = true
+        if status < 200 {
+            // 100 Continue, 103 Early Hints: passed on (not to HTTP/1.0); the final head follows.
+            guard clientMinor > 0 else { return }
+            let out = HeadWriter.response(head, bytes: bytes, clientMinorVersion: clientMinor, body: .asSent, keepAlive: true, allocator: context.channel.allocator)
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             return
         }
-        exchange.timeout?.cancel()
-        exchange.timeout = nil
-        exchange.response = head.status
-        exchange.backendKeepAlive = head.isKeepAlive
-        var keep = exchange.clientKeepAlive && !quiescing && !exchange.request.isUpgrade
-        if version == .http1_0, keep, !headers.contains(name: "content-length"), head.status.mayHaveResponseBody,
-            exchange.request.head.method != .HEAD
-        {
-            keep = false  // an HTTP/1.0 client learns the end of such a body only from the close
+        responseDeadline = nil
+        exchange.response = status
+        exchange.backendKeepAlive = head.keepAlive && !head.endsAtClose
+        var keep = exchange.request.keepAlive && !quiescing && !exchange.request.isUpgrade
+        let body: HeadWriter.BodyFraming
+        if exchange.request.isHEAD || status == 204 || status == 304 {
+            exchange.responseFramer = BodyFramer(.none)
+            body = .asSent
+        } else if head.isChunked {
+            exchange.responseFramer = BodyFramer(.chunked(ChunkParser()), output: clientMinor == 0 ? .dechunk : .verbatim)
+            body = clientMinor == 0 ? .closeDelimited : .chunked
+        } else if let length = head.contentLength {
+            exchange.responseFramer = BodyFramer(.length(length))
+            body = .asSent
+        } else {
+            exchange.backendKeepAlive = false
+            exchange.responseFramer = BodyFramer(.untilClose, output: clientMinor == 0 ? .verbatim : .rechunk)
+            body = clientMinor == 0 ? .closeDelimited : .chunked
         }
-        if !keep, version == .http1_1 {
-            headers.add(name: "connection", value: "close")
-        } else if keep, version == .http1_0 {
-            headers.add(name: "connection", value: "keep-alive")
-        }
+        if case .closeDelimited = body { keep = false }
         exchange.keepClient = keep
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: head.status, headers: headers))), promise: nil)
+        let out = HeadWriter.response(head, bytes: bytes, clientMinorVersion: clientMinor, body: body, keepAlive: keep, allocator: context.channel.allocator)
+        context.write(wrapOutboundOut(out), promise: nil)
         clientNeedsFlush = true
     }
 
-    private func endResponse(_ trailers: HTTPHeaders?, of exchange: Exchange, connection: BackendConnection) {
+    private func endResponse(of exchange: Exchange, connection: BackendConnection, leftover: Bool) {
         exchange.backend = nil
-        if exchange.backendKeepAlive, exchange.requestComplete {
+        connection.inbound = nil
+        if exchange.backendKeepAlive, exchange.requestComplete, !leftover {
             loop.pool.checkin(connection)
         } else {
             connection.close()
         }
-        exchange.finish(status: Int(exchange.response?.code ?? 502), observer: core.observer)
+        exchange.finish(status: exchange.response ?? 502, observer: core.observer)
         clientNeedsFlush = false
-        if exchange.keepClient, exchange.requestEnded, !quiescing {
-            context?.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        if exchange.keepClient, exchange.requestFramer.isComplete, !quiescing {
+            flushClient()
             becomeIdle()
         } else {
-            finishAndClose(.end(trailers))
+            finishAndClose(ByteBuffer())
         }
     }
 
     // MARK: - Upgrade
 
-    /// After a 101, swaps the HTTP handlers of both connections for a raw byte pipe.
+    /// After a 101, swaps both connections' handlers for the two ends of a byte pipe.
     private func splice(_ exchange: Exchange, _ connection: BackendConnection) {
-        guard let context, case .proxying(let current) = phase, current === exchange else {
+        guard let context else {
             connection.close()
             return
         }
         phase = .upgraded
+        exchange.backend = nil
         let (clientEnd, backendEnd) = SpliceHandler.pair()
         let observer = core.observer
         clientEnd.onClose = { exchange.finish(status: 101, observer: observer) }
         backendEnd.onClose = { exchange.finish(status: 101, observer: observer) }
+        if let early = connection.inbound, early.readableBytes > 0 {
+            context.writeAndFlush(wrapOutboundOut(early), promise: nil)
+        }
+        connection.inbound = nil
+        if let early = inbound, early.readableBytes > 0 {
+            connection.write(early)
+            connection.flush()
+        }
+        inbound = nil
         do {
             let pipeline = context.pipeline.syncOperations
             try pipeline.addHandler(clientEnd)
-            pipeline.removeHandler(try pipeline.handler(type: HTTPResponseEncoder.self), promise: nil)
-            pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self), promise: nil)
             pipeline.removeHandler(context: context, promise: nil)
             try connection.becomeSplice(backendEnd)
         } catch {

@@ -1,24 +1,23 @@
 import GantryCore
 import NIOCore
-import NIOHTTP1
 
-/// Serves one client connection: routes each request by Host, streams it to a backend
-/// connection and the response back, one request at a time (pipelined requests wait).
+/// Serves one client connection: parses each request head, routes it by Host, sends the
+/// rewritten head and the body bytes to a backend connection and the response back, one
+/// request at a time (pipelined requests wait in `inbound`).
 ///
 /// Reads are explicit (`autoRead` off): the client is read while a request body can go on to a
-/// writable backend, or to notice a close between requests; the backend is read only while the
-/// client can take more. So neither side's data piles up in the router.
+/// writable backend, or, between requests and while a response streams, to notice a close or
+/// the next request; the backend is read only while the client can take more. So neither
+/// side's bytes pile up in the router.
 final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     enum Phase {
-        /// Between requests.
+        /// Waiting for (the rest of) a request head.
         case idle
         /// A request is being proxied.
         case proxying(Exchange)
-        /// The router answered itself; the rest of the request body is skipped.
-        case replied
         /// The connection is a byte pipe to a backend now (this handler is leaving).
         case upgraded
         /// Closing or closed.
@@ -29,13 +28,22 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     let loop: LoopContext
     var context: ChannelHandlerContext?
     var phase = Phase.idle
-    /// Parts of pipelined requests that came while an earlier one was still being answered.
-    var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    /// Bytes from the client not yet handled: a partial head, body bytes waiting for a backend
+    /// connection, or a pipelined request.
+    var inbound: ByteBuffer?
+    /// How far the current head was searched for its end.
+    var scanned = 0
+    /// `processInbound` is running: nested calls leave the work to its loop (no recursion per
+    /// pipelined request).
+    var isProcessingInbound = false
     /// Shutdown asked this connection to finish its current request and close.
     var quiescing = false
     var clientAddress: String?
     var backendNeedsFlush = false
     var clientNeedsFlush = false
+    /// When the current backend must have started its response.
+    var responseDeadline: NIODeadline?
+    var responseTimer: Scheduled<Void>?
 
     init(core: RouterCore, loop: LoopContext) {
         self.core = core
@@ -59,14 +67,14 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if !pipelined.isEmpty {
-            pipelined.append(part)
-        } else if case .head = part, !isIdle {
-            pipelined.append(part)
+        var buffer = unwrapInboundIn(data)
+        if var pending = inbound, pending.readableBytes > 0 {
+            pending.writeBuffer(&buffer)
+            inbound = pending
         } else {
-            handle(part)
+            inbound = buffer
         }
+        processInbound()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -91,17 +99,13 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             exchange.finish(status: 499, observer: core.observer)
         }
         phase = .closed
-        pipelined.removeAll()
+        inbound = nil
+        responseTimer?.cancel()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError, case .idle = phase {
-            let (status, message) = ErrorPage.badRequest
-            writePage(status, message, requestID: nil, close: true)
-        } else {
-            closeConnection()
-        }
+        closeConnection()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -115,114 +119,142 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: - Requests
 
-    private var isIdle: Bool {
-        if case .idle = phase { return true }
-        return false
-    }
-
-    private func handle(_ part: HTTPServerRequestPart) {
-        switch (phase, part) {
-        case (.idle, .head(let head)):
-            begin(head)
-        case (.proxying(let exchange), .body(let body)):
-            if let backend = exchange.backend {
-                backend.write(.body(.byteBuffer(body)))
-                exchange.requestBodySent = true
+    /// Handles what `inbound` holds as far as the current phase allows.
+    func processInbound() {
+        guard !isProcessingInbound else { return }
+        isProcessingInbound = true
+        defer { isProcessingInbound = false }
+        while true {
+            switch phase {
+            case .idle:
+                guard let buffer = inbound, buffer.readableBytes > 0 else { return }
+                let head: HTTPHead?
+                do {
+                    head = try buffer.withUnsafeReadableBytes { (bytes) throws(HeadError) in
+                        try HTTPHeadParser.parse(bytes, isRequest: true, scanned: &scanned)
+                    }
+                } catch {
+                    reject(error)
+                    return
+                }
+                guard let head else { return }
+                scanned = 0
+                let headBytes = inbound!.readSlice(length: head.length)!
+                begin(head, bytes: headBytes)
+            case .proxying(let exchange):
+                guard !exchange.requestFramer.isComplete, let backend = exchange.backend,
+                    var buffer = inbound, buffer.readableBytes > 0
+                else { return }
+                inbound = nil
+                let done: Bool
+                do {
+                    done = try exchange.requestFramer.consume(&buffer) { body in
+                        backend.write(body)
+                        exchange.requestBodySent = true
+                    }
+                } catch {
+                    // A broken chunked body: neither connection can continue.
+                    exchange.backend = nil
+                    backend.close()
+                    exchange.finish(status: 400, observer: core.observer)
+                    closeConnection()
+                    return
+                }
                 backendNeedsFlush = true
-            } else {
-                exchange.buffered.append(part)
+                if buffer.readableBytes > 0 { inbound = buffer }
+                guard done else { return }
+                requestSent(exchange, to: backend)
+            case .upgraded, .closed:
+                return
             }
-        case (.proxying(let exchange), .end(let trailers)):
-            exchange.requestEnded = true
-            if let backend = exchange.backend {
-                sendEnd(trailers, to: backend, of: exchange)
-            } else {
-                exchange.buffered.append(part)
-            }
-        case (.replied, .end):
-            becomeIdle()
-        case (.idle, _), (.proxying, .head), (.replied, _), (.upgraded, _), (.closed, _):
-            break
         }
     }
 
-    private func begin(_ head: HTTPRequestHead) {
+    private func begin(_ head: HTTPHead, bytes: ByteBuffer) {
         let start = NIODeadline.now()
-        let loop = self.loop
-        let request = HeaderRewriting.request(head, clientAddress: clientAddress, newRequestID: { loop.nextRequestID() })
-        switch core.table.route(host: request.host) {
+        let decision = bytes.withUnsafeReadableBytes { all in
+            core.table.route(hostBytes: head.host.map { UnsafeRawBufferPointer(rebasing: all[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        switch decision {
         case .unknownHost(let host):
-            reply(ErrorPage.unknownHost(host), app: nil, to: head, request: request, start: start)
+            reply(ErrorPage.unknownHost(host), app: nil, to: head, bytes: bytes, start: start)
         case .noBackends(let app):
-            reply(ErrorPage.noBackends(app), app: app, to: head, request: request, start: start)
+            reply(ErrorPage.noBackends(app), app: app, to: head, bytes: bytes, start: start)
         case .backend(let app, let slot):
-            let exchange = Exchange(app: app, slot: slot, request: request, clientHead: head, start: start)
+            let generated = head.requestID == nil ? loop.nextRequestID() : nil
+            let outgoing = HeadWriter.request(
+                head, bytes: bytes, clientAddress: clientAddress, newRequestID: generated, allocator: context!.channel.allocator)
+            let exchange = Exchange(
+                app: app, slot: slot, request: head, outgoingHead: outgoing,
+                clientRequestID: head.requestID.map { bytes.getSlice(at: bytes.readerIndex + $0.lowerBound, length: $0.count)! },
+                generatedRequestID: generated, start: start)
             phase = .proxying(exchange)
             acquireBackend(for: exchange)
         }
     }
 
-    /// Answers with the router's own page; a request with a body gets `Connection: close` rather
-    /// than the router reading a body nobody wants.
-    private func reply(
-        _ page: (HTTPResponseStatus, String), app: AppName?, to head: HTTPRequestHead,
-        request: HeaderRewriting.Request, start: NIODeadline
-    ) {
-        let hasBody = head.headers.contains(name: "transfer-encoding")
-            || (head.headers.first(name: "content-length").map { $0 != "0" } ?? false)
-        let close = hasBody || !head.isKeepAlive || quiescing || request.isUpgrade
+    /// Answers with the router's own page. A request with a body gets `Connection: close`
+    /// rather than the router reading a body nobody wants.
+    private func reply(_ page: ErrorPage, app: AppName?, to head: HTTPHead, bytes: ByteBuffer, start: NIODeadline) {
+        let hasBody = head.isChunked || (head.contentLength ?? 0) > 0
+        let close = hasBody || !head.keepAlive || quiescing || head.isUpgrade
         if let observer = core.observer {
             let elapsed = Duration.nanoseconds((NIODeadline.now() - start).nanoseconds)
-            observer.requestCompleted(RequestRecord(app: app, status: Int(page.0.code), duration: elapsed, backendID: nil))
+            observer.requestCompleted(RequestRecord(app: app, status: page.status, duration: elapsed, backendID: nil))
         }
-        phase = .replied
-        writePage(page.0, page.1, requestID: request.requestID, close: close)
+        let requestID = head.requestID.map { String(buffer: bytes.getSlice(at: bytes.readerIndex + $0.lowerBound, length: $0.count)!) }
+            ?? loop.nextRequestID().string
+        writePage(page, requestID: requestID, close: close, headRequest: head.isHEAD)
     }
 
-    func sendEnd(_ trailers: HTTPHeaders?, to backend: BackendConnection, of exchange: Exchange) {
-        backend.write(.end(trailers))
+    /// The request could not be parsed: 400 (431, 501) and close.
+    private func reject(_ error: HeadError) {
+        if let observer = core.observer {
+            observer.requestCompleted(RequestRecord(app: nil, status: ErrorPage.badRequest(error).status, duration: .zero, backendID: nil))
+        }
+        writePage(ErrorPage.badRequest(error), requestID: nil, close: true, headRequest: false)
+    }
+
+    /// The whole request went to the backend: flush, start the response clock.
+    func requestSent(_ exchange: Exchange, to backend: BackendConnection) {
+        exchange.requestComplete = true
         backend.flush()
         backendNeedsFlush = false
-        exchange.requestComplete = true
-        startResponseTimer(for: exchange)
+        armResponseTimer()
     }
 
-    /// Writes a page, then either waits for the next request or closes.
-    func writePage(_ status: HTTPResponseStatus, _ message: String, requestID: String?, close: Bool) {
+    /// Writes a page, then waits for the next request or closes.
+    func writePage(_ page: ErrorPage, requestID: String?, close: Bool, headRequest: Bool) {
         guard let context else { return }
-        let (head, body) = ErrorPage.render(status, message, requestID: requestID, close: close, allocator: context.channel.allocator)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let response = page.render(requestID: requestID, close: close, headRequest: headRequest, allocator: context.channel.allocator)
         if close {
-            finishAndClose(.end(nil))
+            finishAndClose(response)
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+            becomeIdle()
         }
     }
 
-    /// Back to waiting for a request: runs pipelined ones first.
+    /// Back to waiting for a request; runs a pipelined one at once.
     func becomeIdle() {
         if quiescing {
             closeConnection()
             return
         }
         phase = .idle
-        while let next = pipelined.first {
-            if case .head = next, !isIdle { break }
-            handle(pipelined.removeFirst())
-            if case .closed = phase { return }
-        }
-        readIfWanted()
+        if let inbound, inbound.readableBytes > 0 { processInbound() }
+        if !isProcessingInbound { readIfWanted() }
     }
 
     /// Reads from the client when the current phase can use more input.
     func readIfWanted() {
-        guard let context, pipelined.isEmpty else { return }
+        guard let context else { return }
         switch phase {
-        case .idle, .replied:
-            context.read()
+        case .idle:
+            context.read()  // `inbound` holds at most part of a head here
         case .proxying(let exchange):
-            if exchange.requestEnded {
+            guard (inbound?.readableBytes ?? 0) == 0 else { return }
+            if exchange.requestFramer.isComplete {
                 // Only to notice a close or a pipelined request; an upgrade waits for its 101.
                 if !exchange.request.isUpgrade { context.read() }
             } else if let backend = exchange.backend, backend.isWritable {
@@ -234,7 +266,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Writes `last`, flushes, then closes the connection.
-    func finishAndClose(_ last: HTTPServerResponsePart) {
+    func finishAndClose(_ last: ByteBuffer) {
         guard let context else { return }
         phase = .closed
         let promise = context.eventLoop.makePromise(of: Void.self)

@@ -1,48 +1,53 @@
 import GantryCore
 import NIOCore
-import NIOHTTP1
 
-/// The router's own answers, short pages that say what is wrong in the user's words.
-enum ErrorPage {
+/// The router's own answers: short pages that say what is wrong in the user's words.
+struct ErrorPage {
+    var status: Int
+    var reason: String
+    var message: String
+
     /// 404: no app answers this host name.
-    static func unknownHost(_ host: String) -> (HTTPResponseStatus, String) {
-        (.notFound, host.isEmpty ? "no app is deployed here: the request has no Host header" : "no app is deployed at \(host)")
+    static func unknownHost(_ host: String) -> ErrorPage {
+        ErrorPage(status: 404, reason: "Not Found", message: host.isEmpty
+            ? "no app is deployed here: the request has no Host header" : "no app is deployed at \(host)")
     }
 
     /// 503: the app exists but runs no web process.
-    static func noBackends(_ app: AppName) -> (HTTPResponseStatus, String) {
-        (.serviceUnavailable, "\(app) has no running release")
+    static func noBackends(_ app: AppName) -> ErrorPage {
+        ErrorPage(status: 503, reason: "Service Unavailable", message: "\(app) has no running release")
     }
 
-    /// 502: the app's processes refused, reset or did not answer in time.
-    static func backendFailed(_ app: AppName) -> (HTTPResponseStatus, String) {
-        (.badGateway, "\(app)'s web process failed to answer")
+    /// 502: the app's processes refused, reset, answered nonsense or did not answer in time.
+    static func backendFailed(_ app: AppName) -> ErrorPage {
+        ErrorPage(status: 502, reason: "Bad Gateway", message: "\(app)'s web process failed to answer")
     }
 
-    /// 400: the request could not be parsed.
-    static let badRequest: (HTTPResponseStatus, String) = (.badRequest, "the request is not valid HTTP/1.1")
+    /// 400, 431, 501: the request itself is at fault.
+    static func badRequest(_ error: HeadError) -> ErrorPage {
+        switch error {
+        case .tooLarge:
+            return ErrorPage(status: 431, reason: "Request Header Fields Too Large", message: "the request head is larger than 64 KiB")
+        case .malformed(let problem):
+            return ErrorPage(status: 400, reason: "Bad Request", message: "the request is not valid HTTP/1.1: \(problem)")
+        case .unsupportedTransferCoding:
+            return ErrorPage(status: 501, reason: "Not Implemented", message: "the only request transfer coding accepted is chunked")
+        }
+    }
 
-    /// The page's head and body for `status` and `message`.
-    static func render(
-        _ status: HTTPResponseStatus,
-        _ message: String,
-        requestID: String?,
-        close: Bool,
-        allocator: ByteBufferAllocator
-    ) -> (HTTPResponseHead, ByteBuffer) {
-        let title = "\(status.code) \(status.reasonPhrase)"
-        let escaped = escape(message)
-        var body = allocator.buffer(capacity: 160 + escaped.utf8.count)
-        body.writeString("<!doctype html><html><head><meta charset=\"utf-8\"><title>\(title)</title></head>")
-        body.writeString("<body><h1>\(title)</h1><p>\(escaped)</p><p><small>gantry router</small></p></body></html>\n")
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(5)
-        headers.add(name: "content-type", value: "text/html; charset=utf-8")
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        headers.add(name: "cache-control", value: "no-store")
-        if let requestID { headers.add(name: "x-request-id", value: requestID) }
-        if close { headers.add(name: "connection", value: "close") }
-        return (HTTPResponseHead(version: .http1_1, status: status, headers: headers), body)
+    /// The whole response; without a body for a HEAD request.
+    func render(requestID: String?, close: Bool, headRequest: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let title = "\(status) \(reason)"
+        let body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(title)</title></head>"
+            + "<body><h1>\(title)</h1><p>\(Self.escape(message))</p><p><small>gantry router</small></p></body></html>\n"
+        var out = allocator.buffer(capacity: 256 + body.utf8.count)
+        out.writeString("HTTP/1.1 \(title)\r\ncontent-type: text/html; charset=utf-8\r\n")
+        out.writeString("content-length: \(body.utf8.count)\r\ncache-control: no-store\r\n")
+        if let requestID { out.writeString("x-request-id: \(requestID)\r\n") }
+        if close { out.writeStaticString("connection: close\r\n") }
+        out.writeStaticString("\r\n")
+        if !headRequest { out.writeString(body) }
+        return out
     }
 
     /// HTML-escapes `text` (host names come from the client).

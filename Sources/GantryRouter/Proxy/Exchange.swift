@@ -1,53 +1,74 @@
 import GantryCore
 import NIOCore
-import NIOHTTP1
 
-/// One proxied request and its response: the state the client handler keeps between events.
+/// One proxied request and its response: what the client handler keeps between events.
 ///
-/// The request side goes `buffered` (no backend yet) → streamed → `requestEnded` (client sent
-/// its end) and `requestComplete` (the end went to the backend). The response side goes
-/// `response == nil` → head forwarded → ended, or `upgraded` on a 101.
+/// Request side: head parsed → `outgoingHead` written to a backend connection → body framed
+/// by `requestFramer` → `requestComplete`. Response side: head awaited (`response == nil`,
+/// informational heads pass through) → final head forwarded → body framed by `responseFramer`
+/// → ended; or `upgraded` after a 101.
 final class Exchange {
     let app: AppName
     /// The backend serving it; its request count stays raised until `finish`.
     var slot: BackendSlot
-    let request: HeaderRewriting.Request
-    let clientVersion: HTTPVersion
-    let clientKeepAlive: Bool
+    let request: HTTPHead
+    /// The rewritten request head, kept for a retry on a fresh connection.
+    let outgoingHead: ByteBuffer
+    /// The client's request id, or the one the router made.
+    let clientRequestID: ByteBuffer?
+    let generatedRequestID: RequestID?
     let start: NIODeadline
 
-    /// Backends tried to connect to (at most 2: the chosen one and one other).
+    var requestFramer: BodyFramer
+    /// The whole request went to the backend.
+    var requestComplete = false
+    /// Body bytes went to the backend (a failure can then no longer be retried).
+    var requestBodySent = false
+
+    /// Backends tried (at most 2: the chosen one and one other).
     var connectAttempts = 1
-    /// Whether a stale pooled connection was already replaced by a fresh one.
     var retriedOnFreshConnection = false
     var backend: BackendConnection?
     var reusedConnection = false
-    /// Request parts that arrived before a backend connection was ready.
-    var buffered = CircularBuffer<HTTPServerRequestPart>()
-    var requestEnded = false
-    var requestBodySent = false
-    var requestComplete = false
 
-    /// The final status forwarded to the client, once its head went out.
-    var response: HTTPResponseStatus?
+    /// How far the backend's response head was searched for its end.
+    var responseScanned = 0
+    /// The final status, once its head went to the client.
+    var response: Int?
+    var responseFramer = BodyFramer(.none)
     var backendKeepAlive = false
     var keepClient = true
-    /// The backend answered 101: the connection becomes a byte pipe at the response's end.
+    /// The backend answered 101: the connections become a byte pipe.
     var upgraded = false
-    var timeout: Scheduled<Void>?
     private(set) var isFinished = false
 
-    init(app: AppName, slot: BackendSlot, request: HeaderRewriting.Request, clientHead: HTTPRequestHead, start: NIODeadline) {
+    init(
+        app: AppName, slot: BackendSlot, request: HTTPHead, outgoingHead: ByteBuffer, clientRequestID: ByteBuffer?,
+        generatedRequestID: RequestID?, start: NIODeadline
+    ) {
         self.app = app
         self.slot = slot
         self.request = request
-        self.clientVersion = clientHead.version
-        self.clientKeepAlive = clientHead.isKeepAlive
+        self.outgoingHead = outgoingHead
+        self.clientRequestID = clientRequestID
+        self.generatedRequestID = generatedRequestID
         self.start = start
+        if request.isChunked {
+            requestFramer = BodyFramer(.chunked(ChunkParser()))
+        } else if let length = request.contentLength, length > 0 {
+            requestFramer = BodyFramer(.length(length))
+        } else {
+            requestFramer = BodyFramer(.none)
+        }
+    }
+
+    /// The request id as text, for the router's own pages.
+    var requestID: String? {
+        clientRequestID.map { String(buffer: $0) } ?? generatedRequestID?.string
     }
 
     /// Whether a failure now may be retried on a new connection: nothing of the response came
-    /// and no body byte left (the backend may have closed an idle connection as we reused it).
+    /// and no body byte left (the backend may have closed an idle connection as it was reused).
     var mayRetryOnFreshConnection: Bool {
         reusedConnection && !retriedOnFreshConnection && response == nil && !upgraded && !requestBodySent
     }
@@ -56,8 +77,6 @@ final class Exchange {
     func finish(status: Int, observer: (any RouterObserver)?) {
         guard !isFinished else { return }
         isFinished = true
-        timeout?.cancel()
-        timeout = nil
         slot.end()
         if let observer {
             let elapsed = Duration.nanoseconds((NIODeadline.now() - start).nanoseconds)

@@ -3,28 +3,36 @@ enum HostName {
     /// `Hello.LocalHost.:8000` → `hello.localhost`: lowercased, without the port and the
     /// trailing dot; an IPv6 literal keeps its brackets (`[::1]:80` → `[::1]`).
     static func normalize(_ host: String) -> String {
-        let utf8 = host.utf8
-        var end = utf8.endIndex
+        var host = host
+        return host.withUTF8 { normalize(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same for the raw bytes of a Host field.
+    static func normalize(_ bytes: UnsafeRawBufferPointer) -> String {
+        var end = bytes.count
         var needsLowercasing = false
-        var index = utf8.startIndex
-        let bracketed = utf8.first == UInt8(ascii: "[")
-        while index < utf8.endIndex {
-            let byte = utf8[index]
+        let bracketed = bytes.first == UInt8(ascii: "[")
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
             if byte == UInt8(ascii: ":"), !bracketed {
                 end = index
                 break
             }
             if byte == UInt8(ascii: "]"), bracketed {
-                end = utf8.index(after: index)
+                end = index + 1
                 break
             }
             if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { needsLowercasing = true }
-            index = utf8.index(after: index)
         }
-        if end > utf8.startIndex, utf8[utf8.index(before: end)] == UInt8(ascii: ".") {
-            end = utf8.index(before: end)
+        if end > 0, bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
+        let trimmed = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
+        guard needsLowercasing else { return String(decoding: trimmed, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: trimmed.count) { out in
+            for index in 0..<trimmed.count {
+                let byte = trimmed[index]
+                out[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            }
+            return trimmed.count
         }
-        let trimmed = host[host.startIndex..<end]
-        return needsLowercasing ? trimmed.lowercased() : String(trimmed)
     }
 }

@@ -131,14 +131,28 @@ public final class RouteTable: Sendable {
     /// Where a request for `host` goes. The chosen slot's request count is already raised:
     /// the caller must call `end()` on it once the response is over.
     func route(host: String) -> RouteDecision {
-        let key = HostName.normalize(host)
-        let appKey: Substring? = key.hasSuffix(dottedBaseDomain) ? key.dropLast(dottedBaseDomain.utf8.count) : nil
+        route(normalizedHost: HostName.normalize(host))
+    }
+
+    /// `route(host:)` for the raw bytes of a Host field.
+    func route(hostBytes: UnsafeRawBufferPointer) -> RouteDecision {
+        route(normalizedHost: HostName.normalize(hostBytes))
+    }
+
+    private func route(normalizedHost key: String) -> RouteDecision {
+        let suffix = dottedBaseDomain.utf8.count
+        let appKey: String?
+        if key.utf8.count > suffix, key.utf8.suffix(suffix).elementsEqual(dottedBaseDomain.utf8) {
+            appKey = String(decoding: key.utf8.dropLast(suffix), as: UTF8.self)
+        } else {
+            appKey = nil
+        }
         return state.withLock { state -> RouteDecision in
             let name: String
             if !state.domains.isEmpty, let owner = state.domains[key] {
                 name = owner
-            } else if let appKey, !appKey.isEmpty {
-                name = String(appKey)
+            } else if let appKey {
+                name = appKey
             } else {
                 return .unknownHost(key)
             }

@@ -6,10 +6,12 @@ extension HealthCheckPolicy {
     ///
     /// Like Dokku, only entries of `"type": "startup"` with a `path` run at deploy; the others
     /// (liveness, readiness, no type, command/listening/uptime checks) are listed in `skipped`.
-    /// An entry with `attempts` keeps Dokku's meaning and defaults: that many tries, `wait`
-    /// (default 5 s) apart, each given `timeout` (default 5 s). Without `attempts` it is polled
-    /// the Gantry way: every `wait` (default 0.2 s) for up to 30 s, `timeout` (default 2 s) per
-    /// try. Either way it may start after `initialDelay` seconds, must answer 2xx or 3xx
+    /// An entry with `attempts` and `wait` keeps Dokku's meaning: that many tries, `wait` apart,
+    /// each given `timeout` (default 5 s). With `attempts` but no `wait` it is as patient as
+    /// Dokku — as long as `attempts` tries 5 s apart would take — but polled the Gantry way,
+    /// every 0.2 s, so a process that answers after 0.3 s is live after 0.3 s, not after Dokku's
+    /// 5 s wait. Without `attempts`: every `wait` (default 0.2 s) for up to 30 s, `timeout`
+    /// (default 2 s) per try. Either way it may start after `initialDelay` seconds, must answer 2xx or 3xx
     /// (redirects are not followed) and, with `content`, contain that text.
     /// - Throws: `InvalidHealthCheck` for an unknown `type`, a `path` not starting with `/`,
     ///   negative or oversized numbers, or a check that could keep a deploy waiting over 15 min.
@@ -68,10 +70,19 @@ enum AppJSONHealthCheck {
         }
 
         let fallback = HealthCheckPolicy.Check.gantryDefault
+        let limit: HealthCheckPolicy.Check.Limit
+        switch (attempts, wait) {
+        case (let attempts?, nil):
+            limit = .within((timeout ?? dokkuTimeout) * attempts + dokkuWait * (attempts - 1))
+        case (let attempts?, _?):
+            limit = .attempts(attempts)
+        case (nil, _):
+            limit = fallback.limit
+        }
         let check = HealthCheckPolicy.Check(
-            name: entry.name, path: path, limit: attempts.map { .attempts($0) } ?? fallback.limit,
-            attemptTimeout: timeout ?? (attempts == nil ? fallback.attemptTimeout : dokkuTimeout),
-            interval: wait ?? (attempts == nil ? fallback.interval : dokkuWait),
+            name: entry.name, path: path, limit: limit,
+            attemptTimeout: timeout ?? (attempts == nil || wait == nil ? fallback.attemptTimeout : dokkuTimeout),
+            interval: wait ?? fallback.interval,
             initialDelay: initialDelay, content: entry.content.flatMap { $0.isEmpty ? nil : $0 },
             acceptedStatuses: 200..<400)
         let longest = longestWait(check)

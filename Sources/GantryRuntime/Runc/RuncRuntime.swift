@@ -39,6 +39,15 @@ public struct RuncRuntime: ContainerRuntime {
         Arguments(["--root", stateDirectory] + command)
     }
 
+    /// Removes this runtime's cgroup parent from every controller's hierarchy once it is empty
+    /// (runc removes each container's own cgroup; the parent stays otherwise).
+    public func removeCgroupParent() {
+        let controllers = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
+        for hierarchy in ["/sys/fs/cgroup"] + controllers.map({ "/sys/fs/cgroup/" + $0 }) {
+            _ = rmdir(hierarchy + cgroupParent)  // fails, harmlessly, while a container is in it
+        }
+    }
+
     /// Where the container's cgroups are, under each controller's hierarchy.
     func cgroupsPath(of id: String) -> String { cgroupParent + "/" + id }
 

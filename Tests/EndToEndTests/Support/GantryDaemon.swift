@@ -1,6 +1,7 @@
 import Foundation
 import GantryClient
 import GantryCore
+import GantryRuntime
 import Testing
 
 #if canImport(Glibc)
@@ -254,6 +255,7 @@ enum DaemonLauncher {
             _ = umount2(bundle + "/rootfs", Int32(MNT_DETACH))
             try? FileManager.default.removeItem(atPath: bundle)
         }
+        RuncRuntime(containersDirectory: daemon.data.containers).removeCgroupParent()
     }
 
     /// SIGTERM, then SIGKILL if it is still running after `stopGrace` (recorded as an issue).

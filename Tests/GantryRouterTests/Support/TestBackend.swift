@@ -7,6 +7,7 @@ import Synchronization
 /// A small HTTP/1.1 app server on 127.0.0.1 for the router's tests.
 ///
 /// Paths: `/` answers the backend's id; `/headers` the request headers, one per line;
+/// `/chunked` a chunked body `one two three`;
 /// `/slow?ms=N` answers after N ms; `/upload?delay=N` waits N ms, then reads the body and
 /// answers its size; `/download?bytes=N` streams N bytes. Counts connections and bytes.
 final class TestBackend: Sendable {
@@ -106,6 +107,12 @@ final class TestBackend: Sendable {
                     extra.add(name: "X-Backend-Secret", value: "hidden")
                     extra.add(name: "X-Backend-Public", value: "shown")
                     try await Self.reply(outbound, lines, extra: extra)
+                case "/chunked":
+                    try await Self.skipBody(&parts)
+                    let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: ["content-type": "text/plain"])
+                    try await outbound.write(.head(head))
+                    for piece in ["one ", "two ", "three"] { try await outbound.write(.body(.byteBuffer(ByteBuffer(string: piece)))) }
+                    try await outbound.write(.end(nil))
                 case "/slow":
                     try await Self.skipBody(&parts)
                     try await Task.sleep(for: .milliseconds(query["ms"].flatMap(Int.init) ?? 500))

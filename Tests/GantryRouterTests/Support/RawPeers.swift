@@ -1,0 +1,80 @@
+import NIOCore
+import NIOPosix
+
+typealias RawChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+/// Sends `request` as raw bytes to 127.0.0.1:`port` and returns everything that comes back
+/// until the server closes the connection (or `limit` seconds pass).
+func rawExchange(port: Int, _ request: String, chunks: [String] = [], limit: Duration = .seconds(10)) async throws -> String {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture { try RawChannel(wrappingChannelSynchronously: channel) }
+        }
+    return try await channel.executeThenClose { inbound, outbound in
+        try await outbound.write(ByteBuffer(string: request))
+        for chunk in chunks {
+            try await Task.sleep(for: .milliseconds(20))
+            try await outbound.write(ByteBuffer(string: chunk))
+        }
+        return try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask {
+                var text = ""
+                for try await buffer in inbound { text += String(buffer: buffer) }
+                return text
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            guard let text = first else { throw TestFailure("no close within \(limit)") }
+            return text
+        }
+    }
+}
+
+/// A backend that answers every request head with `response` (raw bytes), then closes the
+/// connection when `close` is set.
+func withCannedBackend<T: Sendable>(response: String, close: Bool, _ body: (Int) async throws -> T) async throws -> T {
+    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .bind(host: "127.0.0.1", port: 0) { channel in
+            channel.eventLoop.makeCompletedFuture { try RawChannel(wrappingChannelSynchronously: channel) }
+        }
+    let port = server.channel.localAddress!.port!
+    let listener = server.channel
+    let task = Task {
+        _ = try? await server.executeThenClose { connections in
+            await withDiscardingTaskGroup { group in
+                do {
+                    for try await connection in connections {
+                        group.addTask {
+                            try? await connection.executeThenClose { inbound, outbound in
+                                var seen = ""
+                                for try await buffer in inbound {
+                                    seen += String(buffer: buffer)
+                                    while let end = seen.range(of: "\r\n\r\n") {
+                                        seen.removeSubrange(..<end.upperBound)
+                                        try await outbound.write(ByteBuffer(string: response))
+                                        if close { return }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } catch {}
+            }
+        }
+    }
+    do {
+        let result = try await body(port)
+        try? await listener.close()
+        await task.value
+        return result
+    } catch {
+        try? await listener.close()
+        await task.value
+        throw error
+    }
+}
