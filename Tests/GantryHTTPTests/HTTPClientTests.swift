@@ -91,7 +91,7 @@ struct HTTPClientTests {
             let start = ContinuousClock.now
             task.cancel()
             await #expect(throws: HTTPClientError.cancelled(url: server.url + "/forever")) { try await task.value }
-            #expect(ContinuousClock.now - start < .seconds(3))
+            #expect(ContinuousClock.now - start < .seconds(10))  // far below "forever"; a busy machine may be slow
         }
     }
 

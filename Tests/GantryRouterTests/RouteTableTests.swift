@@ -96,7 +96,7 @@ import Testing
         let start = clock.now
         let result = await table.drain(backendID: "old", timeout: .milliseconds(100))
         #expect(result.timedOut && result.inFlightAtStart == 1)
-        #expect(clock.now - start < .seconds(2))
+        #expect(clock.now - start < .seconds(10))  // it gave up instead of waiting for the request; a busy machine may be slow to say so
         slot.end()
         #expect(await table.drain(backendID: "old", timeout: .seconds(1)) == DrainResult(inFlightAtStart: 0, remaining: 0))
     }

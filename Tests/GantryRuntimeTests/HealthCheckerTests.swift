@@ -162,7 +162,7 @@ struct HealthCheckerTests {
             let start = ContinuousClock.now
             task.cancel()
             #expect(await task.value == .cancelled)
-            #expect(ContinuousClock.now - start < .seconds(3))
+            #expect(ContinuousClock.now - start < .seconds(10))  // far below "forever"; a busy machine may be slow
         }
     }
 }
