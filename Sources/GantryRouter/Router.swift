@@ -6,9 +6,11 @@ import Synchronization
 /// Gantry's HTTP/1.1 reverse proxy: sends each request to a healthy backend of the app its
 /// Host names, per the ``RouteTable``.
 ///
-/// Request and response bodies are streamed with backpressure, backend connections are kept
-/// alive and pooled per event loop, WebSocket upgrades become byte pipes. Unknown hosts get a
-/// 404 page, apps without processes a 503, failing processes a 502.
+/// Heads are parsed strictly (no request smuggling through it) and rewritten: hop-by-hop fields
+/// out, `X-Forwarded-For/-Proto/-Host` and `X-Request-Id` in. Bodies are passed on as they
+/// came, streamed with backpressure both ways; backend connections are kept alive and pooled
+/// per event loop thread; WebSocket upgrades become byte pipes. Unknown hosts get a 404 page,
+/// apps without processes a 503, failing or silent processes a 502.
 ///
 /// Run it like a swift-service-lifecycle service: ``run()`` serves until its task is cancelled
 /// or ``shutdown()`` is called, then shuts down gracefully. Or ``start()`` and ``shutdown()``.

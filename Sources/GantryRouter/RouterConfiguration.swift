@@ -10,21 +10,28 @@ public struct RouterConfiguration: Sendable {
     public var responseTimeout: Duration?
     /// Idle keep-alive connections kept per backend and per event loop thread.
     public var maxIdleConnectionsPerBackend: Int
-    /// An idle backend connection unused this long is closed.
+    /// An idle backend connection unused this long is closed and never reused: keep it below
+    /// the keep-alive timeout of the apps' servers (Node closes after 5 s), so the router never
+    /// sends a request on a connection the backend is closing.
     public var idleConnectionTimeout: Duration
+    /// A client connection that sends no complete request head for this long (between
+    /// requests, or while a head trickles in) is closed.
+    public var clientIdleTimeout: Duration
     /// On shutdown, how long running requests get to finish before their connections are closed.
     public var shutdownGracePeriod: Duration
 
     /// The defaults: 127.0.0.1:8000, 5 s to connect, 60 s to answer, 64 idle connections per
-    /// backend and thread for 30 s, 10 s to finish requests at shutdown.
+    /// backend and thread kept for 4 s, idle clients closed after 60 s, 10 s to finish requests
+    /// at shutdown.
     public init(
         host: String = "127.0.0.1",
         port: Int = 8000,
         connectTimeout: Duration = .seconds(5),
         responseTimeout: Duration? = .seconds(60),
         maxIdleConnectionsPerBackend: Int = 64,
-        idleConnectionTimeout: Duration = .seconds(30),
-        shutdownGracePeriod: Duration = .seconds(10)
+        idleConnectionTimeout: Duration = .seconds(4),
+        shutdownGracePeriod: Duration = .seconds(10),
+        clientIdleTimeout: Duration = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -33,5 +40,6 @@ public struct RouterConfiguration: Sendable {
         self.maxIdleConnectionsPerBackend = maxIdleConnectionsPerBackend
         self.idleConnectionTimeout = idleConnectionTimeout
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.clientIdleTimeout = clientIdleTimeout
     }
 }

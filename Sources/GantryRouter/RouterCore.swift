@@ -11,6 +11,8 @@ final class RouterCore: Sendable {
     let logger: Logger
     /// `configuration.responseTimeout` in NIO's unit.
     let responseTimeout: TimeAmount?
+    /// `configuration.clientIdleTimeout` in NIO's unit.
+    let clientIdleTimeout: TimeAmount
     private let loops = Mutex<[ObjectIdentifier: NIOLoopBound<LoopContext>]>([:])
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
 
@@ -20,6 +22,7 @@ final class RouterCore: Sendable {
         self.observer = observer
         self.logger = logger
         self.responseTimeout = configuration.responseTimeout.map { TimeAmount($0) }
+        self.clientIdleTimeout = TimeAmount(configuration.clientIdleTimeout)
     }
 
     /// The context of `eventLoop`, made on first use; must be called on that loop.

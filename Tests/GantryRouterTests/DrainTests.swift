@@ -12,7 +12,7 @@ import Testing
             try await withRouter(table) { router, port in
                 let clock = ContinuousClock()
                 let slow = (0..<2).map { _ in
-                    Task { try await TestClient.get(port: port, host: "hello.localhost", path: "/slow?ms=600") }
+                    Task { try await TestClient.get(port: port, host: "hello.localhost", path: "/slow?ms=3000") }
                 }
                 while backends[0].requestsStarted.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(5)) }
                 table.setBackends(app: hello, [backends[1].backend])
@@ -20,7 +20,7 @@ import Testing
                 let result = await router.drain(backendID: "web-1", timeout: .seconds(10))
                 let waited = clock.now - start
                 #expect(result == DrainResult(inFlightAtStart: 2, remaining: 0))
-                #expect(waited > .milliseconds(300), "the drain returned before the requests finished")
+                #expect(waited > .seconds(1), "the drain returned before the requests finished")
                 for request in slow {
                     let response = try await request.value
                     #expect(response.status == 200 && response.body == "slow web-1")
@@ -35,7 +35,7 @@ import Testing
             let table = RouteTable()
             table.setBackends(app: hello, [backends[0].backend])
             try await withRouter(table) { router, port in
-                let slow = Task { try await TestClient.get(port: port, host: "hello.localhost", path: "/slow?ms=1500") }
+                let slow = Task { try await TestClient.get(port: port, host: "hello.localhost", path: "/slow?ms=4000") }
                 while backends[0].requestsStarted.load(ordering: .relaxed) < 1 { try await Task.sleep(for: .milliseconds(5)) }
                 table.setBackends(app: hello, [])
                 let result = await router.drain(backendID: "web-1", timeout: .milliseconds(100))

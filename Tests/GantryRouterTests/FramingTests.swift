@@ -111,6 +111,18 @@ import Testing
         }
     }
 
+    @Test func unaskedSwitchingProtocolsIs502() async throws {
+        let canned = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+            + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno"
+        try await withCannedBackend(response: canned, close: false) { backend in
+            try await withProxy(to: backend) { port in
+                let answer = try await rawExchange(port: port, "GET / HTTP/1.1\r\nHost: hello.localhost\r\nConnection: close\r\n\r\n")
+                #expect(answer.hasPrefix("HTTP/1.1 502 Bad Gateway\r\n"))
+                #expect(answer.components(separatedBy: "HTTP/1.1").count == 2, "one response only")
+            }
+        }
+    }
+
     @Test func contentLengthAndChunkedTogetherFromTheBackendTrustChunked() async throws {
         let canned = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
         try await withCannedBackend(response: canned, close: false) { backend in

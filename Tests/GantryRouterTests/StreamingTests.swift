@@ -71,8 +71,8 @@ import Testing
             try await withRouter(table) { _, port in
                 let before = residentBytes()
                 let written = Counter()
-                // The backend waits three seconds before reading the body.
-                let request = "POST /upload?delay=3000 HTTP/1.1\r\nHost: hello.localhost\r\n"
+                // The backend waits five seconds before reading the body.
+                let request = "POST /upload?delay=5000 HTTP/1.1\r\nHost: hello.localhost\r\n"
                     + "Content-Length: \(Self.size)\r\nConnection: close\r\n\r\n"
                 let response = try await pumpUpload(port: port, request: request, bodySize: Self.size, written: written)
                 let stalledAt = try await Self.stalled { written.current }

@@ -7,6 +7,7 @@ import NIOPosix
 final class BackendPool {
     private let eventLoop: any EventLoop
     private let configuration: RouterConfiguration
+    private let idleTimeout: TimeAmount
     private var idle: [String: [BackendConnection]] = [:]
     private var sweeper: RepeatedTask?
     private var isClosed = false
@@ -18,6 +19,7 @@ final class BackendPool {
     init(eventLoop: any EventLoop, configuration: RouterConfiguration) {
         self.eventLoop = eventLoop
         self.configuration = configuration
+        self.idleTimeout = TimeAmount(configuration.idleConnectionTimeout)
         let interval = TimeAmount(min(configuration.idleConnectionTimeout / 2, .seconds(5)))
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         sweeper = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
@@ -44,9 +46,12 @@ final class BackendPool {
 
     /// An idle connection to `backendID`, most recently used first, or `nil`.
     func checkout(_ backendID: String) -> BackendConnection? {
+        guard idle[backendID]?.isEmpty == false else { return nil }
+        let cutoff = NIODeadline.now() - idleTimeout
         while let connection = idle[backendID]?.popLast() {
             connection.isPooled = false
-            if connection.isActive { return connection }
+            if connection.isActive, connection.idleSince >= cutoff { return connection }
+            connection.close()
         }
         return nil
     }
@@ -117,7 +122,7 @@ final class BackendPool {
     }
 
     private func closeExpired() {
-        let cutoff = NIODeadline.now() - TimeAmount(configuration.idleConnectionTimeout)
+        let cutoff = NIODeadline.now() - idleTimeout
         for (id, connections) in idle {
             let expired = connections.filter { $0.idleSince < cutoff }
             guard !expired.isEmpty else { continue }

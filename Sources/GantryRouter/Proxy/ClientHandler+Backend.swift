@@ -63,27 +63,45 @@ extension ClientHandler {
         if !isProcessingInbound { readIfWanted() }
     }
 
-    // MARK: - Response timeout (one timer per connection, moved rather than re-made per request)
+    // MARK: - Deadlines (one timer per connection, moved rather than re-made per request)
 
-    func armResponseTimer() {
-        guard let timeout = core.responseTimeout, let context else { return }
-        let deadline = NIODeadline.now() + timeout
-        responseDeadline = deadline
-        if responseTimer == nil { scheduleResponseTimer(at: deadline, on: context.eventLoop) }
+    /// Sets the connection's deadline `kind` from now (none for a response without timeout).
+    func setDeadline(_ kind: DeadlineKind) {
+        guard let context else { return }
+        let timeout = kind == .clientIdle ? core.clientIdleTimeout : core.responseTimeout
+        guard let timeout else {
+            deadline = nil
+            return
+        }
+        let due = NIODeadline.now() + timeout
+        deadline = due
+        deadlineKind = kind
+        if timer == nil || due < timerDue {
+            timer?.cancel()
+            scheduleTimer(at: due, on: context.eventLoop)
+        }
     }
 
-    private func scheduleResponseTimer(at deadline: NIODeadline, on eventLoop: any EventLoop) {
-        responseTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            self.responseTimer = nil
-            guard let due = self.responseDeadline else { return }
-            if due > .now() {
-                self.scheduleResponseTimer(at: due, on: eventLoop)
+    private func scheduleTimer(at due: NIODeadline, on eventLoop: any EventLoop) {
+        timerDue = due
+        timer = eventLoop.assumeIsolated().scheduleTask(deadline: due) {
+            self.timer = nil
+            self.timerDue = .distantFuture
+            guard let deadline = self.deadline else { return }
+            if deadline > .now() {
+                self.scheduleTimer(at: deadline, on: eventLoop)
                 return
             }
-            self.responseDeadline = nil
-            guard case .proxying(let exchange) = self.phase, exchange.response == nil, !exchange.upgraded else { return }
-            self.core.logger.debug("backend did not answer in time", metadata: ["app": "\(exchange.app)"])
-            self.failExchange(exchange)
+            self.deadline = nil
+            switch (self.deadlineKind, self.phase) {
+            case (.clientIdle, .idle):
+                self.closeConnection()
+            case (.response, .proxying(let exchange)) where exchange.response == nil && !exchange.upgraded:
+                self.core.logger.debug("backend did not answer in time", metadata: ["app": "\(exchange.app)"])
+                self.failExchange(exchange)
+            default:
+                break
+            }
         }
     }
 
@@ -111,6 +129,7 @@ extension ClientHandler {
             exchange.responseScanned = 0
             let bytes = connection.inbound!.readSlice(length: head.length)!
             forwardHead(head, bytes: bytes, of: exchange, context: context)
+            guard exchange.backend === connection else { return }  // it failed the exchange
         }
         if exchange.upgraded {
             splice(exchange, connection)
@@ -159,7 +178,7 @@ extension ClientHandler {
     /// The backend connection closed or failed while serving the current exchange.
     func backendClosed(_ connection: BackendConnection) {
         guard case .proxying(let exchange) = phase, exchange.backend === connection, let context else { return }
-        if exchange.response != nil,
+        if exchange.response != nil, !exchange.upgraded,
             exchange.responseFramer.finishAtClose(emit: { context.write(self.wrapOutboundOut($0), promise: nil) })
         {
             endResponse(of: exchange, connection: connection, leftover: true)
@@ -185,7 +204,7 @@ extension ClientHandler {
         let connection = exchange.backend
         exchange.backend = nil
         connection?.close()
-        responseDeadline = nil
+        deadline = nil
         exchange.finish(status: 502, observer: core.observer)
         let close = !exchange.request.keepAlive || !exchange.requestFramer.isComplete || quiescing || exchange.request.isUpgrade
         writePage(ErrorPage.backendFailed(exchange.app), requestID: exchange.requestID, close: close, headRequest: exchange.request.isHEAD)
@@ -203,7 +222,7 @@ extension ClientHandler {
             }
             exchange.upgraded = true
             exchange.response = 101
-            responseDeadline = nil
+            deadline = nil
             let out = HeadWriter.response(head, bytes: bytes, clientMinorVersion: 1, body: .asSent, keepAlive: true, allocator: context.channel.allocator)
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             return
@@ -215,7 +234,7 @@ extension ClientHandler {
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             return
         }
-        responseDeadline = nil
+        deadline = nil
         exchange.response = status
         exchange.backendKeepAlive = head.keepAlive && !head.endsAtClose
         var keep = exchange.request.keepAlive && !quiescing && !exchange.request.isUpgrade

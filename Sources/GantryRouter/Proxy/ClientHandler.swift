@@ -41,9 +41,14 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     var clientAddress: String?
     var backendNeedsFlush = false
     var clientNeedsFlush = false
-    /// When the current backend must have started its response.
-    var responseDeadline: NIODeadline?
-    var responseTimer: Scheduled<Void>?
+    /// What happens at `deadline`: the idle client is closed, or the silent backend gets a 502.
+    enum DeadlineKind { case clientIdle, response }
+    var deadline: NIODeadline?
+    var deadlineKind = DeadlineKind.clientIdle
+    /// One timer per connection, moved on rather than made anew for each request.
+    var timer: Scheduled<Void>?
+    /// When `timer` fires.
+    var timerDue = NIODeadline.distantFuture
 
     init(core: RouterCore, loop: LoopContext) {
         self.core = core
@@ -62,6 +67,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         clientAddress = context.channel.remoteAddress?.ipAddress
+        setDeadline(.clientIdle)
         context.read()
         context.fireChannelActive()
     }
@@ -100,7 +106,8 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         phase = .closed
         inbound = nil
-        responseTimer?.cancel()
+        timer?.cancel()
+        timer = nil
         context.fireChannelInactive()
     }
 
@@ -172,6 +179,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func begin(_ head: HTTPHead, bytes: ByteBuffer) {
         let start = NIODeadline.now()
+        deadline = nil
         let decision = bytes.withUnsafeReadableBytes { all in
             core.table.route(hostBytes: head.host.map { UnsafeRawBufferPointer(rebasing: all[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
         }
@@ -220,7 +228,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         exchange.requestComplete = true
         backend.flush()
         backendNeedsFlush = false
-        armResponseTimer()
+        setDeadline(.response)
     }
 
     /// Writes a page, then waits for the next request or closes.
@@ -242,6 +250,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         phase = .idle
+        setDeadline(.clientIdle)
         if let inbound, inbound.readableBytes > 0 { processInbound() }
         if !isProcessingInbound { readIfWanted() }
     }
