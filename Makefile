@@ -10,15 +10,15 @@ HTTP_PORT ?= 8080
 # Debian packages Gantry needs: the C libraries it links (libgit2, SQLite, libcurl), git for
 # the tests and benchmarks, python3 for the benchmarks' helpers, debootstrap for the stack
 # (stack/build), runc to run build, test and app containers, busybox-static for the runtime's
-# tests, skopeo and umoci to check the OCI images Gantry writes, wrk and nginx for bench/router.
-APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap skopeo umoci wrk nginx-light
+# tests, skopeo and umoci to check the OCI images Gantry writes.
+APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap skopeo umoci
 
-.PHONY: setup packages stack build run test bench clean
+.PHONY: setup packages bench-packages stack build run test bench clean
 
 setup: packages stack build
 
-packages:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# Only what is missing is installed (apt-get update first); nothing when all are present.
+install_missing = missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -26,6 +26,12 @@ packages:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "==> Debian packages present"; fi
+
+# What only `make bench` needs: wrk and nginx, the load generator and the peer of bench/router.
+BENCH_PACKAGES := wrk nginx-light
+
+packages:
+	@$(call install_missing,$(APT_PACKAGES))
 	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install the Swift 6 toolchain (swift.org) and put it on PATH" >&2; exit 1; }
 
 # The stack every build and app runs on: a debootstrapped Debian bookworm in .stack/ (rootfs/,
@@ -43,7 +49,10 @@ run: setup
 test: setup
 	$(SWIFT) test
 
-bench: setup
+bench-packages:
+	@$(call install_missing,$(BENCH_PACKAGES))
+
+bench: setup bench-packages
 	bench/run
 
 clean:
