@@ -12,33 +12,7 @@ import Testing
 
     /// A plain TCP server that answers any request head with a 101 and echoes everything after.
     static func withEchoBackend(_ body: (Int) async throws -> Void) async throws {
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { channel in
-                channel.eventLoop.makeCompletedFuture { try Raw(wrappingChannelSynchronously: channel) }
-            }
-        let port = server.channel.localAddress!.port!
-        let listener = server.channel
-        let task = Task {
-            _ = try? await server.executeThenClose { connections in
-                await withDiscardingTaskGroup { group in
-                    do {
-                        for try await connection in connections {
-                            group.addTask { try? await echo(connection) }
-                        }
-                    } catch {}
-                }
-            }
-        }
-        do {
-            try await body(port)
-        } catch {
-            try? await listener.close()
-            await task.value
-            throw error
-        }
-        try? await listener.close()
-        await task.value
+        try await withRawServer(handle: echo, body)
     }
 
     private static func echo(_ connection: Raw) async throws {

@@ -34,9 +34,11 @@ func rawExchange(port: Int, _ request: String, chunks: [String] = [], limit: Dur
     }
 }
 
-/// A backend that answers every request head with `response` (raw bytes), then closes the
-/// connection when `close` is set.
-func withCannedBackend<T: Sendable>(response: String, close: Bool, _ body: (Int) async throws -> T) async throws -> T {
+/// A plain TCP server on a free port of 127.0.0.1 whose connections are served by `handle`;
+/// `body` gets the port, and the server is closed when it returns or throws.
+func withRawServer<T: Sendable>(
+    handle: @escaping @Sendable (RawChannel) async throws -> Void, _ body: (Int) async throws -> T
+) async throws -> T {
     let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .bind(host: "127.0.0.1", port: 0) { channel in
@@ -49,19 +51,7 @@ func withCannedBackend<T: Sendable>(response: String, close: Bool, _ body: (Int)
             await withDiscardingTaskGroup { group in
                 do {
                     for try await connection in connections {
-                        group.addTask {
-                            try? await connection.executeThenClose { inbound, outbound in
-                                var seen = ""
-                                for try await buffer in inbound {
-                                    seen += String(buffer: buffer)
-                                    while let end = seen.range(of: "\r\n\r\n") {
-                                        seen.removeSubrange(..<end.upperBound)
-                                        try await outbound.write(ByteBuffer(string: response))
-                                        if close { return }
-                                    }
-                                }
-                            }
-                        }
+                        group.addTask { try? await handle(connection) }
                     }
                 } catch {}
             }
@@ -77,4 +67,22 @@ func withCannedBackend<T: Sendable>(response: String, close: Bool, _ body: (Int)
         await task.value
         throw error
     }
+}
+
+/// A backend that answers every request head with `response` (raw bytes), then closes the
+/// connection when `close` is set.
+func withCannedBackend<T: Sendable>(response: String, close: Bool, _ body: (Int) async throws -> T) async throws -> T {
+    try await withRawServer(handle: { connection in
+        try await connection.executeThenClose { inbound, outbound in
+            var seen = ""
+            for try await buffer in inbound {
+                seen += String(buffer: buffer)
+                while let end = seen.range(of: "\r\n\r\n") {
+                    seen.removeSubrange(..<end.upperBound)
+                    try await outbound.write(ByteBuffer(string: response))
+                    if close { return }
+                }
+            }
+        }
+    }, body)
 }
