@@ -11,7 +11,9 @@ func rawExchange(port: Int, _ request: String, chunks: [String] = [], limit: Dur
             channel.eventLoop.makeCompletedFuture { try RawChannel(wrappingChannelSynchronously: channel) }
         }
     return try await channel.executeThenClose { inbound, outbound in
-        try await outbound.write(ByteBuffer(string: request))
+        // Nothing to send means nothing is written: an empty write would race a server that
+        // closes the idle connection (and fail as I/O on a closed channel).
+        if !request.isEmpty { try await outbound.write(ByteBuffer(string: request)) }
         for chunk in chunks {
             try await Task.sleep(for: .milliseconds(20))
             try await outbound.write(ByteBuffer(string: chunk))
