@@ -13,11 +13,15 @@ func rawExchange(port: Int, _ request: String, chunks: [String] = [], limit: Dur
     return try await channel.executeThenClose { inbound, outbound in
         // Nothing to send means nothing is written: an empty write would race a server that
         // closes the idle connection (and fail as I/O on a closed channel).
-        if !request.isEmpty { try await outbound.write(ByteBuffer(string: request)) }
-        for chunk in chunks {
-            try await Task.sleep(for: .milliseconds(20))
-            try await outbound.write(ByteBuffer(string: chunk))
-        }
+        // A server that closed first (an idle timeout shorter than a loaded machine's pause
+        // between connect and write) makes the write fail; what it answered is still read.
+        do {
+            if !request.isEmpty { try await outbound.write(ByteBuffer(string: request)) }
+            for chunk in chunks {
+                try await Task.sleep(for: .milliseconds(20))
+                try await outbound.write(ByteBuffer(string: chunk))
+            }
+        } catch ChannelError.ioOnClosedChannel {}
         return try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask {
                 var text = ""
