@@ -46,8 +46,8 @@ public struct Pipeline: Sendable {
     }
 
     /// The receive-pack hooks of `app`: pushes to one app take turns, from the check that
-    /// their refs have not moved to the ref update.
-    public func hooks(for app: AppName) -> ReceivePackHooks {
+    /// their refs have not moved to the ref update. `trigger` says who pushes, through which door.
+    public func hooks(for app: AppName, trigger: Trigger) -> ReceivePackHooks {
         ReceivePackHooks(
             preReceive: { commands, objects, reply in
                 var verdicts: [String?] = []
@@ -56,7 +56,7 @@ public struct Pipeline: Sendable {
                         verdicts.append(nil)
                         continue
                     }
-                    verdicts.append(await deploy(app, command, ref: ref, objects: objects, reply: reply))
+                    verdicts.append(await deploy(app, command, ref: ref, objects: objects, trigger: trigger, reply: reply))
                 }
                 return verdicts
             },
@@ -65,10 +65,12 @@ public struct Pipeline: Sendable {
 
     /// Builds, tests, releases and deploys one push of a deploy branch.
     /// - Returns: `nil` when it passed, else the reason to reject the push.
-    func deploy(_ app: AppName, _ command: RefCommand, ref: RefName, objects: ReceivedObjects, reply: ReceivePackReply) async -> String? {
+    func deploy(_ app: AppName, _ command: RefCommand, ref: RefName, objects: ReceivedObjects, trigger: Trigger, reply: ReceivePackReply) async -> String? {
         let build: Build
         do {
-            build = try await store.recordBuild(app: app, ref: ref, oldCommit: command.old, newCommit: command.new, status: .building)
+            build = try await store.recordBuild(
+                app: app, ref: ref, oldCommit: command.old, newCommit: command.new, status: .building,
+                commit: await objects.summary(of: command.new))
         } catch {
             reply.step("Cannot record the build: \(error)")
             return "cannot record the build"
@@ -118,7 +120,7 @@ public struct Pipeline: Sendable {
 
             // Release and deploy: the new formation must come up healthy before the ref moves.
             stage = "deploy"
-            let failure = await release(image, of: build, command: command, config: config, manifests: manifests, log: log)
+            let failure = await release(image, of: build, command: command, config: config, manifests: manifests, trigger: trigger, log: log)
             await save(log, build: build.id)
             return failure
         } catch {
@@ -134,13 +136,16 @@ public struct Pipeline: Sendable {
 
     /// Records release vN of the built image and deploys it with zero downtime.
     /// - Returns: `nil` once it is live, else the reason to reject the push.
-    func release(_ image: Image, of build: Build, command: RefCommand, config: [String: String], manifests: AppManifests, log: BuildLog) async -> String? {
+    func release(
+        _ image: Image, of build: Build, command: RefCommand, config: [String: String], manifests: AppManifests, trigger: Trigger, log: BuildLog
+    ) async -> String? {
         let app = build.app
         let release: Release
         do {
             release = try await store.createRelease(
                 app: app, buildID: build.id, imageTag: image.tag, imageDigest: image.digest.description, commit: command.new,
-                config: config, processTypes: image.processTypes, description: "Deploy \(command.new.short)", createdBy: "git push")
+                config: config, processTypes: image.processTypes, description: trigger.deployDescription(command.new),
+                createdBy: trigger.by, origin: trigger.origin)
         } catch {
             log.step("Cannot record the release: \(error)")
             events(.releaseFinished(app: app, status: .failed))

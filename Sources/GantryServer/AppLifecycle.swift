@@ -3,8 +3,8 @@ import GantryGit
 
 /// What the HTTP door needs of the part of gantryd that builds and runs apps.
 public struct AppLifecycle: Sendable {
-    /// What happens around each push of an app (gantryd: the pipeline's hooks).
-    public var pushHooks: @Sendable (AppName) -> ReceivePackHooks
+    /// What happens around each push of an app (gantryd: the pipeline's hooks), given who pushes.
+    public var pushHooks: @Sendable (AppName, Trigger) -> ReceivePackHooks
     /// The app's running processes, for `gantry ps`.
     public var processes: @Sendable (AppName) async -> [AppProcess]
     /// Called once an app is created (the router learns its host).
@@ -15,7 +15,7 @@ public struct AppLifecycle: Sendable {
     public var metrics: @Sendable () async -> String
 
     public init(
-        pushHooks: @escaping @Sendable (AppName) -> ReceivePackHooks,
+        pushHooks: @escaping @Sendable (AppName, Trigger) -> ReceivePackHooks,
         processes: @escaping @Sendable (AppName) async -> [AppProcess] = { _ in [] },
         created: @escaping @Sendable (AppName) async -> Void = { _ in },
         destroyed: @escaping @Sendable (AppName) async -> Void = { _ in },

@@ -16,6 +16,7 @@ enum Migrations {
         migrator.registerMigration("v3-build-log-chunks", foreignKeyChecks: .deferred, migrate: v3BuildLogChunks)
         migrator.registerMigration("v4-config-vars", migrate: v4ConfigVars)
         migrator.registerMigration("v5-releases-formation", migrate: v5ReleasesFormation)
+        migrator.registerMigration("v6-release-origin-commit-summary", migrate: v6ReleaseOriginCommitSummary)
         return migrator
     }()
 
@@ -227,6 +228,21 @@ enum Migrations {
             t.column("quantity", .integer).notNull()
                 .check(sql: "quantity BETWEEN 0 AND 100")
             t.primaryKey(["app_id", "process_type"])
+        }
+    }
+
+    /// How each release came to be (push, webhook, rollback, config change), and the commit's
+    /// message and author on its build, for `releases:info` and the history view. Rows older
+    /// than this migration were all made by pushes and keep no commit summary.
+    private static func v6ReleaseOriginCommitSummary(_ db: Database) throws {
+        try db.alter(table: "releases") { t in
+            // ReleaseOrigin's raw values as of this migration, frozen.
+            t.add(column: "origin", .text).notNull().defaults(to: "push")
+                .check(sql: "origin IN ('push', 'webhook', 'rollback', 'config')")
+        }
+        try db.alter(table: "builds") { t in
+            t.add(column: "commit_message", .text)
+            t.add(column: "commit_author", .text)
         }
     }
 }

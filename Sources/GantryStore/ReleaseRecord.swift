@@ -20,6 +20,7 @@ struct ReleaseRecord: Codable, FetchableRecord, PersistableRecord {
     var processTypesJSON: String
     var description: String
     var createdBy: String
+    var origin: ReleaseOrigin
     var createdAt: Date
     var status: ReleaseStatus
     var failureReason: String?
@@ -36,6 +37,7 @@ struct ReleaseRecord: Codable, FetchableRecord, PersistableRecord {
         case processTypesJSON = "process_types_json"
         case description
         case createdBy = "created_by"
+        case origin
         case createdAt = "created_at"
         case status
         case failureReason = "failure_reason"
@@ -60,7 +62,7 @@ struct ReleaseRecord: Codable, FetchableRecord, PersistableRecord {
             imageDigest: imageDigest, commit: commitID,
             config: try Self.decodeObject(configJSON, column: "config_json", id: id),
             processTypes: try Self.decodeObject(processTypesJSON, column: "process_types_json", id: id),
-            description: description, createdBy: createdBy, createdAt: createdAt, status: status,
+            description: description, createdBy: createdBy, origin: origin, createdAt: createdAt, status: status,
             failureReason: failureReason)
     }
 

@@ -16,6 +16,7 @@ extension Store {
     ///   - processTypes: process type → command; types named as in a Procfile.
     ///   - description: what made it, for people (`Deploy 5d6e7f8`); never a config value.
     ///   - createdBy: who made it.
+    ///   - origin: how: push, webhook, rollback, config change.
     /// - Returns: the release as stored.
     /// - Throws: `StoreError.appNotFound`; `StoreError.buildNotFound` when `buildID` is not a
     ///   build of `app`; `StoreError.invalidConfig` or `StoreError.invalidFormation` (for a
@@ -24,7 +25,8 @@ extension Store {
     ///   digest) or SQLite fails. Nothing is written then.
     public func createRelease(
         app: AppName, buildID: Int64?, imageTag: String, imageDigest: String, commit: ObjectID?,
-        config: [String: String], processTypes: [String: String], description: String, createdBy: String
+        config: [String: String], processTypes: [String: String], description: String, createdBy: String,
+        origin: ReleaseOrigin = .push
     ) async throws(StoreError) -> Release {
         _ = try Self.validatedConfigChange(set: config, unset: [])
         for type in processTypes.keys.sorted() where !Formation.isValidType(type) {
@@ -47,7 +49,7 @@ extension Store {
                 id: nil, appID: appID, version: latest + 1, buildID: buildID, imageTag: imageTag,
                 imageDigest: imageDigest, commitID: commit, configJSON: configJSON,
                 processTypesJSON: processTypesJSON, description: description, createdBy: createdBy,
-                createdAt: Date(), status: .pending, failureReason: nil)
+                origin: origin, createdAt: Date(), status: .pending, failureReason: nil)
             return try record.insertAndFetch(db).release(app: app)
         }
     }

@@ -85,7 +85,7 @@ struct Gantryd: AsyncParsableCommand {
             dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes)
         let app = buildApplication(
             configuration: configuration, store: store,
-            lifecycle: AppLifecycle(pushHooks: pipeline.hooks(for:), processes: pipeline.processes(of:), created: pipeline.register(_:),
+            lifecycle: AppLifecycle(pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
                 destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) }),
             logger: logger) { port in
             logger.notice("gantryd \(Gantry.version) listening on http://\(configuration.host):\(port) (data in \(dataDirectory.root), libgit2 \(Libgit2.version))")

@@ -7,7 +7,7 @@ import GantryStore
 struct RecordingHooks: Sendable {
     let store: Store
 
-    func hooks(for app: AppName) -> ReceivePackHooks {
+    func hooks(for app: AppName, trigger: Trigger) -> ReceivePackHooks {
         ReceivePackHooks(postReceive: { updated, reply in
             await record(updated, app: app, reply: reply)
         })

@@ -33,7 +33,7 @@ struct TestServer {
         logger.logLevel = .warning
         let app = buildApplication(
             configuration: ServerConfiguration(dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, maxPushBytes: maxPushBytes),
-            store: store, lifecycle: AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:), metrics: metrics), logger: logger, onServerRunning: { portContinuation.yield($0) })
+            store: store, lifecycle: AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), metrics: metrics), logger: logger, onServerRunning: { portContinuation.yield($0) })
         let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }

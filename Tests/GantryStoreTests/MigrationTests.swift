@@ -20,6 +20,7 @@ struct MigrationTests {
         #expect(columns == [
             "id", "app_id", "ref", "old_commit", "new_commit", "status", "created_at", "finished_at",
             "buildpack", "stack", "image_digest", "build_seconds", "test_seconds", "failure_reason",
+            "commit_message", "commit_author",
         ])
         #expect(try await store.apps().isEmpty)
         #expect(try await store.tokenCount() == 0)

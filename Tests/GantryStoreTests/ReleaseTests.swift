@@ -56,11 +56,28 @@ struct ReleaseTests {
         #expect(release.configKeys == ["DATABASE_URL", "DEBUG"])
         #expect(release.processTypes == ["web": "gunicorn app:app", "worker": "python worker.py"])
         #expect(release.description == "Deploy aaaaaaa")
-        #expect(release.createdBy == "alice")
+        #expect(release.createdBy == "alice" && release.origin == .push)
         #expect(release.status == .pending && release.failureReason == nil)
         #expect(try await store.release(app: app, version: 1) == release)
         #expect(try await store.releases(app: app) == [release])
         #expect(try await store.currentRelease(app: app) == nil)
+    }
+
+    @Test(arguments: ReleaseOrigin.allCases)
+    func everyOriginIsStoredAndReadBack(origin: ReleaseOrigin) async throws {
+        let release = try await store.createRelease(
+            app: app, buildID: nil, imageTag: "hello:c", imageDigest: Fixture.digest("c"), commit: nil, config: [:],
+            processTypes: [:], description: "Rollback to v1", createdBy: "bob", origin: origin)
+        #expect(try await store.release(app: app, version: release.version).origin == origin)
+    }
+
+    @Test
+    func aBuildKeepsItsCommitSummary() async throws {
+        let summary = CommitSummary(message: "fix login", author: "Alice Liddell")
+        let build = try await store.recordBuild(
+            app: app, ref: Fixture.main, oldCommit: .zero, newCommit: Fixture.first, status: .building, commit: summary)
+        #expect(build.commitSummary == summary)
+        #expect(try await store.build(app: app, id: build.id).commitSummary == summary)
     }
 
     @Test

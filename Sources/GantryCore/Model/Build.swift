@@ -60,14 +60,18 @@ public struct Build: Hashable, Sendable, Codable, Identifiable {
     public var testSeconds: Double?
     /// Why the build failed, in words a user can act on; `nil` unless it failed.
     public var failureReason: String?
+    /// The first line of the new commit's message and its author, when recorded.
+    public var commitSummary: CommitSummary?
 
     /// A build as recorded; the stage fields default to "not run yet".
     public init(
         id: Int64, app: AppName, ref: RefName, oldCommit: ObjectID, newCommit: ObjectID,
         status: BuildStatus, createdAt: Date, finishedAt: Date? = nil, log: String? = nil,
         buildpack: String? = nil, stack: String? = nil, imageDigest: String? = nil,
-        buildSeconds: Double? = nil, testSeconds: Double? = nil, failureReason: String? = nil
+        buildSeconds: Double? = nil, testSeconds: Double? = nil, failureReason: String? = nil,
+        commitSummary: CommitSummary? = nil
     ) {
+        self.commitSummary = commitSummary
         self.id = id
         self.app = app
         self.ref = ref

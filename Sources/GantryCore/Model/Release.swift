@@ -47,6 +47,8 @@ public struct Release: Hashable, Sendable, Identifiable {
     public var description: String
     /// Who made it: the name of the API token, SSH key or webhook.
     public var createdBy: String
+    /// How: push, webhook, rollback, config change.
+    public var origin: ReleaseOrigin
     public var createdAt: Date
     public var status: ReleaseStatus
     /// Why the deploy failed, in words a user can act on; `nil` unless `status` is `failed`.
@@ -56,7 +58,7 @@ public struct Release: Hashable, Sendable, Identifiable {
     public init(
         id: Int64, app: AppName, version: Int, buildID: Int64?, imageTag: String, imageDigest: String,
         commit: ObjectID?, config: [String: String], processTypes: [String: String], description: String,
-        createdBy: String, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil
+        createdBy: String, origin: ReleaseOrigin = .push, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil
     ) {
         self.id = id
         self.app = app
@@ -65,6 +67,7 @@ public struct Release: Hashable, Sendable, Identifiable {
         self.imageTag = imageTag
         self.imageDigest = imageDigest
         self.commit = commit
+        self.origin = origin
         self.config = config
         self.processTypes = processTypes
         self.description = description
@@ -85,7 +88,7 @@ public struct Release: Hashable, Sendable, Identifiable {
         ReleaseSummary(
             id: id, app: app, version: version, buildID: buildID, imageTag: imageTag,
             imageDigest: imageDigest, commit: commit, configKeys: configKeys, processTypes: processTypes,
-            description: description, createdBy: createdBy, createdAt: createdAt, status: status,
+            description: description, createdBy: createdBy, origin: origin, createdAt: createdAt, status: status,
             failureReason: failureReason)
     }
 }
@@ -122,6 +125,7 @@ public struct ReleaseSummary: Hashable, Sendable, Codable, Identifiable {
     public var processTypes: [String: String]
     public var description: String
     public var createdBy: String
+    public var origin: ReleaseOrigin
     public var createdAt: Date
     public var status: ReleaseStatus
     public var failureReason: String?
@@ -130,8 +134,9 @@ public struct ReleaseSummary: Hashable, Sendable, Codable, Identifiable {
     public init(
         id: Int64, app: AppName, version: Int, buildID: Int64?, imageTag: String, imageDigest: String,
         commit: ObjectID?, configKeys: [String], processTypes: [String: String], description: String,
-        createdBy: String, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil
+        createdBy: String, origin: ReleaseOrigin = .push, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil
     ) {
+        self.origin = origin
         self.id = id
         self.app = app
         self.version = version

@@ -87,6 +87,18 @@ public final class Repository {
         return String(cString: git_object_type2string(type))
     }
 
+    /// The first line of `commit`'s message and its author's name, or `nil` when `commit` is
+    /// not a commit of the repository.
+    public func summary(of commit: ObjectID) -> CommitSummary? {
+        var oid = commit.gitOID
+        var object: OpaquePointer?
+        guard git_commit_lookup(&object, handle, &oid) == 0 else { return nil }
+        defer { git_commit_free(object) }
+        let message = git_commit_summary(object).map { String(cString: $0) } ?? ""
+        let author = git_commit_author(object).flatMap { $0.pointee.name }.map { String(cString: $0) } ?? ""
+        return CommitSummary(message: message, author: author)
+    }
+
     /// The repository's object database; the caller frees it with `git_odb_free`.
     func objectDatabase() throws(GitError) -> OpaquePointer {
         var odb: OpaquePointer?

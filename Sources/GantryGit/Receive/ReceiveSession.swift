@@ -58,4 +58,9 @@ public struct ReceivedObjects: Sendable {
     public func export(_ commit: ObjectID, to directory: String) async throws(ExportError) {
         try await session.run { session throws(ExportError) in try session.repository.export(commit, to: directory) }
     }
+
+    /// The first line of `commit`'s message and its author, when it is a commit.
+    public func summary(of commit: ObjectID) async -> CommitSummary? {
+        await session.run { session in session.repository.summary(of: commit) }
+    }
 }

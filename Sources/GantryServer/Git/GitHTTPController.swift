@@ -13,7 +13,7 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
     let store: Store
     let authenticator: Authenticator
     let configuration: ServerConfiguration
-    let hooks: @Sendable (AppName) -> ReceivePackHooks
+    let hooks: @Sendable (AppName, Trigger) -> ReceivePackHooks
 
     static var receivePackService: String { "git-receive-pack" }
 
@@ -30,7 +30,7 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
     }
 
     func advertise(_ request: Request, _ context: Context) async throws -> Response {
-        let app = try await authorizedApp(request, context)
+        let (app, _) = try await authorizedApp(request, context)
         guard request.uri.queryParameters.get("service") == Self.receivePackService else {
             throw HTTPProblem(.forbidden, "gantry only accepts pushes over smart HTTP (service=git-receive-pack); upgrade git or push with `git push`")
         }
@@ -43,7 +43,7 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
     }
 
     func receivePack(_ request: Request, _ context: Context) async throws -> Response {
-        let app = try await authorizedApp(request, context)
+        let (app, tokenName) = try await authorizedApp(request, context)
         guard request.headers[.contentType] == "application/x-\(Self.receivePackService)-request" else {
             throw HTTPProblem(.unsupportedMediaType, "expected Content-Type application/x-\(Self.receivePackService)-request")
         }
@@ -61,7 +61,7 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
         guard !commands.commands.isEmpty else { return Response(status: .ok, headers: headers) }
 
         let receivePack = receivePack(for: app)
-        let hooks = hooks(app)
+        let hooks = hooks(app, Trigger(.push, by: tokenName))
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
             let reply = ReceivePackReply(sideband: commands.usesSideband) { continuation.yield($0) }
@@ -85,9 +85,10 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
             maxPushBytes: configuration.maxPushBytes)
     }
 
-    /// The app named by the URL (`APP.git` or `APP`), once the request is authenticated.
-    private func authorizedApp(_ request: Request, _ context: Context) async throws -> AppName {
-        guard try await authenticator.tokenName(of: request, allowBasic: true) != nil else {
+    /// The app named by the URL (`APP.git` or `APP`) and the name of the token that
+    /// authenticated the request.
+    private func authorizedApp(_ request: Request, _ context: Context) async throws -> (AppName, String) {
+        guard let tokenName = try await authenticator.tokenName(of: request, allowBasic: true) else {
             throw HTTPProblem(
                 .unauthorized, "authentication required: use an API token as the password (`gantry login` sets up git)",
                 headers: [.wwwAuthenticate: #"Basic realm="gantry""#])
@@ -96,7 +97,7 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
         if name.hasSuffix(".git") { name.removeLast(4) }
         let app = try AppName(name)
         do {
-            return try await store.app(app).name
+            return (try await store.app(app).name, tokenName)
         } catch {
             guard case .appNotFound = error else { throw error }
             throw HTTPProblem(.notFound, "no app named '\(app)'; create it with `gantry apps:create \(app)`")
