@@ -100,21 +100,30 @@ public struct Pipeline: Sendable {
                 app: app, buildID: build.id, commit: command.new, sourceDirectory: source, buildpack: buildpack,
                 config: config, procfile: manifests.procfile, limits: settings.limits)
 
-            // Build: bin/compile in a build container, then the OCI image.
-            let image = try await builder.build(request, output: log.line)
-            let built = ContinuousClock.now
-            let appLayer = image.layers.last!
-            log.step("Image \(image.digest.description.prefix(19))… (app layer \(Self.megabytes(appLayer.size)), stack \(builder.stack.name))")
-            try? await store.recordStages(id: build.id, buildpack: buildpack.id, stack: builder.stack.name, imageDigest: image.digest.description, buildSeconds: Self.seconds(built - started))
-
-            // Test: a throwaway container of the image.
-            stage = "test"
-            let test: Builder.TestCommand = manifests.appJSON?.testScript.map { .script($0) } ?? .buildpack
+            // Build: bin/compile in a build container.
+            let compiled = try await builder.compile(request, output: log.line)
+            let compiledAt = ContinuousClock.now
             try await store.updateBuild(id: build.id, status: .testing, finished: false)
+
+            // Test: a throwaway container on the compiled app, while its OCI image is written.
+            stage = "test"
+            async let writtenImage = builder.image(of: compiled)
+            let test: Builder.TestCommand = manifests.appJSON?.testScript.map { .script($0) } ?? .buildpack
             if case .script = test { log.step("Running tests: \(test.label)") }
-            try await builder.test(image, request: request, command: test, output: log.detail)
-            try? await store.recordStages(id: build.id, testSeconds: Self.seconds(ContinuousClock.now - built))
+            var testFailure: BuildError?
+            do { try await builder.test(compiled, command: test, output: log.detail) } catch { testFailure = error }
+            let image: Image
+            do { image = try await writtenImage } catch {
+                stage = "build"
+                throw error as? BuildError ?? .other("\(error)")
+            }
+            await builder.adopt(compiled, image: image)
+            let appLayer = image.layers.last!
+            try? await store.recordStages(id: build.id, buildpack: buildpack.id, stack: builder.stack.name, imageDigest: image.digest.description, buildSeconds: Self.seconds(compiledAt - started))
+            if let testFailure { throw testFailure }
+            try? await store.recordStages(id: build.id, testSeconds: Self.seconds(ContinuousClock.now - compiledAt))
             log.step("Tests passed")
+            log.step("Image \(image.digest.description.prefix(19))… (app layer \(Self.megabytes(appLayer.size)), stack \(builder.stack.name))")
             try await store.finishBuild(id: build.id, status: .built, failureReason: nil)
             events(.buildFinished(app: app, status: .built))
 

@@ -99,6 +99,11 @@ extension RuncRuntime {
     /// Kills what is left of a container and removes it, its mounts and its bundle.
     func remove(_ id: String) async {
         await Task { await forceDelete(id) }.value
+        await removeBundle(id)
+    }
+
+    /// Unmounts the container's root and removes its bundle directory.
+    func removeBundle(_ id: String) async {
         let bundle = bundlePath(id)
         Overlay(layers: [], upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs").unmount()
         try? FileManager.default.removeItem(atPath: bundle)

@@ -71,7 +71,13 @@ public struct RuncRuntime: ContainerRuntime {
             status = .failure(error)
         }
         // Whatever happened — exit, time-out, cancellation — nothing of the container stays.
-        await remove(spec.id)
+        // A foreground `runc run` whose process exited has deleted the container itself; only
+        // its root and bundle are left (one runc call less per build and test container).
+        if case .success(.exited) = status {
+            await removeBundle(spec.id)
+        } else {
+            await remove(spec.id)
+        }
         return try status.get()
     }
 
