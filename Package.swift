@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "gantryd", targets: ["gantryd"]),
         .executable(name: "gantry", targets: ["gantry"]),
+        .executable(name: "gantry-logger", targets: ["gantry-logger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -78,6 +79,7 @@ let package = Package(
         .target(name: "GantryServer", dependencies: [
             "GantryCore", "GantryStore", "GantryGit",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -91,6 +93,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Timestamps and rotates one app process's output; gantryd runs one per process.
+        .executableTarget(name: "gantry-logger"),
         // The router alone on one static route, for bench/router.
         .executableTarget(name: "gantry-router-bench", dependencies: ["GantryRouter", "GantryCore"]),
         .executableTarget(name: "gantry", dependencies: [

@@ -40,4 +40,7 @@ public protocol AppOperations: Sendable {
     func changeConfig(_ app: AppName, _ change: ConfigChange, deploy: Bool, trigger: Trigger) async throws -> ConfigChangeResult
     func scale(_ app: AppName, _ formation: [String: Int]) async throws -> [AppProcess]
     func restart(_ app: AppName, type: String?) async throws -> [AppProcess]
+    /// The app's process output and deploy events, merged by time: the last lines, then — with
+    /// `query.follow` — new ones as they are written, until the consumer stops.
+    func logs(_ app: AppName, _ query: LogQuery) async -> AsyncStream<[LogLine]>
 }

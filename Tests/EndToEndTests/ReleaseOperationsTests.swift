@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GantryClient
 import GantryCore
 import Testing
@@ -124,4 +125,46 @@ struct ReleaseOperationsTests {
             #expect(gantry.containers() == ["wide.v2.web.1", "wide.v2.worker.1"])
         }
     }
+
+    @Test func logsMergeProcessOutputAndDeployEventsAndFollowNewLines() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("chatty")
+            let (repo, _) = try await gantry.makeRepo("chatty", template: "static")
+            let web = #"web: echo "booted $DYNO"; mkdir -p /tmp/www && exec busybox httpd -f -vv -p $PORT -h /tmp/www"#
+            try await repo.commit("chatty", files: ["Procfile": web + "\n"])
+            try #require(await repo.push(gantry.remote("chatty"), ["main"]).succeeded)
+
+            let all = try await Self.logs(gantry, "chatty")
+            #expect(all.contains { $0.hasSuffix(" app[web.1]: booted web.1") }, "\(all)")
+            #expect(all.contains { $0.contains(" gantry: release v1 is live: web.1") }, "\(all)")
+            #expect(all.map { $0.prefix(27) } == all.map { $0.prefix(27) }.sorted(), "merged by time")
+            #expect(try await Self.logs(gantry, "chatty", lines: 1).count == 1)
+            #expect(try await Self.logs(gantry, "chatty", process: "web.1").allSatisfy { $0.contains(" app[web.1]: ") })
+
+            // Following: a process started now shows up while the request stays open.
+            let received = Received()
+            let follow = Task {
+                try await gantry.api.logs(app: "chatty", lines: 1, follow: true) { received.append($0) }
+            }
+            _ = try await gantry.api.scale(app: "chatty", ["web": 2])
+            try await gantry.eventually("the new process's first line streams in") { received.text.contains("app[web.2]: booted web.2") }
+            follow.cancel()
+            _ = await follow.result
+
+            await #expect(throws: ClientError.self) { try await gantry.api.logs(app: "chatty", process: "web/../x") { _ in } }
+        }
+    }
+
+    static func logs(_ gantry: GantryDaemon, _ app: String, lines: Int? = nil, process: String? = nil) async throws -> [String] {
+        let received = Received()
+        try await gantry.api.logs(app: app, lines: lines, process: process) { received.append($0) }
+        return received.text.split(separator: "\n").map(String.init)
+    }
+}
+
+/// Bytes a streaming request delivered, from libcurl's thread.
+final class Received: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+    func append(_ chunk: [UInt8]) { bytes.withLock { $0 += chunk } }
+    var text: String { bytes.withLock { String(decoding: $0, as: UTF8.self) } }
 }
