@@ -134,6 +134,7 @@ extension Pipeline {
         }
         try await store.markReleaseLive(id: release.id)
         events(.releaseFinished(app: app, status: .live))
+        await collectGarbage(app)
         var live = release
         live.status = .live
         return live

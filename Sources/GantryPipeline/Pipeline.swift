@@ -29,12 +29,15 @@ public struct Pipeline: Sendable {
     let logger: Logger
     /// Told when a build and when a release finish (metrics).
     let events: @Sendable (PipelineEvent) -> Void
+    /// How many good releases per app keep their images (the live one always does).
+    let keptReleases: Int
 
     public init(
         store: Store, builder: Builder, buildpacks: BuildpackSet, deployer: Deployer, scratch: String,
         publicURL: @escaping @Sendable (AppName) -> String, logger: Logger,
-        events: @escaping @Sendable (PipelineEvent) -> Void = { _ in }
+        events: @escaping @Sendable (PipelineEvent) -> Void = { _ in }, keptReleases: Int = 10
     ) {
+        self.keptReleases = keptReleases
         self.store = store
         self.builder = builder
         self.buildpacks = buildpacks
@@ -167,6 +170,7 @@ public struct Pipeline: Sendable {
             try await store.markReleaseLive(id: release.id)
             events(.releaseFinished(app: app, status: .live))
             log.step("\(publicURL(app)) deployed")
+            await collectGarbage(app)
             return nil
         } catch {
             let failure = error as? DeployError

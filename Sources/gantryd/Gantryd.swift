@@ -46,6 +46,9 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "Port the router listens on.")
     var routerPort: Int = 8000
 
+    @Option(help: "How many good releases per app keep their images for rollbacks (the live one always does).")
+    var keepReleases: Int = 10
+
     @Option(help: "The OCI runtime binary (runc's command line).")
     var ociRuntime: String = "runc"
 
@@ -55,6 +58,7 @@ struct Gantryd: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be between 0 and 65535") }
         guard maxPushBytes > 0 else { throw ValidationError("--max-push-bytes must be positive") }
+        guard keepReleases >= 1 else { throw ValidationError("--keep-releases must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
     }
 

@@ -61,6 +61,27 @@ struct ReleaseOperationsTests {
         }
     }
 
+    @Test func imagesBeyondTheKeptReleasesAreCollectedAndCannotBeRolledBackTo() async throws {
+        try await withDaemon(arguments: ["--keep-releases", "2"]) { gantry in
+            try await gantry.createApp("lean")
+            let (repo, _) = try await gantry.makeRepo("lean", template: "static")
+            for version in 1...3 {
+                try await repo.commit("v\(version)", files: ["Procfile": Self.procfile(serving: "version \(version)")])
+                try #require(await repo.push(gantry.remote("lean"), ["main"]).succeeded)
+            }
+            let index = try String(contentsOfFile: gantry.data.images + "/index.json", encoding: .utf8)
+            #expect(!index.contains("lean-build-1") && index.contains("lean-build-2") && index.contains("lean-build-3"))
+            do {
+                _ = try await gantry.api.rollback(app: "lean", to: 1)
+                Issue.record("rollback to a collected image was accepted")
+            } catch let ClientError.rejected(code, message) {
+                #expect(code == 409 && message.contains("no longer stored"), "\(message)")
+            }
+            #expect(try await gantry.api.rollback(app: "lean", to: 2).description == "Rollback to v2")
+            #expect(try await gantry.get("lean").text == "version 2\n")
+        }
+    }
+
     @Test func aConfigChangeIsANewReleaseTheAppServes() async throws {
         try await withDaemon { gantry in
             try await gantry.createApp("noted")

@@ -88,15 +88,17 @@ struct GantryDaemon: Sendable {
 /// Starts gantryd, runs `body` with it, then stops it (SIGTERM, SIGKILL after 5 s) and removes
 /// its data and scratch directories, whether `body` returned or threw. A gantryd that needs the
 /// SIGKILL is an issue of the test: it must shut down gracefully.
-/// - Parameter maxPushBytes: passed as `--max-push-bytes` when set.
+/// - Parameters:
+///   - maxPushBytes: passed as `--max-push-bytes` when set.
+///   - arguments: more flags for gantryd.
 /// - Throws: `FixtureFailure` when gantryd cannot be found or does not come up; what `body` throws.
 func withDaemon<Value: Sendable>(
-    maxPushBytes: Int? = nil, _ body: (GantryDaemon) async throws -> Value
+    maxPushBytes: Int? = nil, arguments extra: [String] = [], _ body: (GantryDaemon) async throws -> Value
 ) async throws -> Value {
     let scratch = try ScratchDirectory(prefix: "gantry-e2e")
     defer { scratch.remove() }
     let git = try Git(home: scratch.directory("home"))
-    let (daemon, _) = try await DaemonLauncher.start(in: scratch, git: git, maxPushBytes: maxPushBytes)
+    let (daemon, _) = try await DaemonLauncher.start(in: scratch, git: git, maxPushBytes: maxPushBytes, arguments: extra)
     do {
         let result = try await body(daemon)
         await DaemonLauncher.stop(daemon.process.current)
@@ -195,7 +197,7 @@ enum DaemonLauncher {
     /// connections. A port taken meanwhile by someone else means another try on a new port.
     /// - Throws: `FixtureFailure` with gantryd's log when it exits or does not come up in time.
     static func start(
-        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?
+        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?, arguments extra: [String] = []
     ) async throws -> (GantryDaemon, RunningProcess) {
         let binary = try binary()
         let data = DataDirectory(root: scratch.path + "/data")
@@ -209,6 +211,7 @@ enum DaemonLauncher {
                 "--data-dir", data.root, "--http-host", "127.0.0.1", "--http-port", String(port), "--router-port", String(routerPort),
             ]
             if let maxPushBytes { arguments += ["--max-push-bytes", String(maxPushBytes)] }
+            arguments += extra
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments
