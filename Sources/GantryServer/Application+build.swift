@@ -22,6 +22,7 @@ public func buildApplication(
     AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory, lifecycle: lifecycle)).addRoutes(to: api)
     ConfigController(store: store).addRoutes(to: api)
     ReleasesController(store: store).addRoutes(to: api)
+    KeysController(store: store).addRoutes(to: api)
     api.get("apps/:name/ps") { _, context in
         let app = try AppName(context.parameters.get("name") ?? "")
         _ = try await store.app(app)

@@ -12,6 +12,9 @@ import Foundation
 /// | GET | /api/v1/apps/NAME/builds/ID | | `Build` with its log |
 /// | GET | /api/v1/apps/NAME/config | | `{"KEY": "value"}`: every config var |
 /// | PATCH | /api/v1/apps/NAME/config | `ConfigChange` | the whole config after the change |
+/// | GET | /api/v1/keys | | `[SSHKey]` (by name) |
+/// | POST | /api/v1/keys | `AddSSHKey` | 201 `SSHKey` |
+/// | DELETE | /api/v1/keys/NAME | | 204 |
 ///
 /// Every request carries `Authorization: Bearer TOKEN`. Errors are `APIError` with a 4xx/5xx status.
 public enum API {
