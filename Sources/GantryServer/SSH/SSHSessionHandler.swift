@@ -43,13 +43,13 @@ final class SSHSessionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case let request as SSHChannelRequestEvent.ExecRequest:
-            context.fireChannelRead(wrapInboundOut(.exec(request.command, wantReply: request.wantReply)))
+            deliver(.exec(request.command, wantReply: request.wantReply), context)
         case let request as SSHChannelRequestEvent.ShellRequest:
-            context.fireChannelRead(wrapInboundOut(.refused("shell", wantReply: request.wantReply)))
+            deliver(.refused("shell", wantReply: request.wantReply), context)
         case let request as SSHChannelRequestEvent.PseudoTerminalRequest:
-            context.fireChannelRead(wrapInboundOut(.refused("terminal", wantReply: request.wantReply)))
+            deliver(.refused("terminal", wantReply: request.wantReply), context)
         case let request as SSHChannelRequestEvent.SubsystemRequest:
-            context.fireChannelRead(wrapInboundOut(.refused("subsystem '\(request.subsystem.prefix(40))'", wantReply: request.wantReply)))
+            deliver(.refused("subsystem '\(request.subsystem.prefix(40))'", wantReply: request.wantReply), context)
         case let request as SSHChannelRequestEvent.EnvironmentRequest:
             if request.wantReply { context.triggerUserOutboundEvent(ChannelFailureEvent(), promise: nil) }
         case is SSHChannelRequestEvent.WindowChangeRequest, is SSHChannelRequestEvent.SignalRequest,
@@ -58,6 +58,13 @@ final class SSHSessionHandler: ChannelDuplexHandler {
         default:
             context.fireUserInboundEventTriggered(event)
         }
+    }
+
+    /// A request, passed on as a read of its own: `NIOAsyncChannel` hands reads over at
+    /// read-complete, which no request is followed by.
+    private func deliver(_ input: SessionInput, _ context: ChannelHandlerContext) {
+        context.fireChannelRead(wrapInboundOut(input))
+        context.fireChannelReadComplete()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
