@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssh.git", from: "0.15.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -75,10 +76,13 @@ let package = Package(
         ]),
         // The REST API client (over GantryHTTP) used by the CLI and the tests.
         .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP"]),
-        // HTTP front door: smart-HTTP git, REST API.
+        // The front doors: smart-HTTP git, REST API; git over gantryd's own SSH server.
         .target(name: "GantryServer", dependencies: [
             "GantryCore", "GantryStore", "GantryGit",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOSSH", package: "swift-nio-ssh"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -123,7 +127,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GantryServerTests", dependencies: [
-            "GantryServer", "GantryClient",
+            "GantryServer", "GantryClient", "GantryTesting",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["GantryClient", "GantryCore", "GantryRuntime"]),

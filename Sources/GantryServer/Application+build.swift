@@ -23,6 +23,7 @@ public func buildApplication(
     ConfigController(store: store, authenticator: authenticator, operations: lifecycle.operations).addRoutes(to: api)
     ReleasesController(store: store, authenticator: authenticator, operations: lifecycle.operations).addRoutes(to: api)
     FormationController(store: store, lifecycle: lifecycle).addRoutes(to: api)
+    KeysController(store: store).addRoutes(to: api)
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/metrics") { _, _ in
         Response(

@@ -17,6 +17,7 @@ enum Migrations {
         migrator.registerMigration("v4-config-vars", migrate: v4ConfigVars)
         migrator.registerMigration("v5-releases-formation", migrate: v5ReleasesFormation)
         migrator.registerMigration("v6-release-origin-commit-summary", migrate: v6ReleaseOriginCommitSummary)
+        migrator.registerMigration("v7-ssh-keys", migrate: v7SSHKeys)
         return migrator
     }()
 
@@ -243,6 +244,28 @@ enum Migrations {
         try db.alter(table: "builds") { t in
             t.add(column: "commit_message", .text)
             t.add(column: "commit_author", .text)
+        }
+    }
+
+    /// The SSH public keys allowed to push over gantryd's SSH server: one row per key, its
+    /// name (who pushed) and fingerprint unique.
+    private static func v7SSHKeys(_ db: Database) throws {
+        try db.create(table: "ssh_keys") { t in
+            t.primaryKey("id", .integer)
+            // `KeyName` as of this migration: 1 to 64 ASCII letters, digits, '.', '_', '-', '@',
+            // starting with a letter or digit.
+            t.column("name", .text).notNull().unique()
+                .check(sql: "length(name) BETWEEN 1 AND 64 AND name NOT GLOB '*[^A-Za-z0-9._@-]*' AND name GLOB '[A-Za-z0-9]*'")
+            // The key types swift-nio-ssh verifies, as of this migration.
+            t.column("key_type", .text).notNull()
+                .check(sql: "key_type IN ('ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521')")
+            // The key blob (the `.pub` file's second field), base64 with padding.
+            t.column("key_base64", .text).notNull()
+                .check(sql: "length(key_base64) BETWEEN 4 AND 1024 AND length(key_base64) % 4 = 0 AND key_base64 NOT GLOB '*[^A-Za-z0-9+/=]*'")
+            // `SHA256:` and the unpadded base64 of the blob's SHA-256 (43 characters).
+            t.column("fingerprint", .text).notNull().unique()
+                .check(sql: "length(fingerprint) = 50 AND substr(fingerprint, 1, 7) = 'SHA256:' AND substr(fingerprint, 8) NOT GLOB '*[^A-Za-z0-9+/]*'")
+            t.column("created_at", .datetime).notNull()
         }
     }
 }

@@ -21,6 +21,7 @@ struct GantryCLI: AsyncParsableCommand {
             CommandGroup(name: "Builds", subcommands: [Builds.self, BuildsInfo.self]),
             CommandGroup(name: "Config", subcommands: [Config.self, ConfigGet.self, ConfigSet.self, ConfigUnset.self]),
             CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self]),
+            CommandGroup(name: "SSH keys", subcommands: [Keys.self, KeysAdd.self, KeysRemove.self]),
             CommandGroup(name: "Setup", subcommands: [Login.self, Init.self]),
         ]
     )

@@ -18,6 +18,8 @@ struct GantryDaemon: Sendable {
     let port: Int
     /// The router's port: apps are served at `http://APP.localhost:routerPort`.
     let routerPort: Int
+    /// The SSH server's port: `ssh://git@127.0.0.1:sshPort/APP.git`.
+    let sshPort: Int
     /// gantryd's `--data-dir`.
     let data: DataDirectory
     /// The admin API token gantryd wrote to `DATA_DIR/admin-token`.
@@ -150,7 +152,7 @@ extension GantryDaemon {
         process.replace(with: running)
         let deadline = ContinuousClock.now + DaemonLauncher.startupTimeout
         while ContinuousClock.now < deadline, running.isRunning {
-            if LocalPort.accepts(port) { return }
+            if LocalPort.accepts(port), LocalPort.accepts(sshPort) { return }
             try await Task.sleep(for: .milliseconds(25))
         }
         throw FixtureFailure("gantryd did not come back after a restart; its log:\n\(logTail())")
@@ -207,8 +209,10 @@ enum DaemonLauncher {
         for _ in 0..<3 {
             let port = try LocalPort.free()
             let routerPort = try LocalPort.free()
+            let sshPort = try LocalPort.free()
             var arguments = [
                 "--data-dir", data.root, "--http-host", "127.0.0.1", "--http-port", String(port), "--router-port", String(routerPort),
+                "--ssh-port", String(sshPort),
             ]
             if let maxPushBytes { arguments += ["--max-push-bytes", String(maxPushBytes)] }
             arguments += extra
@@ -226,9 +230,9 @@ enum DaemonLauncher {
 
             let deadline = ContinuousClock.now + startupTimeout
             while ContinuousClock.now < deadline, running.isRunning {
-                if LocalPort.accepts(port), let token = readToken(data.adminToken) {
+                if LocalPort.accepts(port), LocalPort.accepts(sshPort), let token = readToken(data.adminToken) {
                     let daemon = GantryDaemon(
-                        server: "http://127.0.0.1:\(port)", port: port, routerPort: routerPort, data: data, token: token,
+                        server: "http://127.0.0.1:\(port)", port: port, routerPort: routerPort, sshPort: sshPort, data: data, token: token,
                         logPath: logPath, scratch: scratch, git: git,
                         process: DaemonProcess(running, binary: binary, arguments: arguments))
                     return (daemon, running)
