@@ -74,9 +74,11 @@ let package = Package(
         ]),
         // The REST API client (over GantryHTTP) used by the CLI and the tests.
         .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP"]),
-        // HTTP front door: smart-HTTP git, REST API.
+        // HTTP front door: smart-HTTP git, REST API, webhooks (HMAC with swift-crypto, commit
+        // statuses over GantryHTTP).
         .target(name: "GantryServer", dependencies: [
-            "GantryCore", "GantryStore", "GantryGit",
+            "GantryCore", "GantryStore", "GantryGit", "GantryHTTP",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -119,9 +121,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GantryServerTests", dependencies: [
-            "GantryServer", "GantryClient",
+            "GantryServer", "GantryClient", "GantryTesting",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GantryClient", "GantryCore", "GantryRuntime"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "GantryClient", "GantryCore", "GantryRuntime", "GantryTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     ]
 )

@@ -13,18 +13,25 @@ public struct AppLifecycle: Sendable {
     public var destroyed: @Sendable (AppName) async -> Void
     /// The Prometheus metrics in the text exposition format, for `GET /metrics`.
     public var metrics: @Sendable () async -> String
+    /// Deploys a push a webhook announced (gantryd: fetch, then the pipeline, in turn with the
+    /// app's pushes) and says what became of it. Called in the background, after the 202.
+    public var webhookDeploy: @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome
 
     public init(
         pushHooks: @escaping @Sendable (AppName, Trigger) -> ReceivePackHooks,
         processes: @escaping @Sendable (AppName) async -> [AppProcess] = { _ in [] },
         created: @escaping @Sendable (AppName) async -> Void = { _ in },
         destroyed: @escaping @Sendable (AppName) async -> Void = { _ in },
-        metrics: @escaping @Sendable () async -> String = { "" }
+        metrics: @escaping @Sendable () async -> String = { "" },
+        webhookDeploy: @escaping @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome = { _ in
+            .buildFailed(build: nil, reason: "this server does not build")
+        }
     ) {
         self.pushHooks = pushHooks
         self.processes = processes
         self.created = created
         self.destroyed = destroyed
         self.metrics = metrics
+        self.webhookDeploy = webhookDeploy
     }
 }

@@ -18,6 +18,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case releaseStatusConflict(AppName, version: Int, status: ReleaseStatus, requested: ReleaseStatus)
     /// A formation names an invalid process type or count; nothing was changed.
     case invalidFormation(InvalidFormation)
+    /// The app has no webhook with that id.
+    case webhookNotFound(AppName, String)
     /// SQLite failed, or the database is not one this Gantry can use. The message names the
     /// operation, the database file and what to check.
     case database(String)
@@ -39,6 +41,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "release v\(version) of '\(name)' is \(status.rawValue) and cannot become \(requested.rawValue); only a pending release can"
         case .invalidFormation(let error):
             error.description
+        case .webhookNotFound(let name, let id):
+            "app '\(name)' has no webhook \(id); `gantry webhooks \(name)` lists them"
         case .database(let message):
             message
         }

@@ -12,6 +12,10 @@ import Foundation
 /// | GET | /api/v1/apps/NAME/builds/ID | | `Build` with its log |
 /// | GET | /api/v1/apps/NAME/config | | `{"KEY": "value"}`: every config var |
 /// | PATCH | /api/v1/apps/NAME/config | `ConfigChange` | the whole config after the change |
+/// | GET | /api/v1/apps/NAME/webhooks | | `[Webhook]` (no secrets) |
+/// | POST | /api/v1/apps/NAME/webhooks | `CreateWebhook` | 201 `CreatedWebhook` (URL and secret, shown once) |
+/// | DELETE | /api/v1/apps/NAME/webhooks/ID | | 204 |
+/// | GET | /api/v1/apps/NAME/webhooks/deliveries | | `[WebhookDelivery]` (newest first) |
 ///
 /// Every request carries `Authorization: Bearer TOKEN`. Errors are `APIError` with a 4xx/5xx status.
 public enum API {

@@ -26,10 +26,12 @@ public struct HTTPProblem: Error, Sendable, CustomStringConvertible {
         switch error {
         case let problem as HTTPProblem: problem
         case let error as InvalidAppName: HTTPProblem(.badRequest, error.description)
+        case let error as InvalidCloneURL: HTTPProblem(.badRequest, error.description)
+        case let error as InvalidRefName: HTTPProblem(.badRequest, error.description)
         case let error as StoreError:
             switch error {
             case .appExists: HTTPProblem(.conflict, error.description)
-            case .appNotFound, .buildNotFound, .releaseNotFound: HTTPProblem(.notFound, error.description)
+            case .appNotFound, .buildNotFound, .releaseNotFound, .webhookNotFound: HTTPProblem(.notFound, error.description)
             case .invalidConfig, .invalidFormation: HTTPProblem(.badRequest, error.description)
             case .releaseStatusConflict: HTTPProblem(.conflict, error.description)
             case .database: HTTPProblem(.internalServerError, error.description)
