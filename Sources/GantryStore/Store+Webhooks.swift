@@ -51,7 +51,14 @@ extension Store {
     /// - Returns: `false` when the delivery was recorded before (a replay: nothing to do).
     /// - Throws: `StoreError.database` when SQLite fails (or the webhook is gone).
     public func recordDelivery(_ delivery: WebhookDelivery) async throws(StoreError) -> Bool {
-        try await write("record delivery \(delivery.deliveryID.prefix(64))") { db in
+        // A replay is told apart by a read, which WAL runs beside other requests; only a new
+        // delivery waits for the single writer.
+        let existing = DeliveryRecord.filter(
+            DeliveryRecord.Columns.webhookID == delivery.webhookID && DeliveryRecord.Columns.deliveryID == delivery.deliveryID)
+        if try await read("look up delivery \(delivery.deliveryID.prefix(64))", { db in try existing.fetchCount(db) }) > 0 {
+            return false
+        }
+        return try await write("record delivery \(delivery.deliveryID.prefix(64))") { db in
             let record = DeliveryRecord(
                 id: nil, webhookID: delivery.webhookID, deliveryID: delivery.deliveryID, event: delivery.event, ref: delivery.ref,
                 after: delivery.after, pusher: delivery.pusher, status: delivery.status, detail: delivery.detail,
