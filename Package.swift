@@ -76,9 +76,11 @@ let package = Package(
         ]),
         // The REST API client (over GantryHTTP) used by the CLI and the tests.
         .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP"]),
-        // The front doors: smart-HTTP git, REST API; git over gantryd's own SSH server.
+        // The front doors: smart-HTTP git, REST API, webhooks (HMAC with swift-crypto, commit
+        // statuses over GantryHTTP); git over gantryd's own SSH server.
         .target(name: "GantryServer", dependencies: [
-            "GantryCore", "GantryStore", "GantryGit",
+            "GantryCore", "GantryStore", "GantryGit", "GantryHTTP",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOSSH", package: "swift-nio-ssh"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -130,6 +132,9 @@ let package = Package(
             "GantryServer", "GantryClient", "GantryTesting",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GantryClient", "GantryCore", "GantryRuntime"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "GantryClient", "GantryCore", "GantryRuntime", "GantryTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     ]
 )

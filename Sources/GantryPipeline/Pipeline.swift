@@ -59,16 +59,20 @@ public struct Pipeline: Sendable {
                         verdicts.append(nil)
                         continue
                     }
-                    verdicts.append(await deploy(app, command, ref: ref, objects: objects, trigger: trigger, reply: reply))
+                    verdicts.append(await deploy(app, command, ref: ref, objects: objects, trigger: trigger, reply: reply).rejection)
                 }
                 return verdicts
             },
             serialize: { body in await queues.serialized(app, body) })
     }
 
-    /// Builds, tests, releases and deploys one push of a deploy branch.
-    /// - Returns: `nil` when it passed, else the reason to reject the push.
-    func deploy(_ app: AppName, _ command: RefCommand, ref: RefName, objects: ReceivedObjects, trigger: Trigger, reply: ReceivePackReply) async -> String? {
+    /// Builds, tests, releases and deploys one push of a deploy branch, whether its objects
+    /// arrived in a push (`ReceivedObjects`) or a webhook's fetch (`RepositoryObjects`).
+    /// - Returns: the build (`nil` when none could be recorded) and `nil` when it passed, else
+    ///   the reason to reject the push.
+    func deploy(
+        _ app: AppName, _ command: RefCommand, ref: RefName, objects: some CommitSource, trigger: Trigger, reply: ReceivePackReply
+    ) async -> (build: Int64?, rejection: String?) {
         let build: Build
         do {
             build = try await store.recordBuild(
@@ -76,7 +80,7 @@ public struct Pipeline: Sendable {
                 commit: await objects.summary(of: command.new))
         } catch {
             reply.step("Cannot record the build: \(error)")
-            return "cannot record the build"
+            return (nil, "cannot record the build")
         }
         let log = BuildLog(reply: reply)
         let workspace = scratch + "/build-\(app.rawValue)-\(build.id)"
@@ -134,7 +138,7 @@ public struct Pipeline: Sendable {
             stage = "deploy"
             let failure = await release(image, of: build, command: command, config: config, manifests: manifests, trigger: trigger, log: log)
             await save(log, build: build.id)
-            return failure
+            return (build.id, failure)
         } catch {
             let failure = error as? BuildError ?? .other("\(error)")
             log.step("\(stage == "test" ? "Tests" : "Build") failed: \(failure)")
@@ -142,7 +146,7 @@ public struct Pipeline: Sendable {
             events(.buildFinished(app: app, status: Self.status(of: failure)))
             await save(log, build: build.id)
             logger.info("build \(build.id) of \(app) failed: \(failure)")
-            return failure.rejection
+            return (build.id, failure.rejection)
         }
     }
 

@@ -18,6 +18,7 @@ enum Migrations {
         migrator.registerMigration("v5-releases-formation", migrate: v5ReleasesFormation)
         migrator.registerMigration("v6-release-origin-commit-summary", migrate: v6ReleaseOriginCommitSummary)
         migrator.registerMigration("v7-ssh-keys", migrate: v7SSHKeys)
+        migrator.registerMigration("v8-webhooks", migrate: v8Webhooks)
         return migrator
     }()
 
@@ -266,6 +267,54 @@ enum Migrations {
             t.column("fingerprint", .text).notNull().unique()
                 .check(sql: "length(fingerprint) = 50 AND substr(fingerprint, 1, 7) = 'SHA256:' AND substr(fingerprint, 8) NOT GLOB '*[^A-Za-z0-9+/]*'")
             t.column("created_at", .datetime).notNull()
+        }
+    }
+
+    /// Webhooks of git servers (their secrets: the HMAC key, an optional provider API token)
+    /// and the deliveries they made, one row per delivery id per webhook so replays are no-ops.
+    private static func v8Webhooks(_ db: Database) throws {
+        try db.create(table: "webhooks") { t in
+            // A random URL-safe id: the last component of /hooks/APP/ID.
+            t.primaryKey("id", .text)
+                .check(sql: "length(id) BETWEEN 16 AND 64 AND id NOT GLOB '*[^A-Za-z0-9_-]*'")
+            t.column("app_id", .integer).notNull()
+                .references("apps", onDelete: .cascade)
+            // WebhookProvider's raw values as of this migration, frozen.
+            t.column("provider", .text).notNull()
+                .check(sql: "provider IN ('gitea', 'github', 'gitlab')")
+            t.column("repo_url", .text).notNull()
+                .check(sql: "length(repo_url) BETWEEN 1 AND 2048")
+            t.column("branch", .text).notNull()
+                .check(sql: "length(branch) BETWEEN 1 AND 255")
+            t.column("secret", .text).notNull()
+                .check(sql: "length(secret) >= 32")
+            t.column("status_token", .text)
+            t.column("api_url", .text)
+            t.column("created_at", .datetime).notNull()
+        }
+        try db.create(index: "webhooks_by_app", on: "webhooks", columns: ["app_id"])
+
+        try db.create(table: "webhook_deliveries") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("webhook_id", .text).notNull()
+                .references("webhooks", onDelete: .cascade)
+            t.column("delivery_id", .text).notNull()
+                .check(sql: "length(delivery_id) BETWEEN 1 AND 200")
+            t.column("event", .text).notNull()
+            t.column("ref", .text).notNull()
+            t.column("after", .text).notNull()
+                .check(sql: "length(after) = 40 AND after NOT GLOB '*[^0-9a-f]*'")
+            t.column("pusher", .text).notNull()
+            // DeliveryStatus's raw values as of this migration, frozen.
+            t.column("status", .text).notNull()
+                .check(sql: "status IN ('pending', 'deployed', 'failed')")
+            t.column("detail", .text)
+            t.column("build_id", .integer)
+                .references("builds", onDelete: .setNull)
+            t.column("received_at", .datetime).notNull()
+            t.column("finished_at", .datetime)
+            // Replays of a delivery are no-ops.
+            t.uniqueKey(["webhook_id", "delivery_id"])
         }
     }
 }

@@ -24,6 +24,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case sshKeyDuplicate(fingerprint: String, existing: KeyName)
     /// No SSH key has that name.
     case sshKeyNotFound(KeyName)
+    /// The app has no webhook with that id.
+    case webhookNotFound(AppName, String)
     /// SQLite failed, or the database is not one this Gantry can use. The message names the
     /// operation, the database file and what to check.
     case database(String)
@@ -51,6 +53,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "this public key (\(fingerprint)) is registered already as '\(existing)'; `gantry keys` lists the keys"
         case .sshKeyNotFound(let name):
             "no SSH key named '\(name)'; `gantry keys` lists them"
+        case .webhookNotFound(let name, let id):
+            "app '\(name)' has no webhook \(id); `gantry webhooks \(name)` lists them"
         case .database(let message):
             message
         }

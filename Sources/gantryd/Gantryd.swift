@@ -14,7 +14,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// `gantryd`: the daemon. Receives pushes, serves the REST API.
+/// `gantryd`: the daemon. Receives pushes and webhooks, serves the REST API.
 @main
 struct Gantryd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -88,6 +88,9 @@ struct Gantryd: AsyncParsableCommand {
             logger.notice("created the admin API token in \(tokenFile) (mode 0600); `gantry login` reads it")
         }
 
+        let abandoned = try await store.failPendingDeliveries(reason: "gantryd stopped before this delivery was deployed; push again or redeliver it")
+        if abandoned > 0 { logger.notice("marked \(abandoned) unfinished webhook deliveries failed") }
+
         let checkout = Checkout.locate()
         let metrics = GantryMetrics()
         let router = Router(table: RouteTable(), configuration: RouterConfiguration(host: routerHost, port: routerPort), observer: metrics)
@@ -100,7 +103,8 @@ struct Gantryd: AsyncParsableCommand {
         let lifecycle = AppLifecycle(
             pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
             destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
-            operations: pipeline)
+            operations: pipeline,
+            webhookDeploy: { await pipeline.deploy($0, repositoryPath: dataDirectory.repository(for: $0.app)) })
         let app = buildApplication(configuration: configuration, store: store, lifecycle: lifecycle, logger: logger) { port in
             logger.notice("gantryd \(Gantry.version) listening on http://\(configuration.host):\(port) (data in \(dataDirectory.root), libgit2 \(Libgit2.version))")
         }

@@ -23,6 +23,10 @@ import Foundation
 /// | GET | /api/v1/keys | | `[SSHKey]` (by name) |
 /// | POST | /api/v1/keys | `AddSSHKey` | 201 `SSHKey` |
 /// | DELETE | /api/v1/keys/NAME | | 204 |
+/// | GET | /api/v1/apps/NAME/webhooks | | `[Webhook]` (no secrets) |
+/// | POST | /api/v1/apps/NAME/webhooks | `CreateWebhook` | 201 `CreatedWebhook` (URL and secret, shown once) |
+/// | DELETE | /api/v1/apps/NAME/webhooks/ID | | 204 |
+/// | GET | /api/v1/apps/NAME/webhooks/deliveries | | `[WebhookDelivery]` (newest first) |
 ///
 /// Every request carries `Authorization: Bearer TOKEN`. Errors are `APIError` with a 4xx/5xx status.
 public enum API {
