@@ -166,9 +166,9 @@ def gantryd_binary(root, say=print):
     binary = os.path.join(root, ".build", "release", "gantryd")
     if os.access(binary, os.X_OK) and os.path.getmtime(binary) >= _newest_source(root):
         return binary
-    say("swift build -c release --product gantryd ...")
+    say("swift build -c release ...")
     try:
-        result = subprocess.run(["swift", "build", "-c", "release", "--product", "gantryd"],
+        result = subprocess.run(["swift", "build", "-c", "release"],
                                 cwd=root, capture_output=True, text=True)
         status = result.returncode
         if status != 0:
