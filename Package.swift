@@ -72,6 +72,8 @@ let package = Package(
             "GantryCore", "GantryRouter",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // Full-screen terminal views: raw mode with guaranteed restore, keys, frames (`gantry history`).
+        .target(name: "GantryTerminal"),
         // The REST API client (over GantryHTTP) used by the CLI and the tests.
         .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP"]),
         // HTTP front door: smart-HTTP git, REST API.
@@ -94,7 +96,7 @@ let package = Package(
         // The router alone on one static route, for bench/router.
         .executableTarget(name: "gantry-router-bench", dependencies: ["GantryRouter", "GantryCore"]),
         .executableTarget(name: "gantry", dependencies: [
-            "GantryClient", "GantryCore",
+            "GantryClient", "GantryCore", "GantryTerminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -105,6 +107,9 @@ let package = Package(
         .target(name: "GantryTesting", path: "Tests/GantryTesting"),
         .testTarget(name: "GantryHTTPTests", dependencies: ["GantryHTTP", "GantryTesting"]),
         .testTarget(name: "GantryClientTests", dependencies: ["GantryClient", "GantryTesting"]),
+        .testTarget(name: "GantryTerminalTests", dependencies: ["GantryTerminal"]),
+        // The CLI's pure parts (the history view's model), through `@testable import gantry`.
+        .testTarget(name: "gantryTests", dependencies: ["gantry", "GantryClient", "GantryCore", "GantryTerminal"]),
         .testTarget(name: "GantryBuildpacksTests", dependencies: ["GantryBuildpacks"]),
         .testTarget(name: "GantryImageTests", dependencies: ["GantryImage", "GantryTesting"]),
         .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime", "GantryBuildpacks", "GantryTesting"]),

@@ -19,7 +19,7 @@ struct GantryCLI: AsyncParsableCommand {
             CommandGroup(name: "Apps", subcommands: [Apps.self, AppsCreate.self, AppsInfo.self, AppsDestroy.self, Ps.self]),
             CommandGroup(name: "Builds", subcommands: [Builds.self, BuildsInfo.self]),
             CommandGroup(name: "Config", subcommands: [Config.self, ConfigGet.self, ConfigSet.self, ConfigUnset.self]),
-            CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self]),
+            CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, History.self]),
             CommandGroup(name: "Setup", subcommands: [Login.self, Init.self]),
         ]
     )
