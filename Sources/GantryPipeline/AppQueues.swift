@@ -5,7 +5,7 @@ import GantryCore
 actor AppQueues {
     private var tails: [AppName: Task<Void, Never>] = [:]
 
-    func serialized<T: Sendable>(_ app: AppName, _ body: @Sendable () async -> T) async -> T {
+    func serialized<T: Sendable, E: Error>(_ app: AppName, _ body: @Sendable () async throws(E) -> T) async throws(E) -> T {
         let previous = tails[app]
         let (done, finish) = AsyncStream.makeStream(of: Never.self)
         tails[app] = Task {
@@ -14,6 +14,6 @@ actor AppQueues {
         }
         await previous?.value
         defer { finish.finish() }
-        return await body()
+        return try await body()
     }
 }

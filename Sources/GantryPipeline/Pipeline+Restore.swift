@@ -16,7 +16,6 @@ extension Pipeline {
                         report.append("\(release.app) v\(release.version): image \(release.imageTag) is gone; not restarted")
                         continue
                     }
-                    // The health checks lived in the pushed app.json; restarts use the default.
                     plans.append(try await plan(release, image: image, manifests: nil))
                 } catch {
                     report.append("\(release.app) v\(release.version): \(error)")

@@ -173,12 +173,14 @@ public struct Pipeline: Sendable {
 
     /// What the deployer runs for `release`: the image's layers, its environment with the
     /// release's config, the formation, the health checks.
+    /// With no `manifests`, the app.json in the image's app layer is read.
     func plan(_ release: Release, image: Image, manifests: AppManifests?) async throws -> Deployer.Plan {
         guard let appLayer = image.layers.last else { throw BuildError.other("image \(image.tag) has no app layer") }
         let appRoot = try await builder.layerCache.unpacked(appLayer)
+        let manifests = try manifests ?? AppManifests(directory: appRoot + "/app")
         var formation = Formation.default(for: release.processTypes).counts
         formation.merge(try await store.formation(app: release.app)) { _, stored in stored }
-        let health = try HealthCheckPolicy(appJSON: manifests?.appJSON)
+        let health = try HealthCheckPolicy(appJSON: manifests.appJSON)
         let settings = try AppSettings(config: release.config)
         var plan = Deployer.Plan(
             app: release.app, release: release.version, layers: [builder.stack.rootfs, appRoot],

@@ -13,18 +13,31 @@ public struct AppLifecycle: Sendable {
     public var destroyed: @Sendable (AppName) async -> Void
     /// The Prometheus metrics in the text exposition format, for `GET /metrics`.
     public var metrics: @Sendable () async -> String
+    /// The operations that deploy without a push (gantryd: the pipeline's).
+    public var operations: (any AppOperations)?
 
     public init(
         pushHooks: @escaping @Sendable (AppName, Trigger) -> ReceivePackHooks,
         processes: @escaping @Sendable (AppName) async -> [AppProcess] = { _ in [] },
         created: @escaping @Sendable (AppName) async -> Void = { _ in },
         destroyed: @escaping @Sendable (AppName) async -> Void = { _ in },
-        metrics: @escaping @Sendable () async -> String = { "" }
+        metrics: @escaping @Sendable () async -> String = { "" },
+        operations: (any AppOperations)? = nil
     ) {
         self.pushHooks = pushHooks
         self.processes = processes
         self.created = created
         self.destroyed = destroyed
         self.metrics = metrics
+        self.operations = operations
     }
+}
+
+/// Rollback, config changes, scaling and restarts: each deploys through the same
+/// health-checked path as a push. Errors are `OperationError` or `StoreError`.
+public protocol AppOperations: Sendable {
+    func rollback(_ app: AppName, to version: Int?, trigger: Trigger) async throws -> Release
+    func changeConfig(_ app: AppName, _ change: ConfigChange, deploy: Bool, trigger: Trigger) async throws -> ConfigChangeResult
+    func scale(_ app: AppName, _ formation: [String: Int]) async throws -> [AppProcess]
+    func restart(_ app: AppName, type: String?) async throws -> [AppProcess]
 }

@@ -20,13 +20,9 @@ public func buildApplication(
 
     let api = router.group(RouterPath(API.prefix)).add(middleware: BearerAuthMiddleware(authenticator: authenticator))
     AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory, lifecycle: lifecycle)).addRoutes(to: api)
-    ConfigController(store: store).addRoutes(to: api)
-    ReleasesController(store: store).addRoutes(to: api)
-    api.get("apps/:name/ps") { _, context in
-        let app = try AppName(context.parameters.get("name") ?? "")
-        _ = try await store.app(app)
-        return Response.json(await lifecycle.processes(app))
-    }
+    ConfigController(store: store, authenticator: authenticator, operations: lifecycle.operations).addRoutes(to: api)
+    ReleasesController(store: store, authenticator: authenticator, operations: lifecycle.operations).addRoutes(to: api)
+    FormationController(store: store, lifecycle: lifecycle).addRoutes(to: api)
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/metrics") { _, _ in
         Response(

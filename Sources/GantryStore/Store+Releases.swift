@@ -131,11 +131,28 @@ extension Store {
         return try await read("list the releases of '\(app)'") { db in
             var request = ReleaseRecord.filter(ReleaseRecord.Columns.appID == (try AppRecord.id(of: app, in: db)))
             if let version { request = request.filter(ReleaseRecord.Columns.version < version) }
-            return try request
+            let releases = try request
                 .order(ReleaseRecord.Columns.version.desc)
                 .limit(limit)
                 .fetchAll(db)
                 .map { try $0.release(app: app) }
+            return try Self.withCommitMessages(releases, in: db)
+        }
+    }
+
+    /// `releases` with the commit messages of their builds.
+    private static func withCommitMessages(_ releases: [Release], in db: Database) throws -> [Release] {
+        let ids = Set(releases.compactMap(\.buildID))
+        guard !ids.isEmpty else { return releases }
+        var messages: [Int64: String] = [:]
+        // One query per page; the ids are integers from the database, never text from a user.
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT id, commit_message FROM builds WHERE commit_message IS NOT NULL AND id IN (\(ids.map(String.init).joined(separator: ",")))")
+        while let row = try rows.next() { messages[row["id"]] = row["commit_message"] }
+        return releases.map { release in
+            var release = release
+            release.commitMessage = release.buildID.flatMap { messages[$0] }
+            return release
         }
     }
 
@@ -151,7 +168,7 @@ extension Store {
             else {
                 throw StoreError.releaseNotFound(app, version: version)
             }
-            return try record.release(app: app)
+            return try Self.withCommitMessages([record.release(app: app)], in: db)[0]
         }
     }
 

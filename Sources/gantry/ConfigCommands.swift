@@ -64,11 +64,14 @@ struct ConfigSet: AsyncParsableCommand {
         abstract: "Set one or more config vars.",
         discussion: """
             Each argument is KEY=value, split at the first '=' (A=b=c sets A to 'b=c'; A= sets \
-            A to the empty string). All vars are set together, or none is. Builds get them in \
-            ENV_DIR and tests as environment variables, from the next push on.
+            A to the empty string). All vars are set together, or none is. The change is a new \
+            release of the live image with the new config, deployed with zero downtime (values \
+            never appear in its description: keys only). Builds get the vars in ENV_DIR and \
+            tests as environment variables.
             """)
 
     @OptionGroup var server: ServerOptions
+    @OptionGroup var deploy: DeployOptions
     @Argument(help: "The app's name.")
     var app: String
     @Argument(help: ArgumentHelp(
@@ -83,8 +86,8 @@ struct ConfigSet: AsyncParsableCommand {
 
     func run() async throws {
         let vars = try parsedAssignments()
-        _ = try await server.client().changeConfig(app: app, set: vars)
-        print("Set \(vars.keys.sorted().joined(separator: ", ")) on \(app).")
+        let result = try await server.client().changeConfig(app: app, set: vars, deploy: !deploy.noDeploy)
+        print("Set \(vars.keys.sorted().joined(separator: ", ")) on \(app).\(DeployOptions.outcome(result, app: app))")
     }
 
     private func parsedAssignments() throws(CLIError) -> [String: String] {
@@ -97,9 +100,10 @@ struct ConfigUnset: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config:unset",
         abstract: "Unset one or more config vars.",
-        discussion: "All keys are unset together. A key that is not set is ignored.")
+        discussion: "All keys are unset together. A key that is not set is ignored. Like config:set, the change is a new release, deployed.")
 
     @OptionGroup var server: ServerOptions
+    @OptionGroup var deploy: DeployOptions
     @Argument(help: "The app's name.")
     var app: String
     @Argument(help: ArgumentHelp("The keys of the vars to unset.", valueName: "KEY"))
@@ -112,8 +116,8 @@ struct ConfigUnset: AsyncParsableCommand {
 
     func run() async throws {
         let unset = Array(Set(keys)).sorted()
-        _ = try await server.client().changeConfig(app: app, unset: unset)
-        print("Unset \(unset.joined(separator: ", ")) on \(app).")
+        let result = try await server.client().changeConfig(app: app, unset: unset, deploy: !deploy.noDeploy)
+        print("Unset \(unset.joined(separator: ", ")) on \(app).\(DeployOptions.outcome(result, app: app))")
     }
 }
 
@@ -121,4 +125,16 @@ struct ConfigUnset: AsyncParsableCommand {
 /// - Throws: `CLIError` with `InvalidConfigKey`'s one-line explanation.
 func validateConfigKey(_ key: String) throws {
     do { _ = try ConfigKey(key) } catch { throw CLIError(error.description) }
+}
+
+/// `--no-deploy` of the commands that change config.
+struct DeployOptions: ParsableArguments {
+    @Flag(help: "Record the change without a new release; the next deploy uses it.")
+    var noDeploy = false
+
+    /// ` Released and deployed v13.`, or what happens instead.
+    static func outcome(_ result: ConfigChangeResult, app: String) -> String {
+        if let release = result.release { return " Released and deployed \(release.name)." }
+        return " No release made: the next deploy of \(app) uses it."
+    }
 }

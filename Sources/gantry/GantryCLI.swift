@@ -16,10 +16,11 @@ struct GantryCLI: AsyncParsableCommand {
         version: Gantry.version,
         subcommands: [GitCredentialHelper.self],
         groupedSubcommands: [
-            CommandGroup(name: "Apps", subcommands: [Apps.self, AppsCreate.self, AppsInfo.self, AppsDestroy.self, Ps.self]),
+            CommandGroup(name: "Apps", subcommands: [Apps.self, AppsCreate.self, AppsInfo.self, AppsDestroy.self]),
+            CommandGroup(name: "Processes", subcommands: [Ps.self, PsScale.self, PsRestart.self]),
             CommandGroup(name: "Builds", subcommands: [Builds.self, BuildsInfo.self]),
             CommandGroup(name: "Config", subcommands: [Config.self, ConfigGet.self, ConfigSet.self, ConfigUnset.self]),
-            CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, History.self]),
+            CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self, History.self]),
             CommandGroup(name: "Setup", subcommands: [Login.self, Init.self]),
         ]
     )

@@ -72,3 +72,41 @@ struct ReleasesInfo: AsyncParsableCommand {
         return parsed
     }
 }
+
+/// `gantry rollback APP [vN]`: a new release with an earlier release's image and config.
+struct Rollback: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Roll an app back to an earlier release, without a rebuild.",
+        discussion: """
+            Makes a new release with the image and config of release vN (default: the last good \
+            release before the live one) and deploys it through the same health checks and \
+            zero-downtime switch as a push. A release that failed, or whose image is gone, is refused.
+            """)
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The app's name.")
+    var app: String
+    @Argument(help: ArgumentHelp("The release to roll back to (v12 or 12); default: the last good one before the live one.", valueName: "vN"))
+    var version: String?
+
+    func validate() throws {
+        try validateAppName(app)
+        _ = try parsedVersion()
+    }
+
+    func run() async throws {
+        let release = try await server.client().rollback(app: app, to: try parsedVersion())
+        if output.json { return print(try Display.json(release)) }
+        print("\(release.description): \(release.name) of \(app) is live.")
+    }
+
+    private func parsedVersion() throws(CLIError) -> Int? {
+        guard let version else { return nil }
+        guard let parsed = ReleaseVersion.parse(version) else {
+            throw CLIError("invalid release version '\(version.prefix(40))': use vN or N, such as v12")
+        }
+        return parsed
+    }
+}

@@ -86,7 +86,8 @@ struct Gantryd: AsyncParsableCommand {
         let app = buildApplication(
             configuration: configuration, store: store,
             lifecycle: AppLifecycle(pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
-                destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) }),
+                destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
+                operations: pipeline),
             logger: logger) { port in
             logger.notice("gantryd \(Gantry.version) listening on http://\(configuration.host):\(port) (data in \(dataDirectory.root), libgit2 \(Libgit2.version))")
         }

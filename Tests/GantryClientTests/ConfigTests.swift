@@ -93,15 +93,22 @@ struct ConfigClientTests {
     }
 
     @Test func changeConfigPatchesSetAndNullForUnset() async throws {
-        try await withServer(.init(status: 200, body: #"{"A":"1"}"#)) { server in
-            let config = try await GantryAPIClient(server: server.url, token: "t")
+        try await withServer(.init(status: 200, body: #"{"config":{"A":"1"}}"#)) { server in
+            let result = try await GantryAPIClient(server: server.url, token: "t")
                 .changeConfig(app: "blog", set: ["A": "1"], unset: ["B"])
-            #expect(config == ["A": "1"])
+            #expect(result == ConfigChangeResult(config: ["A": "1"], release: nil))
             let request = try #require(server.requests.first)
             #expect(request.method == "PATCH")
             #expect(request.target == "/api/v1/apps/blog/config")
             #expect(request.headers["content-type"] == "application/json")
             #expect(request.bodyText == #"{"A":"1","B":null}"#)
+        }
+    }
+
+    @Test func noDeployAsksForNoRelease() async throws {
+        try await withServer(.init(status: 200, body: #"{"config":{"A":"1"}}"#)) { server in
+            _ = try await GantryAPIClient(server: server.url, token: "t").changeConfig(app: "blog", set: ["A": "1"], deploy: false)
+            #expect(server.requests.first?.target == "/api/v1/apps/blog/config?deploy=false")
         }
     }
 

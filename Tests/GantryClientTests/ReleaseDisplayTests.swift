@@ -54,20 +54,31 @@ struct ReleaseDisplayTests {
         #expect(ReleaseDisplay.shortened(long).count == ReleaseDisplay.maximumCellLength)
     }
 
-    @Test func infoShowsEveryFieldAndConfigKeysOnly() {
+    @Test func infoShowsEveryFieldAndConfigKeysOnly() throws {
         let release = Self.release(11, "Deploy 5d6e7f8", minutesAgo: 3, status: .failed, reason: "web.1 crashed at boot\nmore")
-        #expect(ReleaseDisplay.info(release, relativeTo: Self.now) == """
+        var build = Build(
+            id: 11, app: try AppName("hello"), ref: try RefName("refs/heads/main"), oldCommit: .zero, newCommit: release.commit!,
+            status: .built, createdAt: Self.now, buildpack: "python", buildSeconds: 2.46, testSeconds: 0.5)
+        build.commitSummary = CommitSummary(message: "fix login", author: "Alice Liddell")
+        let detail = ReleaseDetail(
+            release: release, build: build, previous: 10, configChanges: ConfigDiff(added: ["DEBUG"], removed: ["OLD"], changed: ["DATABASE_URL"]))
+        #expect(ReleaseDisplay.info(detail, relativeTo: Self.now) == """
             === hello v11
             Status:      failed
             Description: Deploy 5d6e7f8
-            By:          alice
+            By:          alice (push)
             Created:     2023-11-14T22:10:20Z (3 minutes ago)
             Failure:     web.1 crashed at boot
             Commit:      5d6e7f805d6e7f805d6e7f805d6e7f805d6e7f80
+            Message:     fix login
+            Author:      Alice Liddell
             Build:       11 (`gantry builds:info hello 11`)
+            Buildpack:   python
+            Durations:   build 2.5 s, tests 0.5 s
             Image:       hello:11
             Digest:      sha256:4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b
             Config keys: DATABASE_URL, DEBUG
+            Config diff: +DEBUG -OLD ~DATABASE_URL (vs v10)
 
             === Process types
             web:    gunicorn app:app
@@ -81,7 +92,7 @@ struct ReleaseDisplayTests {
         release.commit = nil
         release.configKeys = []
         release.processTypes = [:]
-        let info = ReleaseDisplay.info(release, relativeTo: Self.now)
+        let info = ReleaseDisplay.info(ReleaseDetail(release: release, build: nil, previous: nil, configChanges: ConfigDiff()), relativeTo: Self.now)
         #expect(info.contains("Commit:      unknown\nImage:"))
         #expect(info.contains("Config keys: none"))
         #expect(!info.contains("Build:") && !info.contains("Process types"))

@@ -11,10 +11,10 @@ import Testing
             #expect(try await client.config(app: "hello").isEmpty)
 
             let set = ["DATABASE_URL": "postgres://db/hello", "SECRET": "a=b=c", "MULTILINE": "one\ntwo\n", "EMPTY": ""]
-            #expect(try await client.changeConfig(app: "hello", set: set) == set)
+            #expect(try await client.changeConfig(app: "hello", set: set) == ConfigChangeResult(config: set, release: nil))
             #expect(try await client.config(app: "hello") == set)
 
-            let after = try await client.changeConfig(app: "hello", set: ["SECRET": "rotated"], unset: ["EMPTY", "NEVER_SET"])
+            let after = try await client.changeConfig(app: "hello", set: ["SECRET": "rotated"], unset: ["EMPTY", "NEVER_SET"]).config
             #expect(after == ["DATABASE_URL": "postgres://db/hello", "SECRET": "rotated", "MULTILINE": "one\ntwo\n"])
             #expect(try await client.config(app: "hello") == after)
         }
@@ -26,7 +26,7 @@ import Testing
             let patched = try await server.api(.patch, "/apps/hello/config", body: #"{"B": "2", "A": "1", "C": null}"#)
             #expect(patched.status == 200)
             #expect(patched.header("Content-Type")?.hasPrefix("application/json") == true)
-            #expect(patched.text == #"{"A":"1","B":"2"}"#)
+            #expect(patched.text == #"{"config":{"A":"1","B":"2"}}"#)
             let got = try await server.api(.get, "/apps/hello/config")
             #expect(got.status == 200 && got.text == #"{"A":"1","B":"2"}"#)
         }
@@ -35,7 +35,7 @@ import Testing
     @Test func rejectsInvalidChangesAndChangesNothing() async throws {
         try await TestServer.with { server in
             _ = try await server.client.createApp("hello")
-            let before = try await server.client.changeConfig(app: "hello", set: ["KEPT": "1", "DOOMED": "2"])
+            let before = try await server.client.changeConfig(app: "hello", set: ["KEPT": "1", "DOOMED": "2"]).config
             let big = String(repeating: "x", count: 32 * 1024 + 1)
             let bodies: [(body: String, message: String)] = [
                 (#"{"GOOD": "1", "1ABC": "x", "DOOMED": null}"#,

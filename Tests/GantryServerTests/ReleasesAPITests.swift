@@ -54,13 +54,37 @@ import Testing
             let stored = try await store.release(app: AppName("hello"), version: 2).summary
             let expected = try API.decoder().decode(ReleaseSummary.self, from: API.encoder().encode(stored))
             #expect(expected.version == 2 && expected.status == .live && expected.configKeys == ["DATABASE_URL", "DEBUG"])
-            #expect(try await server.client.release(app: "hello", version: 2) == expected)
+            let detail = try await server.client.release(app: "hello", version: 2)
+            #expect(detail == ReleaseDetail(release: expected, build: nil, previous: 1, configChanges: ConfigDiff()))
             for path in ["v2", "2", "V2"] {
                 let response = try await server.api(.get, "/apps/hello/releases/\(path)")
                 #expect(response.status == 200, "\(path)")
-                #expect(try API.decoder().decode(ReleaseSummary.self, from: Data(response.body)) == expected)
+                #expect(try API.decoder().decode(ReleaseDetail.self, from: Data(response.body)) == detail)
                 #expect(!response.text.contains(Self.secret))
             }
+        }
+    }
+
+    @Test func detailNamesTheConfigKeysThatChangedSinceThePreviousRelease() async throws {
+        try await TestServer.with { server in
+            let store = try await Self.seed(server, count: 1)
+            let release = try await store.createRelease(
+                app: AppName("hello"), buildID: nil, imageTag: "hello:1", imageDigest: "sha256:" + String(repeating: "c", count: 64),
+                commit: nil, config: ["DATABASE_URL": "postgres://other", "NEW": "x"], processTypes: [:],
+                description: "Set DATABASE_URL, NEW and unset DEBUG config vars", createdBy: "alice", origin: .config)
+            let detail = try await server.client.release(app: "hello", version: release.version)
+            #expect(detail.previous == 1 && detail.release.origin == .config)
+            #expect(detail.configChanges == ConfigDiff(added: ["NEW"], removed: ["DEBUG"], changed: ["DATABASE_URL"]))
+            let response = try await server.api(.get, "/apps/hello/releases/v2")
+            #expect(!response.text.contains("postgres://other") && !response.text.contains(Self.secret))
+        }
+    }
+
+    @Test func rollbackOnAServerThatDoesNotDeployIsRefused() async throws {
+        try await TestServer.with { server in
+            _ = try await Self.seed(server)
+            await #expect(throws: ClientError.self) { try await server.client.rollback(app: "hello", to: 1) }
+            #expect(try await server.client.releases(app: "hello").count == 3)
         }
     }
 

@@ -35,9 +35,8 @@ enum HistoryFixtures {
             buildpack: "python", imageDigest: release.imageDigest, buildSeconds: 12.34, testSeconds: 3.21,
             commitSummary: CommitSummary(message: "Fix the login page", author: "Alice Liddell"))
         return ReleaseDetail(
-            release: release, build: build,
-            configChanges: [ConfigChange(key: "DEBUG", kind: .added), ConfigChange(key: "DATABASE_URL", kind: .changed)],
-            previous: release.version > 1 ? release.version - 1 : nil)
+            release: release, build: build, previous: release.version > 1 ? release.version - 1 : nil,
+            configChanges: ConfigDiff(added: ["DEBUG"], changed: ["DATABASE_URL"]))
     }
 }
 

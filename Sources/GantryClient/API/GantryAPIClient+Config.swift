@@ -1,4 +1,3 @@
-import Foundation
 import GantryCore
 
 extension GantryAPIClient {
@@ -10,17 +9,24 @@ extension GantryAPIClient {
 
     /// Sets the vars in `set` and unsets the keys in `unset` in one change: gantryd makes all
     /// of it or, when a key or value is invalid, none of it.
-    /// - Returns: the app's whole config after the change.
+    /// Unless `deploy` is false, the live release is released again with the new config.
+    /// - Returns: the app's whole config after the change and the release made, if any.
     /// - Precondition: no key is both in `set` and in `unset`.
     /// - Throws: `ClientError`; `.rejected` (400) naming an invalid key or too large a value,
-    ///   (404) when there is no such app.
+    ///   (404) when there is no such app, (422) when the new release did not go live.
     public func changeConfig(
-        app: String, set: [String: String] = [:], unset: [String] = []
-    ) async throws(ClientError) -> [String: String] {
-        let body: Data
-        do { body = try API.encoder().encode(ConfigChange(set: set, unset: unset)) } catch {
+        app: String, set: [String: String] = [:], unset: [String] = [], deploy: Bool = true
+    ) async throws(ClientError) -> ConfigChangeResult {
+        let path = "/apps/\(Self.pathSegment(app))/config" + (deploy ? "" : "?deploy=false")
+        return try await decode(send(.patch, path, body: try Self.encoded(ConfigChange(set: set, unset: unset))))
+    }
+}
+
+extension GantryAPIClient {
+    /// `value` as a JSON request body.
+    static func encoded(_ value: some Encodable) throws(ClientError) -> [UInt8] {
+        do { return Array(try API.encoder().encode(value)) } catch {
             throw .badResponse(detail: "cannot encode the request: \(error)")
         }
-        return try await decode(send(.patch, "/apps/\(Self.pathSegment(app))/config", body: Array(body)))
     }
 }

@@ -13,6 +13,11 @@ public enum Display {
         "\(date.formatted(.iso8601)) (\(RelativeTime.describe(date, relativeTo: now)))"
     }
 
+    /// `2.5 s`.
+    public static func seconds(_ seconds: Double) -> String {
+        String(format: "%.1f s", seconds)
+    }
+
     /// A branch ref as its branch name (`main`); any other ref in full.
     public static func ref(_ ref: RefName) -> String {
         ref.branchName ?? ref.rawValue

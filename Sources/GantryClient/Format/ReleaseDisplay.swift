@@ -20,10 +20,18 @@ public enum ReleaseDisplay {
     public static func table(app: String, releases: [ReleaseSummary], relativeTo now: Date = Date()) -> String {
         let current = releases.first { $0.status == .live }.map { " - Current: \($0.name)" } ?? ""
         let rows = releases.map { release in
-            [release.name, shortened(release.description), release.createdBy,
+            [release.name, shortened(headline(release)), release.createdBy,
              RelativeTime.describe(release.createdAt, relativeTo: now), status(release)]
         }
         return "=== \(app) Releases\(current)\n" + aligned(rows)
+    }
+
+    /// The description, with the commit's message for a deploy: `Deploy 5d6e7f8 "fix login"`.
+    public static func headline(_ release: ReleaseSummary) -> String {
+        guard release.origin == .push || release.origin == .webhook, let message = release.commitMessage, !message.isEmpty else {
+            return release.description
+        }
+        return "\(release.description) \"\(oneLine(message))\""
     }
 
     /// The status column: empty for `superseded`, `failed (REASON)` for a failure.
@@ -36,25 +44,47 @@ public enum ReleaseDisplay {
     }
 
     /// `gantry releases:info`: every field, config keys without values, process types.
-    public static func info(_ release: ReleaseSummary, relativeTo now: Date = Date()) -> String {
+    public static func info(_ detail: ReleaseDetail, relativeTo now: Date = Date()) -> String {
+        let release = detail.release
         var fields: [(label: String, value: String)] = [
             ("Status", release.status.rawValue),
             ("Description", release.description),
-            ("By", release.createdBy),
+            ("By", "\(release.createdBy) (\(release.origin.rawValue))"),
             ("Created", Display.timestamp(release.createdAt, relativeTo: now)),
         ]
         if let reason = release.failureReason { fields.append(("Failure", oneLine(reason))) }
         fields.append(("Commit", release.commit?.hex ?? "unknown"))
-        if let build = release.buildID { fields.append(("Build", "\(build) (`gantry builds:info \(release.app) \(build)`)")) }
+        if let summary = detail.build?.commitSummary {
+            fields.append(("Message", oneLine(summary.message)))
+            fields.append(("Author", summary.author))
+        }
+        if let build = detail.build {
+            fields.append(("Build", "\(build.id) (`gantry builds:info \(release.app) \(build.id)`)"))
+            if let buildpack = build.buildpack { fields.append(("Buildpack", buildpack)) }
+            let durations = [build.buildSeconds.map { "build \(Display.seconds($0))" }, build.testSeconds.map { "tests \(Display.seconds($0))" }]
+                .compactMap { $0 }
+            if !durations.isEmpty { fields.append(("Durations", durations.joined(separator: ", "))) }
+        } else if let build = release.buildID {
+            fields.append(("Build", "\(build)"))
+        }
         fields.append(("Image", release.imageTag))
         fields.append(("Digest", release.imageDigest))
         fields.append(("Config keys", release.configKeys.isEmpty ? "none" : release.configKeys.joined(separator: ", ")))
+        if let previous = detail.previous {
+            fields.append(("Config diff", "\(configChanges(detail.configChanges)) (vs v\(previous))"))
+        }
         var text = "=== \(release.app) \(release.name)\n" + TextTable.fields(fields)
         if !release.processTypes.isEmpty {
             let processes = release.processTypes.sorted { $0.key < $1.key }.map { (label: $0.key, value: $0.value) }
             text += "\n\n=== Process types\n" + TextTable.fields(processes)
         }
         return text
+    }
+
+    /// `+NEW -OLD ~CHANGED`, or `unchanged`.
+    public static func configChanges(_ diff: ConfigDiff) -> String {
+        guard !diff.isEmpty else { return "unchanged" }
+        return (diff.added.map { "+" + $0 } + diff.removed.map { "-" + $0 } + diff.changed.map { "~" + $0 }).joined(separator: " ")
     }
 
     /// Rows with every column but the last padded to its widest cell, separated by two

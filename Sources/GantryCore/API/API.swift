@@ -11,7 +11,15 @@ import Foundation
 /// | GET | /api/v1/apps/NAME/builds | | `[Build]` (newest first, no logs) |
 /// | GET | /api/v1/apps/NAME/builds/ID | | `Build` with its log |
 /// | GET | /api/v1/apps/NAME/config | | `{"KEY": "value"}`: every config var |
-/// | PATCH | /api/v1/apps/NAME/config | `ConfigChange` | the whole config after the change |
+/// | PATCH | /api/v1/apps/NAME/config[?deploy=false] | `ConfigChange` | `ConfigChangeResult` |
+/// | GET | /api/v1/apps/NAME/releases?limit=N&before=V | | `[ReleaseSummary]`, newest first |
+/// | GET | /api/v1/apps/NAME/releases/vN | | `ReleaseDetail` |
+/// | POST | /api/v1/apps/NAME/rollback | `RollbackRequest` | 201 `ReleaseSummary` (live) |
+/// | GET | /api/v1/apps/NAME/ps | | `[AppProcess]` |
+/// | GET | /api/v1/apps/NAME/formation | | `{"web": 1}` |
+/// | PATCH | /api/v1/apps/NAME/formation | `{"web": 3}` | `[AppProcess]` after scaling |
+/// | POST | /api/v1/apps/NAME/ps/restart | `RestartRequest` | `[AppProcess]` after restarting |
+/// | GET | /api/v1/apps/NAME/logs?lines=N&ps=web.1&follow=1 | | text/plain, streamed with follow |
 ///
 /// Every request carries `Authorization: Bearer TOKEN`. Errors are `APIError` with a 4xx/5xx status.
 public enum API {

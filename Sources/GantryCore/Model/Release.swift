@@ -38,6 +38,9 @@ public struct Release: Hashable, Sendable, Identifiable {
     public var imageDigest: String
     /// The commit the image was built from, when known.
     public var commit: ObjectID?
+    /// The first line of the commit's message, when its build recorded it (not stored with
+    /// the release: read from the build).
+    public var commitMessage: String?
     /// The config vars the release runs with, by key: a snapshot taken when it was made.
     public var config: [String: String]
     /// The process types (Procfile) and their commands.
@@ -89,7 +92,7 @@ public struct Release: Hashable, Sendable, Identifiable {
             id: id, app: app, version: version, buildID: buildID, imageTag: imageTag,
             imageDigest: imageDigest, commit: commit, configKeys: configKeys, processTypes: processTypes,
             description: description, createdBy: createdBy, origin: origin, createdAt: createdAt, status: status,
-            failureReason: failureReason)
+            failureReason: failureReason, commitMessage: commitMessage)
     }
 }
 
@@ -120,6 +123,7 @@ public struct ReleaseSummary: Hashable, Sendable, Codable, Identifiable {
     public var imageTag: String
     public var imageDigest: String
     public var commit: ObjectID?
+    public var commitMessage: String?
     /// The keys of the release's config vars, sorted.
     public var configKeys: [String]
     public var processTypes: [String: String]
@@ -134,9 +138,11 @@ public struct ReleaseSummary: Hashable, Sendable, Codable, Identifiable {
     public init(
         id: Int64, app: AppName, version: Int, buildID: Int64?, imageTag: String, imageDigest: String,
         commit: ObjectID?, configKeys: [String], processTypes: [String: String], description: String,
-        createdBy: String, origin: ReleaseOrigin = .push, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil
+        createdBy: String, origin: ReleaseOrigin = .push, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil,
+        commitMessage: String? = nil
     ) {
         self.origin = origin
+        self.commitMessage = commitMessage
         self.id = id
         self.app = app
         self.version = version

@@ -40,6 +40,8 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A process exited during start-up.
     case crashed(process: String, logTail: [String])
     case noFreePort
+    /// Scaling or restarting an app that runs no release.
+    case noLiveRelease(AppName)
     case runtime(RuntimeError)
     /// The deploy was abandoned (gantryd is stopping, or the push went away).
     case cancelled
@@ -49,6 +51,7 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unhealthy(let process, let reason, _): "\(process) failed its health check: \(reason)"
         case .crashed(let process, _): "\(process) crashed during start-up"
         case .noFreePort: "no free port on 127.0.0.1 for a web process"
+        case .noLiveRelease(let app): "\(app) has no live release; deploy it with `git push` first"
         case .runtime(let error): error.description
         case .cancelled: "the deploy was cancelled"
         }

@@ -74,22 +74,7 @@ public actor Deployer {
             for (type, count) in plan.formation.sorted(by: { $0.key < $1.key }) where count > 0 {
                 guard let command = plan.processTypes[type] else { continue }
                 for index in 1...count {
-                    let tracked = try await start(plan, type: type, index: index, command: command)
-                    started.append(tracked)
-                    guard type == "web" else { continue }
-                    let outcome = await health.waitUntilHealthy(host: "127.0.0.1", port: tracked.process.port, policy: plan.healthChecks) { [runtime] in
-                        await runtime.state(tracked.process.containerID)?.status == .running
-                    }
-                    switch outcome {
-                    case .healthy(let after, _):
-                        log("Starting \(tracked.process.name) on port \(tracked.process.port) … healthy in \(Self.seconds(after)) s")
-                    case .unhealthy(let reason, _):
-                        throw .unhealthy(process: tracked.process.name, reason: reason, logTail: logTail(tracked.process))
-                    case .crashed:
-                        throw .crashed(process: tracked.process.name, logTail: logTail(tracked.process))
-                    case .cancelled:
-                        throw .cancelled
-                    }
+                    started.append(try await startHealthy(plan, type: type, index: index, command: command, log: log))
                 }
             }
         } catch {
@@ -136,6 +121,27 @@ public actor Deployer {
     }
 
     // MARK: - Processes
+
+    /// Starts one process; a web process must then pass its health checks.
+    /// - Throws: `DeployError`; the process is stopped then.
+    func startHealthy(_ plan: Plan, type: String, index: Int, command: String, log: @Sendable (String) -> Void) async throws(DeployError) -> Tracked {
+        let tracked = try await start(plan, type: type, index: index, command: command)
+        guard type == "web" else { return tracked }
+        let outcome = await health.waitUntilHealthy(host: "127.0.0.1", port: tracked.process.port, policy: plan.healthChecks) { [runtime] in
+            await runtime.state(tracked.process.containerID)?.status == .running
+        }
+        let failure: DeployError
+        switch outcome {
+        case .healthy(let after, _):
+            log("Starting \(tracked.process.name) on port \(tracked.process.port) … healthy in \(Self.seconds(after)) s")
+            return tracked
+        case .unhealthy(let reason, _): failure = .unhealthy(process: tracked.process.name, reason: reason, logTail: logTail(tracked.process))
+        case .crashed: failure = .crashed(process: tracked.process.name, logTail: logTail(tracked.process))
+        case .cancelled: failure = .cancelled
+        }
+        await stop(tracked, drain: false)
+        throw failure
+    }
 
     func start(_ plan: Plan, type: String, index: Int, command: String, port reused: Int? = nil, restarts: Int = 0) async throws(DeployError) -> Tracked {
         var port = reused ?? 0

@@ -6,6 +6,8 @@ import Hummingbird
 /// `/api/v1/apps/NAME/config`: an app's config vars, read whole and changed in one request.
 struct ConfigController<Context: RequestContext>: Sendable {
     let store: Store
+    let authenticator: Authenticator
+    let operations: (any AppOperations)?
 
     /// The largest `PATCH` body read: room for 30 values at the 32 KiB limit.
     static var maximumBodySize: Int { 1 << 20 }
@@ -17,7 +19,8 @@ struct ConfigController<Context: RequestContext>: Sendable {
         group.patch("apps/:name/config", use: change)
     }
 
-    /// Applies a `ConfigChange`; answers with the whole config after it. An invalid key or
+    /// Applies a `ConfigChange` and, unless `?deploy=false`, releases and deploys the live
+    /// release's image with the new config; answers a `ConfigChangeResult`. An invalid key or
     /// value is a 400 and changes nothing (the store checks all of them before writing).
     @Sendable func change(_ request: Request, context: Context) async throws -> Response {
         let app = try appName(context)
@@ -31,7 +34,13 @@ struct ConfigController<Context: RequestContext>: Sendable {
                 "invalid config change (\(Self.summary(of: error))); send a JSON object like "
                     + #"{"KEY": "value", "OTHER": null}, where null unsets a var"#)
         }
-        return Response.json(try await store.changeConfig(app: app, set: change.set, unset: change.unset))
+        let deploy = request.uri.queryParameters.get("deploy") != "false"
+        guard let operations else {
+            let config = try await store.changeConfig(app: app, set: change.set, unset: change.unset)
+            return Response.json(ConfigChangeResult(config: config, release: nil))
+        }
+        let by = try await authenticator.tokenName(of: request, allowBasic: false) ?? "api"
+        return Response.json(try await operations.changeConfig(app, change, deploy: deploy, trigger: Trigger(.config, by: by)))
     }
 
     private func appName(_ context: Context) throws -> AppName {

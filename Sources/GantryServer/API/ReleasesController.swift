@@ -6,6 +6,8 @@ import Hummingbird
 /// config keys, never config values.
 struct ReleasesController<Context: RequestContext>: Sendable {
     let store: Store
+    let authenticator: Authenticator
+    let operations: (any AppOperations)?
 
     /// The largest page a listing returns.
     static var maximumLimit: Int { 100_000 }
@@ -13,6 +15,7 @@ struct ReleasesController<Context: RequestContext>: Sendable {
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("apps/:name/releases", use: list)
         group.get("apps/:name/releases/:version", use: show)
+        group.post("apps/:name/rollback", use: rollback)
     }
 
     /// `GET …/releases?limit=N&before=V`: up to `limit` (default 100) releases below version
@@ -40,14 +43,40 @@ struct ReleasesController<Context: RequestContext>: Sendable {
         return Response.json(releases.map(\.summary))
     }
 
-    /// `GET …/releases/vN` (or `…/N`).
+    /// `GET …/releases/vN` (or `…/N`): a `ReleaseDetail`.
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
         let app = try appName(context)
         let text = context.parameters.get("version") ?? ""
         guard let version = ReleaseVersion.parse(text) else {
             throw HTTPProblem(.badRequest, "invalid release version '\(text.prefix(40))': use vN or N, such as v12")
         }
-        return Response.json(try await store.release(app: app, version: version).summary)
+        let release = try await store.release(app: app, version: version)
+        let previous = try await store.releases(app: app, limit: 1, before: version).first
+        var build: Build?
+        if let id = release.buildID { build = try? await store.build(app: app, id: id) }
+        return Response.json(ReleaseDetail(
+            release: release.summary, build: build, previous: previous?.version,
+            configChanges: ConfigDiff(from: previous?.config ?? [:], to: release.config)))
+    }
+
+    /// `POST …/rollback` with a `RollbackRequest`: 201 and the new, live release.
+    @Sendable func rollback(_ request: Request, context: Context) async throws -> Response {
+        let app = try appName(context)
+        _ = try await store.app(app)
+        let body = try await request.body.collect(upTo: 4096)
+        let rollback: RollbackRequest
+        do {
+            rollback = body.readableBytes == 0 ? RollbackRequest() : try API.decoder().decode(RollbackRequest.self, from: body)
+        } catch {
+            throw HTTPProblem(.badRequest, #"invalid rollback request; send {"version": N} or {} for the last good release"#)
+        }
+        if let version = rollback.version, version < 1 {
+            throw HTTPProblem(.badRequest, "invalid release version \(version): versions start at v1")
+        }
+        guard let operations else { throw HTTPProblem(.serviceUnavailable, "this server does not deploy") }
+        let by = try await authenticator.tokenName(of: request, allowBasic: false) ?? "api"
+        let release = try await operations.rollback(app, to: rollback.version, trigger: Trigger(.rollback, by: by))
+        return Response.json(release.summary, status: .created)
     }
 
     private func appName(_ context: Context) throws -> AppName {

@@ -34,6 +34,14 @@ public struct HTTPProblem: Error, Sendable, CustomStringConvertible {
             case .releaseStatusConflict: HTTPProblem(.conflict, error.description)
             case .database: HTTPProblem(.internalServerError, error.description)
             }
+        case let error as OperationError:
+            switch error.kind {
+            case .invalid: HTTPProblem(.badRequest, error.message)
+            case .notFound: HTTPProblem(.notFound, error.message)
+            case .conflict: HTTPProblem(.conflict, error.message)
+            case .failed: HTTPProblem(.unprocessableContent, error.message)
+            }
+        case let error as InvalidFormation: HTTPProblem(.badRequest, error.description)
         case let error as HTTPError: HTTPProblem(error.status, error.body ?? error.status.reasonPhrase)
         case let error as ReceiveError: HTTPProblem(.badRequest, error.description)
         case let error as GitError: HTTPProblem(.internalServerError, "git: \(error.description)")

@@ -17,7 +17,7 @@ enum ReleaseDetailText {
     ) -> [StyledLine] {
         var lines = [
             StyledLine("\(release.name)  ", HistoryStyle.label)
-                .adding(ReleaseDisplay.oneLine(release.description))
+                .adding(ReleaseDisplay.oneLine(ReleaseDisplay.headline(release)))
                 .adding("  " + release.status.rawValue, ReleaseRow.style(of: release.status)),
             field("By", "\(release.createdBy) via \(release.origin.rawValue), \(Display.timestamp(release.createdAt, relativeTo: now))"),
         ]
@@ -65,14 +65,14 @@ enum ReleaseDetailText {
         guard let build else { return "none: this release reuses an earlier release's image" }
         var text = "#\(build.id) \(build.status.rawValue)"
         if let buildpack = build.buildpack { text += ", \(buildpack) buildpack" }
-        if let seconds = build.buildSeconds { text += ", built in \(String(format: "%.1f", seconds)) s" }
+        if let seconds = build.buildSeconds { text += ", built in \(Display.seconds(seconds))" }
         return text
     }
 
     /// What the build's test stage came to.
     private static func tests(_ build: Build?) -> String {
         guard let build else { return "not run (no build)" }
-        let took = build.testSeconds.map { " in \(String(format: "%.1f", $0)) s" } ?? ""
+        let took = build.testSeconds.map { " in \(Display.seconds($0))" } ?? ""
         switch build.status {
         case .built, .succeeded: return "passed" + took
         case .testFailed: return "failed" + took
@@ -86,16 +86,11 @@ enum ReleaseDetailText {
     /// `Config  + NEW=•••••  - OLD=•••••  ~ CHANGED=•••••`, against the previous release.
     private static func config(_ detail: ReleaseDetail) -> StyledLine {
         var line = StyledLine("Config  ", HistoryStyle.label)
-        guard !detail.configChanges.isEmpty else {
-            return line.adding(detail.previous == nil ? "first release: \(keys(detail.release))" : "unchanged since v\(detail.previous!)")
-        }
-        for change in detail.configChanges {
-            let (sign, style): (String, TextStyle) = switch change.kind {
-            case .added: ("+", HistoryStyle.added)
-            case .removed: ("-", HistoryStyle.removed)
-            case .changed: ("~", HistoryStyle.changed)
-            }
-            line = line.adding("\(sign) \(change.key)=\(mask)  ", style)
+        let changes = detail.configChanges
+        guard let previous = detail.previous else { return line.adding("first release: \(keys(detail.release))") }
+        guard !(changes.added + changes.removed + changes.changed).isEmpty else { return line.adding("unchanged since v\(previous)") }
+        for (sign, keys, style) in [("+", changes.added, HistoryStyle.added), ("-", changes.removed, HistoryStyle.removed), ("~", changes.changed, HistoryStyle.changed)] {
+            for key in keys { line = line.adding("\(sign) \(key)=\(mask)  ", style) }
         }
         return line
     }

@@ -34,7 +34,7 @@ struct ReleaseRow {
     static func line(_ release: ReleaseSummary, columns: Columns, selected: Bool, now: Date) -> StyledLine {
         var line = StyledLine(selected ? marker : String(repeating: " ", count: marker.count))
         line = line.adding(cell(release.name, columns.version) + "  ", HistoryStyle.label)
-        line = line.adding(cell(ReleaseDisplay.oneLine(release.description), columns.description) + "  ")
+        line = line.adding(cell(ReleaseDisplay.oneLine(ReleaseDisplay.headline(release)), columns.description) + "  ")
         if columns.author > 0 { line = line.adding(cell(release.createdBy, columns.author) + "  ", HistoryStyle.dim) }
         if columns.age > 0 { line = line.adding(cell(RelativeTime.describe(release.createdAt, relativeTo: now), columns.age) + "  ", HistoryStyle.dim) }
         if columns.status > 0 { line = line.adding(cell(ReleaseDisplay.status(release), columns.status), style(of: release.status)) }

@@ -1,0 +1,5 @@
+import GantryPipeline
+import GantryServer
+
+/// The pipeline deploys rollbacks, config changes, scaling and restarts for the HTTP door.
+extension Pipeline: AppOperations {}
