@@ -23,7 +23,6 @@ public final class TerminalInput: Sendable {
     public static let escapeDelay = 50  // milliseconds
 
     private let wakeWrite: Int32
-    private let thread: Thread
 
     /// Starts reading `input`; resizes of `output` are reported with its new size.
     /// - Throws: `TerminalError` when the wake-up pipe cannot be made.
@@ -35,7 +34,7 @@ public final class TerminalInput: Sendable {
         _ = fcntl(wakeWrite, F_SETFL, fcntl(wakeWrite, F_GETFL) | O_NONBLOCK)
         self.wakeWrite = wakeWrite
         ResizeSignal.install(wakeFD: wakeWrite)
-        thread = Thread {
+        let thread = Thread {
             Self.readLoop(input: input, output: output, wake: wakeRead, onEvent: onEvent)
             close(wakeRead)
         }

@@ -116,17 +116,17 @@ struct HistorySession {
                 return true
             case .loadPage(let before, let limit):
                 group.addTask {
-                    do { events.yield(.pageLoaded(before: before, limit: limit, try await source.releases(before: before, limit: limit))) }
+                    do throws(ClientError) { events.yield(.pageLoaded(before: before, limit: limit, try await source.releases(before: before, limit: limit))) }
                     catch { events.yield(.pageFailed(before: before, error.description)) }
                 }
             case .loadDetail(let version):
                 group.addTask {
-                    do { events.yield(.detailLoaded(try await source.detail(of: version))) }
+                    do throws(ClientError) { events.yield(.detailLoaded(try await source.detail(of: version))) }
                     catch { events.yield(.detailFailed(version, error.description)) }
                 }
             case .rollback(let version):
                 group.addTask {
-                    do { events.yield(.rolledBack(try await source.rollback(to: version))) }
+                    do throws(ClientError) { events.yield(.rolledBack(try await source.rollback(to: version))) }
                     catch { events.yield(.rollbackFailed(error.description)) }
                 }
             }
