@@ -56,12 +56,12 @@ enum TerminalRestore {
         for signal in signals {
             var action = sigaction()
             #if canImport(Glibc)
-            action.__sigaction_handler.sa_handler = { TerminalRestore.handle($0) }
+            action.__sigaction_handler.sa_sigaction = { signal, info, _ in TerminalRestore.handle(signal, info) }
             #else
-            action.__sigaction_u.__sa_handler = { TerminalRestore.handle($0) }
+            action.__sigaction_u.__sa_sigaction = { signal, info, _ in TerminalRestore.handle(signal, info) }
             #endif
             sigemptyset(&action.sa_mask)
-            action.sa_flags = 0
+            action.sa_flags = SA_SIGINFO
             sigaction(signal, &action, previous.advanced(by: Int(signal)))
         }
     }
@@ -82,11 +82,18 @@ enum TerminalRestore {
         _ = tcsetattr(state.pointee.input, TCSANOW, &state.pointee.saved)
     }
 
+    /// The signals a faulting instruction raises: returning from their handler runs the
+    /// instruction again, which faults again.
+    static let faults: Set<Int32> = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE]
+
     /// A signal arrived: restore, then let the signal do what it did before us (the default
-    /// ends the process; a crash reporter reports the crash).
-    private static func handle(_ signal: Int32) {
+    /// ends the process; Swift's backtracer reports a crash). A fault the kernel raised is
+    /// left to happen again on return, so the previous handler sees the real fault; any other
+    /// signal is raised again, to be delivered once this handler returns.
+    private static func handle(_ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?) {
         restore()
         sigaction(signal, previous.advanced(by: Int(signal)), nil)
-        raise(signal)
+        let raisedByKernel = (info?.pointee.si_code ?? 0) > 0
+        if !(faults.contains(signal) && raisedByKernel) { raise(signal) }
     }
 }

@@ -8,10 +8,16 @@ struct Tmux: Sendable {
     let socket: String
 
     /// Runs `tmux -S SOCKET ARGUMENTS`.
+    ///
+    /// Not through `Process`: the tmux client that starts the server forks it, and the server
+    /// would inherit the descriptor by which Foundation learns that its child exited, so
+    /// Foundation would wait for the server instead. `DetachedSpawn` closes every descriptor
+    /// above stderr in the child.
     /// - Throws: `FixtureFailure` when tmux fails or hangs.
     @discardableResult
     func run(_ arguments: [String]) async throws -> String {
-        let output = try await ChildProcess.run(executable, ["-u", "-S", socket, "-f", "/dev/null"] + arguments, timeout: .seconds(20))
+        let command = [executable, "-u", "-S", socket, "-f", "/dev/null"] + arguments
+        let output = try await DetachedSpawn.run(command, timeout: .seconds(20))
         guard output.succeeded else { throw FixtureFailure("tmux failed: \(output)") }
         return output.stdout
     }
