@@ -4,9 +4,9 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs a program that leaves a daemon behind (tmux starting its server) with
-/// `posix_spawn`, every inheritable descriptor above stderr closed in the child, output in files; polled
-/// with `waitpid(WNOHANG)` between short sleeps, so no thread blocks on it.
+/// Runs a program that leaves a daemon behind (tmux starting its server) with `posix_spawn`:
+/// every inheritable descriptor above stderr closed and no signal blocked in the child,
+/// output in files, `waitpid(WNOHANG)` polled between short sleeps so no thread blocks on it.
 enum DetachedSpawn {
     /// Runs `command` (an argument array, the first the executable's path) to its end.
     /// - Throws: `FixtureFailure` when it cannot start or outlives `timeout` (then it is killed).
@@ -26,10 +26,25 @@ enum DetachedSpawn {
         // inheritable descriptor above stderr by name.
         for fd in inheritableDescriptors() { posix_spawn_file_actions_addclose(&actions, fd) }
 
+        // The calling thread (a Swift concurrency or Dispatch thread) blocks signals, and a
+        // spawned child inherits that mask: tmux's server would then never see SIGTERM or
+        // kill-server's SIGHUP to its panes. Start from an empty mask and default actions.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
         let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
         guard spawned == 0 else { throw FixtureFailure("cannot start \(command[0]): errno \(spawned)") }
 
         let deadline = ContinuousClock.now + timeout
