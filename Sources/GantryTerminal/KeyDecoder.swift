@@ -134,17 +134,10 @@ public struct KeyDecoder: Sendable {
         }
     }
 
-    /// `Esc O x`: what terminals send for arrows, Home and End in application cursor mode.
+    /// `Esc O x`: what terminals send for arrows, Home and End in application cursor mode;
+    /// the same final bytes as their CSI forms.
     private static func ss3(_ byte: UInt8) -> Key? {
-        switch byte {
-        case UInt8(ascii: "A"): .up
-        case UInt8(ascii: "B"): .down
-        case UInt8(ascii: "C"): .right
-        case UInt8(ascii: "D"): .left
-        case UInt8(ascii: "H"): .home
-        case UInt8(ascii: "F"): .end
-        default: nil
-        }
+        byte == UInt8(ascii: "~") ? nil : csiKey(final: byte, parameters: [])
     }
 
     /// One UTF-8 character of 2 to 4 bytes; an invalid byte is skipped.

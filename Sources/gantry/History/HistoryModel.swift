@@ -220,12 +220,18 @@ struct HistoryModel: Sendable {
         case .escape:
             setFilter("")
         case .character("r"):
-            guard let release = selectedRelease else { return [] }
-            mode = .confirmingRollback(release.version)
-            notice = nil
+            return askRollback()
         default:
             return []
         }
+        return followUp()
+    }
+
+    /// `r`: asks whether to roll back to the selected release.
+    private mutating func askRollback() -> [Effect] {
+        guard let release = selectedRelease else { return [] }
+        mode = .confirmingRollback(release.version)
+        notice = nil
         return followUp()
     }
 
@@ -274,10 +280,7 @@ struct HistoryModel: Sendable {
         case .pageUp: detailScroll = max(0, detailScroll - max(1, layout.detailRows - 1))
         case .pageDown: detailScroll += max(1, layout.detailRows - 1)
         case .home, .character("g"): detailScroll = 0
-        case .character("r"):
-            guard let release = selectedRelease else { return [] }
-            mode = .confirmingRollback(release.version)
-            notice = nil
+        case .character("r"): return askRollback()
         default: return []
         }
         return followUp()
