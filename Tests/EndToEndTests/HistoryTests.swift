@@ -46,6 +46,11 @@ struct HistoryTests {
                 try await tmux.send(session, "Escape")
                 try await tmux.waitFor(session, "> v1  Deploy")
 
+                try await tmux.run(["resize-window", "-t", session, "-x", "130", "-y", "30"])
+                try await tmux.waitFor(session, "> v1  Deploy", " │ v1  Deploy", " │ Commit  ")
+                try await tmux.run(["resize-window", "-t", session, "-x", "80", "-y", "24"])
+                try await tmux.waitFor(session, "── v1 ")
+
                 try await tmux.send(session, "r")
                 try await tmux.waitFor(session, "Roll back story to v1? [y/N]")
                 try await tmux.send(session, "y")

@@ -52,7 +52,8 @@ struct HistoryRenderingTests {
     @Test func aWideTerminalPutsTheDetailBesideTheList() {
         let model = HistoryModel.loaded(count: 40, size: TerminalSize(columns: 140, rows: 30))
         let lines = model.render(now: HistoryFixtures.now).lines
-        let divider = model.layout.list.width
+        let divider = model.layout.divider!.column
+        #expect(divider == model.layout.list.width + 1)
         #expect(lines[1...28].allSatisfy { Array($0)[divider] == "│" })
         #expect(lines[1].hasPrefix("> v40  Deploy 5d6e7f8"))
         #expect(lines[1].hasSuffix("v40  Deploy 5d6e7f8  live" + String(repeating: " ", count: 140 - divider - 2 - 25)))
@@ -93,6 +94,8 @@ struct HistoryRenderingTests {
         model.type([.pageDown, .pageDown, .pageDown], count: 3)
         lines = model.render(now: HistoryFixtures.now).lines
         #expect(lines[22].hasPrefix("  -----> log line 40"), "scrolling stops at the log's end")
+        model.type([.up], count: 3)
+        #expect(model.render(now: HistoryFixtures.now).lines[22].hasPrefix("  -----> log line 39"), "one line up from the end")
         model.type([.escape], count: 3)
         #expect(model.render(now: HistoryFixtures.now).lines[1].hasPrefix("> v3"))
     }

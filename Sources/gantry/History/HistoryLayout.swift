@@ -35,12 +35,13 @@ struct HistoryLayout: Hashable, Sendable {
         return ScreenArea(row: 1, column: 0, width: size.columns, height: height)
     }
 
-    /// The line between list and detail (narrow) or the column between them (wide).
+    /// The line between list and detail (narrow) or the column between them (wide), a
+    /// space away from each.
     var divider: ScreenArea? {
         if fullDetail || (!sideBySide && size.rows < Self.detailMinimumRows) { return nil }
         let list = list
         return sideBySide
-            ? ScreenArea(row: 1, column: list.width, width: 1, height: bodyRows)
+            ? ScreenArea(row: 1, column: list.width + 1, width: 1, height: bodyRows)
             : ScreenArea(row: 1 + list.height, column: 0, width: size.columns, height: 1)
     }
 

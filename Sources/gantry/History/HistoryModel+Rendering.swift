@@ -16,6 +16,18 @@ extension HistoryModel {
         return frame
     }
 
+    /// The most build log lines the full-screen detail shows.
+    static let fullDetailLogLines = 1_000
+
+    /// How far the full-screen detail scrolls: until its last line is at the bottom.
+    var maximumDetailScroll: Int {
+        guard let release = selectedRelease else { return 0 }
+        let lines = ReleaseDetailText.lines(
+            release, detail: details[release.version], failure: detailFailures[release.version],
+            logLines: Self.fullDetailLogLines, now: Date())
+        return max(0, lines.count - HistoryLayout(size: size, fullDetail: true).detailRows)
+    }
+
     /// `gantry history hello · current v12 · 100 loaded …` on an inverted bar.
     private func drawTitle(in frame: inout Frame) {
         frame.fill(row: 0, style: HistoryStyle.title)
@@ -62,7 +74,7 @@ extension HistoryModel {
         let detail = details[release.version]
         let failure = detailFailures[release.version]
         let logLines = mode == .detail
-            ? 1_000
+            ? Self.fullDetailLogLines
             : area.height - ReleaseDetailText.headerCount(release, detail: detail, failure: failure, now: now)
         let lines = ReleaseDetailText.lines(release, detail: detail, failure: failure, logLines: logLines, now: now)
         let scroll = min(detailScroll, max(0, lines.count - area.height))

@@ -276,9 +276,9 @@ struct HistoryModel: Sendable {
         case .character("q"), .ctrlC: return [.quit]
         case .escape, .enter, .left, .backspace: mode = .browsing
         case .up, .character("k"): detailScroll = max(0, detailScroll - 1)
-        case .down, .character("j"): detailScroll += 1
+        case .down, .character("j"): detailScroll = min(maximumDetailScroll, detailScroll + 1)
         case .pageUp: detailScroll = max(0, detailScroll - max(1, layout.detailRows - 1))
-        case .pageDown: detailScroll += max(1, layout.detailRows - 1)
+        case .pageDown: detailScroll = min(maximumDetailScroll, detailScroll + max(1, layout.detailRows - 1))
         case .home, .character("g"): detailScroll = 0
         case .character("r"): return askRollback()
         default: return []
