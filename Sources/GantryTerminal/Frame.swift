@@ -5,7 +5,9 @@ public enum TerminalColor: UInt8, Hashable, Sendable {
 
 /// How a cell is drawn: colour and attributes.
 public struct TextStyle: Hashable, Sendable {
+    /// The text's colour; `nil` for the terminal's own.
     public var foreground: TerminalColor?
+    /// Bold, faint and reverse video (SGR 1, 2, 7).
     public var bold: Bool
     public var dim: Bool
     public var inverse: Bool
@@ -30,13 +32,16 @@ public struct Frame: Sendable, Equatable {
     public struct Cell: Hashable, Sendable {
         /// What the cell shows; empty for the right half of a wide character.
         public var text: String
+        /// How it is drawn.
         public var style: TextStyle
 
         static let blank = Cell(text: " ", style: .plain)
     }
 
+    /// Columns and rows.
     public let width: Int
     public let height: Int
+    /// Row after row, `width` cells each.
     public private(set) var cells: [Cell]
 
     /// A blank frame of `width` × `height` cells (at least 1 × 1).

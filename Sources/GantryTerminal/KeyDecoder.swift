@@ -17,6 +17,7 @@ public struct KeyDecoder: Sendable {
     /// The longest escape sequence kept while waiting for its end; longer ones are dropped.
     static let maximumSequenceLength = 32
 
+    /// A decoder with nothing pending.
     public init() {}
 
     /// Decodes `bytes` after what is pending; an incomplete tail stays pending.

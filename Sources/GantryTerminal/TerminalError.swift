@@ -5,6 +5,7 @@ public struct TerminalError: Error, Sendable, Equatable, CustomStringConvertible
     /// Its `errno`.
     public let errno: Int32
 
+    /// An error for `call`, which set `errno`.
     public init(call: String, errno: Int32) {
         self.call = call
         self.errno = errno

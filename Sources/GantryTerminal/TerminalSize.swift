@@ -6,9 +6,11 @@ import Darwin
 
 /// A terminal's size in character cells.
 public struct TerminalSize: Hashable, Sendable {
+    /// Character cells across and down.
     public var columns: Int
     public var rows: Int
 
+    /// A size of `columns` × `rows` cells.
     public init(columns: Int, rows: Int) {
         self.columns = columns
         self.rows = rows
