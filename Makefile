@@ -6,15 +6,17 @@ SWIFT ?= swift
 DATA_DIR ?= ./.gantry
 HTTP_HOST ?= 127.0.0.1
 HTTP_PORT ?= 8080
+SSH_PORT ?= 2222
 
 # Debian packages Gantry needs: the C libraries it links (libgit2, SQLite, libcurl), git for
 # the tests and benchmarks, python3 for the benchmarks' helpers, debootstrap for the stack
 # (stack/build), runc to run build, test and app containers, busybox-static for the runtime's
-# tests, skopeo and umoci to check the OCI images Gantry writes, tmux to drive `gantry history`
-# in a real terminal in the end-to-end tests.
-APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap skopeo umoci tmux
+# tests, skopeo and umoci to check the OCI images Gantry writes, openssh-client (ssh, ssh-keygen)
+# for the SSH push tests and bench/doors, tmux to drive `gantry history` in a real terminal in
+# the end-to-end tests.
+APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap skopeo umoci openssh-client tmux
 
-.PHONY: setup packages bench-packages stack build run test bench clean
+.PHONY: setup packages bench-packages stack build run test bench bench-doors clean
 
 setup: packages stack build
 
@@ -45,7 +47,7 @@ build:
 	@echo "==> binaries in .build/release/: gantryd gantry"
 
 run: setup
-	.build/release/gantryd --data-dir $(DATA_DIR) --http-host $(HTTP_HOST) --http-port $(HTTP_PORT)
+	.build/release/gantryd --data-dir $(DATA_DIR) --http-host $(HTTP_HOST) --http-port $(HTTP_PORT) --ssh-port $(SSH_PORT)
 
 test: setup
 	$(SWIFT) test
@@ -53,8 +55,13 @@ test: setup
 bench-packages:
 	@$(call install_missing,$(BENCH_PACKAGES))
 
+# bench/run runs every script of bench/: receive, build, deploy, router, doors (SSH vs HTTP push).
 bench: setup bench-packages
 	bench/run
+
+# One benchmark alone: `make bench-doors`.
+bench-doors: setup
+	bench/doors
 
 clean:
 	rm -rf .build

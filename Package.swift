@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "gantryd", targets: ["gantryd"]),
         .executable(name: "gantry", targets: ["gantry"]),
+        .executable(name: "gantry-logger", targets: ["gantry-logger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -14,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssh.git", from: "0.15.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -76,10 +78,16 @@ let package = Package(
         .target(name: "GantryTerminal"),
         // The REST API client (over GantryHTTP) used by the CLI and the tests.
         .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP"]),
-        // HTTP front door: smart-HTTP git, REST API.
+        // The front doors: smart-HTTP git, REST API, webhooks (HMAC with swift-crypto, commit
+        // statuses over GantryHTTP); git over gantryd's own SSH server.
         .target(name: "GantryServer", dependencies: [
-            "GantryCore", "GantryStore", "GantryGit",
+            "GantryCore", "GantryStore", "GantryGit", "GantryHTTP",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOSSH", package: "swift-nio-ssh"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -93,6 +101,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Timestamps and rotates one app process's output; gantryd runs one per process.
+        .executableTarget(name: "gantry-logger"),
         // The router alone on one static route, for bench/router.
         .executableTarget(name: "gantry-router-bench", dependencies: ["GantryRouter", "GantryCore"]),
         .executableTarget(name: "gantry", dependencies: [
@@ -124,9 +134,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GantryServerTests", dependencies: [
-            "GantryServer", "GantryClient",
+            "GantryServer", "GantryClient", "GantryTesting",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GantryClient", "GantryCore", "GantryRuntime"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "GantryClient", "GantryCore", "GantryRuntime", "GantryTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     ]
 )

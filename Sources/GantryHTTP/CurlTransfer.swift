@@ -6,12 +6,17 @@ final class TransferState {
     var body: [UInt8] = []
     var headers = HTTPHeaders()
     var exceededLimit = false
+    /// The status of the response being received (0 until its status line).
+    var status = 0
     let limit: Int
     let cancellation: CancellationFlag
+    /// Takes the body of a 2xx response as it arrives, instead of `body`.
+    let sink: (@Sendable ([UInt8]) -> Void)?
 
-    init(limit: Int, cancellation: CancellationFlag) {
+    init(limit: Int, cancellation: CancellationFlag, sink: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.limit = limit
         self.cancellation = cancellation
+        self.sink = sink
     }
 
     static func from(_ userdata: UnsafeMutableRawPointer?) -> TransferState {
@@ -23,11 +28,12 @@ final class TransferState {
 enum CurlTransfer {
     /// Runs `request` on the calling thread, which must not belong to Swift's cooperative pool.
     static func perform(
-        _ request: HTTPRequest, configuration: HTTPClient.Configuration, cancellation: CancellationFlag
+        _ request: HTTPRequest, configuration: HTTPClient.Configuration, cancellation: CancellationFlag,
+        sink: (@Sendable ([UInt8]) -> Void)? = nil
     ) -> Result<HTTPResponse, HTTPClientError> {
         let url = request.url
         if cancellation.isCancelled { return .failure(.cancelled(url: url)) }
-        let state = TransferState(limit: configuration.maximumResponseSize, cancellation: cancellation)
+        let state = TransferState(limit: configuration.maximumResponseSize, cancellation: cancellation, sink: sink)
         let headerList = CurlStringList(headerLines(for: request))
         let handle: EasyHandle
         do {
@@ -141,6 +147,10 @@ private let writeBody: gantry_curl_data_callback = { data, size, count, userdata
     let state = TransferState.from(userdata)
     let length = size * count
     guard let data, length > 0 else { return length }
+    if let sink = state.sink, (200..<300).contains(state.status) {
+        sink(Array(UnsafeRawBufferPointer(start: data, count: length)))
+        return length
+    }
     if state.body.count + length > state.limit {
         state.exceededLimit = true
         return 0  // anything but `length` makes libcurl stop with CURLE_WRITE_ERROR
@@ -156,6 +166,7 @@ private let receiveHeader: gantry_curl_data_callback = { data, size, count, user
     let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
     if line.hasPrefix("HTTP/") {
         state.headers = HTTPHeaders()  // a new response begins (after `100 Continue`, say)
+        state.status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
     } else if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].trimmingCharacters(in: .whitespaces)
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)

@@ -45,12 +45,24 @@ public struct HTTPClient: Sendable {
     /// - Returns: the response, whatever its status.
     /// - Throws: `HTTPClientError` when no complete response arrived.
     public func perform(_ request: HTTPRequest) async throws(HTTPClientError) -> HTTPResponse {
+        try await perform(request, sink: nil)
+    }
+
+    /// Sends `request`; the body of a 2xx response goes to `sink` as it arrives (on the
+    /// transfer's thread), any other body into the response, as `perform` does.
+    /// - Returns: the response, its body empty for a 2xx status.
+    /// - Throws: `HTTPClientError` when the exchange does not complete.
+    public func stream(_ request: HTTPRequest, to sink: @escaping @Sendable ([UInt8]) -> Void) async throws(HTTPClientError) -> HTTPResponse {
+        try await perform(request, sink: sink)
+    }
+
+    private func perform(_ request: HTTPRequest, sink: (@Sendable ([UInt8]) -> Void)?) async throws(HTTPClientError) -> HTTPResponse {
         let flag = CancellationFlag()
         let configuration = configuration
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>) in
                 let thread = Thread {
-                    continuation.resume(returning: CurlTransfer.perform(request, configuration: configuration, cancellation: flag))
+                    continuation.resume(returning: CurlTransfer.perform(request, configuration: configuration, cancellation: flag, sink: sink))
                 }
                 thread.name = "gantry-http"
                 thread.start()

@@ -102,6 +102,17 @@ extension Pipeline {
         }
     }
 
+    /// The app's logs (see `AppLogs`).
+    public func logs(_ app: AppName, _ query: LogQuery) async -> AsyncStream<[LogLine]> {
+        let logs = await deployer.logs(of: app)
+        if query.follow { return logs.follow(query) }
+        let lines = logs.tail(query)
+        return AsyncStream { continuation in
+            continuation.yield(lines)
+            continuation.finish()
+        }
+    }
+
     /// Records and deploys a release of `base`'s image with `config`: no build.
     func redeploy(_ base: Release, config: [String: String], description: String, trigger: Trigger) async throws -> Release {
         let app = base.app
@@ -123,6 +134,7 @@ extension Pipeline {
         }
         try await store.markReleaseLive(id: release.id)
         events(.releaseFinished(app: app, status: .live))
+        await collectGarbage(app)
         var live = release
         live.status = .live
         return live

@@ -29,12 +29,15 @@ public struct Pipeline: Sendable {
     let logger: Logger
     /// Told when a build and when a release finish (metrics).
     let events: @Sendable (PipelineEvent) -> Void
+    /// How many good releases per app keep their images (the live one always does).
+    let keptReleases: Int
 
     public init(
         store: Store, builder: Builder, buildpacks: BuildpackSet, deployer: Deployer, scratch: String,
         publicURL: @escaping @Sendable (AppName) -> String, logger: Logger,
-        events: @escaping @Sendable (PipelineEvent) -> Void = { _ in }
+        events: @escaping @Sendable (PipelineEvent) -> Void = { _ in }, keptReleases: Int = 10
     ) {
+        self.keptReleases = keptReleases
         self.store = store
         self.builder = builder
         self.buildpacks = buildpacks
@@ -56,16 +59,20 @@ public struct Pipeline: Sendable {
                         verdicts.append(nil)
                         continue
                     }
-                    verdicts.append(await deploy(app, command, ref: ref, objects: objects, trigger: trigger, reply: reply))
+                    verdicts.append(await deploy(app, command, ref: ref, objects: objects, trigger: trigger, reply: reply).rejection)
                 }
                 return verdicts
             },
             serialize: { body in await queues.serialized(app, body) })
     }
 
-    /// Builds, tests, releases and deploys one push of a deploy branch.
-    /// - Returns: `nil` when it passed, else the reason to reject the push.
-    func deploy(_ app: AppName, _ command: RefCommand, ref: RefName, objects: ReceivedObjects, trigger: Trigger, reply: ReceivePackReply) async -> String? {
+    /// Builds, tests, releases and deploys one push of a deploy branch, whether its objects
+    /// arrived in a push (`ReceivedObjects`) or a webhook's fetch (`RepositoryObjects`).
+    /// - Returns: the build (`nil` when none could be recorded) and `nil` when it passed, else
+    ///   the reason to reject the push.
+    func deploy(
+        _ app: AppName, _ command: RefCommand, ref: RefName, objects: some CommitSource, trigger: Trigger, reply: ReceivePackReply
+    ) async -> (build: Int64?, rejection: String?) {
         let build: Build
         do {
             build = try await store.recordBuild(
@@ -73,7 +80,7 @@ public struct Pipeline: Sendable {
                 commit: await objects.summary(of: command.new))
         } catch {
             reply.step("Cannot record the build: \(error)")
-            return "cannot record the build"
+            return (nil, "cannot record the build")
         }
         let log = BuildLog(reply: reply)
         let workspace = scratch + "/build-\(app.rawValue)-\(build.id)"
@@ -100,21 +107,30 @@ public struct Pipeline: Sendable {
                 app: app, buildID: build.id, commit: command.new, sourceDirectory: source, buildpack: buildpack,
                 config: config, procfile: manifests.procfile, limits: settings.limits)
 
-            // Build: bin/compile in a build container, then the OCI image.
-            let image = try await builder.build(request, output: log.line)
-            let built = ContinuousClock.now
-            let appLayer = image.layers.last!
-            log.step("Image \(image.digest.description.prefix(19))… (app layer \(Self.megabytes(appLayer.size)), stack \(builder.stack.name))")
-            try? await store.recordStages(id: build.id, buildpack: buildpack.id, stack: builder.stack.name, imageDigest: image.digest.description, buildSeconds: Self.seconds(built - started))
-
-            // Test: a throwaway container of the image.
-            stage = "test"
-            let test: Builder.TestCommand = manifests.appJSON?.testScript.map { .script($0) } ?? .buildpack
+            // Build: bin/compile in a build container.
+            let compiled = try await builder.compile(request, output: log.line)
+            let compiledAt = ContinuousClock.now
             try await store.updateBuild(id: build.id, status: .testing, finished: false)
+
+            // Test: a throwaway container on the compiled app, while its OCI image is written.
+            stage = "test"
+            async let writtenImage = builder.image(of: compiled)
+            let test: Builder.TestCommand = manifests.appJSON?.testScript.map { .script($0) } ?? .buildpack
             if case .script = test { log.step("Running tests: \(test.label)") }
-            try await builder.test(image, request: request, command: test, output: log.detail)
-            try? await store.recordStages(id: build.id, testSeconds: Self.seconds(ContinuousClock.now - built))
+            var testFailure: BuildError?
+            do { try await builder.test(compiled, command: test, output: log.detail) } catch { testFailure = error }
+            let image: Image
+            do { image = try await writtenImage } catch {
+                stage = "build"
+                throw error as? BuildError ?? .other("\(error)")
+            }
+            await builder.adopt(compiled, image: image)
+            let appLayer = image.layers.last!
+            try? await store.recordStages(id: build.id, buildpack: buildpack.id, stack: builder.stack.name, imageDigest: image.digest.description, buildSeconds: Self.seconds(compiledAt - started))
+            if let testFailure { throw testFailure }
+            try? await store.recordStages(id: build.id, testSeconds: Self.seconds(ContinuousClock.now - compiledAt))
             log.step("Tests passed")
+            log.step("Image \(image.digest.description.prefix(19))… (app layer \(Self.megabytes(appLayer.size)), stack \(builder.stack.name))")
             try await store.finishBuild(id: build.id, status: .built, failureReason: nil)
             events(.buildFinished(app: app, status: .built))
 
@@ -122,7 +138,7 @@ public struct Pipeline: Sendable {
             stage = "deploy"
             let failure = await release(image, of: build, command: command, config: config, manifests: manifests, trigger: trigger, log: log)
             await save(log, build: build.id)
-            return failure
+            return (build.id, failure)
         } catch {
             let failure = error as? BuildError ?? .other("\(error)")
             log.step("\(stage == "test" ? "Tests" : "Build") failed: \(failure)")
@@ -130,7 +146,7 @@ public struct Pipeline: Sendable {
             events(.buildFinished(app: app, status: Self.status(of: failure)))
             await save(log, build: build.id)
             logger.info("build \(build.id) of \(app) failed: \(failure)")
-            return failure.rejection
+            return (build.id, failure.rejection)
         }
     }
 
@@ -158,6 +174,7 @@ public struct Pipeline: Sendable {
             try await store.markReleaseLive(id: release.id)
             events(.releaseFinished(app: app, status: .live))
             log.step("\(publicURL(app)) deployed")
+            await collectGarbage(app)
             return nil
         } catch {
             let failure = error as? DeployError

@@ -15,6 +15,9 @@ public struct AppLifecycle: Sendable {
     public var metrics: @Sendable () async -> String
     /// The operations that deploy without a push (gantryd: the pipeline's).
     public var operations: (any AppOperations)?
+    /// Deploys a push a webhook announced (gantryd: fetch, then the pipeline, in turn with the
+    /// app's pushes) and says what became of it. Called in the background, after the 202.
+    public var webhookDeploy: @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome
 
     public init(
         pushHooks: @escaping @Sendable (AppName, Trigger) -> ReceivePackHooks,
@@ -22,7 +25,10 @@ public struct AppLifecycle: Sendable {
         created: @escaping @Sendable (AppName) async -> Void = { _ in },
         destroyed: @escaping @Sendable (AppName) async -> Void = { _ in },
         metrics: @escaping @Sendable () async -> String = { "" },
-        operations: (any AppOperations)? = nil
+        operations: (any AppOperations)? = nil,
+        webhookDeploy: @escaping @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome = { _ in
+            .buildFailed(build: nil, reason: "this server does not build")
+        }
     ) {
         self.pushHooks = pushHooks
         self.processes = processes
@@ -30,6 +36,7 @@ public struct AppLifecycle: Sendable {
         self.destroyed = destroyed
         self.metrics = metrics
         self.operations = operations
+        self.webhookDeploy = webhookDeploy
     }
 }
 
@@ -40,4 +47,7 @@ public protocol AppOperations: Sendable {
     func changeConfig(_ app: AppName, _ change: ConfigChange, deploy: Bool, trigger: Trigger) async throws -> ConfigChangeResult
     func scale(_ app: AppName, _ formation: [String: Int]) async throws -> [AppProcess]
     func restart(_ app: AppName, type: String?) async throws -> [AppProcess]
+    /// The app's process output and deploy events, merged by time: the last lines, then — with
+    /// `query.follow` — new ones as they are written, until the consumer stops.
+    func logs(_ app: AppName, _ query: LogQuery) async -> AsyncStream<[LogLine]>
 }

@@ -17,6 +17,8 @@ enum Migrations {
         migrator.registerMigration("v4-config-vars", migrate: v4ConfigVars)
         migrator.registerMigration("v5-releases-formation", migrate: v5ReleasesFormation)
         migrator.registerMigration("v6-release-origin-commit-summary", migrate: v6ReleaseOriginCommitSummary)
+        migrator.registerMigration("v7-ssh-keys", migrate: v7SSHKeys)
+        migrator.registerMigration("v8-webhooks", migrate: v8Webhooks)
         return migrator
     }()
 
@@ -243,6 +245,76 @@ enum Migrations {
         try db.alter(table: "builds") { t in
             t.add(column: "commit_message", .text)
             t.add(column: "commit_author", .text)
+        }
+    }
+
+    /// The SSH public keys allowed to push over gantryd's SSH server: one row per key, its
+    /// name (who pushed) and fingerprint unique.
+    private static func v7SSHKeys(_ db: Database) throws {
+        try db.create(table: "ssh_keys") { t in
+            t.primaryKey("id", .integer)
+            // `KeyName` as of this migration: 1 to 64 ASCII letters, digits, '.', '_', '-', '@',
+            // starting with a letter or digit.
+            t.column("name", .text).notNull().unique()
+                .check(sql: "length(name) BETWEEN 1 AND 64 AND name NOT GLOB '*[^A-Za-z0-9._@-]*' AND name GLOB '[A-Za-z0-9]*'")
+            // The key types swift-nio-ssh verifies, as of this migration.
+            t.column("key_type", .text).notNull()
+                .check(sql: "key_type IN ('ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521')")
+            // The key blob (the `.pub` file's second field), base64 with padding.
+            t.column("key_base64", .text).notNull()
+                .check(sql: "length(key_base64) BETWEEN 4 AND 1024 AND length(key_base64) % 4 = 0 AND key_base64 NOT GLOB '*[^A-Za-z0-9+/=]*'")
+            // `SHA256:` and the unpadded base64 of the blob's SHA-256 (43 characters).
+            t.column("fingerprint", .text).notNull().unique()
+                .check(sql: "length(fingerprint) = 50 AND substr(fingerprint, 1, 7) = 'SHA256:' AND substr(fingerprint, 8) NOT GLOB '*[^A-Za-z0-9+/]*'")
+            t.column("created_at", .datetime).notNull()
+        }
+    }
+
+    /// Webhooks of git servers (their secrets: the HMAC key, an optional provider API token)
+    /// and the deliveries they made, one row per delivery id per webhook so replays are no-ops.
+    private static func v8Webhooks(_ db: Database) throws {
+        try db.create(table: "webhooks") { t in
+            // A random URL-safe id: the last component of /hooks/APP/ID.
+            t.primaryKey("id", .text)
+                .check(sql: "length(id) BETWEEN 16 AND 64 AND id NOT GLOB '*[^A-Za-z0-9_-]*'")
+            t.column("app_id", .integer).notNull()
+                .references("apps", onDelete: .cascade)
+            // WebhookProvider's raw values as of this migration, frozen.
+            t.column("provider", .text).notNull()
+                .check(sql: "provider IN ('gitea', 'github', 'gitlab')")
+            t.column("repo_url", .text).notNull()
+                .check(sql: "length(repo_url) BETWEEN 1 AND 2048")
+            t.column("branch", .text).notNull()
+                .check(sql: "length(branch) BETWEEN 1 AND 255")
+            t.column("secret", .text).notNull()
+                .check(sql: "length(secret) >= 32")
+            t.column("status_token", .text)
+            t.column("api_url", .text)
+            t.column("created_at", .datetime).notNull()
+        }
+        try db.create(index: "webhooks_by_app", on: "webhooks", columns: ["app_id"])
+
+        try db.create(table: "webhook_deliveries") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("webhook_id", .text).notNull()
+                .references("webhooks", onDelete: .cascade)
+            t.column("delivery_id", .text).notNull()
+                .check(sql: "length(delivery_id) BETWEEN 1 AND 200")
+            t.column("event", .text).notNull()
+            t.column("ref", .text).notNull()
+            t.column("after", .text).notNull()
+                .check(sql: "length(after) = 40 AND after NOT GLOB '*[^0-9a-f]*'")
+            t.column("pusher", .text).notNull()
+            // DeliveryStatus's raw values as of this migration, frozen.
+            t.column("status", .text).notNull()
+                .check(sql: "status IN ('pending', 'deployed', 'failed')")
+            t.column("detail", .text)
+            t.column("build_id", .integer)
+                .references("builds", onDelete: .setNull)
+            t.column("received_at", .datetime).notNull()
+            t.column("finished_at", .datetime)
+            // Replays of a delivery are no-ops.
+            t.uniqueKey(["webhook_id", "delivery_id"])
         }
     }
 }

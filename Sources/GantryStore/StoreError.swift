@@ -18,6 +18,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case releaseStatusConflict(AppName, version: Int, status: ReleaseStatus, requested: ReleaseStatus)
     /// A formation names an invalid process type or count; nothing was changed.
     case invalidFormation(InvalidFormation)
+    /// An SSH key of that name exists already.
+    case sshKeyExists(KeyName)
+    /// The same public key is registered already, under the name given.
+    case sshKeyDuplicate(fingerprint: String, existing: KeyName)
+    /// No SSH key has that name.
+    case sshKeyNotFound(KeyName)
+    /// The app has no webhook with that id.
+    case webhookNotFound(AppName, String)
     /// SQLite failed, or the database is not one this Gantry can use. The message names the
     /// operation, the database file and what to check.
     case database(String)
@@ -39,6 +47,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "release v\(version) of '\(name)' is \(status.rawValue) and cannot become \(requested.rawValue); only a pending release can"
         case .invalidFormation(let error):
             error.description
+        case .sshKeyExists(let name):
+            "an SSH key named '\(name)' exists already; pick another name, or remove it first with `gantry keys:remove \(name)`"
+        case .sshKeyDuplicate(let fingerprint, let existing):
+            "this public key (\(fingerprint)) is registered already as '\(existing)'; `gantry keys` lists the keys"
+        case .sshKeyNotFound(let name):
+            "no SSH key named '\(name)'; `gantry keys` lists them"
+        case .webhookNotFound(let name, let id):
+            "app '\(name)' has no webhook \(id); `gantry webhooks \(name)` lists them"
         case .database(let message):
             message
         }

@@ -17,10 +17,12 @@ struct GantryCLI: AsyncParsableCommand {
         subcommands: [GitCredentialHelper.self],
         groupedSubcommands: [
             CommandGroup(name: "Apps", subcommands: [Apps.self, AppsCreate.self, AppsInfo.self, AppsDestroy.self]),
-            CommandGroup(name: "Processes", subcommands: [Ps.self, PsScale.self, PsRestart.self]),
+            CommandGroup(name: "Processes", subcommands: [Ps.self, PsScale.self, PsRestart.self, Logs.self]),
             CommandGroup(name: "Builds", subcommands: [Builds.self, BuildsInfo.self]),
             CommandGroup(name: "Config", subcommands: [Config.self, ConfigGet.self, ConfigSet.self, ConfigUnset.self]),
             CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self, History.self]),
+            CommandGroup(name: "SSH keys", subcommands: [Keys.self, KeysAdd.self, KeysRemove.self]),
+            CommandGroup(name: "Webhooks", subcommands: [Webhooks.self, WebhooksAdd.self, WebhooksRemove.self, WebhooksDeliveries.self]),
             CommandGroup(name: "Setup", subcommands: [Login.self, Init.self]),
         ]
     )

@@ -39,7 +39,7 @@ extension Gantryd {
         let pipeline = Pipeline(
             store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scratch: dataDirectory.scratch,
             publicURL: { app in "http://\(app.rawValue).localhost\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger,
-            events: metrics.record(_:))
+            events: metrics.record(_:), keptReleases: keepReleases)
         for line in await pipeline.restoreLiveReleases() { logger.notice("restore: \(line)") }
         return pipeline
     }

@@ -14,7 +14,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// `gantryd`: the daemon. Receives pushes, serves the REST API.
+/// `gantryd`: the daemon. Receives pushes and webhooks, serves the REST API.
 @main
 struct Gantryd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +31,12 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "Port the HTTP server listens on (0 picks a free one).")
     var httpPort: Int = 8080
 
+    @Option(help: "Address the SSH server (git push/clone over SSH) listens on.")
+    var sshHost: String = "127.0.0.1"
+
+    @Option(help: "Port the SSH server listens on (0 picks a free one).")
+    var sshPort: Int = 2222
+
     @Option(help: "The most bytes one push may send.")
     var maxPushBytes: Int = ServerConfiguration.defaultMaxPushBytes
 
@@ -46,6 +52,9 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "Port the router listens on.")
     var routerPort: Int = 8000
 
+    @Option(help: "How many good releases per app keep their images for rollbacks (the live one always does).")
+    var keepReleases: Int = 10
+
     @Option(help: "The OCI runtime binary (runc's command line).")
     var ociRuntime: String = "runc"
 
@@ -54,12 +63,17 @@ struct Gantryd: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be between 0 and 65535") }
+        guard (0...65535).contains(sshPort) else { throw ValidationError("--ssh-port must be between 0 and 65535") }
         guard maxPushBytes > 0 else { throw ValidationError("--max-push-bytes must be positive") }
+        guard keepReleases >= 1 else { throw ValidationError("--keep-releases must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
     }
 
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        // A client that hangs up while `git upload-pack` is fed its bytes must make a write fail
+        // with EPIPE, not kill gantryd. (swift-subprocess resets signals in the children it starts.)
+        signal(SIGPIPE, SIG_IGN)
         let logger = {
             var logger = Logger(label: "gantryd")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -74,6 +88,9 @@ struct Gantryd: AsyncParsableCommand {
             logger.notice("created the admin API token in \(tokenFile) (mode 0600); `gantry login` reads it")
         }
 
+        let abandoned = try await store.failPendingDeliveries(reason: "gantryd stopped before this delivery was deployed; push again or redeliver it")
+        if abandoned > 0 { logger.notice("marked \(abandoned) unfinished webhook deliveries failed") }
+
         let checkout = Checkout.locate()
         let metrics = GantryMetrics()
         let router = Router(table: RouteTable(), configuration: RouterConfiguration(host: routerHost, port: routerPort), observer: metrics)
@@ -83,17 +100,22 @@ struct Gantryd: AsyncParsableCommand {
 
         let configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes)
-        let app = buildApplication(
-            configuration: configuration, store: store,
-            lifecycle: AppLifecycle(pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
-                destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
-                operations: pipeline),
-            logger: logger) { port in
+        let lifecycle = AppLifecycle(
+            pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
+            destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
+            operations: pipeline,
+            webhookDeploy: { await pipeline.deploy($0, repositoryPath: dataDirectory.repository(for: $0.app)) })
+        let app = buildApplication(configuration: configuration, store: store, lifecycle: lifecycle, logger: logger) { port in
             logger.notice("gantryd \(Gantry.version) listening on http://\(configuration.host):\(port) (data in \(dataDirectory.root), libgit2 \(Libgit2.version))")
+        }
+        let ssh = SSHServer(
+            configuration: configuration, host: sshHost, port: sshPort, store: store, lifecycle: lifecycle, logger: logger
+        ) { [sshHost] port, hostKey in
+            logger.notice("SSH on \(sshHost):\(port) (ssh://git@\(sshHost):\(port)/APP.git), host key \(hostKey.fingerprint) (ED25519)")
         }
         let services = ServiceGroup(
             configuration: .init(
-                services: [app, RouterService(router: router), SupervisorService(pipeline: pipeline)],
+                services: [app, ssh, RouterService(router: router), SupervisorService(pipeline: pipeline)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
     }

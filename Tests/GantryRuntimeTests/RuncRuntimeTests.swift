@@ -97,3 +97,21 @@ final class RuntimeFixture {
         await #expect(throws: RuntimeError.self) { try await fixture.runtime.run(fixture.spec("../escape", "true"), timeout: .seconds(5)) { _ in } }
     }
 }
+
+@Suite(.serialized) struct DetachedContainerTests {
+    @Test func aDetachedContainersOutputReachesItsLogFileTimestamped() async throws {
+        let fixture = try RuntimeFixture()
+        let logFile = fixture.root + "/web.1.log"
+        try await fixture.runtime.start(fixture.spec("t-detached", "echo started; echo to-stderr >&2; exec sleep 60"), logFile: logFile)
+        var text = ""
+        for _ in 0..<100 where !text.contains("to-stderr") {
+            try await Task.sleep(for: .milliseconds(50))
+            text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+        }
+        await fixture.runtime.stop("t-detached", grace: .seconds(1))
+        let lines = text.split(separator: "\n")
+        #expect(lines.map { LogLine($0, source: "").text } == ["started", "to-stderr"])
+        #expect(lines.allSatisfy(LogWriterTests.isTimestamped))
+        #expect(await fixture.runtime.containers().isEmpty)
+    }
+}

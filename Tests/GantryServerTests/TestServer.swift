@@ -17,7 +17,9 @@ struct TestServer {
 
     /// Starts the server, runs `body`, then shuts the server down and removes its data.
     static func with(
-        maxPushBytes: Int = 1 << 30, metrics: @escaping @Sendable () async -> String = { "" }, _ body: (TestServer) async throws -> Void
+        maxPushBytes: Int = 1 << 30, metrics: @escaping @Sendable () async -> String = { "" },
+        webhookDeploy: @escaping @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome = { _ in .fetchFailed("not in this test") },
+        _ body: (TestServer) async throws -> Void
     ) async throws {
         Libgit2.initialize()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-server-tests-\(UUID().uuidString)").path
@@ -33,7 +35,7 @@ struct TestServer {
         logger.logLevel = .warning
         let app = buildApplication(
             configuration: ServerConfiguration(dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, maxPushBytes: maxPushBytes),
-            store: store, lifecycle: AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), metrics: metrics), logger: logger, onServerRunning: { portContinuation.yield($0) })
+            store: store, lifecycle: AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), metrics: metrics, webhookDeploy: webhookDeploy), logger: logger, onServerRunning: { portContinuation.yield($0) })
         let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }

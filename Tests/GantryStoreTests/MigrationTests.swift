@@ -13,7 +13,7 @@ struct MigrationTests {
         #expect(store.migrationsAppliedAtOpen == Fixture.allMigrations)
         #expect(try await store.appliedMigrations() == Fixture.allMigrations)
         let tables = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        #expect(tables == ["api_tokens", "apps", "build_log_chunks", "builds", "config_vars", "formation", "grdb_migrations", "releases"])
+        #expect(tables == ["api_tokens", "apps", "build_log_chunks", "builds", "config_vars", "formation", "grdb_migrations", "releases", "ssh_keys", "webhook_deliveries", "webhooks"])
         let indexes = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'build%' AND sql IS NOT NULL ORDER BY name")
         #expect(indexes == ["build_log_chunks_on_build_id_id", "builds_on_app_id_id"])
         let columns = try await store.strings(sql: "SELECT name FROM pragma_table_info('builds') ORDER BY cid")

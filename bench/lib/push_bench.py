@@ -183,8 +183,8 @@ def gantryd_binary(root, say=print):
 
 
 class Gantryd:
-    """gantryd on the data dir `data` (created by it), API and router on random free ports of
-    127.0.0.1, output appended to `log`. `stop()` (idempotent) stops it with SIGTERM and
+    """gantryd on the data dir `data` (created by it), API, router and SSH server on random free
+    ports of 127.0.0.1, output appended to `log`. `stop()` (idempotent) stops it with SIGTERM and
     removes the app containers it leaves running, their overlays and the data dir."""
 
     def __init__(self, binary, data, log, cwd=None, startup_timeout=180):
@@ -193,13 +193,14 @@ class Gantryd:
         self.server = None
         env = dict(os.environ, no_proxy="127.0.0.1,localhost", NO_PROXY="127.0.0.1,localhost")
         for _attempt in range(3):
-            self.port, self.router_port = free_port(), free_port()
-            if self.port == self.router_port:
+            self.port, self.router_port, self.ssh_port = free_port(), free_port(), free_port()
+            if len({self.port, self.router_port, self.ssh_port}) < 3:
                 continue
             with open(log, "a") as out:
                 self.server = subprocess.Popen(
                     [binary, "--data-dir", self.data, "--http-host", "127.0.0.1",
-                     "--http-port", str(self.port), "--router-port", str(self.router_port)],
+                     "--http-port", str(self.port), "--router-port", str(self.router_port),
+                     "--ssh-port", str(self.ssh_port)],
                     stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
                     cwd=cwd)
             if self._wait_ready(startup_timeout):
@@ -221,7 +222,7 @@ class Gantryd:
             if self.server.poll() is not None:
                 return False  # e.g. a port was taken meanwhile: try others
             if (os.path.exists(token) and os.path.getsize(token) > 0 and port_open(self.port)
-                    and port_open(self.router_port)):
+                    and port_open(self.router_port) and port_open(self.ssh_port)):
                 return True
             time.sleep(0.05)
         raise BenchError(f"gantryd was not ready within {timeout} s", self.log)

@@ -64,14 +64,23 @@ public struct GantryAPIClient: Sendable {
 
     // MARK: - Plumbing
 
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8] = []) async throws(ClientError) -> HTTPResponse {
-        var headers: HTTPHeaders = ["Accept": "application/json"]
+    /// - Parameters:
+    ///   - sink: takes the body of a 2xx answer as it arrives (no time limit then).
+    func send(
+        _ method: HTTPMethod, _ path: String, body: [UInt8] = [], sink: (@Sendable ([UInt8]) -> Void)? = nil
+    ) async throws(ClientError) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Accept": sink == nil ? "application/json" : "text/plain, application/json"]
         if let token { headers["Authorization"] = "Bearer \(token)" }
         if !body.isEmpty { headers["Content-Type"] = "application/json" }
-        let request = HTTPRequest(method: method, url: server + API.prefix + path, headers: headers, body: body)
+        var request = HTTPRequest(method: method, url: server + API.prefix + path, headers: headers, body: body)
         let response: HTTPResponse
         do {
-            response = try await http.perform(request)
+            if let sink {
+                request.timeout = .seconds(365 * 86_400)
+                response = try await http.stream(request, to: sink)
+            } else {
+                response = try await http.perform(request)
+            }
         } catch {
             if case .responseTooLarge = error { throw .badResponse(detail: error.description) }
             throw .unreachable(server: server, detail: error.detail)

@@ -20,6 +20,13 @@ import Foundation
 /// | PATCH | /api/v1/apps/NAME/formation | `{"web": 3}` | `[AppProcess]` after scaling |
 /// | POST | /api/v1/apps/NAME/ps/restart | `RestartRequest` | `[AppProcess]` after restarting |
 /// | GET | /api/v1/apps/NAME/logs?lines=N&ps=web.1&follow=1 | | text/plain, streamed with follow |
+/// | GET | /api/v1/keys | | `[SSHKey]` (by name) |
+/// | POST | /api/v1/keys | `AddSSHKey` | 201 `SSHKey` |
+/// | DELETE | /api/v1/keys/NAME | | 204 |
+/// | GET | /api/v1/apps/NAME/webhooks | | `[Webhook]` (no secrets) |
+/// | POST | /api/v1/apps/NAME/webhooks | `CreateWebhook` | 201 `CreatedWebhook` (URL and secret, shown once) |
+/// | DELETE | /api/v1/apps/NAME/webhooks/ID | | 204 |
+/// | GET | /api/v1/apps/NAME/webhooks/deliveries | | `[WebhookDelivery]` (newest first) |
 ///
 /// Every request carries `Authorization: Bearer TOKEN`. Errors are `APIError` with a 4xx/5xx status.
 public enum API {

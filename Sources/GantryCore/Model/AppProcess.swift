@@ -38,6 +38,12 @@ public struct AppProcess: Hashable, Sendable, Codable {
         "\(app.rawValue).v\(release).\(type).\(index)"
     }
 
+    /// Whether `name` is a process name as `name` makes them: `TYPE.INDEX` (`web.1`).
+    public static func isValidName(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && Formation.isValidType(String(parts[0])) && Int(parts[1]).map { $0 >= 1 } == true
+    }
+
     /// The parts of a container id made by `containerID`, or `nil` for any other id.
     public static func parse(containerID: String) -> (app: AppName, release: Int, type: String, index: Int)? {
         let parts = containerID.split(separator: ".", omittingEmptySubsequences: false)

@@ -4,6 +4,7 @@
 /// DATA_DIR/
 ///   gantry.sqlite        SQLite database (WAL)
 ///   admin-token          the first admin API token, mode 0600
+///   ssh-host-key         the SSH server's Ed25519 host key, mode 0600
 ///   repos/APP.git        one bare repository per app
 ///   images/              OCI image layout: oci-layout, index.json, blobs/sha256/…
 ///   layers/DIGEST/       unpacked image layers, the read-only lower dirs of containers
@@ -25,6 +26,7 @@ public struct DataDirectory: Sendable, Hashable {
 
     public var database: String { root + "/gantry.sqlite" }
     public var adminToken: String { root + "/admin-token" }
+    public var sshHostKey: String { root + "/ssh-host-key" }
     public var repositories: String { root + "/repos" }
     public var scratch: String { root + "/tmp" }
     public var images: String { root + "/images" }

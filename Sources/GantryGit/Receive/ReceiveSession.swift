@@ -21,24 +21,16 @@ final class ReceiveSession: @unchecked Sendable {
     /// - Throws: `ReceiveError.storage` when either cannot be opened.
     static func open(repositoryPath: String, scratch: String) async throws(ReceiveError) -> ReceiveSession {
         let queue = DispatchQueue(label: "gantry.receive-pack")
-        let result: Result<ReceiveSession, ReceiveError> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: Result { () throws(ReceiveError) -> ReceiveSession in
-                    let repository: Repository
-                    do throws(GitError) { repository = try Repository.open(at: repositoryPath) } catch { throw .storage(error.description) }
-                    return ReceiveSession(repository: repository, quarantine: try Quarantine(repository: repository, scratch: scratch), queue: queue)
-                })
-            }
+        return try await queue.await { () throws(ReceiveError) -> ReceiveSession in
+            let repository: Repository
+            do throws(GitError) { repository = try Repository.open(at: repositoryPath) } catch { throw .storage(error.description) }
+            return ReceiveSession(repository: repository, quarantine: try Quarantine(repository: repository, scratch: scratch), queue: queue)
         }
-        return try result.get()
     }
 
     /// Runs `body` on the session's queue and waits for it.
     func run<T: Sendable, E: Error>(_ body: @escaping @Sendable (ReceiveSession) throws(E) -> T) async throws(E) -> T {
-        let result: Result<T, E> = await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: Result { () throws(E) -> T in try body(self) }) }
-        }
-        return try result.get()
+        try await queue.await { () throws(E) -> T in try body(self) }
     }
 
     /// Queues `body` without waiting: pack chunks are indexed while the next ones arrive.
@@ -49,7 +41,7 @@ final class ReceiveSession: @unchecked Sendable {
 }
 
 /// The objects of a push while it is checked: the repository plus the quarantined pack.
-public struct ReceivedObjects: Sendable {
+public struct ReceivedObjects: CommitSource {
     let session: ReceiveSession
 
     /// Writes the tree of `commit` into `directory` (see `Repository.export`), off the

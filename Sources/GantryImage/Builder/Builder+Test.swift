@@ -17,20 +17,20 @@ extension Builder {
         }
     }
 
-    /// Runs the tests in a throwaway container of `image` (the stack plus the unpacked app
-    /// layer, writes going to a private upper that is discarded).
+    /// Runs the tests in a throwaway container of the compiled app (the stack plus its build
+    /// directory as the app layer, writes going to a private upper that is discarded): the
+    /// image's own file system, while the image's tar is still being written.
     /// - Returns: normally; throws `.testsFailed` or `.timedOut` when they do not pass.
     /// - Throws: `BuildError`.
     public func test(
-        _ image: Image, request: BuildRequest, command: TestCommand, output: @escaping @Sendable (String) -> Void
+        _ compiled: CompiledApp, command: TestCommand, output: @escaping @Sendable (String) -> Void
     ) async throws(BuildError) {
-        guard let appLayer = image.layers.last else { throw .other("image \(image.tag) has no app layer") }
-        let appRoot: String
-        do { appRoot = try await layerCache.unpacked(appLayer) } catch { throw .image(error) }
+        let request = compiled.request
+        let appRoot = compiled.root
         let environment = try writeEnvironmentDirectory(request, stage: "test")
         defer { try? FileManager.default.removeItem(atPath: environment) }
 
-        var variables = image.environment.merging(request.config) { _, config in config }
+        var variables = imageEnvironment.merging(request.config) { _, config in config }
         variables["CI"] = "true"
         variables["PATH"] = Launcher.path
         let arguments: [String] = switch command {

@@ -79,6 +79,17 @@ public struct Builder: Sendable {
     /// Compiles the app and writes its image, tagged `APP-build-ID`.
     /// - Throws: `BuildError`.
     public func build(_ request: BuildRequest, output: @escaping @Sendable (String) -> Void) async throws(BuildError) -> Image {
+        let compiled = try await compile(request, output: output)
+        let image = try await image(of: compiled)
+        await adopt(compiled, image: image)
+        return image
+    }
+
+    /// Runs `bin/compile` and `bin/release` in a build container: the source directory becomes
+    /// the app as it will run. Its image is not written yet (see `image(of:)`), so that the
+    /// tests can run on the directory meanwhile.
+    /// - Throws: `BuildError`.
+    public func compile(_ request: BuildRequest, output: @escaping @Sendable (String) -> Void) async throws(BuildError) -> CompiledApp {
         let environment = try writeEnvironmentDirectory(request, stage: "build")
         defer { try? FileManager.default.removeItem(atPath: environment) }
         let cache = cacheDirectory + "/" + request.app.rawValue
@@ -117,17 +128,35 @@ public struct Builder: Sendable {
         var processTypes = releaseInfo.defaultProcessTypes
         processTypes.merge(request.procfile?.commands ?? [:]) { _, procfile in procfile }
 
+        return CompiledApp(request: request, processTypes: processTypes)
+    }
+
+    /// Writes the image of a compiled app: the stack layer and the app layer (the build
+    /// directory as a deterministic tar), tagged `APP-build-ID`.
+    /// - Throws: `BuildError.image`.
+    public func image(of compiled: CompiledApp) async throws(BuildError) -> Image {
+        let request = compiled.request
         do {
             let appLayer = try await layout.addLayer(from: request.sourceDirectory, prefix: "app")
-            await layerCache.adopt(appLayer, directory: URL(fileURLWithPath: request.sourceDirectory).deletingLastPathComponent().path)
             let config = ImageConfig(
-                environment: ["PATH": Launcher.path, "HOME": "/app", "LANG": "C.UTF-8", "STACK": stack.name],
-                workingDirectory: "/app", processTypes: processTypes, buildpack: request.buildpack.id, stack: stack.name,
-                commit: request.commit.hex)
+                environment: imageEnvironment, workingDirectory: "/app", processTypes: compiled.processTypes,
+                buildpack: request.buildpack.id, stack: stack.name, commit: request.commit.hex)
             return try await layout.writeImage(layers: [stack.layer, appLayer], config: config, tag: Self.tag(request.app, request.buildID))
         } catch {
             throw .image(error)
         }
+    }
+
+    /// Moves the compiled app's directory into the layer cache as the unpacked app layer of
+    /// `image`: containers of the image use it without unpacking the tar just written.
+    public func adopt(_ compiled: CompiledApp, image: Image) async {
+        guard let appLayer = image.layers.last else { return }
+        await layerCache.adopt(appLayer, directory: compiled.root)
+    }
+
+    /// The environment every app image starts from.
+    var imageEnvironment: [String: String] {
+        ["PATH": Launcher.path, "HOME": "/app", "LANG": "C.UTF-8", "STACK": stack.name]
     }
 
     /// The tag of a build's image.
@@ -185,4 +214,14 @@ public struct Builder: Sendable {
         let names: Set<String> = ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"]
         return environment.filter { names.contains($0.key) || $0.key.hasPrefix("PIP_") }
     }
+}
+
+/// An app compiled in its build directory, before its image is written.
+public struct CompiledApp: Sendable {
+    public var request: BuildRequest
+    /// Process types: `bin/release`'s defaults overridden by the Procfile.
+    public var processTypes: [String: String]
+
+    /// The directory holding `app/`: the unpacked app layer to be.
+    public var root: String { URL(fileURLWithPath: request.sourceDirectory).deletingLastPathComponent().path }
 }

@@ -18,6 +18,9 @@ public actor LayerCache {
     private var layers: [Digest: State] = [:]
     /// How many unpackings this cache started (for tests).
     private(set) var unpackCount = 0
+    /// When each layer was adopted: a build's layer is adopted just after its image is tagged,
+    /// so `prune` spares layers adopted within its grace period.
+    private var adoptedAt: [Digest: ContinuousClock.Instant] = [:]
 
     private enum State {
         /// Being unpacked; every caller asking for the layer awaits this one task.
@@ -62,6 +65,7 @@ public actor LayerCache {
         let target = root + "/" + layer.digest.hex
         guard !FileSystem.isDirectory(target), rename(directory, target) == 0 else { return }
         layers[layer.digest] = .unpacked(target)
+        adoptedAt[layer.digest] = .now
     }
 
     /// The directory holding `layer`'s files, unpacking its blob the first time.
@@ -101,14 +105,16 @@ public actor LayerCache {
 
     /// Deletes the unpacked layers whose digests are not in `layers`. The caller keeps the
     /// layers of every image that may still run (each running container's included); registered
-    /// directories (the stack's rootfs) are never touched.
+    /// directories (the stack's rootfs) and layers adopted less than `gracePeriod` ago are never
+    /// touched.
     /// - Returns: the digests of the layers deleted.
     /// - Throws: `ImageError.io` when the cache cannot be listed.
     @discardableResult
-    public func prune(keeping layers: Set<Digest>) throws(ImageError) -> [Digest] {
+    public func prune(keeping layers: Set<Digest>, gracePeriod: Duration = .seconds(3600)) throws(ImageError) -> [Digest] {
         var removed: [Digest] = []
+        adoptedAt = adoptedAt.filter { .now - $0.value < gracePeriod }
         for name in try FileSystem.list(root) {
-            guard let digest = Digest(hex: name), !layers.contains(digest) else { continue }
+            guard let digest = Digest(hex: name), !layers.contains(digest), adoptedAt[digest] == nil else { continue }
             if case .unpacking = self.layers[digest] { continue }
             self.layers[digest] = nil
             FileSystem.removeTree(root + "/" + name)

@@ -11,6 +11,24 @@ public struct GarbageCollectionReport: Hashable, Sendable {
 }
 
 extension ImageLayout {
+    /// Drops the images tagged `tags` and deletes every blob no other image refers to, in one
+    /// step of the actor: an image tagged meanwhile by another build is kept.
+    /// - Returns: what was removed.
+    @discardableResult
+    public func collectGarbage(dropping tags: Set<String>, gracePeriod: Duration = .seconds(3600)) throws(ImageError) -> GarbageCollectionReport {
+        let remaining = Set(try readIndex().manifests.compactMap(\.tag)).subtracting(tags)
+        return try collectGarbage(keeping: remaining, gracePeriod: gracePeriod)
+    }
+
+    /// The layers of every tagged image: what the layer cache must keep unpacked.
+    public func layerDigests() throws(ImageError) -> Set<Digest> {
+        var digests: Set<Digest> = []
+        for descriptor in try readIndex().manifests {
+            digests.formUnion(try manifest(descriptor.digest).layers.map(\.digest))
+        }
+        return digests
+    }
+
     /// Keeps the images tagged `tags` and deletes everything else: other tags leave
     /// `index.json`, then every blob no kept image refers to (manifest, config, layers) is
     /// deleted. The stack's layer is reachable only through its own tag (`Stack.tag`): list it.

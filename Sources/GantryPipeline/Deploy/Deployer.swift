@@ -135,8 +135,8 @@ public actor Deployer {
         case .healthy(let after, _):
             log("Starting \(tracked.process.name) on port \(tracked.process.port) … healthy in \(Self.seconds(after)) s")
             return tracked
-        case .unhealthy(let reason, _): failure = .unhealthy(process: tracked.process.name, reason: reason, logTail: logTail(tracked.process))
-        case .crashed: failure = .crashed(process: tracked.process.name, logTail: logTail(tracked.process))
+        case .unhealthy(let reason, _): failure = .unhealthy(process: tracked.process.name, reason: reason, logTail: await logTail(tracked.process))
+        case .crashed: failure = .crashed(process: tracked.process.name, logTail: await logTail(tracked.process))
         case .cancelled: failure = .cancelled
         }
         await stop(tracked, drain: false)
@@ -189,15 +189,20 @@ public actor Deployer {
 
     func logFile(_ process: AppProcess) -> String { logDirectory(process.app) + "/\(process.name).log" }
 
-    /// The last 20 lines a process wrote.
-    func logTail(_ process: AppProcess, lines: Int = 20) -> [String] {
-        let text = (try? String(contentsOfFile: logFile(process), encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(lines).map(String.init)
+    /// The last 20 lines a process wrote, without their timestamps. Its log writer may be a
+    /// moment behind a process that just died: an empty log is read again shortly.
+    func logTail(_ process: AppProcess, lines: Int = 20) async -> [String] {
+        for attempt in 0..<3 {
+            let tail = AppLogs.lastLines(of: logFile(process), count: lines).map { LogLine($0, source: "").text }
+            if !tail.isEmpty || attempt == 2 { return tail }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return []
     }
 
     /// Appends a timestamped line to the app's event log (deploys, restarts, kills).
     func event(_ app: AppName, _ text: String) {
-        let line = "\(ISO8601DateFormatter().string(from: Date())) gantry: \(text)\n"
+        let line = "\(LogLine.now()) \(text)\n"
         let path = logDirectory(app) + "/events.log"
         try? FileManager.default.createDirectory(atPath: logDirectory(app), withIntermediateDirectories: true)
         if let handle = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil) {
@@ -206,6 +211,9 @@ public actor Deployer {
             try? handle.close()
         }
     }
+
+    /// The logs of `app`.
+    public func logs(of app: AppName) -> AppLogs { AppLogs(directory: logDirectory(app)) }
 
     static func seconds(_ duration: Duration) -> String {
         String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)

@@ -13,27 +13,24 @@ extension RuncRuntime {
         guard ContainerSpec.isValidID(spec.id) else { throw RuntimeError(container: spec.id, reason: "invalid container id") }
         let bundle = bundlePath(spec.id)
         let overlay = overlay(for: spec, bundle: bundle)
-        let log = open(logFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard log >= 0 else {
-            throw RuntimeError(container: spec.id, reason: "cannot open its log file \(logFile): \(String(cString: strerror(errno)))")
-        }
+        let output = try await startLogWriter(for: spec.id, logFile: logFile)
+        defer { close(output) }
         do throws(RuntimeError) {
             try prepare(spec, bundle: bundle, overlay: overlay)
             // Detached with terminal=false: the container's process inherits runc's stdout and
-            // stderr, here the log file (appended to, so it can be rotated by copy-and-truncate).
+            // stderr, here the pipe to its log writer.
             let result: Result<TerminationStatus, any Error> = await {
                 do {
-                    let output = FileDescriptor(rawValue: log)
+                    let pipe = FileDescriptor(rawValue: output)
                     return .success(try await Subprocess.run(
                         executable, arguments: runc("run", "--detach", "--bundle", bundle, spec.id),
-                        output: .fileDescriptor(output, closeAfterSpawningProcess: false),
-                        error: .fileDescriptor(output, closeAfterSpawningProcess: false)
+                        output: .fileDescriptor(pipe, closeAfterSpawningProcess: false),
+                        error: .fileDescriptor(pipe, closeAfterSpawningProcess: false)
                     ).terminationStatus)
                 } catch {
                     return .failure(error)
                 }
             }()
-            close(log)
             switch result {
             case .success(.exited(0)): return
             case .success(let status):
@@ -45,6 +42,34 @@ extension RuncRuntime {
             await remove(spec.id)
             throw error
         }
+    }
+
+    /// Starts `gantry-logger logFile` in a session of its own (`setsid --fork`: it outlives a
+    /// gantryd restart, as the container does, and is nobody's zombie), reading a new pipe.
+    /// - Returns: the pipe's write end, for the container's stdout and stderr; the caller
+    ///   closes it once the container has it. The logger exits when every writer is gone.
+    func startLogWriter(for id: String, logFile: String) async throws(RuntimeError) -> Int32 {
+        guard FileManager.default.isExecutableFile(atPath: logWriter) else {
+            throw RuntimeError(container: id, reason: "no log writer at \(logWriter); build it with `swift build -c release` (make setup)")
+        }
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else {
+            throw RuntimeError(container: id, reason: "cannot create its log pipe: \(String(cString: strerror(errno)))")
+        }
+        // Close-on-exec: no other child of gantryd may hold an end (the logger would never
+        // see the end of its input).
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        defer { close(ends[0]) }
+        let status = try? await Subprocess.run(
+            .name("setsid"), arguments: ["--fork", logWriter, logFile],
+            input: .fileDescriptor(FileDescriptor(rawValue: ends[0]), closeAfterSpawningProcess: false),
+            output: .discarded, error: .discarded
+        ).terminationStatus
+        guard case .exited(0) = status else {
+            close(ends[1])
+            throw RuntimeError(container: id, reason: "cannot start its log writer \(logWriter) (\(status.map { "\($0)" } ?? "setsid failed"))")
+        }
+        return ends[1]
     }
 
     public func state(_ id: String) async -> ContainerState? {
@@ -99,6 +124,11 @@ extension RuncRuntime {
     /// Kills what is left of a container and removes it, its mounts and its bundle.
     func remove(_ id: String) async {
         await Task { await forceDelete(id) }.value
+        await removeBundle(id)
+    }
+
+    /// Unmounts the container's root and removes its bundle directory.
+    func removeBundle(_ id: String) async {
         let bundle = bundlePath(id)
         Overlay(layers: [], upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs").unmount()
         try? FileManager.default.removeItem(atPath: bundle)

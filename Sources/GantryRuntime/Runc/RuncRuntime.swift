@@ -24,14 +24,25 @@ public struct RuncRuntime: ContainerRuntime {
     public let stateDirectory: String
     /// The cgroup parent of this runtime's containers: `/gantry/HASH` of `containersDirectory`.
     let cgroupParent: String
+    /// The `gantry-logger` executable between a detached container's output and its log file.
+    public let logWriter: String
 
-    public init(binary: String = "runc", containersDirectory: String) {
+    /// - Parameter logWriter: default: `gantry-logger` beside the running executable (SwiftPM
+    ///   builds it into the same directory as gantryd and the test bundles).
+    public init(binary: String = "runc", containersDirectory: String, logWriter: String? = nil) {
         self.binary = binary
         self.containersDirectory = containersDirectory
+        self.logWriter = logWriter ?? Self.siblingLogWriter
         self.stateDirectory = containersDirectory + ".runc"
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
         for byte in containersDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         self.cgroupParent = "/gantry/" + String(hash, radix: 16)
+    }
+
+    /// `gantry-logger` in the directory of the running executable.
+    public static var siblingLogWriter: String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("gantry-logger").path
     }
 
     /// runc's arguments for `command`, with this runtime's state directory.
@@ -71,7 +82,13 @@ public struct RuncRuntime: ContainerRuntime {
             status = .failure(error)
         }
         // Whatever happened — exit, time-out, cancellation — nothing of the container stays.
-        await remove(spec.id)
+        // A foreground `runc run` whose process exited has deleted the container itself; only
+        // its root and bundle are left (one runc call less per build and test container).
+        if case .success(.exited) = status {
+            await removeBundle(spec.id)
+        } else {
+            await remove(spec.id)
+        }
         return try status.get()
     }
 

@@ -1,6 +1,7 @@
 import GantryCore
 import GantryStore
 import Hummingbird
+import ServiceLifecycle
 
 /// `/api/v1/apps/NAME/ps` and `…/formation`: an app's processes, scaling and restarts.
 struct FormationController<Context: RequestContext>: Sendable {
@@ -17,6 +18,50 @@ struct FormationController<Context: RequestContext>: Sendable {
         }
         group.patch("apps/:name/formation", use: scale)
         group.post("apps/:name/ps/restart", use: restart)
+        group.get("apps/:name/logs", use: logs)
+    }
+
+    /// `GET …/logs?lines=N&ps=web.1&follow=1`: text/plain, one `LogLine.formatted` per line;
+    /// with `follow`, the response stays open and streams new lines, with an empty line as a
+    /// heartbeat after a silence (a write to a client that left fails and ends the stream),
+    /// until the client leaves or gantryd shuts down.
+    @Sendable func logs(_ request: Request, context: Context) async throws -> Response {
+        let app = try await existingApp(context)
+        let parameters = request.uri.queryParameters
+        var query = LogQuery()
+        if let text = parameters.get("lines") {
+            guard let lines = Int(text), (1...LogQuery.maximumLines).contains(lines) else {
+                throw HTTPProblem(.badRequest, "lines must be a number from 1 to \(LogQuery.maximumLines)")
+            }
+            query.lines = lines
+        }
+        if let process = parameters.get("ps") {
+            guard AppProcess.isValidName(process) || Formation.isValidType(process) else {
+                throw HTTPProblem(.badRequest, "invalid process '\(process.prefix(40))': name one as `gantry ps` shows it (web.1) or a type (web)")
+            }
+            query.process = process
+        }
+        query.follow = ["1", "true"].contains(parameters.get("follow") ?? "")
+        let stream = try await operations().logs(app, query)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                // Relayed, so that gantryd's shutdown can end the stream (and the request).
+                let (relay, continuation) = AsyncStream.makeStream(of: [LogLine].self)
+                let pump = Task {
+                    for await lines in stream { continuation.yield(lines) }
+                    continuation.finish()
+                }
+                defer { pump.cancel() }
+                try await withGracefulShutdownHandler {
+                    for await lines in relay {
+                        try await writer.write(ByteBuffer(string: lines.isEmpty ? "\n" : lines.map { $0.formatted + "\n" }.joined()))
+                    }
+                } onGracefulShutdown: {
+                    continuation.finish()
+                }
+                try await writer.finish(nil)
+            })
     }
 
     /// `PATCH …/formation` with `{"web": 3, "worker": 1}`: the processes after scaling.

@@ -26,10 +26,14 @@ public struct HTTPProblem: Error, Sendable, CustomStringConvertible {
         switch error {
         case let problem as HTTPProblem: problem
         case let error as InvalidAppName: HTTPProblem(.badRequest, error.description)
+        case let error as InvalidKeyName: HTTPProblem(.badRequest, error.description)
+        case let error as SSHKeyError: HTTPProblem(.badRequest, error.description)
+        case let error as InvalidCloneURL: HTTPProblem(.badRequest, error.description)
+        case let error as InvalidRefName: HTTPProblem(.badRequest, error.description)
         case let error as StoreError:
             switch error {
-            case .appExists: HTTPProblem(.conflict, error.description)
-            case .appNotFound, .buildNotFound, .releaseNotFound: HTTPProblem(.notFound, error.description)
+            case .appExists, .sshKeyExists, .sshKeyDuplicate: HTTPProblem(.conflict, error.description)
+            case .appNotFound, .buildNotFound, .releaseNotFound, .sshKeyNotFound, .webhookNotFound: HTTPProblem(.notFound, error.description)
             case .invalidConfig, .invalidFormation: HTTPProblem(.badRequest, error.description)
             case .releaseStatusConflict: HTTPProblem(.conflict, error.description)
             case .database: HTTPProblem(.internalServerError, error.description)

@@ -18,6 +18,8 @@ struct GantryDaemon: Sendable {
     let port: Int
     /// The router's port: apps are served at `http://APP.localhost:routerPort`.
     let routerPort: Int
+    /// The SSH server's port: `ssh://git@127.0.0.1:sshPort/APP.git`.
+    let sshPort: Int
     /// gantryd's `--data-dir`.
     let data: DataDirectory
     /// The admin API token gantryd wrote to `DATA_DIR/admin-token`.
@@ -88,15 +90,17 @@ struct GantryDaemon: Sendable {
 /// Starts gantryd, runs `body` with it, then stops it (SIGTERM, SIGKILL after 5 s) and removes
 /// its data and scratch directories, whether `body` returned or threw. A gantryd that needs the
 /// SIGKILL is an issue of the test: it must shut down gracefully.
-/// - Parameter maxPushBytes: passed as `--max-push-bytes` when set.
+/// - Parameters:
+///   - maxPushBytes: passed as `--max-push-bytes` when set.
+///   - arguments: more flags for gantryd.
 /// - Throws: `FixtureFailure` when gantryd cannot be found or does not come up; what `body` throws.
 func withDaemon<Value: Sendable>(
-    maxPushBytes: Int? = nil, _ body: (GantryDaemon) async throws -> Value
+    maxPushBytes: Int? = nil, arguments extra: [String] = [], _ body: (GantryDaemon) async throws -> Value
 ) async throws -> Value {
     let scratch = try ScratchDirectory(prefix: "gantry-e2e")
     defer { scratch.remove() }
     let git = try Git(home: scratch.directory("home"))
-    let (daemon, _) = try await DaemonLauncher.start(in: scratch, git: git, maxPushBytes: maxPushBytes)
+    let (daemon, _) = try await DaemonLauncher.start(in: scratch, git: git, maxPushBytes: maxPushBytes, arguments: extra)
     do {
         let result = try await body(daemon)
         await DaemonLauncher.stop(daemon.process.current)
@@ -148,7 +152,7 @@ extension GantryDaemon {
         process.replace(with: running)
         let deadline = ContinuousClock.now + DaemonLauncher.startupTimeout
         while ContinuousClock.now < deadline, running.isRunning {
-            if LocalPort.accepts(port) { return }
+            if LocalPort.accepts(port), LocalPort.accepts(sshPort) { return }
             try await Task.sleep(for: .milliseconds(25))
         }
         throw FixtureFailure("gantryd did not come back after a restart; its log:\n\(logTail())")
@@ -195,7 +199,7 @@ enum DaemonLauncher {
     /// connections. A port taken meanwhile by someone else means another try on a new port.
     /// - Throws: `FixtureFailure` with gantryd's log when it exits or does not come up in time.
     static func start(
-        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?
+        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?, arguments extra: [String] = []
     ) async throws -> (GantryDaemon, RunningProcess) {
         let binary = try binary()
         let data = DataDirectory(root: scratch.path + "/data")
@@ -205,10 +209,13 @@ enum DaemonLauncher {
         for _ in 0..<3 {
             let port = try LocalPort.free()
             let routerPort = try LocalPort.free()
+            let sshPort = try LocalPort.free()
             var arguments = [
                 "--data-dir", data.root, "--http-host", "127.0.0.1", "--http-port", String(port), "--router-port", String(routerPort),
+                "--ssh-port", String(sshPort),
             ]
             if let maxPushBytes { arguments += ["--max-push-bytes", String(maxPushBytes)] }
+            arguments += extra
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments
@@ -223,9 +230,9 @@ enum DaemonLauncher {
 
             let deadline = ContinuousClock.now + startupTimeout
             while ContinuousClock.now < deadline, running.isRunning {
-                if LocalPort.accepts(port), let token = readToken(data.adminToken) {
+                if LocalPort.accepts(port), LocalPort.accepts(sshPort), let token = readToken(data.adminToken) {
                     let daemon = GantryDaemon(
-                        server: "http://127.0.0.1:\(port)", port: port, routerPort: routerPort, data: data, token: token,
+                        server: "http://127.0.0.1:\(port)", port: port, routerPort: routerPort, sshPort: sshPort, data: data, token: token,
                         logPath: logPath, scratch: scratch, git: git,
                         process: DaemonProcess(running, binary: binary, arguments: arguments))
                     return (daemon, running)

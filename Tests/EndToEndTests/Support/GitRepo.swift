@@ -23,6 +23,16 @@ struct Git: Sendable {
         self.environment = environment
     }
 
+    private init(executable: String, environment: [String: String]) {
+        self.executable = executable
+        self.environment = environment
+    }
+
+    /// This client with `variables` added to its environment (`GIT_SSH_COMMAND`, say).
+    func with(_ variables: [String: String]) -> Git {
+        Git(executable: executable, environment: environment.merging(variables) { $1 })
+    }
+
     /// Runs `git ARGUMENTS` (with an identity and no credential helper) in `directory`.
     /// - Throws: `FixtureFailure` on timeout.
     func run(

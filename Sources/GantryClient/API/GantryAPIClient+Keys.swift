@@ -1,0 +1,27 @@
+import Foundation
+import GantryCore
+
+extension GantryAPIClient {
+    /// Every SSH key allowed to push, by name.
+    /// - Throws: `ClientError`.
+    public func sshKeys() async throws(ClientError) -> [SSHKey] {
+        try await decode(send(.get, "/keys"))
+    }
+
+    /// Registers `publicKey` (the text of a `.pub` file) as `name`.
+    /// - Throws: `ClientError`; `.rejected` when the name or the key is taken, invalid, or of a
+    ///   type gantryd cannot verify.
+    public func addSSHKey(name: String, publicKey: String) async throws(ClientError) -> SSHKey {
+        let body: Data
+        do { body = try API.encoder().encode(AddSSHKey(name: name, publicKey: publicKey)) } catch {
+            throw .badResponse(detail: "cannot encode the request: \(error)")
+        }
+        return try await decode(send(.post, "/keys", body: Array(body)))
+    }
+
+    /// Removes the SSH key `name`.
+    /// - Throws: `ClientError`; `.rejected` (404) when there is no such key.
+    public func removeSSHKey(_ name: String) async throws(ClientError) {
+        _ = try await send(.delete, "/keys/\(Self.pathSegment(name))")
+    }
+}

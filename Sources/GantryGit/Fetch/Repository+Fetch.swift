@@ -1,0 +1,37 @@
+internal import CGit2
+import GantryCore
+
+extension Repository {
+    /// Fetches from `url` with one refspec (`+refs/heads/main:refs/gantry/webhook/ID`), as
+    /// `git fetch URL REFSPEC` does, through an anonymous remote: nothing is added to the
+    /// repository's config. http(s), git:// and file:// URLs; no tags.
+    /// - Throws: `GitError` with libgit2's message (host unreachable, no such branch, …).
+    public func fetch(from url: CloneURL, refspec: String) throws(GitError) {
+        var remote: OpaquePointer?
+        try check(url.rawValue.withCString { git_remote_create_anonymous(&remote, handle, $0) }, "git_remote_create_anonymous")
+        defer { git_remote_free(remote) }
+
+        var options = git_fetch_options()
+        try check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "git_fetch_options_init")
+        options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+        options.update_fetchhead = 0
+        // Proxies (git config, https_proxy) only where the network needs them: HTTPS to the internet.
+        options.proxy_opts.type = url.scheme == "https" ? GIT_PROXY_AUTO : GIT_PROXY_NONE
+        let code = refspec.withCString { spec -> Int32 in
+            var pointer: UnsafeMutablePointer<CChar>? = UnsafeMutablePointer(mutating: spec)
+            return withUnsafeMutablePointer(to: &pointer) { strings in
+                var array = git_strarray(strings: strings, count: 1)
+                return git_remote_fetch(remote, &array, &options, "gantry webhook fetch")
+            }
+        }
+        try check(code, "git_remote_fetch")
+    }
+
+    /// Deletes the reference `ref` if it exists.
+    /// - Throws: `GitError` when it exists and cannot be deleted.
+    public func deleteReference(_ ref: RefName) throws(GitError) {
+        let code = ref.rawValue.withCString { git_reference_remove(handle, $0) }
+        if code == GIT_ENOTFOUND.rawValue { return }
+        try check(code, "git_reference_remove")
+    }
+}

@@ -1,0 +1,73 @@
+import GantryCore
+import GantryGit
+import NIOCore
+import Subprocess
+
+extension GitSSHSession {
+    /// A push: the same `ReceivePack` and pipeline hooks as over smart-HTTP. The advertisement,
+    /// then the commands and pack from the client, then the progress (`remote:` lines) and the
+    /// report streamed back.
+    /// - Returns: 0 when every ref was updated, else 1.
+    /// - Throws: `GitError` when the repository cannot be read, `ReceiveError` for a malformed
+    ///   command section, or the channel's error when the client went away.
+    func receivePack(_ app: AppName, by key: SSHKey, _ input: SSHChannelInput, _ output: Output) async throws -> Int {
+        let receivePack = ReceivePack(
+            repositoryPath: configuration.dataDirectory.repository(for: app), scratch: configuration.dataDirectory.scratch,
+            maxPushBytes: configuration.maxPushBytes)
+        try await output.write(.stdout(ByteBuffer(bytes: receivePack.advertisement())))
+        let (request, packStart) = try await input.readCommands()
+        guard !request.commands.isEmpty else { return 0 }
+
+        let hooks = lifecycle.pushHooks(app, Trigger(.push, by: key.name.rawValue))
+        let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
+        let reply = ReceivePackReply(sideband: request.usesSideband) { continuation.yield($0) }
+        async let results = {
+            defer { continuation.finish() }
+            return await receivePack.receive(request, packStart: packStart, input: input, hooks: hooks, reply: reply)
+        }()
+        for await bytes in stream {
+            try await output.write(.stdout(ByteBuffer(bytes: bytes)))
+        }
+        let report = await results
+        logger.info("ssh push to \(app) by '\(key.name)': \(report.map { "\($0.0.name) \($0.1.isOK ? "ok" : "rejected")" }.joined(separator: ", "))")
+        return report.allSatisfy { $0.1.isOK } ? 0 : 1
+    }
+
+    /// A clone or fetch: libgit2 has no server side, so git's own `git upload-pack --strict`
+    /// runs on the app's repository with the channel as its stdin, stdout and stderr.
+    /// - Returns: git's exit status.
+    /// - Throws: `SubprocessError` when git cannot be started, or the channel's error.
+    func uploadPack(_ app: AppName, _ input: SSHChannelInput, _ output: Output) async throws -> Int {
+        let repository = configuration.dataDirectory.repository(for: app)
+        let result = try await Subprocess.run(
+            .name("git"), arguments: ["upload-pack", "--strict", "--timeout=600", repository],
+            input: .inputWriter, output: .sequence, error: .sequence
+        ) { execution in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // The client's bytes to git; ends when the client closes its side (or, cancelled,
+                    // once git is done).
+                    let writer = execution.standardInputWriter
+                    while let bytes = try await input.next() { _ = try await writer.write(bytes) }
+                    try await writer.finish()
+                }
+                async let errors: Void = {
+                    for try await chunk in execution.standardError { try await output.write(.stderr(Self.buffer(chunk))) }
+                }()
+                for try await chunk in execution.standardOutput {
+                    try await output.write(.stdout(Self.buffer(chunk)))
+                }
+                try await errors
+                group.cancelAll()
+            }
+        }
+        switch result.terminationStatus {
+        case .exited(let code): return Int(code)
+        case .signaled: return 1
+        }
+    }
+
+    private static func buffer(_ chunk: SubprocessOutputSequence.Buffer) -> ByteBuffer {
+        chunk.withUnsafeBytes { ByteBuffer(bytes: $0) }
+    }
+}

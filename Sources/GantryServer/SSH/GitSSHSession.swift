@@ -1,0 +1,84 @@
+import GantryCore
+import GantryGit
+import GantryStore
+import Logging
+import NIOCore
+
+/// One SSH session channel: waits for the client's request and serves it when it is a git
+/// push or fetch of an app; refuses anything else with a message on stderr and exit status 1.
+struct GitSSHSession: Sendable {
+    typealias Output = NIOAsyncChannelOutboundWriter<SessionOutput>
+
+    let store: Store
+    let lifecycle: AppLifecycle
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    /// Serves `channel` until its command is done, then sends the exit status and closes it.
+    func run(_ channel: NIOAsyncChannel<SessionInput, SessionOutput>, identity: ConnectionIdentity) async {
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                let status = try await serve(SSHChannelInput(inbound), outbound, identity: identity)
+                try await outbound.write(.exit(status))
+            }
+        } catch {
+            logger.debug("ssh: session ended: \(error)")
+        }
+    }
+
+    /// The exit status of the session's one command.
+    private func serve(_ input: SSHChannelInput, _ output: Output, identity: ConnectionIdentity) async throws -> Int {
+        while let request = try await input.nextInput() {
+            switch request {
+            case .data:
+                continue  // bytes before any command mean nothing
+            case .refused(let what, let wantReply):
+                if wantReply { try await output.write(.reply(success: true)) }
+                return try await refuse("gantry offers no \(what) over SSH; it only receives `git push` and serves `git clone` of ssh://git@HOST:PORT/APP.git", output)
+            case .exec(let command, let wantReply):
+                if wantReply { try await output.write(.reply(success: true)) }
+                return try await exec(command, input, output, identity: identity)
+            }
+        }
+        return 1
+    }
+
+    private func exec(_ text: String, _ input: SSHChannelInput, _ output: Output, identity: ConnectionIdentity) async throws -> Int {
+        let command: GitExecCommand
+        do {
+            command = try GitExecCommand.parse(text)
+        } catch {
+            return try await refuse(error.description, output)
+        }
+        // The key may have been removed since the connection authenticated.
+        guard let key = identity.key, try await store.sshKey(fingerprint: key.fingerprint)?.name == key.name else {
+            let name = identity.key.map { "'\($0.name)' " } ?? ""
+            return try await refuse("the SSH key \(name)is no longer registered with gantry; add it again with `gantry keys:add`", output)
+        }
+        do {
+            _ = try await store.app(command.app)
+        } catch {
+            guard case .appNotFound = error else { throw error }
+            return try await refuse("no app named '\(command.app)'; create it with `gantry apps:create \(command.app)`", output)
+        }
+        logger.info("ssh: \(command.service.rawValue) \(command.app) by key '\(key.name)'")
+        do {
+            switch command.service {
+            case .receivePack: return try await receivePack(command.app, by: key, input, output)
+            case .uploadPack: return try await uploadPack(command.app, input, output)
+            }
+        } catch let error as ReceiveError {
+            return try await refuse(error.description, output)
+        } catch let error as GitError {
+            logger.error("ssh: \(command.service.rawValue) \(command.app): \(error)")
+            return try await refuse("git: \(error.description)", output)
+        }
+    }
+
+    /// Writes `gantry: MESSAGE` to the channel's stderr.
+    /// - Returns: the exit status of a refused command, 1.
+    private func refuse(_ message: String, _ output: Output) async throws -> Int {
+        try await output.write(.stderr(ByteBuffer(string: "gantry: \(message)\n")))
+        return 1
+    }
+}

@@ -1,0 +1,131 @@
+import GantryCore
+import GantryStore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSH
+import ServiceLifecycle
+import Synchronization
+
+/// gantryd's own SSH server (swift-nio-ssh): public-key authentication against `ssh_keys`,
+/// then `git-receive-pack 'APP.git'` and `git-upload-pack 'APP.git'` and nothing else. No
+/// OpenSSH, no system users, no authorized_keys file.
+///
+/// A swift-service-lifecycle service: on graceful shutdown it stops listening, lets the
+/// sessions in flight finish (a push ends with its deploy), then closes every connection.
+public struct SSHServer: Service {
+    let configuration: ServerConfiguration
+    let host: String
+    let port: Int
+    let store: Store
+    let lifecycle: AppLifecycle
+    let logger: Logger
+    let onServerRunning: @Sendable (_ port: Int, _ hostKey: SSHHostKey) async -> Void
+
+    /// - Parameters:
+    ///   - configuration: the data directory (repositories, host key) and the push limit.
+    ///   - port: 0 picks a free port, which `onServerRunning` receives.
+    public init(
+        configuration: ServerConfiguration, host: String, port: Int, store: Store, lifecycle: AppLifecycle, logger: Logger,
+        onServerRunning: @escaping @Sendable (_ port: Int, _ hostKey: SSHHostKey) async -> Void = { _, _ in }
+    ) {
+        self.configuration = configuration
+        self.host = host
+        self.port = port
+        self.store = store
+        self.lifecycle = lifecycle
+        self.logger = logger
+        self.onServerRunning = onServerRunning
+    }
+
+    /// Listens until graceful shutdown or cancellation.
+    /// - Throws: `SSHServerError.hostKey`, or NIO's error when the address cannot be bound.
+    public func run() async throws {
+        let (hostKey, created) = try SSHHostKey.loadOrCreate(at: configuration.dataDirectory.sshHostKey)
+        if created { logger.notice("created the SSH host key \(configuration.dataDirectory.sshHostKey) (mode 0600)") }
+
+        let (sessions, sessionSink) = AsyncStream.makeStream(of: (NIOAsyncChannel<SessionInput, SessionOutput>, ConnectionIdentity).self)
+        let connections = ConnectionSet()
+        let (store, logger) = (store, logger)
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { connection in
+                connection.eventLoop.makeCompletedFuture {
+                    let identity = ConnectionIdentity()
+                    let ssh = NIOSSHHandler(
+                        role: .server(.init(
+                            hostKeys: [hostKey.sshKey],
+                            userAuthDelegate: PublicKeyAuthenticator(store: store, identity: identity, logger: logger))),
+                        allocator: connection.allocator,
+                        inboundChildChannelInitializer: { channel, type in
+                            Self.openSession(channel, type: type, identity: identity, sink: sessionSink)
+                        })
+                    try connection.pipeline.syncOperations.addHandler(ssh)
+                    try connection.pipeline.syncOperations.addHandler(CloseOnErrorHandler(logger: logger))
+                    connections.insert(connection)
+                }
+            }
+            .bind(host: host, port: port).get()
+        await onServerRunning(listener.localAddress?.port ?? port, hostKey)
+
+        let session = GitSSHSession(store: store, lifecycle: lifecycle, configuration: configuration, logger: logger)
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for await (channel, identity) in sessions {
+                    group.addTask { await session.run(channel, identity: identity) }
+                }
+            }
+        } onGracefulShutdown: {
+            listener.close(promise: nil)
+            sessionSink.finish()
+        }
+        try? await listener.close()
+        connections.closeAll()
+    }
+
+    /// Accepts session channels only (no port forwarding) and hands each to the sessions' loop.
+    private static func openSession(
+        _ channel: Channel, type: SSHChannelType, identity: ConnectionIdentity,
+        sink: AsyncStream<(NIOAsyncChannel<SessionInput, SessionOutput>, ConnectionIdentity)>.Continuation
+    ) -> EventLoopFuture<Void> {
+        guard case .session = type else {
+            return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
+        }
+        return channel.setOption(ChannelOptions.allowRemoteHalfClosure, value: true).flatMapThrowing {
+            try channel.pipeline.syncOperations.addHandler(SSHSessionHandler())
+            let session = try NIOAsyncChannel<SessionInput, SessionOutput>(wrappingChannelSynchronously: channel)
+            if case .terminated = sink.yield((session, identity)) {
+                channel.close(promise: nil)  // shutting down
+            }
+        }
+    }
+}
+
+/// The open connections, closed together at shutdown.
+private final class ConnectionSet: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func insert(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [self] _ in _ = channels.withLock { $0.removeValue(forKey: id) } }
+    }
+
+    func closeAll() {
+        for channel in channels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+    }
+}
+
+/// Closes a connection on any error (a failed handshake, a protocol violation).
+private final class CloseOnErrorHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = Any
+    let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("ssh: connection closed: \(error)")
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import GantryCore
+import GantryRuntime
+import Testing
+
+/// `gantry-logger`, between a detached container's output and its log file.
+@Suite struct LogWriterTests {
+    /// Whether `line` starts with `2026-11-25T19:00:00.123456Z `.
+    static func isTimestamped(_ line: Substring) -> Bool {
+        line.prefixMatch(of: #/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z /#) != nil
+    }
+
+    /// Runs gantry-logger on `input`; returns the directory holding `app.log` and its rotations.
+    func log(_ input: String, maximumBytes: Int? = nil, keep: Int? = nil) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-logger-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: RuncRuntime.siblingLogWriter)
+        process.arguments = [directory + "/app.log"] + [maximumBytes.map(String.init), keep.map(String.init)].compactMap { $0 }
+        let stdin = Pipe()
+        process.standardInput = stdin
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return directory
+    }
+
+    func lines(_ path: String) -> [Substring] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
+    }
+
+    @Test func everyLineGetsAUTCTimestampWithMicroseconds() throws {
+        let directory = try log("first\nsecond line\n\nno newline at the end")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let written = lines(directory + "/app.log")
+        #expect(written.count == 4)
+        #expect(written.allSatisfy(Self.isTimestamped))
+        #expect(written.map { LogLine($0, source: "app[web.1]").text } == ["first", "second line", "", "no newline at the end"])
+        #expect(written.map { $0.prefix(27) } == written.map { $0.prefix(27) }.sorted())
+    }
+
+    @Test func aVeryLongLineIsCutIntoTimestampedPieces() throws {
+        let directory = try log(String(repeating: "x", count: 40_000) + "\n")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pieces = lines(directory + "/app.log").map { LogLine($0, source: "").text }
+        #expect(pieces.map(\.count) == [16_384, 16_384, 7_232])
+    }
+
+    @Test func theFileRotatesAtItsSizeAndKeepsTheNewestFiles() throws {
+        let input = (1...40).map { "line \($0) " + String(repeating: "-", count: 60) }.joined(separator: "\n") + "\n"
+        let directory = try log(input, maximumBytes: 1000, keep: 2)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(files == ["app.log", "app.log.1", "app.log.2"])
+        let sizes = try files.map { try FileManager.default.attributesOfItem(atPath: directory + "/" + $0)[.size] as? Int ?? 0 }
+        #expect(sizes.allSatisfy { $0 < 1000 + 100 })
+        // The newest lines survive, in order across the files.
+        let kept = (lines(directory + "/app.log.2") + lines(directory + "/app.log.1") + lines(directory + "/app.log"))
+            .map { LogLine($0, source: "").text }
+        #expect(kept.last == "line 40 " + String(repeating: "-", count: 60))
+        #expect(kept.count < 40 && kept == (41 - kept.count...40).map { "line \($0) " + String(repeating: "-", count: 60) })
+    }
+}
