@@ -12,8 +12,9 @@ SSH_PORT ?= 2222
 # the tests and benchmarks, python3 for the benchmarks' helpers, debootstrap for the stack
 # (stack/build), runc to run build, test and app containers, busybox-static for the runtime's
 # tests, skopeo and umoci to check the OCI images Gantry writes, openssh-client (ssh, ssh-keygen)
-# for the SSH push tests and bench/doors.
-APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap skopeo umoci openssh-client
+# for the SSH push tests and bench/doors, tmux to drive `gantry history` in a real terminal in
+# the end-to-end tests.
+APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap skopeo umoci openssh-client tmux
 
 .PHONY: setup packages bench-packages stack build run test bench bench-doors clean
 

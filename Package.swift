@@ -74,6 +74,8 @@ let package = Package(
             "GantryCore", "GantryRouter",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // Full-screen terminal views: raw mode with guaranteed restore, keys, frames (`gantry history`).
+        .target(name: "GantryTerminal"),
         // The REST API client (over GantryHTTP) used by the CLI and the tests.
         .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP"]),
         // The front doors: smart-HTTP git, REST API, webhooks (HMAC with swift-crypto, commit
@@ -104,7 +106,7 @@ let package = Package(
         // The router alone on one static route, for bench/router.
         .executableTarget(name: "gantry-router-bench", dependencies: ["GantryRouter", "GantryCore"]),
         .executableTarget(name: "gantry", dependencies: [
-            "GantryClient", "GantryCore",
+            "GantryClient", "GantryCore", "GantryTerminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -115,6 +117,9 @@ let package = Package(
         .target(name: "GantryTesting", path: "Tests/GantryTesting"),
         .testTarget(name: "GantryHTTPTests", dependencies: ["GantryHTTP", "GantryTesting"]),
         .testTarget(name: "GantryClientTests", dependencies: ["GantryClient", "GantryTesting"]),
+        .testTarget(name: "GantryTerminalTests", dependencies: ["GantryTerminal"]),
+        // The CLI's pure parts (the history view's model), through `@testable import gantry`.
+        .testTarget(name: "gantryTests", dependencies: ["gantry", "GantryClient", "GantryCore", "GantryTerminal"]),
         .testTarget(name: "GantryBuildpacksTests", dependencies: ["GantryBuildpacks"]),
         .testTarget(name: "GantryImageTests", dependencies: ["GantryImage", "GantryTesting"]),
         .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime", "GantryBuildpacks", "GantryTesting"]),

@@ -20,7 +20,7 @@ struct GantryCLI: AsyncParsableCommand {
             CommandGroup(name: "Processes", subcommands: [Ps.self, PsScale.self, PsRestart.self, Logs.self]),
             CommandGroup(name: "Builds", subcommands: [Builds.self, BuildsInfo.self]),
             CommandGroup(name: "Config", subcommands: [Config.self, ConfigGet.self, ConfigSet.self, ConfigUnset.self]),
-            CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self]),
+            CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self, History.self]),
             CommandGroup(name: "SSH keys", subcommands: [Keys.self, KeysAdd.self, KeysRemove.self]),
             CommandGroup(name: "Webhooks", subcommands: [Webhooks.self, WebhooksAdd.self, WebhooksRemove.self, WebhooksDeliveries.self]),
             CommandGroup(name: "Setup", subcommands: [Login.self, Init.self]),

@@ -25,12 +25,20 @@ struct Releases: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let releases = try await server.client().releases(app: app, limit: limit)
-        if output.json { return print(try Display.json(releases)) }
+        let client = try server.client()
+        if output.json { return print(try Display.json(try await client.releases(app: app, limit: limit))) }
+        print(try await Self.table(app: app, client: client, server: server, limit: limit))
+    }
+
+    /// The table `gantry releases` prints (and `gantry history` when piped), or the line
+    /// saying there are no releases yet.
+    /// - Throws: `ClientError`.
+    static func table(app: String, client: GantryAPIClient, server: ServerOptions, limit: Int?) async throws(ClientError) -> String {
+        let releases = try await client.releases(app: app, limit: limit)
         guard !releases.isEmpty else {
-            return print("\(app) has no releases yet; push to \(server.url)/\(app).git to make one.")
+            return "\(app) has no releases yet; push to \(server.url)/\(app).git to make one."
         }
-        print(ReleaseDisplay.table(app: app, releases: releases))
+        return ReleaseDisplay.table(app: app, releases: releases)
     }
 }
 

@@ -105,7 +105,7 @@ public enum ReleaseDisplay {
     }
 
     /// The first line of `text`, control characters as spaces.
-    static func oneLine(_ text: String) -> String {
+    public static func oneLine(_ text: String) -> String {
         let first = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         let scalars = first.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? " " : Character($0) }
         return String(scalars).trimmingCharacters(in: .whitespaces)
