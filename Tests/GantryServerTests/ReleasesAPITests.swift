@@ -101,6 +101,16 @@ import Testing
         }
     }
 
+    @Test func aListingLongerThanAPageIsStreamedWholeAndInOrder() async throws {
+        try await TestServer.with { server in
+            _ = try await Self.seed(server, count: 2_345)
+            let all = try await server.client.releases(app: "hello", limit: 100_000)
+            #expect(all.map(\.version) == Array((1...2_345).reversed()))
+            #expect(try await server.client.releases(app: "hello", limit: 1_500, before: 1_200).map(\.version) == Array((1...1_199).reversed()))
+            #expect(try await server.client.releases(app: "hello", limit: 5_000, before: 1).isEmpty)
+        }
+    }
+
     @Test func rejectsBadVersionsAndLimits() async throws {
         try await TestServer.with { server in
             _ = try await Self.seed(server, count: 1)

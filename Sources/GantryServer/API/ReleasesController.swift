@@ -39,9 +39,37 @@ struct ReleasesController<Context: RequestContext>: Sendable {
             }
             before = version
         }
-        let releases = try await store.releases(app: app, limit: limit, before: before)
-        return Response.json(releases.map(\.summary))
+        guard limit > Self.pageSize else {
+            return Response.json(try await store.releases(app: app, limit: limit, before: before).map(\.summary))
+        }
+        // A long listing is read and written a page at a time: memory stays that of one page.
+        _ = try await store.app(app)
+        let (store, start) = (store, before)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody { writer in
+                var remaining = limit
+                var below = start
+                var separator = "["
+                while remaining > 0 {
+                    let page = try await store.releases(app: app, limit: min(Self.pageSize, remaining), before: below)
+                    guard let last = page.last else { break }
+                    let json = try API.encoder().encode(page.map(\.summary))
+                    // `[a,b]` → `,a,b`: the pages' elements joined into one array.
+                    var buffer = ByteBuffer(string: separator)
+                    buffer.writeBytes(json.dropFirst().dropLast())
+                    try await writer.write(buffer)
+                    separator = ","
+                    remaining -= page.count
+                    below = last.version
+                }
+                try await writer.write(ByteBuffer(string: separator == "[" ? "[]" : "]"))
+                try await writer.finish(nil)
+            })
     }
+
+    /// Releases read per query of a long listing.
+    static var pageSize: Int { 1000 }
 
     /// `GET …/releases/vN` (or `…/N`): a `ReleaseDetail`.
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
