@@ -7,7 +7,7 @@
 /// 1 to 256 ASCII letters, digits and underscores, not starting with a digit: a name every
 /// shell accepts as a variable and a safe file name in a build's `ENV_DIR`. Case matters:
 /// `DEBUG` and `debug` are two vars.
-public struct ConfigKey: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct ConfigKey: ValidatedName, Comparable {
     /// The longest key accepted, in characters.
     public static let maximumLength = 256
 
@@ -21,20 +21,6 @@ public struct ConfigKey: Hashable, Sendable, Codable, Comparable, CustomStringCo
             throw InvalidConfigKey(key: rawValue, problem: problem)
         }
         self.rawValue = rawValue
-    }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: ConfigKey, rhs: ConfigKey) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        try self.init(container.decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 
     private static func problem(with key: String) -> InvalidConfigKey.Problem? {

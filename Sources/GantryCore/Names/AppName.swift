@@ -2,7 +2,7 @@
 ///
 /// Heroku's rules: 1 to 30 characters, lowercase letters, digits and dashes, starting with a
 /// letter and not ending with a dash. A validated `AppName` is safe to use as a path component.
-public struct AppName: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+public struct AppName: ValidatedName, Comparable {
     /// The longest name accepted.
     public static let maximumLength = 30
 
@@ -16,20 +16,6 @@ public struct AppName: Hashable, Sendable, Codable, CustomStringConvertible, Com
             throw InvalidAppName(name: rawValue, reason: reason)
         }
         self.rawValue = rawValue
-    }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: AppName, rhs: AppName) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        try self.init(container.decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 
     private static func problem(with name: String) -> String? {

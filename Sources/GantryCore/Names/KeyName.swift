@@ -2,7 +2,7 @@
 /// and logs (`alice`, `alice@laptop`, `ci-runner`).
 ///
 /// 1 to 64 ASCII letters, digits, `.`, `_`, `-` and `@`, starting with a letter or digit.
-public struct KeyName: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+public struct KeyName: ValidatedName, Comparable {
     /// The longest name accepted.
     public static let maximumLength = 64
 
@@ -16,20 +16,6 @@ public struct KeyName: Hashable, Sendable, Codable, CustomStringConvertible, Com
             throw InvalidKeyName(name: rawValue, reason: reason)
         }
         self.rawValue = rawValue
-    }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: KeyName, rhs: KeyName) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        try self.init(container.decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 
     private static func problem(with name: String) -> String? {

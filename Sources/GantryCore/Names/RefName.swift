@@ -1,6 +1,6 @@
 /// A fully qualified git reference name such as `refs/heads/main`, checked against the rules of
 /// `git check-ref-format` before it touches a repository.
-public struct RefName: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct RefName: ValidatedName {
     /// The validated name.
     public let rawValue: String
 
@@ -19,8 +19,6 @@ public struct RefName: Hashable, Sendable, Codable, CustomStringConvertible {
         try RefName("refs/heads/" + name)
     }
 
-    public var description: String { rawValue }
-
     /// The branch name when this is `refs/heads/…`.
     public var branchName: String? {
         rawValue.hasPrefix("refs/heads/") ? String(rawValue.dropFirst("refs/heads/".count)) : nil
@@ -30,15 +28,6 @@ public struct RefName: Hashable, Sendable, Codable, CustomStringConvertible {
     /// the branches Heroku and Dokku deploy.
     public var isDeployBranch: Bool {
         rawValue == "refs/heads/main" || rawValue == "refs/heads/master"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 
     private static func problem(with name: String) -> String? {
