@@ -112,6 +112,24 @@ struct ReleaseOperationsTests {
         }
     }
 
+    @Test func concurrentConfigChangesAreBothRecordedInOrder() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("twice")
+            let (repo, _) = try await gantry.makeRepo("twice", template: "static")
+            try await repo.commit("both", files: ["Procfile": Self.procfile(serving: "$FIRST $SECOND")])
+            try #require(await repo.push(gantry.remote("twice"), ["main"]).succeeded)
+
+            async let first = gantry.api.changeConfig(app: "twice", set: ["FIRST": "one"])
+            async let second = gantry.api.changeConfig(app: "twice", set: ["SECOND": "two"])
+            let versions = try await [first.release?.version, second.release?.version].compactMap { $0 }.sorted()
+            #expect(versions == [2, 3])
+            #expect(try await gantry.api.config(app: "twice") == ["FIRST": "one", "SECOND": "two"])
+            #expect(try await gantry.get("twice").text == "one two\n")
+            let latest = try #require(try await gantry.api.releases(app: "twice").first)
+            #expect(latest.version == 3 && latest.status == .live && latest.configKeys == ["FIRST", "SECOND"])
+        }
+    }
+
     @Test func scaledWebProcessesShareTheRequestsAndScalingDownStopsTheRest() async throws {
         try await withDaemon { gantry in
             try await gantry.createApp("wide")
