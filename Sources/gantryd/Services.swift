@@ -18,7 +18,8 @@ struct RouterService: Service {
 }
 
 /// The supervisor as a service: restarts exited processes until gantryd shuts down (the
-/// processes themselves keep running; the next gantryd adopts them).
+/// processes themselves keep running; the next gantryd adopts them, and removes those of
+/// replaced releases still retiring).
 struct SupervisorService: Service {
     let pipeline: Pipeline
 

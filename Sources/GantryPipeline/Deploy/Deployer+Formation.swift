@@ -45,8 +45,8 @@ extension Deployer {
     /// health-checked before it serves again. With two or more web processes the app keeps
     /// serving throughout.
     /// - Returns: the app's processes afterwards.
-    /// - Throws: `DeployError` when a process does not come back; the supervisor keeps
-    ///   restarting it then.
+    /// - Throws: `DeployError` when a process does not come back; the supervisor then restarts
+    ///   it with backoff, as it does a crashed one.
     public func restart(_ app: AppName, type: String?, log: @escaping @Sendable (String) -> Void) async throws(DeployError) -> [AppProcess] {
         guard let plan = plans[app] else { throw .noLiveRelease(app) }
         let targets = (apps[app] ?? []).filter { type == nil || $0.process.type == type }
@@ -55,7 +55,20 @@ extension Deployer {
             apps[app] = (apps[app] ?? []).filter { $0.process.containerID != old.process.containerID }
             await router.route(app, to: webBackends(apps[app] ?? []))
             await stop(old, drain: true)
-            var tracked = try await startHealthy(plan, type: old.process.type, index: old.process.index, command: command, log: log)
+            var tracked: Tracked
+            do {
+                tracked = try await startHealthy(plan, type: old.process.type, index: old.process.index, command: command, log: log)
+            } catch {
+                // Left to the supervisor, which restarts it with backoff like a crashed process.
+                var crashed = old
+                crashed.process.state = .crashed
+                crashed.process.restarts += 1
+                crashed.process.port = await ports.allocate() ?? old.process.port
+                crashed.restartAt = .now + Self.backoff(restarts: crashed.process.restarts)
+                apps[app, default: []].append(crashed)
+                event(app, "\(old.process.name) did not come back from its restart: \(error)")
+                throw error
+            }
             tracked.process.state = .up
             apps[app, default: []].append(tracked)
             await router.route(app, to: webBackends(apps[app] ?? []))

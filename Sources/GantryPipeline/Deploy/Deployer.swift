@@ -90,9 +90,16 @@ public actor Deployer {
         if !old.isEmpty {
             log("Switching traffic … done; stopping v\(old[0].process.release)")
         }
+        // The old web processes finish their requests before the deploy ends; then the old
+        // processes retire in the background (Dokku retires them later still): the push does
+        // not wait for them to exit on SIGTERM. A gantryd stopped meanwhile removes them at
+        // its next start (`restore`).
         var drained = 0
-        for tracked in old { drained += await stop(tracked, drain: true) }
+        for tracked in old where tracked.process.type == "web" {
+            drained += await router.drain(tracked.process.containerID, timeout: drainTimeout)
+        }
         if drained > 0 { log("Drained \(drained) in-flight request\(drained == 1 ? "" : "s")") }
+        retire(old)
         event(plan.app, "release v\(plan.release) is live: \(started.map(\.process.name).joined(separator: ", "))")
     }
 
@@ -167,6 +174,17 @@ public actor Deployer {
             throw .runtime(RuntimeError(container: spec.id, reason: "cannot create its log directory: \(error.localizedDescription)"))
         }
         return Tracked(process: process, spec: spec)
+    }
+
+    /// Stops `processes`, already out of the router and drained, in the background and all at
+    /// once (each may take its whole SIGTERM grace).
+    func retire(_ processes: [Tracked]) {
+        guard !processes.isEmpty else { return }
+        Task {
+            await withDiscardingTaskGroup { group in
+                for tracked in processes { group.addTask { await self.stop(tracked, drain: false) } }
+            }
+        }
     }
 
     /// Stops one process: out of the router first and drained (web), then SIGTERM, grace, SIGKILL.
