@@ -61,6 +61,7 @@ public struct SSHServer: Service {
                         inboundChildChannelInitializer: { channel, type in
                             Self.openSession(channel, type: type, identity: identity, sink: sessionSink)
                         })
+                    try connection.pipeline.syncOperations.addHandler(QuickAckHandler())
                     try connection.pipeline.syncOperations.addHandler(ssh)
                     try connection.pipeline.syncOperations.addHandler(CloseOnErrorHandler(logger: logger))
                     connections.insert(connection)
