@@ -76,15 +76,6 @@ public struct Builder: Sendable {
     /// TLS-inspecting proxy are trusted.
     public static let caBundle = "/etc/ssl/certs/ca-certificates.crt"
 
-    /// Compiles the app and writes its image, tagged `APP-build-ID`.
-    /// - Throws: `BuildError`.
-    public func build(_ request: BuildRequest, output: @escaping @Sendable (String) -> Void) async throws(BuildError) -> Image {
-        let compiled = try await compile(request, output: output)
-        let image = try await image(of: compiled)
-        await adopt(compiled, image: image)
-        return image
-    }
-
     /// Runs `bin/compile` and `bin/release` in a build container: the source directory becomes
     /// the app as it will run. Its image is not written yet (see `image(of:)`), so that the
     /// tests can run on the directory meanwhile.
