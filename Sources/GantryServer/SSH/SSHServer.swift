@@ -20,6 +20,9 @@ public struct SSHServer: Service {
     let store: Store
     let lifecycle: AppLifecycle
     let logger: Logger
+    /// How long a connection may take to authenticate before it is closed (OpenSSH's
+    /// `LoginGraceTime`).
+    let loginGraceTime: Duration
     let onServerRunning: @Sendable (_ port: Int, _ hostKey: SSHHostKey) async -> Void
 
     /// - Parameters:
@@ -27,8 +30,10 @@ public struct SSHServer: Service {
     ///   - port: 0 picks a free port, which `onServerRunning` receives.
     public init(
         configuration: ServerConfiguration, host: String, port: Int, store: Store, lifecycle: AppLifecycle, logger: Logger,
+        loginGraceTime: Duration = .seconds(30),
         onServerRunning: @escaping @Sendable (_ port: Int, _ hostKey: SSHHostKey) async -> Void = { _, _ in }
     ) {
+        self.loginGraceTime = loginGraceTime
         self.configuration = configuration
         self.host = host
         self.port = port
@@ -46,7 +51,7 @@ public struct SSHServer: Service {
 
         let (sessions, sessionSink) = AsyncStream.makeStream(of: (NIOAsyncChannel<SessionInput, SessionOutput>, ConnectionIdentity).self)
         let connections = ConnectionSet()
-        let (store, logger) = (store, logger)
+        let (store, logger, grace) = (store, logger, TimeAmount.nanoseconds(Int64(loginGraceTime / .nanoseconds(1))))
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -65,6 +70,9 @@ public struct SSHServer: Service {
                     try connection.pipeline.syncOperations.addHandler(ssh)
                     try connection.pipeline.syncOperations.addHandler(CloseOnErrorHandler(logger: logger))
                     connections.insert(connection)
+                    connection.eventLoop.scheduleTask(in: grace) {
+                        if identity.key == nil { connection.close(promise: nil) }
+                    }
                 }
             }
             .bind(host: host, port: port).get()
