@@ -47,6 +47,14 @@ import Testing
         #expect(logs.tail(LogQuery(process: "we")).isEmpty)
     }
 
+    @Test func tailReachesIntoTheRotatedFileWhenTheCurrentOneIsShort() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try write("web.1.log.1", ["2026-11-25T09:59:58.000000Z older", "2026-11-25T09:59:59.000000Z old"])
+        let logs = AppLogs(directory: directory)
+        #expect(logs.tail(LogQuery(lines: 3, process: "web.1")).map(\.text) == ["old", "web one", "web three"])
+        #expect(logs.tail(LogQuery(lines: 2, process: "web.1")).map(\.text) == ["web one", "web three"])
+    }
+
     @Test func lastLinesReadsAcrossBlocksFromTheEnd() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try write("big.log", (1...20_000).map { "2026-11-25T10:00:00.000000Z line \($0) " + String(repeating: "=", count: 20) })

@@ -30,11 +30,16 @@ public struct AppLogs: Sendable {
         self.directory = directory
     }
 
-    /// The last `query.lines` lines of the matching sources, oldest first.
+    /// The last `query.lines` lines of the matching sources, oldest first (reaching into a
+    /// just rotated `FILE.1` when the file itself has fewer).
     public func tail(_ query: LogQuery) -> [LogLine] {
         var lines: [LogLine] = []
         for source in sources(query) {
-            lines += Self.lastLines(of: source.path, count: query.lines).map { LogLine($0, source: source.name) }
+            var recent = Self.lastLines(of: source.path, count: query.lines)
+            if recent.count < query.lines {  // just rotated: the rest is in FILE.1
+                recent = Self.lastLines(of: source.path + ".1", count: query.lines - recent.count) + recent
+            }
+            lines += recent.map { LogLine($0, source: source.name) }
         }
         return Array(Self.merged(lines).suffix(query.lines))
     }
