@@ -260,34 +260,38 @@ class Gantryd:
             except subprocess.TimeoutExpired:
                 self.server.kill()
                 self.server.wait()
-        if os.path.isdir(self.containers):
-            for container_id in sorted(os.listdir(self.containers)):
-                subprocess.run([runc, "--root", self.containers + ".runc", "delete", "--force",
-                                container_id], capture_output=True, timeout=60)
-                subprocess.run(["umount", "-l", os.path.join(self.containers, container_id,
-                                                             "rootfs")], capture_output=True)
-        self._remove_cgroup_parent()
+        remove_app_containers(self.data, runc)
         left = oci_bundle.unmount_all_under(self.data)
         if not left:
             shutil.rmtree(self.data, ignore_errors=True)
         return left
 
-    def _remove_cgroup_parent(self):
-        # RuncRuntime puts its containers' cgroups under /gantry/<FNV-1a of the containers
-        # directory>; runc deletes each container's cgroup but not that parent. rmdir only
-        # succeeds on an empty cgroup, so this never touches anything alive.
-        value = 0xcbf29ce484222325
-        for byte in self.containers.encode():
-            value = ((value ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-        parent = f"gantry/{value:x}"
-        for base in ("/sys/fs/cgroup", *(os.path.join("/sys/fs/cgroup", controller)
-                                         for controller in _cgroup_controllers())):
-            path = os.path.join(base, parent)
-            if os.path.isdir(path):
-                try:
-                    os.rmdir(path)
-                except OSError:
-                    pass
+def remove_app_containers(data, runc=oci_bundle.RUNC):
+    """The app containers a gantryd with data dir `data` left running (a stopped gantryd leaves
+    them for the next one to adopt): `runc --root DATA/containers.runc delete --force` of each,
+    `umount -l` of its rootfs, then its cgroup parent."""
+    containers = os.path.join(data, "containers")
+    if os.path.isdir(containers):
+        for container_id in sorted(os.listdir(containers)):
+            subprocess.run([runc, "--root", containers + ".runc", "delete", "--force",
+                            container_id], capture_output=True, timeout=60)
+            subprocess.run(["umount", "-l", os.path.join(containers, container_id, "rootfs")],
+                           capture_output=True)
+    # RuncRuntime puts its containers' cgroups under /gantry/<FNV-1a of the containers
+    # directory>; runc deletes each container's cgroup but not that parent. rmdir only
+    # succeeds on an empty cgroup, so this never touches anything alive.
+    value = 0xcbf29ce484222325
+    for byte in containers.encode():
+        value = ((value ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    parent = f"gantry/{value:x}"
+    for base in ("/sys/fs/cgroup", *(os.path.join("/sys/fs/cgroup", controller)
+                                     for controller in _cgroup_controllers())):
+        path = os.path.join(base, parent)
+        if os.path.isdir(path):
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
 
 
 def _cgroup_controllers():
