@@ -13,7 +13,7 @@ struct WebhookTests {
     @Test func signedPushesOfEachProviderDeployAndReplaysBadSignaturesAndOtherBranchesDoNot() async throws {
         try await withDaemon { gantry in
             let source = try await SourceRepository.make(in: gantry)
-            defer { Task { await source.server.stop() } }
+            defer { source.server.kill() }
             try await gantry.createApp("site")
             try await withServer(TestHTTPServer.Response(status: 201, body: "{}")) { statusAPI in
                 var deployed = 0

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// A real git server on localhost: `git daemon` serving every repository under `base` as
-/// `git://127.0.0.1:PORT/PATH`, read-only. Stopped by `stop()`.
+/// `git://127.0.0.1:PORT/PATH`, read-only. Stopped by `kill()`.
 struct GitDaemon: Sendable {
     let base: String
     let port: Int
@@ -14,15 +14,19 @@ struct GitDaemon: Sendable {
     /// The clone URL of `base/path`.
     func url(_ path: String) -> String { "git://127.0.0.1:\(port)/\(path)" }
 
-    /// Starts `git daemon --export-all --base-path=BASE --port=FREE --reuseaddr` and waits
+    /// Starts `git-daemon --export-all --base-path=BASE --port=FREE --reuseaddr` and waits
     /// until it accepts connections.
     /// - Throws: `FixtureFailure` when it does not come up within 10 s.
     static func start(base: String, git: Git) async throws -> GitDaemon {
         let port = try LocalPort.free()
+        // `git-daemon` itself: `git daemon` runs it as a child that a signal to `git` would
+        // leave running.
+        let execPath = try await ChildProcess.run(git.executable, ["--exec-path"], environment: git.environment)
+        let daemon = String(decoding: execPath.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) + "/git-daemon"
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: git.executable)
+        process.executableURL = URL(fileURLWithPath: daemon)
         process.arguments = [
-            "daemon", "--export-all", "--base-path=\(base)", "--port=\(port)", "--reuseaddr", "--listen=127.0.0.1", base,
+            "--export-all", "--base-path=\(base)", "--port=\(port)", "--reuseaddr", "--listen=127.0.0.1", base,
         ]
         process.environment = git.environment
         process.standardInput = FileHandle.nullDevice
@@ -39,9 +43,8 @@ struct GitDaemon: Sendable {
         throw FixtureFailure("git daemon did not accept connections on port \(port) within 10 s")
     }
 
-    /// SIGTERM, then SIGKILL after 5 s.
-    func stop() async {
-        process.signal(SIGTERM)
-        _ = await process.waitForExit(timeout: .seconds(5), orSend: SIGKILL)
+    /// SIGKILL at once, for `defer`: git-daemon keeps nothing that needs a graceful end.
+    func kill() {
+        process.signal(SIGKILL)
     }
 }
