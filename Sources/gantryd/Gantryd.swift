@@ -80,6 +80,9 @@ struct Gantryd: AsyncParsableCommand {
             return logger
         }()
         Libgit2.initialize()
+        try PortCheck.ensureFree([
+            ("--http-port", httpHost, httpPort), ("--router-port", routerHost, routerPort), ("--ssh-port", sshHost, sshPort),
+        ])
 
         let dataDirectory = DataDirectory(root: URL(fileURLWithPath: dataDir).standardizedFileURL.path)
         try dataDirectory.prepare()
