@@ -67,9 +67,7 @@ extension Pipeline {
     public func scale(_ app: AppName, _ formation: [String: Int]) async throws -> [AppProcess] {
         _ = try Formation(formation)
         return try await queues.serialized(app) { () async throws -> [AppProcess] in
-            guard let live = try await store.currentRelease(app: app) else {
-                throw OperationError(.conflict, "\(app) has no live release; deploy it with `git push` first")
-            }
+            let live = try await liveRelease(app)
             for type in formation.keys.sorted() where live.processTypes[type] == nil {
                 let known = live.processTypes.keys.sorted().joined(separator: ", ")
                 throw OperationError(.invalid, "\(app) has no process type '\(type)' (v\(live.version) has: \(known.isEmpty ? "none" : known))")
@@ -88,9 +86,7 @@ extension Pipeline {
     /// Restarts `app`'s processes, all or those of one type.
     public func restart(_ app: AppName, type: String?) async throws -> [AppProcess] {
         try await queues.serialized(app) { () async throws -> [AppProcess] in
-            guard let live = try await store.currentRelease(app: app) else {
-                throw OperationError(.conflict, "\(app) has no live release; deploy it with `git push` first")
-            }
+            let live = try await liveRelease(app)
             if let type, live.processTypes[type] == nil {
                 throw OperationError(.invalid, "\(app) has no process type '\(type)'")
             }
@@ -111,6 +107,14 @@ extension Pipeline {
             continuation.yield(lines)
             continuation.finish()
         }
+    }
+
+    /// The app's live release; scaling and restarts need one.
+    private func liveRelease(_ app: AppName) async throws -> Release {
+        guard let live = try await store.currentRelease(app: app) else {
+            throw OperationError(.conflict, "\(app) has no live release; deploy it with `git push` first")
+        }
+        return live
     }
 
     /// Records and deploys a release of `base`'s image with `config`: no build.
