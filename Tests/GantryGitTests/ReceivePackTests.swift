@@ -71,6 +71,48 @@ import Testing
         #expect(try fixture.packFiles().isEmpty)
     }
 
+    @Test func packWithAnUnreachableTreeNamingAMissingBlobIsRefused() async throws {
+        let fixture = try PushFixture()
+        let commit = try fixture.commit("a.txt", "hello")
+        // A tree no commit reaches, naming a blob nobody has: every object a pack brings must
+        // be complete, as with git's `index-pack --strict`.
+        let entry = "100644 blob \(String(repeating: "e", count: 40))\tghost.txt\n"
+        let stray = String(decoding: try git(["mktree", "--missing"], in: fixture.work, input: Array(entry.utf8)), as: UTF8.self)
+        let objects = String(decoding: try git(["rev-list", "--objects", commit.hex], in: fixture.work), as: UTF8.self) + stray
+        let pack = try git(["pack-objects", "--stdout", "-q"], in: fixture.work, input: Array(objects.utf8))
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: pack)
+        #expect(results == [.rejected("missing necessary objects")])
+        #expect(try fixture.serverRefs().isEmpty)
+        #expect(try fixture.packFiles().isEmpty)
+    }
+
+    @Test func largePackMissingOneBlobIsRefusedWhenCheckedInParts() async throws {
+        let fixture = try PushFixture()
+        // 2,500 commits, each with a new tree: over the size at which the check is split
+        // across cores. The blob of the 1,234th commit is left out of the pack.
+        var stream = ""
+        for number in 1...2_500 {
+            let content = "version \(number)\n"
+            stream += "commit refs/heads/main\ncommitter T <t@e> \(1_700_000_000 + number) +0000\ndata 2\nc\n"
+            stream += "M 100644 inline file.txt\ndata \(content.utf8.count)\n\(content)\n"
+        }
+        try git(["fast-import", "--quiet"], in: fixture.work, input: Array(stream.utf8))
+        let missing = String(decoding: try git(["rev-parse", "main~1266:file.txt"], in: fixture.work), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let tip = try ObjectID(String(decoding: try git(["rev-parse", "main"], in: fixture.work), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines))
+        let objects = String(decoding: try git(["rev-list", "--objects", "main"], in: fixture.work), as: UTF8.self)
+            .split(separator: "\n").filter { !$0.hasPrefix(missing) }.joined(separator: "\n") + "\n"
+        let pack = try git(["pack-objects", "--stdout", "-q"], in: fixture.work, input: Array(objects.utf8))
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: tip)], pack: pack)
+        #expect(results == [.rejected("missing necessary objects")])
+        #expect(try fixture.serverRefs().isEmpty)
+
+        let complete = try git(["pack-objects", "--stdout", "--revs", "-q"], in: fixture.work, input: Array("main\n".utf8))
+        let (accepted, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: tip)], pack: complete)
+        #expect(accepted == [.ok])
+    }
+
     @Test func staleOldValueIsRejectedNotOverwritten() async throws {
         let fixture = try PushFixture()
         let first = try fixture.commit("a.txt", "one")

@@ -17,6 +17,8 @@ public final class Quarantine {
     private var indexer: OpaquePointer?
     private var progress = git_indexer_progress()
     private var packName: String?
+    /// Why the committed pack is not connected (see `linkProblem(packName:)`), or `nil`.
+    public private(set) var connectivityProblem: String?
 
     /// Creates an empty quarantine under `scratch` for `repository`.
     /// - Throws: `ReceiveError.storage` when the directory cannot be created; `GitError` from libgit2.
@@ -34,8 +36,9 @@ public final class Quarantine {
             defer { git_odb_free(odb) }
             var options = git_indexer_options()
             try check(git_indexer_options_init(&options, UInt32(GIT_INDEXER_OPTIONS_VERSION)), "git_indexer_options_init")
-            // libgit2's own `verify` re-reads every object and costs 3x git's index-pack on a
-            // large push; `connectivityProblem(of:)` walks only what the pack brought.
+            // libgit2's own `verify` looks up every named object as it arrives (a miss rescans
+            // the pack directory each time) and costs 3x git's index-pack on a large push;
+            // `linkProblem(packName:)` checks the finished pack instead.
             options.verify = 0
             try check((objectsDirectory + "/pack").withCString { git_indexer_new(&indexer, $0, 0o444, odb, &options) }, "git_indexer_new")
         } catch {
@@ -66,15 +69,17 @@ public final class Quarantine {
         }
     }
 
-    /// Ends the pack: resolves deltas (thin-pack bases come from the repository), checks the
-    /// pack's connectivity, writes its index, and makes the objects readable through the
-    /// repository (as an alternate) until `migrate()` or `deinit`.
-    /// - Throws: `ReceiveError.unpack` for a truncated, corrupt or unconnected pack.
+    /// Ends the pack: resolves deltas (thin-pack bases come from the repository), writes its
+    /// index, checks its connectivity (`connectivityProblem`), and makes the objects readable
+    /// through the repository (as an alternate) until `migrate()` or `deinit`.
+    /// - Throws: `ReceiveError.unpack` for a truncated or corrupt pack.
     public func commit() throws(ReceiveError) {
         guard let indexer else { return }
         do {
             try check(git_indexer_commit(indexer, &progress), "git_indexer_commit")
-            packName = String(cString: git_indexer_name(indexer))
+            let name = String(cString: git_indexer_name(indexer))
+            packName = name
+            connectivityProblem = linkProblem(packName: name)
             let odb = try repository.objectDatabase()
             defer { git_odb_free(odb) }
             try check(objectsDirectory.withCString { git_odb_add_disk_alternate(odb, $0) }, "git_odb_add_disk_alternate")

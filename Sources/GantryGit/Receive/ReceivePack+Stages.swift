@@ -4,6 +4,9 @@ import Synchronization
 extension ReceivePack {
     /// The most pack bytes queued for the indexer before reading waits for it.
     static let indexerBacklog = 8 << 20
+    /// How many pack bytes are gathered before they go to the indexer in one call (the
+    /// transport delivers a few KiB at a time).
+    static let appendBatch = 1 << 20
 
     /// How far a push over `maxPushBytes` is still read (and thrown away) so the client gets
     /// the report with the reason, rather than a broken connection: the limit again, and at
@@ -26,30 +29,40 @@ extension ReceivePack {
         let failure = Mutex<ReceiveError?>(nil)
         var total = start.count
         var queued = 0
-        var chunk: [UInt8]? = start
-        while let bytes = chunk {
+        var batch = start
+        var ended = false
+        while !ended {
+            do {
+                if let bytes = try await input.next() {
+                    total += bytes.count
+                    if total <= maxPushBytes { batch += bytes }
+                } else {
+                    ended = true
+                }
+            } catch {
+                return error
+            }
             if total > maxPushBytes {
                 failure.withLock { $0 = $0 ?? .tooLarge(limit: maxPushBytes) }
                 if total > readLimit { return failure.withLock { $0 } }  // stop reading a runaway client
-            } else if !bytes.isEmpty && failure.withLock({ $0 }) == nil {
-                session.enqueue { session in
-                    guard failure.withLock({ $0 }) == nil else { return }
-                    let error = bytes.withUnsafeBytes { raw -> ReceiveError? in
-                        do throws(ReceiveError) { try session.quarantine.append(raw) } catch { return error }
-                        return nil
-                    }
-                    if let error { failure.withLock { $0 = error } }
-                }
-                queued += bytes.count
-                if queued > Self.indexerBacklog {
-                    await session.run { _ in }
-                    queued = 0
-                }
+                continue
             }
-            do { chunk = try await input.next() } catch {
-                return error
+            guard batch.count >= Self.appendBatch || (ended && !batch.isEmpty), failure.withLock({ $0 }) == nil else { continue }
+            let bytes = batch
+            batch.removeAll(keepingCapacity: true)
+            session.enqueue { session in
+                guard failure.withLock({ $0 }) == nil else { return }
+                let error = bytes.withUnsafeBytes { raw -> ReceiveError? in
+                    do throws(ReceiveError) { try session.quarantine.append(raw) } catch { return error }
+                    return nil
+                }
+                if let error { failure.withLock { $0 = error } }
             }
-            total += chunk?.count ?? 0
+            queued += bytes.count
+            if queued > Self.indexerBacklog {
+                await session.run { _ in }
+                queued = 0
+            }
         }
         return await session.run { session in
             if let failure = failure.withLock({ $0 }) { return failure }
@@ -63,13 +76,13 @@ extension ReceivePack {
         while let _ = try? await input.next() {}
     }
 
-    /// Why a command's new tip is unusable, or `nil`: it must exist with everything it
-    /// reaches, and a branch must point at a commit.
+    /// Why a command's new tip is unusable, or `nil`: it must exist, the pack that brought
+    /// it must be connected, and a branch must point at a commit.
     static func checkTip(_ command: RefCommand, in session: ReceiveSession) -> String? {
         guard !command.isDelete else { return nil }
         guard let type = try? session.repository.objectType(of: command.new) else { return "missing necessary objects" }
         if command.refName?.branchName != nil && type != "commit" { return "not a commit: branches must point at commits" }
-        return session.quarantine.connectivityProblem(of: command.new)
+        return session.quarantine.connectivityProblem
     }
 
     /// Moves the quarantined pack into the repository and the refs by compare-and-swap:
