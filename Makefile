@@ -8,13 +8,13 @@ HTTP_HOST ?= 127.0.0.1
 HTTP_PORT ?= 8080
 SSH_PORT ?= 2222
 
-# Debian packages Gantry needs: the C libraries it links (libgit2, SQLite, libcurl), git for
+# Debian packages Gantry needs: the C libraries it links (libgit2, SQLite, libcurl, zlib), git for
 # the tests and benchmarks, python3 for the benchmarks' helpers, debootstrap for the stack
 # (stack/build), runc to run build, test and app containers, busybox-static for the runtime's
 # tests, skopeo and umoci to check the OCI images Gantry writes, openssh-client (ssh, ssh-keygen)
 # for the SSH push tests and bench/doors, tmux to drive `gantry history` in a real terminal in
 # the end-to-end tests.
-APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap skopeo umoci openssh-client tmux
+APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap skopeo umoci openssh-client tmux
 
 .PHONY: setup packages bench-packages stack build run test bench bench-doors clean
 

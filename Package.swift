@@ -27,6 +27,7 @@ let package = Package(
         // System libraries (Debian: libgit2-dev, libcurl4-openssl-dev; installed by `make setup`).
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Value types and protocols shared by every stage. No I/O.
         .target(name: "GantryCore"),
@@ -37,7 +38,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // libgit2 wrappers, pkt-lines and the receive-pack protocol.
-        .target(name: "GantryGit", dependencies: ["GantryCore", "CGit2"]),
+        .target(name: "GantryGit", dependencies: ["GantryCore", "CGit2", "CZlib"]),
         // Buildpack discovery and the detect/compile/release/test contract; Procfile, app.json.
         .target(name: "GantryBuildpacks", dependencies: [
             "GantryCore",

@@ -18,7 +18,8 @@ import Testing
         try git(["index-pack", packPath], in: fixture.work)
 
         let index = try PackIndex(path: fixture.scratch + "/test.idx")
-        let types = try PackObjectTypes(pack: try MappedFile(path: packPath), index: index)
+        let mapped = try MappedFile(path: packPath)
+        let entries = try PackEntries(pack: mapped, index: index)
         // verify-pack -v: "ID TYPE SIZE PACKED-SIZE OFFSET [DEPTH BASE]", TYPE resolved through deltas.
         let names: [String: UInt8] = ["commit": 1, "tree": 2, "blob": 3, "tag": 4]
         var expected: [String: (type: UInt8, offset: Int)] = [:]
@@ -33,24 +34,44 @@ import Testing
         #expect(index.count == expected.count)
         for position in 0..<index.count {
             let id = index.id(at: position).map { String(format: "%02x", $0) }.joined()
-            #expect(expected[id]?.type == types.types[position], "type of \(id)")
+            #expect(expected[id]?.type == entries.entries[position].type, "type of \(id)")
             #expect(expected[id]?.offset == index.offset(at: position), "offset of \(id)")
             #expect(index.position(of: index.id(at: position).baseAddress!) == position)
         }
-        #expect(types.positionsInPackOrder.map(index.offset(at:)) == expected.values.map(\.offset).sorted())
+        #expect(entries.positionsInPackOrder.map(index.offset(at:)) == expected.values.map(\.offset).sorted())
+
+        // Every commit and tree reads back as git has it, delta chains included.
+        let reader = try PackObjectReader(pack: mapped, entries: entries, types: [PackEntries.commit, PackEntries.tree])
+        var read = 0
+        for position in entries.positionsInPackOrder where entries.entries[position].type != PackEntries.blob {
+            let type = entries.entries[position].type == PackEntries.commit ? "commit" : "tree"
+            #expect(try reader.content(at: position) == git(["cat-file", type, index.hex(at: position)], in: fixture.work))
+            read += 1
+        }
+        #expect(read == 62)
         var absent = [UInt8](repeating: 0xff, count: 20)
         #expect(index.position(of: &absent) == nil)
+    }
+
+    @Test func aDeltaCopiesAndInsertsAndRefusesWhatDoesNotFit() throws {
+        let base = Array("hello, world".utf8)
+        // source size 12, result size 9; copy 5 bytes from offset 0; insert "!!!!"
+        let delta: [UInt8] = [12, 9, 0x80 | 0x10, 5, 4] + Array("!!!!".utf8)
+        #expect(try PackObjectReader.apply(delta, to: base, at: 0) == Array("hello!!!!".utf8))
+        #expect(throws: ReceiveError.self) { try PackObjectReader.apply(delta, to: Array("short".utf8), at: 0) }
+        #expect(throws: ReceiveError.self) { try PackObjectReader.apply([12, 9, 0x80 | 0x01 | 0x10, 10, 5], to: base, at: 0) }
+        #expect(throws: ReceiveError.self) { try PackObjectReader.apply([12, 1, 0], to: base, at: 0) }
     }
 
     @Test func commitLinksAreItsTreeAndParents() {
         let tree = String(repeating: "1", count: 40), first = String(repeating: "a", count: 40), second = String(repeating: "b", count: 40)
         let commit = "tree \(tree)\nparent \(first)\nparent \(second)\nauthor A <a@b> 1 +0000\ncommitter A <a@b> 1 +0000\n\nparent \(tree)\n"
-        #expect(links(of: commit, type: PackObjectTypes.commit) == (.complete, [tree, first, second]))
+        #expect(links(of: commit, type: PackEntries.commit) == (.complete, [tree, first, second]))
     }
 
     @Test func tagLinkIsItsObject() {
         let target = String(repeating: "c", count: 40)
-        #expect(links(of: "object \(target)\ntype commit\ntag v1\n", type: PackObjectTypes.tag) == (.complete, [target]))
+        #expect(links(of: "object \(target)\ntype commit\ntag v1\n", type: PackEntries.tag) == (.complete, [target]))
     }
 
     @Test func treeLinksLeaveSubmodulesOut() {
@@ -58,22 +79,22 @@ import Testing
         for (mode, name, byte) in [("100644", "a.txt", UInt8(0x11)), ("160000", "vendor", 0x22), ("40000", "src", 0x33)] {
             tree += Array("\(mode) \(name)".utf8) + [0] + [UInt8](repeating: byte, count: 20)
         }
-        #expect(links(of: tree, type: PackObjectTypes.tree) == (.complete, [String(repeating: "11", count: 20), String(repeating: "33", count: 20)]))
+        #expect(links(of: tree, type: PackEntries.tree) == (.complete, [String(repeating: "11", count: 20), String(repeating: "33", count: 20)]))
     }
 
     @Test func malformedObjectsAreReported() {
-        #expect(links(of: "author A <a@b> 1 +0000\n\nno tree\n", type: PackObjectTypes.commit).0 == .malformed)
-        #expect(links(of: "parent \(String(repeating: "a", count: 40))\ntree \(String(repeating: "b", count: 40))\n\n", type: PackObjectTypes.commit).0 == .malformed)
-        #expect(links(of: "tree \(String(repeating: "g", count: 40))\n\n", type: PackObjectTypes.commit).0 == .malformed)
-        #expect(links(of: Array("100644 a.txt".utf8) + [0, 1, 2], type: PackObjectTypes.tree).0 == .malformed)
-        #expect(links(of: Array("10x644 a.txt".utf8) + [0] + [UInt8](repeating: 0, count: 20), type: PackObjectTypes.tree).0 == .malformed)
+        #expect(links(of: "author A <a@b> 1 +0000\n\nno tree\n", type: PackEntries.commit).0 == .malformed)
+        #expect(links(of: "parent \(String(repeating: "a", count: 40))\ntree \(String(repeating: "b", count: 40))\n\n", type: PackEntries.commit).0 == .malformed)
+        #expect(links(of: "tree \(String(repeating: "g", count: 40))\n\n", type: PackEntries.commit).0 == .malformed)
+        #expect(links(of: Array("100644 a.txt".utf8) + [0, 1, 2], type: PackEntries.tree).0 == .malformed)
+        #expect(links(of: Array("10x644 a.txt".utf8) + [0] + [UInt8](repeating: 0, count: 20), type: PackEntries.tree).0 == .malformed)
     }
 
     @Test func aLinkTheCallerRefusesStopsTheWalk() {
         let commit = "tree \(String(repeating: "1", count: 40))\nparent \(String(repeating: "2", count: 40))\n\n"
         var seen = 0
         let outcome = Array(commit.utf8).withUnsafeBytes { content in
-            ObjectLinks.forEach(ofType: PackObjectTypes.commit, in: content) { _ in seen += 1; return false }
+            ObjectLinks.forEach(ofType: PackEntries.commit, in: content) { _ in seen += 1; return false }
         }
         #expect(outcome == .stopped && seen == 1)
     }

@@ -9,14 +9,14 @@ enum ObjectLinks {
     enum Outcome: Equatable { case complete, stopped, malformed }
 
     /// Calls `body` with the 20 bytes of each id `content`, an object of `type`
-    /// (`PackObjectTypes.commit`, `.tree`, `.tag`), names, until `body` returns `false`.
+    /// (`PackEntries.commit`, `.tree`, `.tag`), names, until `body` returns `false`.
     static func forEach(
         ofType type: UInt8, in content: UnsafeRawBufferPointer, _ body: (UnsafeRawPointer) -> Bool
     ) -> Outcome {
         switch type {
-        case PackObjectTypes.tree: treeEntries(content, body)
-        case PackObjectTypes.commit: headerLinks(content, keys: ["tree", "parent"], body)
-        case PackObjectTypes.tag: headerLinks(content, keys: ["object"], body)
+        case PackEntries.tree: treeEntries(content, body)
+        case PackEntries.commit: headerLinks(content, keys: ["tree", "parent"], body)
+        case PackEntries.tag: headerLinks(content, keys: ["object"], body)
         default: .complete
         }
     }

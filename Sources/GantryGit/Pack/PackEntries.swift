@@ -1,13 +1,25 @@
-/// The type of every object of a pack, read from the entries' headers alone — nothing is
-/// inflated. A delta (`OFS_DELTA`, `REF_DELTA`) has the type of the object at the end of its
-/// base chain.
-struct PackObjectTypes: Sendable {
+/// Where each object of a pack is and what it is, read from the entries' headers alone —
+/// nothing is inflated (gitformat-pack). A delta (`OFS_DELTA`, `REF_DELTA`) has the type of
+/// the object at the end of its base chain.
+struct PackEntries: Sendable {
     static let commit: UInt8 = 1, tree: UInt8 = 2, blob: UInt8 = 3, tag: UInt8 = 4
     private static let offsetDelta: UInt8 = 6, referenceDelta: UInt8 = 7
 
-    /// The type of each object, by its position in the index.
-    let types: [UInt8]
-    /// The index's positions in the order of the entries in the `.pack`.
+    struct Entry: Sendable {
+        /// The object's type (commit, tree, blob or tag), through any delta chain.
+        var type: UInt8 = 0
+        /// The index position of the delta's base, or -1 for a whole object.
+        var base = -1
+        /// Where the zlib stream starts in the `.pack`.
+        var dataOffset = 0
+        /// The inflated size of that stream: the object's, or the delta's.
+        var size = 0
+    }
+
+    /// Each object's entry, by its position in the index.
+    let entries: [Entry]
+    /// The index's positions in the order of the entries in the `.pack` (a base before the
+    /// `OFS_DELTA`s made from it).
     let positionsInPackOrder: [Int]
 
     /// Reads the entry headers of `pack` at the offsets `index` gives.
@@ -18,61 +30,66 @@ struct PackObjectTypes: Sendable {
         let order = offsets.indices.sorted { offsets[$0] < offsets[$1] }
         let sortedOffsets = order.map { offsets[$0] }
         let bytes = pack.bytes
-        var types = [UInt8](repeating: 0, count: index.count)
-        var bases = [Int](repeating: -1, count: index.count)
+        var entries = [Entry](repeating: Entry(), count: index.count)
 
         for position in 0..<index.count {
             var cursor = offsets[position]
-            guard cursor >= 12, cursor < bytes.count else { throw .unpack("pack entry \(position) is out of bounds") }
-            var byte = bytes[cursor]
-            let type = (byte >> 4) & 7
-            while byte & 0x80 != 0 {  // the rest of the size
-                cursor += 1
+            func next() throws(ReceiveError) -> UInt8 {
                 guard cursor < bytes.count else { throw .unpack("pack entry \(position) is truncated") }
-                byte = bytes[cursor]
+                defer { cursor += 1 }
+                return bytes[cursor]
             }
-            cursor += 1
+            guard cursor >= 12 else { throw .unpack("pack entry \(position) is out of bounds") }
+            var byte = try next()
+            let type = (byte >> 4) & 7
+            var size = Int(byte & 0x0f), shift = 4
+            while byte & 0x80 != 0 {
+                byte = try next()
+                guard shift < 57 else { throw .unpack("pack entry \(position) has an oversized length") }
+                size |= Int(byte & 0x7f) << shift
+                shift += 7
+            }
+            entries[position].size = size
             switch type {
             case Self.commit, Self.tree, Self.blob, Self.tag:
-                types[position] = type
+                entries[position].type = type
             case Self.offsetDelta:
                 // The base's distance back: big-endian base-128 with an implicit +1 per byte.
-                guard cursor < bytes.count else { throw .unpack("pack entry \(position) is truncated") }
-                byte = bytes[cursor]
+                byte = try next()
                 var distance = Int(byte & 0x7f)
                 while byte & 0x80 != 0 {
-                    cursor += 1
-                    guard cursor < bytes.count, distance < Int.max >> 8 else { throw .unpack("pack entry \(position) is truncated") }
-                    byte = bytes[cursor]
+                    byte = try next()
+                    guard distance < Int.max >> 8 else { throw .unpack("pack entry \(position) has an oversized base distance") }
                     distance = ((distance + 1) << 7) | Int(byte & 0x7f)
                 }
-                let baseOffset = offsets[position] - distance
-                guard let found = Self.binarySearch(sortedOffsets, baseOffset) else {
+                guard let found = Self.binarySearch(sortedOffsets, offsets[position] - distance) else {
                     throw .unpack("pack entry \(position) names a delta base that is not an entry")
                 }
-                bases[position] = order[found]
+                entries[position].base = order[found]
             case Self.referenceDelta:
                 guard cursor + 20 <= bytes.count, let base = index.position(of: bytes.baseAddress! + cursor) else {
                     throw .unpack("pack entry \(position) names a delta base the pack does not hold")
                 }
-                bases[position] = base
+                entries[position].base = base
+                cursor += 20
             default:
                 throw .unpack("pack entry \(position) has the unknown type \(type)")
             }
+            entries[position].dataOffset = cursor
         }
 
         var chain: [Int] = []
-        for position in 0..<index.count where types[position] == 0 {
+        for position in 0..<index.count where entries[position].type == 0 {
             var current = position
-            while types[current] == 0 {
+            while entries[current].type == 0 {
                 guard chain.count < index.count else { throw .unpack("pack entry \(position) has a delta chain that does not end") }
                 chain.append(current)
-                current = bases[current]
+                current = entries[current].base
             }
-            for link in chain { types[link] = types[current] }
+            for link in chain { entries[link].type = entries[current].type }
             chain.removeAll(keepingCapacity: true)
         }
-        self.types = types
+        self.entries = entries
         positionsInPackOrder = order
     }
 
