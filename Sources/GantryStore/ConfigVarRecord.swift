@@ -3,7 +3,7 @@ import GantryCore
 import GRDB
 
 /// A row of `config_vars`: one config var of one app.
-struct ConfigVarRecord: Codable, FetchableRecord, PersistableRecord {
+struct ConfigVarRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRecord {
     static let databaseTableName = "config_vars"
 
     /// `nil` until inserted.
@@ -56,7 +56,7 @@ struct ConfigVarRecord: Codable, FetchableRecord, PersistableRecord {
             WHERE value IS NOT excluded.value
             """)
         for (key, value) in set.sorted(by: { $0.key < $1.key }) {
-            try upsert.execute(arguments: [appID, key.rawValue, value, now])
+            try upsert.execute(arguments: [appID, key.rawValue, value, StoredTime.text(now)])
         }
     }
 }

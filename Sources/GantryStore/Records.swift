@@ -6,7 +6,7 @@ import GRDB
 // records map to. Core's name and id types encode as plain strings and validate when decoded.
 
 /// A row of `apps`.
-struct AppRecord: Codable, FetchableRecord, PersistableRecord {
+struct AppRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRecord {
     static let databaseTableName = "apps"
 
     /// `nil` until inserted.
@@ -45,7 +45,7 @@ struct AppRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A row of `api_tokens`.
-struct TokenRecord: Codable, FetchableRecord, PersistableRecord {
+struct TokenRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRecord {
     static let databaseTableName = "api_tokens"
 
     /// `nil` until inserted.
@@ -74,7 +74,7 @@ struct TokenRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A row of `builds`.
-struct BuildRecord: Codable, FetchableRecord, PersistableRecord {
+struct BuildRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRecord {
     static let databaseTableName = "builds"
 
     /// `nil` until inserted.
@@ -141,7 +141,7 @@ struct BuildRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A row of `build_log_chunks`: what one `appendBuildLog` call appended to a build's log.
-struct BuildLogChunkRecord: Codable, FetchableRecord, PersistableRecord {
+struct BuildLogChunkRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRecord {
     static let databaseTableName = "build_log_chunks"
 
     /// `nil` until inserted. Orders a build's chunks.

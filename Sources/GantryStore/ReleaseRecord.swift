@@ -3,7 +3,7 @@ import GantryCore
 import GRDB
 
 /// A row of `releases`.
-struct ReleaseRecord: Codable, FetchableRecord, PersistableRecord {
+struct ReleaseRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRecord {
     static let databaseTableName = "releases"
 
     /// `nil` until inserted.
@@ -84,7 +84,7 @@ struct ReleaseRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A row of `formation`: how many processes of one type an app runs.
-struct FormationRecord: Codable, FetchableRecord, PersistableRecord {
+struct FormationRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRecord {
     static let databaseTableName = "formation"
 
     var appID: Int64

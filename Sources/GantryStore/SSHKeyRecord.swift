@@ -3,7 +3,7 @@ import GantryCore
 import GRDB
 
 /// A row of `ssh_keys`.
-struct SSHKeyRecord: Codable, FetchableRecord, PersistableRecord {
+struct SSHKeyRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRecord {
     static let databaseTableName = "ssh_keys"
 
     /// `nil` until inserted.

@@ -36,7 +36,7 @@ extension Store {
     public func updateBuild(id: Int64, status: BuildStatus, finished: Bool) async throws(StoreError) {
         let path = self.path
         try await write("update build \(id)") { db in
-            let finishedAt: Date? = finished ? Date() : nil
+            let finishedAt = finished ? StoredTime.text(Date()) : nil
             let changed = try BuildRecord.filter(BuildRecord.Columns.id == id).updateAll(db, [
                 BuildRecord.Columns.status.set(to: status.rawValue),
                 BuildRecord.Columns.finishedAt.set(to: finishedAt),
@@ -61,7 +61,7 @@ extension Store {
         try await write("finish build \(id)") { db in
             let changed = try BuildRecord.filter(BuildRecord.Columns.id == id).updateAll(db, [
                 BuildRecord.Columns.status.set(to: status.rawValue),
-                BuildRecord.Columns.finishedAt.set(to: Date()),
+                BuildRecord.Columns.finishedAt.set(to: StoredTime.text(Date())),
                 BuildRecord.Columns.failureReason.set(to: failureReason),
             ])
             if changed == 0 { throw StoreError.noBuild(id, path: path, operation: "finish") }

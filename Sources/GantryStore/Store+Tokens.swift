@@ -53,8 +53,8 @@ extension Store {
             // Re-checked in the write: a concurrent request may have recorded a use meanwhile.
             let lastUsedAt = TokenRecord.Columns.lastUsedAt
             _ = try request
-                .filter(lastUsedAt == nil || lastUsedAt < cutoff)
-                .updateAll(db, lastUsedAt.set(to: now))
+                .filter(lastUsedAt == nil || lastUsedAt < StoredTime.text(cutoff))
+                .updateAll(db, lastUsedAt.set(to: StoredTime.text(now)))
         }
         return found.name
     }

@@ -85,7 +85,7 @@ extension Store {
                     DeliveryRecord.Columns.status.set(to: status.rawValue),
                     DeliveryRecord.Columns.detail.set(to: detail),
                     DeliveryRecord.Columns.buildID.set(to: buildID),
-                    DeliveryRecord.Columns.finishedAt.set(to: Date()),
+                    DeliveryRecord.Columns.finishedAt.set(to: StoredTime.text(Date())),
                 ])
         }
     }
@@ -98,7 +98,7 @@ extension Store {
             try DeliveryRecord.filter(DeliveryRecord.Columns.status == DeliveryStatus.pending.rawValue).updateAll(db, [
                 DeliveryRecord.Columns.status.set(to: DeliveryStatus.failed.rawValue),
                 DeliveryRecord.Columns.detail.set(to: reason),
-                DeliveryRecord.Columns.finishedAt.set(to: Date()),
+                DeliveryRecord.Columns.finishedAt.set(to: StoredTime.text(Date())),
             ])
         }
     }

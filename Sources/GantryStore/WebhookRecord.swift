@@ -3,7 +3,7 @@ import GantryCore
 import GRDB
 
 /// A row of `webhooks`.
-struct WebhookRecord: Codable, FetchableRecord, PersistableRecord {
+struct WebhookRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRecord {
     static let databaseTableName = "webhooks"
 
     var id: String
@@ -45,7 +45,7 @@ struct WebhookRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A row of `webhook_deliveries`.
-struct DeliveryRecord: Codable, FetchableRecord, PersistableRecord {
+struct DeliveryRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRecord {
     static let databaseTableName = "webhook_deliveries"
 
     /// `nil` until inserted.

@@ -27,7 +27,7 @@ public struct Buildpack: Hashable, Sendable {
         struct Manifest: Decodable { var name: String, detects: String }
         let manifest: Manifest
         do {
-            manifest = try YAMLDecoder().decode(Manifest.self, from: String(contentsOfFile: path + "/buildpack.yml", encoding: .utf8))
+            manifest = try PlainYAML.decode(Manifest.self, from: String(contentsOfFile: path + "/buildpack.yml", encoding: .utf8))
         } catch {
             throw .invalid(buildpack: id, "buildpack.yml must give 'name' and 'detects': \(error)")
         }
@@ -64,7 +64,7 @@ public struct ReleaseInfo: Hashable, Sendable, Decodable {
             return
         }
         do {
-            self = try YAMLDecoder().decode(ReleaseInfo.self, from: yaml)
+            self = try PlainYAML.decode(ReleaseInfo.self, from: yaml)
         } catch {
             throw .release(buildpack: buildpack, "expected YAML with default_process_types: \(error)")
         }
