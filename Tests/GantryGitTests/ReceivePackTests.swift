@@ -71,6 +71,23 @@ import Testing
         #expect(try fixture.packFiles().isEmpty)
     }
 
+    @Test func annotatedTagWithItsCommitIsAccepted() async throws {
+        let fixture = try PushFixture()
+        let commit = try fixture.commit("a.txt", "hello")
+        try git(["tag", "-a", "v1", "-m", "first release", commit.hex], in: fixture.work)
+        let tag = try ObjectID(String(decoding: try git(["rev-parse", "v1"], in: fixture.work), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines))
+        let pack = try git(["pack-objects", "--stdout", "--revs", "-q"], in: fixture.work, input: Array("v1\n".utf8))
+        let commands = [
+            RefCommand(name: "refs/heads/main", old: .zero, new: commit),
+            RefCommand(name: "refs/tags/v1", old: .zero, new: tag),
+        ]
+        let (results, _) = await fixture.receive(commands, pack: pack)
+        #expect(results == [.ok, .ok])
+        #expect(try fixture.serverRefs()["refs/tags/v1"] == tag)
+        try git(["--git-dir", fixture.bare, "fsck", "--strict", "--no-dangling"], in: fixture.directory.path)
+    }
+
     @Test func packWithAnUnreachableTreeNamingAMissingBlobIsRefused() async throws {
         let fixture = try PushFixture()
         let commit = try fixture.commit("a.txt", "hello")
