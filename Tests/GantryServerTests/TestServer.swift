@@ -27,6 +27,9 @@ struct TestServer {
         let dataDirectory = DataDirectory(root: root)
         try dataDirectory.prepare()
         let store = try Store(path: dataDirectory.database)
+        // Before the directory goes (defers run last first): an open pool would leave its WAL
+        // files behind the removal, and delete them later, leaving the directory empty.
+        defer { try? store.close() }
         _ = try await dataDirectory.createAdminTokenIfNeeded(in: store)
         let token = try String(contentsOfFile: dataDirectory.adminToken, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
 
