@@ -13,6 +13,9 @@ final class PackObjectReader {
     private var dependents: [Int32]
     private var kept: [Int: [UInt8]] = [:]
     private var stream = z_stream()
+    /// The largest commit, tree or tag read (git has no limit; a tree of 2 GiB has some 50
+    /// million entries).
+    static let largestObject = Int(Int32.max)
 
     /// A reader of the objects of `pack` whose type is in `types`; deltas of other types
     /// are never read, so their bases are not kept for them.
@@ -58,6 +61,7 @@ final class PackObjectReader {
     }
 
     private func inflate(_ entry: PackEntries.Entry) throws(ReceiveError) -> [UInt8] {
+        guard entry.size <= Self.largestObject else { throw .unpack("pack entry at offset \(entry.dataOffset) is too large to check") }
         let input = pack.bytes.count - entry.dataOffset
         var output = [UInt8](repeating: 0, count: max(entry.size, 1))
         let status = output.withUnsafeMutableBytes { buffer -> Int32 in
@@ -93,6 +97,7 @@ final class PackObjectReader {
         }
         guard try size() == base.count else { throw invalid }
         let resultSize = try size()
+        guard resultSize <= largestObject else { throw invalid }
         var result: [UInt8] = []
         result.reserveCapacity(resultSize)
         while cursor < delta.count {
