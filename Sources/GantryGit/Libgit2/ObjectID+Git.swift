@@ -9,6 +9,13 @@ extension ObjectID {
         return oid
     }
 
+    /// The id whose 20 raw bytes start at `bytes`.
+    init(raw bytes: UnsafeRawPointer) {
+        var oid = git_oid()
+        git_oid_fromraw(&oid, bytes.assumingMemoryBound(to: UInt8.self))
+        self.init(oid)
+    }
+
     /// The id held by a libgit2 `git_oid`.
     init(_ oid: git_oid) {
         var copy = oid

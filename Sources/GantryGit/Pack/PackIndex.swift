@@ -33,12 +33,6 @@ struct PackIndex: Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[idsStart + position * 20 ..< idsStart + position * 20 + 20])
     }
 
-    /// The id at `position` in hexadecimal.
-    func hex(at position: Int) -> String {
-        String(id(at: position).flatMap { [Self.digits[Int($0 >> 4)], Self.digits[Int($0 & 0xf)]] }.map(Character.init))
-    }
-    private static let digits = Array("0123456789abcdef".unicodeScalars)
-
     /// Where the entry of the object at `position` starts in the `.pack`.
     func offset(at position: Int) -> Int {
         let small = file.bytes.loadBigEndianUInt32(at: offsetsStart + position * 4)

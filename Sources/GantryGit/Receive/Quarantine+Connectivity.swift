@@ -33,7 +33,7 @@ extension Quarantine {
                         if index.position(of: id) != nil { return true }
                         let key = ObjectKey(id)
                         if present.contains(key) { return true }
-                        withUnsafeMutableBytes(of: &link.id) { $0.copyMemory(from: UnsafeRawBufferPointer(start: id, count: 20)) }
+                        git_oid_fromraw(&link, id.assumingMemoryBound(to: UInt8.self))
                         guard git_odb_exists(repositoryODB, &link) == 1 else { return false }
                         present.insert(key)
                         return true
@@ -42,7 +42,7 @@ extension Quarantine {
                 switch outcome {
                 case .complete: continue
                 case .stopped: return "missing necessary objects"
-                case .malformed: return "malformed object \(index.hex(at: position))"
+                case .malformed: return "malformed object \(ObjectID(raw: index.id(at: position).baseAddress!).hex)"
                 }
             }
             return nil

@@ -18,7 +18,7 @@ public final class Quarantine {
     private var progress = git_indexer_progress()
     private var packName: String?
     /// Why the committed pack is not connected (see `linkProblem(packName:)`), or `nil`.
-    public private(set) var connectivityProblem: String?
+    private(set) var connectivityProblem: String?
 
     /// Creates an empty quarantine under `scratch` for `repository`.
     /// - Throws: `ReceiveError.storage` when the directory cannot be created; `GitError` from libgit2.
