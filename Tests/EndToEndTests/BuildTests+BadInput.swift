@@ -62,7 +62,7 @@ struct BadAppTests {
             try await repo.commit("link", files: [:])
             let push = try await repo.push(gantry.remote("links"), ["main"])
             #expect(!push.succeeded)
-            #expect(push.stderr.contains("points outside the app"), "\(push.stderr)")
+            #expect(push.stderr.contains("resolves outside the app"), "\(push.stderr)")
             #expect(try await gantry.serverRefs("links") == ["refs/heads/main": good])
         }
     }

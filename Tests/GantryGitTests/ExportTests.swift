@@ -47,3 +47,46 @@ import Testing
         #expect(try String(contentsOfFile: target + "/a.txt", encoding: .utf8) == "from quarantine")
     }
 }
+
+/// The export's symlink check resolves links as the kernel does, through the tree's other links.
+@Suite struct SymlinkResolutionTests {
+    func exportRefusal(_ links: [(String, String)]) async throws -> ExportError? {
+        let fixture = try PushFixture()
+        for (path, target) in links {
+            let directory = URL(fileURLWithPath: fixture.work + "/" + path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: fixture.work + "/" + path, withDestinationPath: target)
+            try git(["add", path], in: fixture.work)
+        }
+        let commit = try fixture.commit("a.txt", "x")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try fixture.pack(commit))
+        do {
+            try Repository.open(at: fixture.bare).export(commit, to: fixture.directory.path + "/export")
+            return nil
+        } catch let error as ExportError {
+            return error
+        }
+    }
+
+    @Test func aChainOfLinksThatEachLookInsideButLeadOutIsRefused() async throws {
+        let refusal = try await exportRefusal([("a/b/c/l", "../../.."), ("Procfile", "a/b/c/l/../../../admin-token")])
+        #expect(refusal == .unsafeSymlink(path: "Procfile", target: "a/b/c/l/../../../admin-token"))
+    }
+
+    @Test func aLinkThroughALinkToAnAbsolutePathIsRefused() async throws {
+        let refusal = try await exportRefusal([("etc", "/etc"), ("passwd", "etc/passwd")])
+        #expect(refusal != nil)
+    }
+
+    @Test func aLoopOfLinksIsRefused() async throws {
+        let refusal = try await exportRefusal([("x", "y/z"), ("y", "x")])
+        #expect(refusal != nil)
+    }
+
+    @Test func chainsThatStayInsideAreExported() async throws {
+        let refusal = try await exportRefusal([
+            ("a/b/c/l", "../../.."), ("readme", "a/b/c/l/a.txt"), ("up", "a/b/../b/c/l/a/b"), ("shared/x", "../a.txt"),
+        ])
+        #expect(refusal == nil)
+    }
+}

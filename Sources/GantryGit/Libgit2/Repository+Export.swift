@@ -4,7 +4,8 @@ import GantryCore
 /// Why a commit's tree cannot be exported to a build directory.
 public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
     case notACommit(ObjectID)
-    /// A symlink whose target leaves the tree (absolute, or `..` past the root).
+    /// A symlink that resolves outside the tree (absolute, `..` past the root, through the
+    /// tree's other links), or through more links than the kernel follows.
     case unsafeSymlink(path: String, target: String)
     case git(String)
 
@@ -12,7 +13,7 @@ public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .notACommit(let id): "\(id.short) is not a commit"
         case .unsafeSymlink(let path, let target):
-            "symlink \(path) -> \(target) points outside the app; only links within the repository are allowed"
+            "symlink \(path) -> \(target) resolves outside the app; only links that stay within the repository are allowed"
         case .git(let message): "cannot export the source: \(message)"
         }
     }
@@ -64,22 +65,39 @@ extension Repository {
         }
         let code = git_tree_walk(tree, GIT_TREEWALK_PRE, callback, Unmanaged.passUnretained(walk).toOpaque())
         do { try check(code, "git_tree_walk") } catch { throw .git(error.description) }
-        for link in walk.links where !Self.staysInside(link: link.path, target: link.target) {
+        let links = Dictionary(walk.links.map { ($0.path, $0.target) }, uniquingKeysWith: { first, _ in first })
+        for link in walk.links where !Self.staysInside(link: link.path, links: links) {
             throw .unsafeSymlink(path: link.path, target: link.target)
         }
     }
 
-    /// Whether a link at `link` (relative to the root) with `target` resolves inside the root.
-    static func staysInside(link: String, target: String) -> Bool {
-        guard !target.hasPrefix("/") else { return false }
-        var depth = link.split(separator: "/").count - 1
-        for component in target.split(separator: "/") {
+    /// The most links one resolution may follow, as Linux allows (`ELOOP` beyond 40).
+    static let maximumLinkHops = 40
+
+    /// Whether the link at `link` (a path relative to the root) resolves inside the root the
+    /// way the kernel resolves it: component by component, every link met on the way — the
+    /// tree's own, in `links` (path → target) — replaced by its target, `..` going up from
+    /// where that left off. Judging each link's text alone is not enough: with
+    /// `a/b/c/l -> ../../..`, `Procfile -> a/b/c/l/../../../admin-token` looks three levels
+    /// deep but leaves the root. A chain longer than `maximumLinkHops` counts as leaving.
+    static func staysInside(link: String, links: [String: String]) -> Bool {
+        guard let target = links[link] else { return true }
+        var resolved = link.split(separator: "/").dropLast().map(String.init)
+        var pending = Array(target.split(separator: "/", omittingEmptySubsequences: true).reversed().map(String.init))
+        var hops = 1
+        if target.hasPrefix("/") { return false }
+        while let component = pending.popLast() {
             switch component {
             case ".": continue
             case "..":
-                depth -= 1
-                if depth < 0 { return false }
-            default: depth += 1
+                guard resolved.popLast() != nil else { return false }
+            default:
+                resolved.append(component)
+                guard let next = links[resolved.joined(separator: "/")] else { continue }
+                hops += 1
+                guard hops <= maximumLinkHops, !next.hasPrefix("/") else { return false }
+                resolved.removeLast()
+                pending += next.split(separator: "/", omittingEmptySubsequences: true).reversed().map(String.init)
             }
         }
         return true
