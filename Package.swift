@@ -121,10 +121,13 @@ let package = Package(
         .testTarget(name: "GantryTerminalTests", dependencies: ["GantryTerminal"]),
         // The CLI's pure parts (the history view's model), through `@testable import gantry`.
         .testTarget(name: "gantryTests", dependencies: ["gantry", "GantryClient", "GantryCore", "GantryTerminal"]),
-        .testTarget(name: "GantryBuildpacksTests", dependencies: ["GantryBuildpacks"]),
+        .testTarget(name: "GantryBuildpacksTests", dependencies: ["GantryBuildpacks", "GantryTesting"]),
         .testTarget(name: "GantryImageTests", dependencies: ["GantryImage", "GantryTesting"]),
         .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime", "GantryBuildpacks", "GantryTesting"]),
-        .testTarget(name: "GantryPipelineTests", dependencies: ["GantryPipeline"]),
+        .testTarget(name: "GantryPipelineTests", dependencies: [
+            "GantryPipeline", "GantryCore", "GantryGit", "GantryStore", "GantryTesting",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "GantryMetricsTests", dependencies: ["GantryMetrics", "GantryRouter", "GantryCore"]),
         .testTarget(name: "GantryRouterTests", dependencies: [
             "GantryRouter", "GantryCore",

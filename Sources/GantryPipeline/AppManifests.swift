@@ -2,20 +2,22 @@ import Foundation
 import GantryBuildpacks
 import GantryImage
 
-/// The app's own declarations, read from its source tree: `Procfile` and `app.json`.
+/// The app's own declarations: `Procfile` and `app.json`, read from its source tree or from
+/// the compiled app of an image (both untrusted: see `ManifestFile`).
 struct AppManifests {
     var procfile: Procfile?
     var appJSON: AppJSON?
 
     /// Reads both when present.
-    /// - Throws: `BuildError.manifest` when one is present but invalid.
+    /// - Throws: `BuildError.manifest` when one is present but invalid, or is not a regular
+    ///   file of at most 1 MiB.
     init(directory: String) throws(BuildError) {
-        do {
-            if let data = FileManager.default.contents(atPath: directory + "/Procfile") {
-                procfile = try Procfile(parsing: String(decoding: data, as: UTF8.self))
+        do throws(ManifestError) {
+            if let bytes = try ManifestFile.read("Procfile", in: directory) {
+                procfile = try Procfile(parsing: String(decoding: bytes, as: UTF8.self))
             }
-            if let data = FileManager.default.contents(atPath: directory + "/app.json") {
-                appJSON = try AppJSON(parsing: data)
+            if let bytes = try ManifestFile.read("app.json", in: directory) {
+                appJSON = try AppJSON(parsing: Data(bytes))
             }
         } catch {
             throw .manifest(error)

@@ -66,7 +66,7 @@ public struct ReleaseInfo: Hashable, Sendable, Decodable {
         do {
             self = try PlainYAML.decode(ReleaseInfo.self, from: yaml)
         } catch {
-            throw .release(buildpack: buildpack, "expected YAML with default_process_types: \(error)")
+            throw .release(buildpack: buildpack, "expected YAML with default_process_types, a map of process types to commands")
         }
     }
 }

@@ -43,14 +43,22 @@ public struct AppJSON: Hashable, Sendable, Decodable {
         } catch let error as DecodingError {
             throw .appJSON(Self.describe(error))
         } catch {
-            throw .appJSON("not valid JSON: \(error.localizedDescription)")
+            throw .appJSON("not valid JSON")
         }
+    }
+
+    /// `" around line L, column C"` of a JSON parser's message, and nothing else of it: the
+    /// rest may quote the file, and app.json may come from a tree a build wrote.
+    private static func position(in message: String) -> String {
+        guard let range = message.range(of: "around line ") else { return "" }
+        let position = message[range.lowerBound...].prefix { $0.isNumber || $0.isLetter || $0 == " " || $0 == "," }
+        return " " + position.trimmingCharacters(in: .whitespaces)
     }
 
     private static func describe(_ error: DecodingError) -> String {
         switch error {
         case .dataCorrupted(let context):
-            "not valid JSON: \((context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String ?? context.debugDescription)"
+            "not valid JSON" + position(in: (context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String ?? "")
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
             "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
         @unknown default:

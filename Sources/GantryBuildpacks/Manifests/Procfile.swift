@@ -30,7 +30,7 @@ public struct Procfile: Hashable, Sendable {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let colon = line.firstIndex(of: ":") else {
-                throw .procfile(line: index + 1, "expected 'TYPE: COMMAND', got '\(line.prefix(80))'")
+                throw .procfile(line: index + 1, "expected 'TYPE: COMMAND'")
             }
             let type = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
             let command = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)

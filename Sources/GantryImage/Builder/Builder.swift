@@ -113,9 +113,14 @@ public struct Builder: Sendable {
         case let status where !status.isSuccess: throw .compileFailed(buildpack: request.buildpack.name, status)
         default: break
         }
-        let releaseOutput = (try? String(contentsOfFile: releaseDirectory + "/release.yml", encoding: .utf8)) ?? ""
+        // The build container wrote release.yml: read it as untrusted (a regular file, ≤ 1 MiB).
         let releaseInfo: ReleaseInfo
-        do { releaseInfo = try ReleaseInfo(parsing: releaseOutput, buildpack: request.buildpack.id) } catch { throw .manifest(error) }
+        do throws(ManifestError) {
+            let releaseOutput = try ManifestFile.read("release.yml", in: releaseDirectory).map { String(decoding: $0, as: UTF8.self) }
+            releaseInfo = try ReleaseInfo(parsing: releaseOutput ?? "", buildpack: request.buildpack.id)
+        } catch {
+            throw .manifest(error)
+        }
         var processTypes = releaseInfo.defaultProcessTypes
         processTypes.merge(request.procfile?.commands ?? [:]) { _, procfile in procfile }
 
