@@ -82,7 +82,7 @@ public struct Pipeline: Sendable {
             reply.step("Cannot record the build: \(error)")
             return (nil, "cannot record the build")
         }
-        let log = BuildLog(reply: reply)
+        let log = BuildLog(reply: reply, store: store, build: build.id, logger: logger)
         let workspace = scratch + "/build-\(app.rawValue)-\(build.id)"
         defer { try? FileManager.default.removeItem(atPath: workspace) }
         let started = ContinuousClock.now
@@ -137,14 +137,14 @@ public struct Pipeline: Sendable {
             // Release and deploy: the new formation must come up healthy before the ref moves.
             stage = "deploy"
             let failure = await release(image, of: build, command: command, config: config, manifests: manifests, trigger: trigger, log: log)
-            await save(log, build: build.id)
+            await log.finish()
             return (build.id, failure)
         } catch {
             let failure = error as? BuildError ?? .other("\(error)")
             log.step("\(stage == "test" ? "Tests" : "Build") failed: \(failure)")
             try? await store.finishBuild(id: build.id, status: Self.status(of: failure), failureReason: failure.description)
             events(.buildFinished(app: app, status: Self.status(of: failure)))
-            await save(log, build: build.id)
+            await log.finish()
             logger.info("build \(build.id) of \(app) failed: \(failure)")
             return (build.id, failure.rejection)
         }
@@ -210,10 +210,6 @@ public struct Pipeline: Sendable {
 
     private func detect(_ source: String, override: String?) async throws(BuildError) -> (Buildpack, String) {
         do { return try await buildpacks.detect(buildDirectory: source, override: override) } catch { throw .buildpack(error) }
-    }
-
-    private func save(_ log: BuildLog, build id: Int64) async {
-        do { try await store.appendBuildLog(id: id, log.text) } catch { logger.error("cannot save the log of build \(id): \(error)") }
     }
 
     static func status(of failure: BuildError) -> BuildStatus {
