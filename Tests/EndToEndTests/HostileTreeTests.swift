@@ -1,0 +1,141 @@
+import Foundation
+import GantryClient
+import GantryCore
+import Testing
+
+/// A hostile push or build cannot read the host: symlink chains in the pushed tree (by push
+/// and by webhook), manifests a build replaced with links or FIFOs, output without end. Each
+/// is refused with a reason that quotes nothing of the host, and what serves keeps serving.
+@Suite("hostile trees cannot read the host", .serialized, .timeLimit(.minutes(10)))
+struct HostileTreeTests {
+    /// Two links that each look inside the tree but together lead to gantryd's admin token.
+    static func linkChain(in directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory + "/a/b/c", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: directory + "/a/b/c/l", withDestinationPath: "../../..")
+        try? FileManager.default.removeItem(atPath: directory + "/Procfile")
+        try FileManager.default.createSymbolicLink(atPath: directory + "/Procfile", withDestinationPath: "a/b/c/l/../../../admin-token")
+    }
+
+    @Test func aSymlinkChainToTheAdminTokenIsRefusedWithoutReadingIt() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("chain")
+            let (repo, good) = try await gantry.makeRepo("chain", template: "static")
+            try #require(await repo.push(gantry.remote("chain"), ["main"]).succeeded)
+            try Self.linkChain(in: repo.path)
+            try await repo.commit("chain", files: [:])
+
+            let push = try await repo.push(gantry.remote("chain"), ["main"])
+
+            #expect(!push.succeeded)
+            #expect(push.stderr.contains("symlink Procfile -> a/b/c/l/../../../admin-token resolves outside the app"), "\(push.stderr)")
+            #expect(!push.stderr.contains(gantry.token))
+            let build = try #require(try await gantry.builds("chain").first)
+            let log = try await gantry.api.build(app: "chain", id: build.id).log ?? ""
+            #expect(!log.contains(gantry.token) && log.contains("resolves outside the app"), "\(log)")
+            #expect(try await gantry.serverRefs("chain") == ["refs/heads/main": good])
+            #expect(try await gantry.get("chain").status == 200)
+        }
+    }
+
+    @Test func aSymlinkChainDeliveredByWebhookIsRefusedWithoutReadingIt() async throws {
+        try await withDaemon { gantry in
+            let source = try await SourceRepository.make(in: gantry)
+            defer { source.server.kill() }
+            try await gantry.createApp("site")
+            let created = try await gantry.api.createWebhook(app: "site", CreateWebhook(provider: .github, repoURL: source.url))
+            try Self.linkChain(in: source.work.path)
+            let commit = try await source.work.commit("chain", files: [:])
+            try await source.work.checked(["push", "-q", "-f", source.bare, "main"])
+
+            let accepted = try await WebhookTests().deliver(.github, created, after: commit, id: "chain-1")
+            #expect(accepted.status == 202, "\(accepted.text)")
+            let delivery = try await WebhookTests().waitForDelivery(gantry, "chain-1")
+
+            #expect(delivery.status == .failed)
+            #expect(delivery.detail?.contains("resolves outside the app") == true, "\(delivery.detail ?? "")")
+            #expect(delivery.detail?.contains(gantry.token) == false)
+            for build in try await gantry.builds("site") {
+                #expect(try await gantry.api.build(app: "site", id: build.id).log?.contains(gantry.token) == false)
+            }
+            #expect(try await gantry.serverRefs("site")["refs/heads/main"] == nil)
+        }
+    }
+
+    /// The nodejs template's package.json with a `build` script: `script` runs in the build
+    /// container.
+    static func nodeApp(building script: String) throws -> [String: String] {
+        let template = try Data(contentsOf: URL(fileURLWithPath: Templates.directory + "/nodejs/package.json"))
+        guard var package = try JSONSerialization.jsonObject(with: template) as? [String: Any] else { throw FixtureFailure("the nodejs template's package.json is not an object") }
+        var scripts = package["scripts"] as? [String: Any] ?? [:]
+        scripts["build"] = script
+        package["scripts"] = scripts
+        let json = try JSONSerialization.data(withJSONObject: package, options: [.sortedKeys, .prettyPrinted])
+        return ["package.json": String(decoding: json, as: UTF8.self)]
+    }
+
+    @Test func aReleaseYMLLinkedToDevZeroFailsTheBuildWithoutReadingIt() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("zero")
+            let (repo, good) = try await gantry.makeRepo("zero", template: "nodejs")
+            try #require(await repo.push(gantry.remote("zero"), ["main"]).succeeded)
+            try await repo.commit("zero", files: try Self.nodeApp(building: "ln -sf /dev/zero /release/release.yml"))
+
+            let push = try await repo.push(gantry.remote("zero"), ["main"])
+
+            #expect(!push.succeeded)
+            #expect(push.stderr.contains("(release.yml is a symbolic link; it must be a regular file)"), "\(push.stderr)")
+            #expect(try await gantry.serverRefs("zero") == ["refs/heads/main": good])
+            #expect(try await gantry.get("zero").status == 200)
+            #expect(gantry.leftovers().isEmpty, "left behind: \(gantry.leftovers())")
+        }
+    }
+
+    @Test func aFIFONamedAppJSONInTheCompiledAppIsRefusedWhenTheReleaseIsRolledBackTo() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("fifo")
+            let (repo, _) = try await gantry.makeRepo("fifo", template: "nodejs")
+            try await repo.commit("fifo", files: try Self.nodeApp(building: "rm -f app.json && mkfifo app.json"))
+            let first = try await repo.push(gantry.remote("fifo"), ["main"])
+            try #require(first.succeeded, "\(first.stderr)")
+            try await repo.commit("plain", files: ["package.json": try String(contentsOfFile: Templates.directory + "/nodejs/package.json", encoding: .utf8)])
+            try #require(await repo.push(gantry.remote("fifo"), ["main"]).succeeded)
+
+            let rollback = await #expect(throws: ClientError.self) { try await gantry.api.rollback(app: "fifo", to: 1) }
+
+            #expect("\(rollback.map { "\($0)" } ?? "")".contains("app.json is a FIFO; it must be a regular file"), "\(String(describing: rollback))")
+            #expect(try await gantry.api.releases(app: "fifo").first(where: { $0.status == .live })?.version == 2)
+            #expect(try await gantry.get("fifo").status == 200)
+        }
+    }
+
+    @Test func endlessBuildOutputIsCappedAndGantrydStaysSmall() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("noisy")
+            let (repo, good) = try await gantry.makeRepo("noisy", template: "nodejs")
+            try #require(await repo.push(gantry.remote("noisy"), ["main"]).succeeded)
+            try await repo.commit("noisy", files: try Self.nodeApp(building: "timeout 60 yes; exit 1"))
+
+            let push = try await repo.push(gantry.remote("noisy"), ["main"])
+
+            #expect(!push.succeeded)
+            #expect(push.stderr.contains("main -> main (build failed)"), "\(push.stderr.suffix(2000))")
+            #expect(push.stderr.utf8.count < 2 << 20, "the pusher got \(push.stderr.utf8.count) bytes")
+            let build = try #require(try await gantry.builds("noisy").first)
+            let log = try #require(try await gantry.api.build(app: "noisy", id: build.id).log)
+            #expect(log.utf8.count < 2 << 20, "the stored log has \(log.utf8.count) bytes")
+            #expect(log.contains("of output left out") && log.contains("Build failed"), "\(log.suffix(2000))")
+            let peak = try Self.peakResidentMegabytes(of: gantry.process.current.processIdentifier)
+            #expect(peak < 200, "gantryd's peak RSS was \(peak) MB")
+            #expect(try await gantry.serverRefs("noisy") == ["refs/heads/main": good])
+        }
+    }
+
+    /// `VmHWM` of a process: the most resident memory it has had, in MB.
+    static func peakResidentMegabytes(of pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { throw FixtureFailure("no VmHWM in /proc/\(pid)/status") }
+        return kilobytes / 1024
+    }
+}
