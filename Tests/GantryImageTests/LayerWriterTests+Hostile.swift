@@ -135,3 +135,28 @@ import Testing
         #expect(error.description.contains("--min-free-mb"))
     }
 }
+
+extension HostileLayerTests {
+    @Test(.scratchDirectory) func sanitizingLeavesTheTreeItsLayerHolds() throws {
+        let root = scratch + "/app"
+        try Tree.file(root + "/suid", "#!/bin/sh\n", mode: 0o4755)
+        try Tree.file(root + "/sub/open", "anyone", mode: 0o666)
+        try Tree.directory(root + "/tmp", mode: 0o1777)
+        try Tree.symlink(root + "/link", to: "/etc/passwd")
+        #expect(mknod(root + "/sub/mem", S_IFCHR | 0o666, dev_t(1 << 8 | 1)) == 0)
+        #expect(mkfifo(root + "/fifo", 0o644) == 0)
+        #expect(chmod(root, 0o777) == 0)
+        let before = try LayerWriter(prefix: "app").write(directory: root, to: scratch + "/before.tar")
+        try LayerWriter.sanitize(root)
+        #expect(try Tree.status(root).st_mode & 0o7777 == 0o775)
+        #expect(try Tree.status(root + "/suid").st_mode & 0o7777 == 0o755)
+        #expect(try Tree.status(root + "/sub/open").st_mode & 0o7777 == 0o664)
+        #expect(try Tree.status(root + "/tmp").st_mode & 0o7777 == 0o1775)
+        #expect(!FileManager.default.fileExists(atPath: root + "/sub/mem"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/fifo"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/link") == "/etc/passwd")
+        #expect(FileManager.default.fileExists(atPath: "/etc/passwd"))  // the link's target untouched
+        // The layer of the sanitized tree is the same: it holds what the layer held.
+        #expect(try LayerWriter(prefix: "app").write(directory: root, to: scratch + "/after.tar") == before)
+    }
+}

@@ -123,7 +123,7 @@ public struct Builder: Sendable {
         case let status where !status.isSuccess: throw .compileFailed(buildpack: request.buildpack.name, status)
         default: break
         }
-        try checkSize(of: request)
+        try checkCompiledApp(request)
         let releaseOutput = (try? String(contentsOfFile: releaseDirectory + "/release.yml", encoding: .utf8)) ?? ""
         let releaseInfo: ReleaseInfo
         do { releaseInfo = try ReleaseInfo(parsing: releaseOutput, buildpack: request.buildpack.id) } catch { throw .manifest(error) }

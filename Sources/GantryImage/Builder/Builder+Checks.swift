@@ -1,13 +1,16 @@
 extension Builder {
     /// Refuses a compiled app over `request.limits.maxAppBytes`, before its layer is written or
     /// its tests run. Reads no file (`LayerWriter.contentSize`): a 1 TB sparse file is refused
-    /// as fast as a small one.
-    /// - Throws: `BuildError.appTooLarge`; `.image` when the tree cannot be listed.
-    func checkSize(of request: BuildRequest) throws(BuildError) {
+    /// as fast as a small one. Then takes from the tree what its layer will not hold
+    /// (`LayerWriter.sanitize`: devices, setuid and world-write bits).
+    /// - Throws: `BuildError.appTooLarge`; `.image` when the tree cannot be listed or changed.
+    func checkCompiledApp(_ request: BuildRequest) throws(BuildError) {
         let limit = request.limits.maxAppBytes
         let size: Int
         do { size = try LayerWriter.contentSize(of: request.sourceDirectory, stoppingAbove: limit) } catch { throw .image(error) }
         if size > limit { throw .appTooLarge(size: size, limit: limit) }
+        // The directory is the tests' /app and then the unpacked layer: no more than the layer.
+        do { try LayerWriter.sanitize(request.sourceDirectory) } catch { throw .image(error) }
     }
 }
 
