@@ -114,7 +114,8 @@ public actor LayerCache {
     @discardableResult
     public func prune(keeping layers: Set<Digest>, gracePeriod: Duration = .seconds(3600), dryRun: Bool = false) throws(ImageError) -> [Digest] {
         var removed: [Digest] = []
-        adoptedAt = adoptedAt.filter { .now - $0.value < gracePeriod }
+        let adoptedAt = self.adoptedAt.filter { .now - $0.value < gracePeriod }
+        if !dryRun { self.adoptedAt = adoptedAt }
         for name in try FileSystem.list(root) {
             guard let digest = Digest(hex: name), !layers.contains(digest), adoptedAt[digest] == nil else { continue }
             if case .unpacking = self.layers[digest] { continue }

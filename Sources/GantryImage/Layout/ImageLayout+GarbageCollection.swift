@@ -78,7 +78,8 @@ extension ImageLayout {
         }
 
         let now = ContinuousClock.now
-        pinned = pinned.filter { now - $0.value < gracePeriod }
+        let pinned = self.pinned.filter { now - $0.value < gracePeriod }
+        if !dryRun { self.pinned = pinned }
         let dayAgo = time(nil) - 86_400
         for name in try FileSystem.list(blobsDirectory) {
             let path = blobsDirectory + "/" + name
