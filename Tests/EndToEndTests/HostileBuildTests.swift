@@ -128,4 +128,25 @@ import Testing
             #expect(gantry.unpackedLayers() == layers)
         }
     }
+
+    @Test func redTestsLeaveNoImageBehind() async throws {
+        try await withHostileDaemon { gantry in
+            try await gantry.createApp("red")
+            let repo = try await gantry.makeRepo("red")
+            try await repo.commit("fine", files: ["v.txt": "v1\n"])
+            try #require(await repo.push(gantry.remote("red"), ["main"]).succeeded)
+            let tags = try gantry.imageTags()
+            let (blobs, layers) = (gantry.blobs(), gantry.unpackedLayers())
+
+            try await repo.commit("red", files: ["v.txt": "v2\n", "app.json": #"{"scripts": {"test": "exit 1"}}"#])
+            let push = try await repo.push(gantry.remote("red"), ["main"])
+            #expect(push.stderr.contains("(tests failed)"), "\(push.stderr)")
+            #expect(try await gantry.builds("red").first?.status == .testFailed)
+            #expect(try await gantry.get("red", path: "/v.txt").text == "v1\n")
+            #expect(try gantry.imageTags() == tags)
+            #expect(gantry.blobs() == blobs)
+            #expect(gantry.unpackedLayers() == layers)
+            #expect(gantry.scratchEntries().isEmpty, "\(gantry.scratchEntries())")
+        }
+    }
 }
