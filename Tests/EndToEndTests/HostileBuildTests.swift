@@ -50,6 +50,9 @@ import Testing
             #expect(gantry.mode(unpacked + "/app/suid") == 0o755)
             #expect(gantry.mode(unpacked + "/app/open") == 0o775)
             #expect(gantry.mode(unpacked + "/app/mem") == nil)
+            // The build cache, which stays on the host, keeps no device and no setuid bit either.
+            #expect(gantry.mode(gantry.data.buildCaches + "/evil/mem") == nil)
+            #expect(gantry.mode(gantry.data.buildCaches + "/evil/suid") == 0o755)
             // The running app's root (its upper directory) is 0755, its config.json gantryd's alone.
             let container = try #require(gantry.containers().first { $0.hasPrefix("evil.") })
             #expect(gantry.mode(gantry.data.containers + "/" + container + "/upper") == 0o755)

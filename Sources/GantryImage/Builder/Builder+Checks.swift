@@ -15,6 +15,16 @@ extension Builder {
 }
 
 extension Builder {
+    /// Takes from the app's build cache, which outlives the build on the host, what no layer
+    /// may hold either (devices, FIFOs, sockets, setuid, setgid and world-write bits): the
+    /// cache is mounted `nosuid,nodev` in builds, and holds nothing to misuse outside them.
+    /// - Throws: `BuildError.image` naming what cannot be changed.
+    func sanitizeCache(_ cache: String) throws(BuildError) {
+        do { try LayerWriter.sanitize(cache) } catch { throw .image(error) }
+    }
+}
+
+extension Builder {
     /// Refuses to start a build when the file system of the build caches (the data directory)
     /// has less than `minimumFreeBytes` available, rather than failing halfway through writing.
     /// - Throws: `BuildError.diskFull` with both figures; `.other` when `statvfs` fails.

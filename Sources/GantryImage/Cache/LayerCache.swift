@@ -108,9 +108,9 @@ public actor LayerCache {
     /// layers of every image that may still run (each running container's included); registered
     /// directories (the stack's rootfs) and layers adopted less than `gracePeriod` ago are never
     /// touched.
+    /// With `dryRun`, nothing is deleted: the digests say what would be.
     /// - Returns: the digests of the layers deleted.
     /// - Throws: `ImageError.io` when the cache cannot be listed.
-    /// With `dryRun`, nothing is deleted: the digests say what would be.
     @discardableResult
     public func prune(keeping layers: Set<Digest>, gracePeriod: Duration = .seconds(3600), dryRun: Bool = false) throws(ImageError) -> [Digest] {
         var removed: [Digest] = []
