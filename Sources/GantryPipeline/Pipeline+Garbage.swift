@@ -8,16 +8,15 @@ extension Pipeline {
     /// images no kept release (the live one and the last `keptReleases` good ones of each app),
     /// pending release or unfinished build uses; blobs of no remaining image; unpacked layers
     /// of no remaining image; build workspaces and ENV_DIRs in tmp of builds that are over;
-    /// the build caches and logs of apps that no longer exist. While a build runs, blobs and
-    /// layers written within the last hour are spared (that build may be about to tag them);
-    /// with no build running, nothing is between written and tagged, and no grace is needed.
+    /// the build caches and logs of apps that no longer exist. Blobs this gantryd wrote and
+    /// layers it adopted within the last hour are spared: a build may be about to tag them, or
+    /// retiring processes still run on them (after a restart nothing is spared).
     /// - Throws: `StoreError`, `ImageError` when the store or the image layout cannot be read
     ///   (nothing is removed then).
     public func collectGarbage(dryRun: Bool) async throws -> GarbageReport {
         let apps = try await store.apps().map(\.name)
         var keptTags: Set<String> = [builder.stack.tag]
         var runningBuilds: Set<String> = []
-        var building = false
         for app in apps {
             let releases = try await store.releases(app: app, limit: 10_000)
             let good = releases.filter { $0.status == .live || $0.status == .superseded }
@@ -26,27 +25,25 @@ extension Pipeline {
             for build in try await store.builds(app: app, limit: 20) where !build.status.isFinished || build.status == .built {
                 keptTags.insert(Builder.tag(app, build.id))
                 runningBuilds.insert("\(app.rawValue)-\(build.id)")
-                building = building || !build.status.isFinished
             }
         }
-        let grace: Duration = building ? .seconds(3600) : .zero
         var items: [GarbageReport.Item] = []
         let layout = builder.layout
         let tagsBefore = Set(try await layout.tags())
         // A dry run first, to measure the blobs before they go.
-        var images = try await layout.collectGarbage(keeping: keptTags, gracePeriod: grace, dryRun: true)
+        var images = try await layout.collectGarbage(keeping: keptTags, dryRun: true)
         var blobBytes: [Digest: Int] = [:]
         for digest in images.removedBlobs { blobBytes[digest] = DiskUsage.bytes(of: layout.blobPath(digest)) }
-        if !dryRun { images = try await layout.collectGarbage(keeping: keptTags, gracePeriod: grace) }
+        if !dryRun { images = try await layout.collectGarbage(keeping: keptTags) }
         items += images.removedTags.map { GarbageReport.Item(kind: "image", name: $0, bytes: 0) }
         items += images.removedBlobs.map { GarbageReport.Item(kind: "blob", name: $0.description, bytes: blobBytes[$0] ?? 0) }
 
         let layers = try await layout.layerDigests(of: tagsBefore.subtracting(images.removedTags))
         let cache = builder.layerCache
-        for digest in try await cache.prune(keeping: layers, gracePeriod: grace, dryRun: true) {
+        for digest in try await cache.prune(keeping: layers, dryRun: true) {
             items.append(GarbageReport.Item(kind: "layer", name: digest.description, bytes: DiskUsage.bytes(of: cache.directory(of: digest))))
         }
-        if !dryRun { try await cache.prune(keeping: layers, gracePeriod: grace) }
+        if !dryRun { try await cache.prune(keeping: layers) }
         items += leftovers(apps: Set(apps.map(\.rawValue)), runningBuilds: runningBuilds, dryRun: dryRun)
         logger.info("gc\(dryRun ? " (dry run)" : ""): \(items.count) items, \(items.reduce(0) { $0 + $1.bytes } / 1_000_000) MB")
         return GarbageReport(dryRun: dryRun, items: items)

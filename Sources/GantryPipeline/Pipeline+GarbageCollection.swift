@@ -14,7 +14,9 @@ extension Pipeline {
             let ours = try await builder.layout.tags().filter { Self.isBuildTag($0, of: app) }
             let dropped = Set(ours).subtracting(kept)
             guard !dropped.isEmpty else { return }
-            let report = try await builder.layout.collectGarbage(dropping: dropped)
+            // Their blobs go now, however recent: nothing runs on a blob (running containers use
+            // unpacked layers, which `prune` spares for an hour after they are adopted).
+            let report = try await builder.layout.discard(dropped)
             let layers = try await builder.layout.layerDigests()
             let unpacked = try await builder.layerCache.prune(keeping: layers)
             logger.info("\(app): dropped \(report.removedTags.count) old images, \(report.removedBlobs.count) blobs (\(report.freedBytes >> 20) MB), \(unpacked.count) unpacked layers")
