@@ -8,6 +8,7 @@ import GantryImage
 /// | `GANTRY_BUILD_TIMEOUT` | seconds `bin/compile` may run | 900 |
 /// | `GANTRY_TEST_TIMEOUT` | seconds the tests may run | 600 |
 /// | `GANTRY_BUILD_MEMORY_MB` | memory limit of build and test containers | 2048 |
+/// | `GANTRY_MAX_APP_MB` | the most the compiled `/app` may hold, in MB of 1,000,000 bytes | 2048 |
 /// | `GANTRY_MEMORY_MB` | memory limit of each app process | 512 |
 /// | `GANTRY_PIDS` | process limit of each app process's container | 256 |
 struct AppSettings {
@@ -27,6 +28,9 @@ struct AppSettings {
         }
         if let megabytes = try Self.positive("GANTRY_BUILD_MEMORY_MB", in: config, maximum: 64 * 1024) {
             limits.memoryBytes = megabytes << 20
+        }
+        if let megabytes = try Self.positive("GANTRY_MAX_APP_MB", in: config, maximum: 1_000_000) {
+            limits.maxAppBytes = megabytes * 1_000_000
         }
         if let megabytes = try Self.positive("GANTRY_MEMORY_MB", in: config, maximum: 64 * 1024) {
             processMemoryBytes = megabytes << 20

@@ -11,14 +11,12 @@ extension Pipeline {
             let releases = try await store.releases(app: app, limit: 10_000)
             let good = releases.filter { $0.status == .live || $0.status == .superseded }
             let kept = Set(good.prefix(keptReleases).map(\.imageTag))
-            // This app's build images: `APP-build-ID` (not those of an app named `APP-build`).
-            let prefix = Builder.tag(app, 0).dropLast()
-            let ours = try await builder.layout.tags().filter { tag in
-                tag.hasPrefix(prefix) && !tag.dropFirst(prefix.count).isEmpty && tag.dropFirst(prefix.count).allSatisfy(\.isNumber)
-            }
+            let ours = try await builder.layout.tags().filter { Self.isBuildTag($0, of: app) }
             let dropped = Set(ours).subtracting(kept)
             guard !dropped.isEmpty else { return }
-            let report = try await builder.layout.collectGarbage(dropping: dropped)
+            // Their blobs go now, however recent: nothing runs on a blob (running containers use
+            // unpacked layers, which `prune` spares for an hour after they are adopted).
+            let report = try await builder.layout.discard(dropped)
             let layers = try await builder.layout.layerDigests()
             let unpacked = try await builder.layerCache.prune(keeping: layers)
             logger.info("\(app): dropped \(report.removedTags.count) old images, \(report.removedBlobs.count) blobs (\(report.freedBytes >> 20) MB), \(unpacked.count) unpacked layers")

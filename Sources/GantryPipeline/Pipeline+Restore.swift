@@ -42,9 +42,11 @@ extension Pipeline {
         await deployer.register(app)
     }
 
-    /// Stops a destroyed app's processes and takes it out of the router.
+    /// Stops a destroyed app's processes, takes it out of the router, then removes what it had
+    /// on disk (`purgeDisk`).
     public func remove(_ app: AppName) async {
         await deployer.remove(app)
+        await purgeDisk(of: app)
     }
 
     /// Watches the running processes until cancelled (`Deployer.supervise`).

@@ -138,6 +138,7 @@ public struct Pipeline: Sendable {
             stage = "deploy"
             let failure = await release(image, of: build, command: command, config: config, manifests: manifests, trigger: trigger, log: log)
             await log.finish()
+            if failure != nil { await discardBuild(app, build: build.id) }
             return (build.id, failure)
         } catch {
             let failure = error as? BuildError ?? .other("\(error)")
@@ -146,6 +147,7 @@ public struct Pipeline: Sendable {
             events(.buildFinished(app: app, status: Self.status(of: failure)))
             await log.finish()
             logger.info("build \(build.id) of \(app) failed: \(failure)")
+            await discardBuild(app, build: build.id)
             return (build.id, failure.rejection)
         }
     }

@@ -18,6 +18,10 @@ public struct AppLifecycle: Sendable {
     /// Deploys a push a webhook announced (gantryd: fetch, then the pipeline, in turn with the
     /// app's pushes) and says what became of it. Called in the background, after the 202.
     public var webhookDeploy: @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome
+    /// `gantry gc`: reclaims — or with `true` (a dry run) lists — the images, blobs, layers,
+    /// workspaces, caches and logs nothing refers to (gantryd: the pipeline's
+    /// `collectGarbage(dryRun:)`); `nil` on a server that builds nothing.
+    public var collectGarbage: (@Sendable (Bool) async throws -> GarbageReport)?
 
     public init(
         pushHooks: @escaping @Sendable (AppName, Trigger) -> ReceivePackHooks,
@@ -28,8 +32,10 @@ public struct AppLifecycle: Sendable {
         operations: (any AppOperations)? = nil,
         webhookDeploy: @escaping @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome = { _ in
             .buildFailed(build: nil, reason: "this server does not build")
-        }
+        },
+        collectGarbage: (@Sendable (Bool) async throws -> GarbageReport)? = nil
     ) {
+        self.collectGarbage = collectGarbage
         self.pushHooks = pushHooks
         self.processes = processes
         self.created = created

@@ -25,6 +25,7 @@ public func buildApplication(
     ReleasesController(store: store, authenticator: authenticator, operations: lifecycle.operations).addRoutes(to: api)
     FormationController(store: store, lifecycle: lifecycle).addRoutes(to: api)
     KeysController(store: store).addRoutes(to: api)
+    GarbageController(lifecycle: lifecycle).addRoutes(to: api)
     WebhooksController(store: store, configuration: configuration).addRoutes(to: api)
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/metrics") { _, _ in

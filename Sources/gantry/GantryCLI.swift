@@ -23,7 +23,7 @@ struct GantryCLI: AsyncParsableCommand {
             CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self, History.self]),
             CommandGroup(name: "SSH keys", subcommands: [Keys.self, KeysAdd.self, KeysRemove.self]),
             CommandGroup(name: "Webhooks", subcommands: [Webhooks.self, WebhooksAdd.self, WebhooksRemove.self, WebhooksDeliveries.self]),
-            CommandGroup(name: "Setup", subcommands: [Login.self, Init.self]),
+            CommandGroup(name: "Setup", subcommands: [Login.self, Init.self, GarbageCollect.self]),
         ]
     )
 

@@ -31,9 +31,10 @@ extension Gantryd {
         await layerCache.register(stack)
         let runtime = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers)
         logger.info("stack \(stack.name) (\(stack.digest)), buildpacks: \(buildpacks.buildpacks.map(\.id).joined(separator: ", "))")
-        let builder = Builder(
+        var builder = Builder(
             layout: layout, layerCache: layerCache, stack: stack, buildpacksDirectory: buildpacksDirectory, runtime: runtime,
             cacheDirectory: dataDirectory.buildCaches, scratchDirectory: dataDirectory.scratch)
+        builder.minimumFreeBytes = minFreeMb * 1_000_000
         let deployer = Deployer(runtime: runtime, router: RouterTraffic(router: router), health: HealthChecker(), logsDirectory: dataDirectory.logs)
         let routerPort = routerPort
         let pipeline = Pipeline(

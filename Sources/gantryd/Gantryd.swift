@@ -55,6 +55,9 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "How many good releases per app keep their images for rollbacks (the live one always does).")
     var keepReleases: Int = 10
 
+    @Option(help: "The free space, in MB (1,000,000 bytes), the data directory must have for a build to start; less refuses the push with both figures.")
+    var minFreeMb: Int = Builder.defaultMinimumFreeBytes / 1_000_000
+
     @Option(help: "The OCI runtime binary (runc's command line).")
     var ociRuntime: String = "runc"
 
@@ -65,11 +68,17 @@ struct Gantryd: AsyncParsableCommand {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be between 0 and 65535") }
         guard (0...65535).contains(sshPort) else { throw ValidationError("--ssh-port must be between 0 and 65535") }
         guard maxPushBytes > 0 else { throw ValidationError("--max-push-bytes must be positive") }
+        guard (0...1_000_000_000).contains(minFreeMb) else { throw ValidationError("--min-free-mb must be between 0 and 1000000000") }
         guard keepReleases >= 1 else { throw ValidationError("--keep-releases must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
     }
 
     func run() async throws {
+        // Everything gantryd creates is its own alone unless it says otherwise: the database
+        // and its WAL, bundles' config.json, ENV_DIRs, keys, tokens are 0600 from their first
+        // byte. What must stay readable in containers (exported trees, layers, upper
+        // directories) sets its modes explicitly.
+        umask(0o077)
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         // A client that hangs up while `git upload-pack` is fed its bytes must make a write fail
         // with EPIPE, not kill gantryd. (swift-subprocess resets signals in the children it starts.)
@@ -107,7 +116,8 @@ struct Gantryd: AsyncParsableCommand {
             pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
             destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
             operations: pipeline,
-            webhookDeploy: { await pipeline.deploy($0, repositoryPath: dataDirectory.repository(for: $0.app)) })
+            webhookDeploy: { await pipeline.deploy($0, repositoryPath: dataDirectory.repository(for: $0.app)) },
+            collectGarbage: { try await pipeline.collectGarbage(dryRun: $0) })
         let app = buildApplication(configuration: configuration, store: store, lifecycle: lifecycle, logger: logger) { port in
             logger.notice("gantryd \(Gantry.version) listening on http://\(configuration.host):\(port) (data in \(dataDirectory.root), libgit2 \(Libgit2.version))")
         }

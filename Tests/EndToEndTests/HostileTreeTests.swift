@@ -90,7 +90,10 @@ struct HostileTreeTests {
         }
     }
 
-    @Test func aFIFONamedAppJSONInTheCompiledAppIsRefusedWhenTheReleaseIsRolledBackTo() async throws {
+    /// A FIFO would hang a reader that opened it: the build directory loses it before the
+    /// tests run (it is no part of the layer), and a rollback's read of app.json from the
+    /// compiled app finds nothing to wait on.
+    @Test func aFIFONamedAppJSONInTheCompiledAppIsDroppedAndARollbackToItServes() async throws {
         try await withDaemon { gantry in
             try await gantry.createApp("fifo")
             let (repo, _) = try await gantry.makeRepo("fifo", template: "nodejs")
@@ -100,11 +103,13 @@ struct HostileTreeTests {
             try await repo.commit("plain", files: ["package.json": try String(contentsOfFile: Templates.directory + "/nodejs/package.json", encoding: .utf8)])
             try #require(await repo.push(gantry.remote("fifo"), ["main"]).succeeded)
 
-            let rollback = await #expect(throws: ClientError.self) { try await gantry.api.rollback(app: "fifo", to: 1) }
+            let rollback = try await gantry.api.rollback(app: "fifo", to: 1)
 
-            #expect("\(rollback.map { "\($0)" } ?? "")".contains("app.json is a FIFO; it must be a regular file"), "\(String(describing: rollback))")
-            #expect(try await gantry.api.releases(app: "fifo").first(where: { $0.status == .live })?.version == 2)
+            #expect(rollback.version == 3)
+            #expect(try await gantry.api.releases(app: "fifo").first(where: { $0.status == .live })?.version == 3)
             #expect(try await gantry.get("fifo").status == 200)
+            let fifos = try await ChildProcess.run("/usr/bin/find", [gantry.data.layers, "-type", "p"])
+            #expect(fifos.status == 0 && fifos.output.isEmpty, "FIFOs in the unpacked layers: \(fifos)")
         }
     }
 

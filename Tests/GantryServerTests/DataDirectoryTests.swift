@@ -30,4 +30,20 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.scratch + "/leftover"))
         #expect(FileManager.default.fileExists(atPath: directory.repositories + "/keep"))
     }
+
+    @Test func rootIsMade0700AndAWiderOneFromAnOlderGantrydNarrowed() throws {
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-dd-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let fresh = DataDirectory(root: parent + "/fresh")
+        try fresh.prepare()
+        #expect(try mode(fresh.root) == 0o700)
+        let older = DataDirectory(root: parent + "/older")
+        try FileManager.default.createDirectory(atPath: older.root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try older.prepare()
+        #expect(try mode(older.root) == 0o700)
+    }
+
+    func mode(_ path: String) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+    }
 }

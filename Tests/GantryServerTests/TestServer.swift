@@ -19,6 +19,7 @@ struct TestServer {
     static func with(
         maxPushBytes: Int = 1 << 30, metrics: @escaping @Sendable () async -> String = { "" },
         webhookDeploy: @escaping @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome = { _ in .fetchFailed("not in this test") },
+        collectGarbage: (@Sendable (Bool) async throws -> GarbageReport)? = nil,
         _ body: (TestServer) async throws -> Void
     ) async throws {
         Libgit2.initialize()
@@ -38,7 +39,7 @@ struct TestServer {
         logger.logLevel = .warning
         let app = buildApplication(
             configuration: ServerConfiguration(dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, maxPushBytes: maxPushBytes),
-            store: store, lifecycle: AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), metrics: metrics, webhookDeploy: webhookDeploy), logger: logger, onServerRunning: { portContinuation.yield($0) })
+            store: store, lifecycle: AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), metrics: metrics, webhookDeploy: webhookDeploy, collectGarbage: collectGarbage), logger: logger, onServerRunning: { portContinuation.yield($0) })
         let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }

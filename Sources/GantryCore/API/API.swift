@@ -27,6 +27,7 @@ import Foundation
 /// | POST | /api/v1/apps/NAME/webhooks | `CreateWebhook` | 201 `CreatedWebhook` (URL and secret, shown once) |
 /// | DELETE | /api/v1/apps/NAME/webhooks/ID | | 204 |
 /// | GET | /api/v1/apps/NAME/webhooks/deliveries | | `[WebhookDelivery]` (newest first) |
+/// | POST | /api/v1/gc[?dry_run=1] | | `GarbageReport`: what was (would be) reclaimed on disk |
 ///
 /// Every request carries `Authorization: Bearer TOKEN`. Errors are `APIError` with a 4xx/5xx status.
 public enum API {

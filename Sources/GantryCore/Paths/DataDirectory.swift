@@ -1,8 +1,10 @@
-/// The on-disk layout of gantryd's data directory, declared once.
+/// The on-disk layout of gantryd's data directory, declared once. The root is 0700 and
+/// gantryd's umask 077: what it creates is its own unless it sets a mode (exported trees,
+/// layers, containers' upper directories are 0755 so apps can read them).
 ///
 /// ```
-/// DATA_DIR/
-///   gantry.sqlite        SQLite database (WAL)
+/// DATA_DIR/              mode 0700
+///   gantry.sqlite        SQLite database (WAL), 0600 like its -wal and -shm
 ///   admin-token          the first admin API token, mode 0600
 ///   ssh-host-key         the SSH server's Ed25519 host key, mode 0600
 ///   repos/APP.git        one bare repository per app

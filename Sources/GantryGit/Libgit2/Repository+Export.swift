@@ -1,5 +1,6 @@
 internal import CGit2
 import GantryCore
+import Glibc
 
 /// Why a commit's tree cannot be exported to a build directory.
 public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -42,6 +43,37 @@ extension Repository {
             return git_checkout_tree(handle, object, &options)
         }
         do { try check(code, "git_checkout_tree") } catch { throw .git(error.description) }
+        try setModes(of: tree, in: directory)
+    }
+
+    /// Gives every exported file and directory the mode git says — 0644 or 0755 for files,
+    /// 0755 for directories and the root — whatever the process's umask (gantryd runs with 077,
+    /// under which libgit2 would make them 0600 and 0700): the same commit must give the same
+    /// layer, and a non-root process in the container must be able to read its app.
+    private func setModes(of tree: OpaquePointer?, in directory: String) throws(ExportError) {
+        final class Walk {
+            var modes: [(path: String, mode: mode_t)] = []
+        }
+        let walk = Walk()
+        let callback: git_treewalk_cb = { root, entry, payload in
+            guard let entry else { return 0 }
+            let mode: mode_t = switch git_tree_entry_filemode(entry) {
+            case GIT_FILEMODE_BLOB_EXECUTABLE, GIT_FILEMODE_TREE: 0o755
+            case GIT_FILEMODE_BLOB: 0o644
+            default: 0  // symlinks and submodules: nothing to set
+            }
+            guard mode != 0 else { return 0 }
+            let walk = Unmanaged<Walk>.fromOpaque(payload!).takeUnretainedValue()
+            walk.modes.append((String(cString: root!) + String(cString: git_tree_entry_name(entry)), mode))
+            return 0
+        }
+        let code = git_tree_walk(tree, GIT_TREEWALK_PRE, callback, Unmanaged.passUnretained(walk).toOpaque())
+        do { try check(code, "git_tree_walk") } catch { throw .git(error.description) }
+        // Paths come from the tree: no component but the last can be a symlink (git cannot
+        // hold a link and a directory under one name), and the last is a file or directory.
+        for (path, mode) in [("", 0o755)] + walk.modes where chmod(directory + "/" + path, mode) != 0 {
+            throw .git("cannot set the mode of \(path.isEmpty ? "the export's root" : path): \(String(cString: strerror(errno)))")
+        }
     }
 
     private func checkSymlinks(in tree: OpaquePointer?) throws(ExportError) {

@@ -18,6 +18,11 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
     case runtime(RuntimeError)
     /// The image store failed.
     case image(ImageError)
+    /// The compiled app is larger than its limit (`GANTRY_MAX_APP_MB`): `size` is at least
+    /// what the pre-walk counted before it stopped, `limit` the limit; both in bytes.
+    case appTooLarge(size: Int, limit: Int)
+    /// The data directory has less free space than a build needs; both in bytes.
+    case diskFull(free: Int, needed: Int)
     /// The pushed tree cannot be built from (an unsafe symlink, say).
     case invalidSource(String)
     /// Anything else, with its explanation.
@@ -32,6 +37,13 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
         case .buildpack(let error): error.description
         case .runtime(let error): error.description
         case .image(let error): error.description
+        case .appTooLarge(let size, let limit):
+            "the compiled app is over \(limit / 1_000_000) MB (GANTRY_MAX_APP_MB=\(limit / 1_000_000); it has at least "
+                + "\(size / 1_000_000) MB of files, sparse files counted at their full size): make /app smaller "
+                + "or raise GANTRY_MAX_APP_MB (MB of 1,000,000 bytes)"
+        case .diskFull(let free, let needed):
+            "not enough disk space for a build: \(free / 1_000_000) MB free, \(needed / 1_000_000) MB needed in the data directory; "
+                + "free some (`gantry gc`) or lower gantryd's --min-free-mb"
         case .invalidSource(let reason): reason
         case .other(let reason): reason
         }
@@ -44,6 +56,8 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
         case .timedOut(let stage, _): "\(stage) timed out"
         case .compileFailed: "build failed"
         case .buildpack(.noMatch): "no buildpack detected the app"
+        case .appTooLarge(_, let limit): "app over GANTRY_MAX_APP_MB=\(limit / 1_000_000)"
+        case .diskFull(let free, let needed): "\(free / 1_000_000) MB free, \(needed / 1_000_000) MB needed"
         case .manifest(let error): error.description
         case .invalidSource(let reason): reason
         case .other(let reason): reason

@@ -39,6 +39,9 @@ public struct BuildLimits: Hashable, Sendable {
     public var testTimeout: Duration = .seconds(10 * 60)
     public var memoryBytes = 2 << 30
     public var pids = 1024
+    /// The most bytes the compiled `/app` may hold (`GANTRY_MAX_APP_MB`, MB of 1,000,000
+    /// bytes, default 2048): checked by a walk that reads no file, before the layer is written.
+    public var maxAppBytes = 2048 * 1_000_000
 
     public init() {}
 }
@@ -57,6 +60,11 @@ public struct Builder: Sendable {
     public let scratchDirectory: String
     /// Variables passed from gantryd's environment into build containers (`PIP_*`, proxies…).
     public let passthroughEnvironment: [String: String]
+    /// The free bytes the data directory (where caches, workspaces and images live) must have
+    /// for a build to start (gantryd's `--min-free-mb`); a build refused for it changes nothing.
+    public var minimumFreeBytes = Builder.defaultMinimumFreeBytes
+    /// 1 GB (1,000 MB of 1,000,000 bytes).
+    public static let defaultMinimumFreeBytes = 1_000 * 1_000_000
 
     public init(
         layout: ImageLayout, layerCache: LayerCache, stack: Stack, buildpacksDirectory: String, runtime: any ContainerRuntime,
@@ -79,8 +87,10 @@ public struct Builder: Sendable {
     /// Runs `bin/compile` and `bin/release` in a build container: the source directory becomes
     /// the app as it will run. Its image is not written yet (see `image(of:)`), so that the
     /// tests can run on the directory meanwhile.
-    /// - Throws: `BuildError`.
+    /// - Throws: `BuildError`: `.diskFull` before anything runs when the data directory has
+    ///   less than `minimumFreeBytes` free; `.appTooLarge` when the compiled app is over its limit.
     public func compile(_ request: BuildRequest, output: @escaping @Sendable (String) -> Void) async throws(BuildError) -> CompiledApp {
+        try checkFreeSpace()
         let environment = try writeEnvironmentDirectory(request, stage: "build")
         defer { try? FileManager.default.removeItem(atPath: environment) }
         let cache = cacheDirectory + "/" + request.app.rawValue
@@ -108,11 +118,13 @@ public struct Builder: Sendable {
             request, stage: "compile",
             arguments: ["/bin/bash", "-c", #""$0" /app /cache /env && "$1" /app > /release/release.yml"#, buildpack + "/bin/compile", buildpack + "/bin/release"],
             mounts: mounts, timeout: request.limits.buildTimeout, output: output)
+        try sanitizeCache(cache)
         switch compile {
         case .timedOut: throw .timedOut(stage: "build", limit: request.limits.buildTimeout)
         case let status where !status.isSuccess: throw .compileFailed(buildpack: request.buildpack.name, status)
         default: break
         }
+        try checkCompiledApp(request)
         // The build container wrote release.yml: read it as untrusted (a regular file, ≤ 1 MiB).
         let releaseInfo: ReleaseInfo
         do throws(ManifestError) {

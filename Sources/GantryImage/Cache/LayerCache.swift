@@ -63,7 +63,8 @@ public actor LayerCache {
     public func adopt(_ layer: Layer, directory: String) {
         guard registered[layer.diffID] == nil, layers[layer.digest] == nil else { return }
         let target = root + "/" + layer.digest.hex
-        guard !FileSystem.isDirectory(target), rename(directory, target) == 0 else { return }
+        // A layer's root is 0755, as an unpacked one's, whatever umask made the directory.
+        guard !FileSystem.isDirectory(target), chmod(directory, 0o755) == 0, rename(directory, target) == 0 else { return }
         layers[layer.digest] = .unpacked(target)
         adoptedAt[layer.digest] = .now
     }
@@ -107,20 +108,48 @@ public actor LayerCache {
     /// layers of every image that may still run (each running container's included); registered
     /// directories (the stack's rootfs) and layers adopted less than `gracePeriod` ago are never
     /// touched.
+    /// With `dryRun`, nothing is deleted: the digests say what would be.
     /// - Returns: the digests of the layers deleted.
     /// - Throws: `ImageError.io` when the cache cannot be listed.
     @discardableResult
-    public func prune(keeping layers: Set<Digest>, gracePeriod: Duration = .seconds(3600)) throws(ImageError) -> [Digest] {
+    public func prune(keeping layers: Set<Digest>, gracePeriod: Duration = .seconds(3600), dryRun: Bool = false) throws(ImageError) -> [Digest] {
         var removed: [Digest] = []
-        adoptedAt = adoptedAt.filter { .now - $0.value < gracePeriod }
+        let adoptedAt = self.adoptedAt.filter { .now - $0.value < gracePeriod }
+        if !dryRun { self.adoptedAt = adoptedAt }
         for name in try FileSystem.list(root) {
             guard let digest = Digest(hex: name), !layers.contains(digest), adoptedAt[digest] == nil else { continue }
             if case .unpacking = self.layers[digest] { continue }
-            self.layers[digest] = nil
-            FileSystem.removeTree(root + "/" + name)
+            if !dryRun { remove(digest) }
             removed.append(digest)
         }
         return removed.sorted()
+    }
+
+    /// Deletes the unpacked layers `digests` now, adopted recently or not (a failed build's, a
+    /// destroyed app's); registered directories and layers being unpacked are left alone, and
+    /// so are digests with nothing unpacked.
+    /// - Returns: the digests whose directories were deleted.
+    @discardableResult
+    public func remove(_ digests: Set<Digest>) -> [Digest] {
+        var removed: [Digest] = []
+        for digest in digests where registered[digest] == nil {
+            if case .unpacking = layers[digest] { continue }
+            guard FileSystem.isDirectory(root + "/" + digest.hex) else { continue }
+            remove(digest)
+            removed.append(digest)
+        }
+        return removed.sorted()
+    }
+
+    /// The directory of an unpacked layer, as `prune` and `remove` see it.
+    public nonisolated func directory(of digest: Digest) -> String {
+        root + "/" + digest.hex
+    }
+
+    private func remove(_ digest: Digest) {
+        layers[digest] = nil
+        adoptedAt[digest] = nil
+        FileSystem.removeTree(root + "/" + digest.hex)
     }
 
     /// Unpacks `blob` into a temporary directory under `root`, then renames it to `root/HEX`.
@@ -128,7 +157,8 @@ public actor LayerCache {
         let directory = root + "/" + digest.hex
         guard FileSystem.exists(blob) else { return .failure(.blobMissing(digest)) }
         let temporary = root + "/" + FileSystem.temporaryName()
-        guard mkdir(temporary, 0o755) == 0 else { return .failure(.io(operation: "create directory", path: temporary, errno: errno)) }
+        // chmod: gantryd's umask (077) would leave the layer's root 0700.
+        guard mkdir(temporary, 0o755) == 0, chmod(temporary, 0o755) == 0 else { return .failure(.io(operation: "create directory", path: temporary, errno: errno)) }
         let failure: ImageError
         do {
             let result = try await Subprocess.run(

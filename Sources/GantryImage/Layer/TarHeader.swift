@@ -5,12 +5,15 @@
 struct TarHeader {
     enum Kind {
         case regularFile
+        /// A later name of a file already in the archive; `linkName` is the first name.
+        case hardLink
         case symbolicLink
         case directory
 
         var typeFlag: UInt8 {
             switch self {
             case .regularFile: UInt8(ascii: "0")
+            case .hardLink: UInt8(ascii: "1")
             case .symbolicLink: UInt8(ascii: "2")
             case .directory: UInt8(ascii: "5")
             }
@@ -28,7 +31,7 @@ struct TarHeader {
     var mode: UInt32
     /// Bytes of content that follow (regular files only).
     var size: Int = 0
-    /// A symlink's target, verbatim.
+    /// A symlink's target, verbatim; a hard link's first name in the archive.
     var linkName: [UInt8] = []
 
     /// The header blocks: a multiple of 512 bytes.

@@ -161,6 +161,14 @@ enum FileSystem {
         try? FileManager.default.removeItem(atPath: path)
     }
 
+    /// The bytes an unprivileged user may still write on the file system holding `path`.
+    static func availableBytes(at path: String) throws(ImageError) -> Int {
+        var info = statvfs()
+        try check(statvfs(path, &info), "inspect the file system of", path)
+        let (bytes, overflow) = Int(info.f_bavail).multipliedReportingOverflow(by: Int(info.f_frsize))
+        return overflow ? .max : bytes
+    }
+
     /// The names in `directory`, `.` and `..` left out.
     static func list(_ directory: String) throws(ImageError) -> [String] {
         guard let stream = opendir(directory) else { throw .io(operation: "list", path: directory, errno: errno) }

@@ -54,6 +54,12 @@ struct OCIRuntimeSpec: Encodable {
         return min(65536, UInt64(limit.rlim_max))
     }()
 
+    /// Options of every bind mount (`/app`, `/cache`, `/env` …): their files were written by
+    /// builds, so a setuid binary or a device node in them must grant nothing.
+    static func bindOptions(readOnly: Bool) -> [String] {
+        ["rbind", readOnly ? "ro" : "rw", "nosuid", "nodev"]
+    }
+
     /// The spec for `container`, whose root file system is mounted at `rootfs` (relative to the
     /// bundle), its cgroups at `cgroupsPath`.
     /// The container shares the host's network namespace (each process gets its own `PORT`), and
@@ -78,7 +84,7 @@ struct OCIRuntimeSpec: Encodable {
             MountEntry(destination: "/etc/resolv.conf", type: "bind", source: "/etc/resolv.conf", options: ["rbind", "ro"]),
             MountEntry(destination: "/etc/hosts", type: "bind", source: "/etc/hosts", options: ["rbind", "ro"]),
         ] + container.mounts.map {
-            MountEntry(destination: $0.destination, type: "bind", source: $0.source, options: ["rbind", $0.readOnly ? "ro" : "rw"])
+            MountEntry(destination: $0.destination, type: "bind", source: $0.source, options: Self.bindOptions(readOnly: $0.readOnly))
         }
         linux = Linux(
             cgroupsPath: cgroupsPath,

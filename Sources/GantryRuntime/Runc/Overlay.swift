@@ -2,12 +2,17 @@ import Foundation
 import GantryCore
 
 /// An overlayfs root file system: read-only layers below, the container's own upper
-/// directory on top. Mounted with mount(2) directly, unmounted lazily.
+/// directory on top. Mounted with mount(2) directly, `nosuid,nodev` (the layers hold what builds
+/// wrote: no setuid binary of theirs gains privileges, no device node of theirs opens a host
+/// device), unmounted lazily.
 struct Overlay {
     let layers: [String]
     let upper: String
     let work: String
     let target: String
+
+    /// `MS_NOSUID | MS_NODEV`.
+    static let flags = UInt(MS_NOSUID) | UInt(MS_NODEV)
 
     /// Mounts the overlay at `target`.
     /// - Throws: `RuntimeError` naming the failing path.
@@ -17,7 +22,7 @@ struct Overlay {
         }
         // overlayfs lists lowerdir top first; `layers` is lowest first.
         let options = "lowerdir=\(layers.reversed().joined(separator: ":")),upperdir=\(upper),workdir=\(work)"
-        guard Glibc.mount("overlay", target, "overlay", 0, options) == 0 else {
+        guard Glibc.mount("overlay", target, "overlay", Self.flags, options) == 0 else {
             throw RuntimeError(container: container, reason: "mounting its overlay root at \(target) failed: \(String(cString: strerror(errno)))")
         }
     }

@@ -127,13 +127,17 @@ public struct RuncRuntime: ContainerRuntime {
         }
     }
 
-    /// Writes the bundle: config.json, upper and work directories, the mounted overlay root.
+    /// Writes the bundle: config.json (mode 0600 under gantryd's umask: it holds the config
+    /// vars), upper and work directories, the mounted overlay root.
     func prepare(_ spec: ContainerSpec, bundle: String, overlay: Overlay) throws(RuntimeError) {
         let files = FileManager.default
         do {
             for directory in [overlay.upper, overlay.work, overlay.target] {
                 try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
+            // The container's `/` takes the upper directory's mode: 0755 whatever gantryd's
+            // umask (077), so a process of any user in the container can reach its files.
+            try files.setAttributes([.posixPermissions: 0o755], ofItemAtPath: overlay.upper)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(OCIRuntimeSpec(spec, rootfs: "rootfs", cgroupsPath: cgroupsPath(of: spec.id))).write(to: URL(fileURLWithPath: bundle + "/config.json"))

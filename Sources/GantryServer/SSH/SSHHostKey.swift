@@ -32,8 +32,7 @@ public struct SSHHostKey: Sendable {
             // Written beside the target with 0600 from the start, then renamed into place.
             let temporary = path + ".new"
             try? files.removeItem(atPath: temporary)
-            guard files.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]),
-                rename(temporary, path) == 0
+            guard SecretFile.create(at: temporary, contents: text), rename(temporary, path) == 0
             else {
                 throw .hostKey("cannot write the SSH host key to \(path); check that gantryd may write to the data directory")
             }

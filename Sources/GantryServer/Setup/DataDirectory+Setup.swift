@@ -4,11 +4,19 @@ import GantryStore
 
 extension DataDirectory {
     /// Creates the directories gantryd writes to and empties the scratch space (quarantines
-    /// left by a crash are unreferenced objects, safe to drop).
+    /// left by a crash are unreferenced objects, safe to drop). The root is made mode 0700 —
+    /// by `mkdir` itself, or narrowed once when an older gantryd made it wider: it holds the
+    /// database, tokens, keys and config vars, readable by gantryd's user alone.
     /// - Throws: when a directory cannot be created.
     public func prepare() throws {
         let files = FileManager.default
-        try files.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let parent = (root as NSString).deletingLastPathComponent
+        try files.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        if mkdir(root, 0o700) != 0 && errno != EEXIST {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: root, NSUnderlyingErrorKey: POSIXError(.init(rawValue: errno) ?? .EIO)])
+        }
+        var info = stat()
+        if stat(root, &info) == 0, info.st_mode & 0o077 != 0 { chmod(root, info.st_mode & 0o700) }
         for directory in [repositories, containers, buildCaches] {
             try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
@@ -23,9 +31,10 @@ extension DataDirectory {
     public func createAdminTokenIfNeeded(in store: Store) async throws -> String? {
         guard try await store.tokenCount() == 0 else { return nil }
         let token = try await store.createToken(name: "admin")
-        let created = FileManager.default.createFile(
-            atPath: adminToken, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        guard created else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: adminToken]) }
+        unlink(adminToken)  // a file whose token is not in this database any more
+        guard SecretFile.create(at: adminToken, contents: token + "\n") else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: adminToken])
+        }
         return adminToken
     }
 }
