@@ -135,6 +135,27 @@ struct HostileTreeTests {
         }
     }
 
+    @Test func aGantrydKilledMidBuildKeepsTheBuildLogSoFar() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("crash")
+            let (repo, _) = try await gantry.makeRepo("crash", template: "nodejs")
+            try await repo.commit("slow", files: try Self.nodeApp(building: "echo build-marker-7f3a; sleep 600"))
+            let push = Task { try await repo.push(gantry.remote("crash"), ["main"]) }
+            defer { push.cancel() }
+            try await gantry.eventually("the marker in the stored log while the build runs") {
+                guard let build = try? await gantry.builds("crash").first, build.status == .building else { return false }
+                return (try? await gantry.api.build(app: "crash", id: build.id).log?.contains("build-marker-7f3a")) == true
+            }
+
+            try await gantry.restart(killing: true)
+
+            let build = try #require(try await gantry.builds("crash").first)
+            let log = try await gantry.api.build(app: "crash", id: build.id).log ?? ""
+            #expect(log.contains("build-marker-7f3a"), "\(log)")
+            #expect(try await !push.value.succeeded)
+        }
+    }
+
     /// `VmHWM` of a process: the most resident memory it has had, in MB.
     static func peakResidentMegabytes(of pid: Int32) throws -> Int {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)

@@ -133,11 +133,16 @@ final class DaemonProcess: @unchecked Sendable {
 }
 
 extension GantryDaemon {
-    /// Stops gantryd (SIGTERM: the apps keep running) and starts it again on the same data
-    /// directory and ports, as after an upgrade or a crash.
+    /// Stops gantryd (SIGTERM: the apps keep running; with `killing`, SIGKILL, as a crash
+    /// would) and starts it again on the same data directory and ports.
     /// - Throws: `FixtureFailure` when it does not come back.
-    func restart() async throws {
-        await DaemonLauncher.stop(process.current)
+    func restart(killing: Bool = false) async throws {
+        if killing {
+            process.current.signal(SIGKILL)
+            await process.current.waitForExit()
+        } else {
+            await DaemonLauncher.stop(process.current)
+        }
         let next = Process()
         next.executableURL = URL(fileURLWithPath: process.binary)
         next.arguments = process.arguments
