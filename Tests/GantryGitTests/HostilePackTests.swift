@@ -12,10 +12,7 @@ import Testing
     @Test func aDeltaThatInflatesToTenGiBIsRefusedBeforeItIsApplied() async throws {
         let fixture = try PushFixture()
         let tip = try fixture.commit("a.txt", "one")
-        var pack = CraftedPack()
-        pack.add(type: 3, [UInt8](repeating: 0x61, count: 1 << 16))
-        // Each 0x80 copies 0x10000 bytes from offset 0 of the base.
-        pack.addDelta(base: 0, CraftedPack.deltaHeader(baseSize: 1 << 16, resultSize: 160_000 << 16) + [UInt8](repeating: 0x80, count: 160_000))
+        let pack = CraftedPack.deltaBomb()
 
         let before = Socket.residentBytes()
         let started = ContinuousClock.now
@@ -50,7 +47,8 @@ import Testing
     @Test func treesNestedTenThousandLevelsDeepAreRefused() async throws {
         let fixture = try PushFixture()
         let tip = try Self.commitNested(10_000, in: fixture)
-        let (results, output) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: tip)], pack: try fixture.pack(tip))
+        let (results, output) = await fixture.receive(
+            [RefCommand(name: "refs/heads/main", old: .zero, new: tip)], pack: try fixture.pack(tip, quiet: true))
         guard case .rejected(let reason) = results.first else {
             Issue.record("accepted: \(String(decoding: output, as: UTF8.self))")
             return

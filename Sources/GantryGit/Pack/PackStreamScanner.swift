@@ -44,9 +44,6 @@ final class PackStreamScanner {
 
     deinit { inflateEnd(&stream) }
 
-    /// Whether every entry the pack's header announced has been read.
-    var isComplete: Bool { phase == .trailer }
-
     /// Reads the next bytes of the pack.
     /// - Throws: `ReceiveError.packTooLarge` naming the bound an object breaks;
     ///   `ReceiveError.unpack` for bytes that are not a pack.

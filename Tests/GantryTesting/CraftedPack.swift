@@ -3,21 +3,23 @@ import Foundation
 /// Packs written byte by byte, for objects no git would write: a delta whose result is
 /// 10 GiB, a chain of deltas deeper than git allows. Entries are zlib streams of stored
 /// (uncompressed) blocks, which every inflater reads.
-struct CraftedPack {
-    private(set) var bytes: [UInt8] = []
+public struct CraftedPack {
+    private var bytes: [UInt8] = []
     private var count = 0
     /// Each entry's offset, in order.
-    private(set) var offsets: [Int] = []
+    public private(set) var offsets: [Int] = []
+
+    public init() {}
 
     /// A whole object of `type` (1 commit, 2 tree, 3 blob, 4 tag).
-    mutating func add(type: UInt8, _ content: [UInt8]) {
+    public mutating func add(type: UInt8, _ content: [UInt8]) {
         offsets.append(bytes.count + 12)
         bytes += Self.header(type: type, size: content.count) + Self.zlibStored(content)
         count += 1
     }
 
     /// An `OFS_DELTA` against entry `base` (an index into `offsets`).
-    mutating func addDelta(base: Int, _ delta: [UInt8]) {
+    public mutating func addDelta(base: Int, _ delta: [UInt8]) {
         let offset = bytes.count + 12
         offsets.append(offset)
         var distance = offset - offsets[base]
@@ -33,14 +35,14 @@ struct CraftedPack {
     }
 
     /// The pack: header, entries, SHA-1 trailer.
-    func packed() throws -> [UInt8] {
+    public func packed() throws -> [UInt8] {
         let header = Array("PACK".utf8) + [0, 0, 0, 2] + [24, 16, 8, 0].map { UInt8((count >> Int($0)) & 0xff) }
         let body = header + bytes
         return body + (try Self.sha1(body))
     }
 
     /// A delta's header: the base's size, then the result's, as base-128 varints.
-    static func deltaHeader(baseSize: Int, resultSize: Int) -> [UInt8] { varint(baseSize) + varint(resultSize) }
+    public static func deltaHeader(baseSize: Int, resultSize: Int) -> [UInt8] { varint(baseSize) + varint(resultSize) }
 
     static func varint(_ value: Int) -> [UInt8] {
         var value = value
@@ -86,8 +88,8 @@ struct CraftedPack {
     }
 
     private static func sha1(_ data: [UInt8]) throws -> [UInt8] {
-        let directory = try TemporaryDirectory()
-        let file = directory.path + "/pack"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("crafted-pack-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
         try Data(data).write(to: URL(fileURLWithPath: file))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha1sum")
@@ -99,5 +101,16 @@ struct CraftedPack {
         process.waitUntilExit()
         let hex = Array(text.prefix(40).utf8)
         return stride(from: 0, to: 40, by: 2).map { UInt8(String(decoding: hex[$0 ..< $0 + 2], as: UTF8.self), radix: 16)! }
+    }
+}
+
+extension CraftedPack {
+    /// A 64 KiB blob and a 160 KiB delta that copies it 160,000 times: 10 GiB if applied
+    /// (each `0x80` instruction copies 0x10000 bytes from offset 0 of the base).
+    public static func deltaBomb() -> CraftedPack {
+        var pack = CraftedPack()
+        pack.add(type: 3, [UInt8](repeating: 0x61, count: 1 << 16))
+        pack.addDelta(base: 0, deltaHeader(baseSize: 1 << 16, resultSize: 160_000 << 16) + [UInt8](repeating: 0x80, count: 160_000))
+        return pack
     }
 }
