@@ -22,7 +22,6 @@ final class PackStreamScanner {
 
     // The entry being read.
     private var entryOffset = 0
-    private var entryType: UInt8 = 0
     private var entrySize = 0
     private var baseOffset: Int?  // OFS_DELTA's base
     private var isDelta = false
@@ -120,7 +119,6 @@ final class PackStreamScanner {
         default:
             throw .unpack("pack entry at offset \(entryOffset) has the unknown type \(type)")
         }
-        entryType = type
         entrySize = size
         deltaHead.removeAll(keepingCapacity: true)
         resultSize = nil
