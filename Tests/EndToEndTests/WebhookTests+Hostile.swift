@@ -26,6 +26,26 @@ extension WebhookTests {
         }
     }
 
+    @Test func aFetchedPackThatInflatesPastTheLimitFailsTheDeliveryAndBuildsNothing() async throws {
+        // 100 MiB of zeros: some 100 KiB on the wire, under the 1 MiB push limit; 100 MiB
+        // inflated, over the 64 MiB a push of that limit may inflate to.
+        try await withDaemon(maxPushBytes: 1 << 20) { gantry in
+            let source = try await SourceRepository.make(in: gantry)
+            defer { source.server.kill() }
+            try await gantry.createApp("site")
+            let commit = try await source.work.commit("zeros", data: ["zeros.bin": Data(count: 100 << 20)])
+            try await source.work.checked(["push", "-q", "-f", source.bare, "main"])
+            let created = try await gantry.api.createWebhook(app: "site", CreateWebhook(provider: .gitlab, repoURL: source.url))
+
+            _ = try await deliver(.gitlab, created, after: commit, id: "zeros-1")
+            let delivery = try await waitForDelivery(gantry, "zeros-1")
+            #expect(delivery.status == .failed)
+            #expect(delivery.detail?.contains("the pack inflates to more than 64.0 MiB") == true, "\(delivery.detail ?? "")")
+            #expect(try await gantry.builds("site").isEmpty)
+            #expect(try await gantry.serverRefs("site")["refs/heads/main"] == nil)
+        }
+    }
+
     @Test func aReplayedOlderCommitIsRefusedAndTheLiveReleaseStays() async throws {
         try await withDaemon { gantry in
             let source = try await SourceRepository.make(in: gantry)

@@ -14,17 +14,30 @@ public struct FetchLimits: Sendable {
     }
 }
 
-/// What a fetch ran into while it was under way; read by the callback libgit2 calls as data
-/// arrives, which stops the fetch.
+/// What a fetch ran into while it was under way; read by the callbacks libgit2 calls as data
+/// arrives, which stop the fetch. The pack is scanned as it arrives, as a push's is
+/// (`PackLimits` for a push of `maxBytes`).
 final class FetchGuard {
     let limits: FetchLimits
     let deadline: ContinuousClock.Instant
+    private let scanner: PackStreamScanner
     /// Why the fetch was stopped, once it was.
     var stopped: String?
 
-    init(limits: FetchLimits) {
+    init(limits: FetchLimits) throws(ReceiveError) {
         self.limits = limits
         deadline = .now + limits.timeout
+        scanner = try PackStreamScanner(limits: PackLimits(maxPushBytes: limits.maxBytes))
+    }
+
+    /// Whether the pack may go on after `bytes`, its next ones.
+    func mayContinue(after bytes: UnsafeRawBufferPointer) -> Bool {
+        do throws(ReceiveError) {
+            try scanner.feed(bytes)
+        } catch {
+            stopped = error.description
+        }
+        return stopped == nil
     }
 
     /// Whether a fetch that has received `bytes` may go on.

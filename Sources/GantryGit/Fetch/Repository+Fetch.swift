@@ -20,10 +20,17 @@ extension Repository {
         options.update_fetchhead = 0
         // Proxies (git config, https_proxy) only where the network needs them: HTTPS to the internet.
         options.proxy_opts.type = url.scheme == "https" ? GIT_PROXY_AUTO : GIT_PROXY_NONE
-        let guardian = FetchGuard(limits: limits)
+        let guardian: FetchGuard
+        do throws(ReceiveError) { guardian = try FetchGuard(limits: limits) } catch {
+            throw GitError(code: -1, function: "git_remote_fetch", message: error.description)
+        }
         let unmanaged = Unmanaged.passRetained(guardian)
         defer { unmanaged.release() }
         options.callbacks.payload = unmanaged.toOpaque()
+        // The pack goes through a backend that shows it to the guard's scanner first: libgit2
+        // would otherwise resolve a delta of any size in memory.
+        let scanning = try addScanningBackend(payload: unmanaged.toOpaque())
+        defer { scanning.pointee.scan = nil }  // the guard goes when this call ends
         options.callbacks.transfer_progress = { stats, payload in
             let guardian = Unmanaged<FetchGuard>.fromOpaque(payload!).takeUnretainedValue()
             return guardian.mayContinue(receivedBytes: Int(stats?.pointee.received_bytes ?? 0)) ? 0 : -1
@@ -41,6 +48,25 @@ extension Repository {
         }
         if let stopped = guardian.stopped { throw GitError(code: code, function: "git_remote_fetch", message: stopped) }
         try check(code, "git_remote_fetch")
+    }
+
+    /// Puts a pack-writing backend ahead of the repository's own that feeds each pack's bytes
+    /// to the `FetchGuard` at `payload` before they are indexed.
+    /// - Throws: `GitError` when the object database cannot be opened.
+    private func addScanningBackend(payload: UnsafeMutableRawPointer) throws(GitError) -> UnsafeMutablePointer<gantry_scanning_backend> {
+        let odb = try objectDatabase()
+        defer { git_odb_free(odb) }
+        var target: OpaquePointer?
+        try check((path + "objects").withCString { git_odb_open(&target, $0) }, "git_odb_open")
+        let scan: gantry_pack_scan_cb = { data, size, payload in
+            let guardian = Unmanaged<FetchGuard>.fromOpaque(payload!).takeUnretainedValue()
+            return guardian.mayContinue(after: UnsafeRawBufferPointer(start: data, count: size)) ? 0 : -1
+        }
+        guard let backend = gantry_add_scanning_backend(odb, target, scan, payload) else {
+            git_odb_free(target)
+            throw GitError(code: -1, function: "git_odb_add_backend", message: "cannot add the pack-scanning backend")
+        }
+        return backend
     }
 
     /// Deletes the reference `ref` if it exists.
