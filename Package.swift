@@ -85,6 +85,7 @@ let package = Package(
             "GantryCore", "GantryStore", "GantryGit", "GantryHTTP",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOSSH", package: "swift-nio-ssh"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Subprocess", package: "swift-subprocess"),
@@ -113,7 +114,7 @@ let package = Package(
 
         .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
         .testTarget(name: "GantryStoreTests", dependencies: ["GantryStore", "GantryTesting"]),
-        .testTarget(name: "GantryGitTests", dependencies: ["GantryGit"]),
+        .testTarget(name: "GantryGitTests", dependencies: ["GantryGit", "GantryTesting"]),
         // A tiny blocking HTTP server on a random loopback port, shared by the tests that need one.
         .target(name: "GantryTesting", path: "Tests/GantryTesting"),
         .testTarget(name: "GantryHTTPTests", dependencies: ["GantryHTTP", "GantryTesting"]),

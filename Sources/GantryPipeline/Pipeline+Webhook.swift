@@ -8,19 +8,23 @@ extension Pipeline {
 
     /// Deploys a push that a git server's webhook announced, in turn with the app's git pushes:
     /// fetches the webhook's branch from its clone URL into the app's repository (under a
-    /// temporary ref), checks that `after` arrived, runs the same build → test → release →
-    /// deploy as a push, and on success moves the app's `main` to `after` by compare-and-swap.
-    /// - Parameter repositoryPath: the app's bare repository.
+    /// temporary ref, within `fetchLimits`), checks that `after` arrived and is a fast-forward
+    /// of the app's `main` (a replayed older payload cannot roll the app back), runs the same
+    /// build → test → release → deploy as a push, and on success moves the app's `main` to
+    /// `after` by compare-and-swap.
+    /// - Parameters:
+    ///   - repositoryPath: the app's bare repository.
+    ///   - fetchLimits: the most bytes and time the fetch may take.
     /// - Returns: what became of it, for the delivery's row.
-    public func deploy(_ deployment: WebhookDeployment, repositoryPath: String) async -> WebhookDeployment.Outcome {
+    public func deploy(_ deployment: WebhookDeployment, repositoryPath: String, fetchLimits: FetchLimits) async -> WebhookDeployment.Outcome {
         let outcome = await queues.serialized(deployment.app) {
-            await deployFetched(deployment, repositoryPath: repositoryPath)
+            await deployFetched(deployment, repositoryPath: repositoryPath, fetchLimits: fetchLimits)
         }
         logger.info("webhook \(deployment.provider) deploy of \(deployment.app) \(deployment.after.short): \(outcome.detail)")
         return outcome
     }
 
-    private func deployFetched(_ deployment: WebhookDeployment, repositoryPath: String) async -> WebhookDeployment.Outcome {
+    private func deployFetched(_ deployment: WebhookDeployment, repositoryPath: String, fetchLimits: FetchLimits) async -> WebhookDeployment.Outcome {
         let objects: RepositoryObjects
         let source: RefName
         do {
@@ -36,9 +40,11 @@ extension Pipeline {
         let fetched = await objects.run { repository -> FetchResult in
             defer { try? repository.deleteReference(temporary) }
             do throws(GitError) {
-                try repository.fetch(from: url, refspec: "+\(source.rawValue):\(temporary.rawValue)")
+                try repository.fetch(from: url, refspec: "+\(source.rawValue):\(temporary.rawValue)", limits: fetchLimits)
                 guard try repository.objectType(of: after) == "commit" else { return .missing }
-                return .fetched(current: try repository.target(of: deployBranch) ?? .zero)
+                let current = try repository.target(of: deployBranch) ?? .zero
+                if !current.isZero, try !repository.isDescendant(after, of: current) { return .notFastForward(deployed: current) }
+                return .fetched(current: current)
             } catch {
                 return .failed(error.description)
             }
@@ -47,6 +53,7 @@ extension Pipeline {
         switch fetched {
         case .failed(let message): return .fetchFailed(message)
         case .missing: return .commitNotFound(after)
+        case .notFastForward(let deployed): return .notFastForward(after: after, deployed: deployed)
         case .fetched(let current): command = RefCommand(name: deployBranch.rawValue, old: current, new: after)
         }
 
@@ -70,6 +77,8 @@ private enum FetchResult: Sendable {
     case fetched(current: ObjectID)
     /// The fetch worked but `after` is not a commit of the repository.
     case missing
+    /// `after` does not descend from `deployed`, where the deploy branch is.
+    case notFastForward(deployed: ObjectID)
     /// libgit2's error.
     case failed(String)
 }

@@ -1,20 +1,50 @@
 import GantryCore
+import NIOCore
 
-/// How gantryd's HTTP door is set up.
+/// How gantryd's HTTP door (and its SSH server) is set up.
 public struct ServerConfiguration: Sendable {
     public var dataDirectory: DataDirectory
     public var host: String
     public var port: Int
-    /// The most bytes one push may send.
+    /// The most bytes one push may send (command section, push options and pack).
     public var maxPushBytes: Int
+    /// How long an HTTP connection may stay without a request part arriving — waiting for
+    /// its first request, between keep-alive requests, or with a request (headers or body)
+    /// stalled half way — before it is closed. nginx's `client_header_timeout` is 60 s and
+    /// its `keepalive_timeout` 75 s.
+    public var httpIdleTimeout: Duration
+    /// The most connections each port holds at once before it authenticated (SSH) or at all
+    /// (HTTP, where a connection carries no identity before its request); beyond it a new
+    /// connection is closed at once.
+    public var maxConnections: Int
+    /// How long an authenticated SSH connection may pass no data either way before it is closed.
+    public var sshIdleTimeout: Duration
 
     /// The default push limit: 1 GiB.
     public static let defaultMaxPushBytes = 1 << 30
+    /// The default HTTP idle and header timeout: 60 s, nginx's `client_header_timeout`.
+    public static let defaultHTTPIdleTimeout = Duration.seconds(60)
+    /// The default cap on connections per port: 512.
+    public static let defaultMaxConnections = 512
+    /// The default idle timeout of an authenticated SSH connection: 10 minutes.
+    public static let defaultSSHIdleTimeout = Duration.seconds(600)
 
-    public init(dataDirectory: DataDirectory, host: String = "127.0.0.1", port: Int = 8080, maxPushBytes: Int = defaultMaxPushBytes) {
+    public init(
+        dataDirectory: DataDirectory, host: String = "127.0.0.1", port: Int = 8080, maxPushBytes: Int = defaultMaxPushBytes,
+        httpIdleTimeout: Duration = defaultHTTPIdleTimeout, maxConnections: Int = defaultMaxConnections,
+        sshIdleTimeout: Duration = defaultSSHIdleTimeout
+    ) {
         self.dataDirectory = dataDirectory
         self.host = host
         self.port = port
         self.maxPushBytes = maxPushBytes
+        self.httpIdleTimeout = httpIdleTimeout
+        self.maxConnections = maxConnections
+        self.sshIdleTimeout = sshIdleTimeout
     }
+}
+
+extension Duration {
+    /// This duration as NIO's `TimeAmount`.
+    var timeAmount: TimeAmount { .nanoseconds(Int64(self / .nanoseconds(1))) }
 }

@@ -40,6 +40,21 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "The most bytes one push may send.")
     var maxPushBytes: Int = ServerConfiguration.defaultMaxPushBytes
 
+    @Option(help: "Seconds an HTTP connection may wait for its next request part (headers, body, or the next keep-alive request) before it is closed.")
+    var httpIdleTimeout: Int = Int(ServerConfiguration.defaultHTTPIdleTimeout.components.seconds)
+
+    @Option(help: "The most connections each of the HTTP and SSH ports holds at once (SSH: before authenticating); more are closed at once.")
+    var maxConnections: Int = ServerConfiguration.defaultMaxConnections
+
+    @Option(help: "Seconds an authenticated SSH connection may pass no data either way before it is closed.")
+    var sshIdleTimeout: Int = Int(ServerConfiguration.defaultSSHIdleTimeout.components.seconds)
+
+    @Option(help: "Address of a separate listener that serves /metrics without a token (with --metrics-port).")
+    var metricsHost: String = "127.0.0.1"
+
+    @Option(help: "Port of a separate listener that serves /metrics without a token (default: none; /metrics on the HTTP port needs an API token).")
+    var metricsPort: Int?
+
     @Option(help: ArgumentHelp("The bundled buildpacks (default: buildpacks/ of the Gantry checkout gantryd runs from).", valueName: "dir"))
     var buildpacksDir: String?
 
@@ -67,6 +82,9 @@ struct Gantryd: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be between 0 and 65535") }
         guard (0...65535).contains(sshPort) else { throw ValidationError("--ssh-port must be between 0 and 65535") }
+        guard metricsPort.map({ (0...65535).contains($0) }) ?? true else { throw ValidationError("--metrics-port must be between 0 and 65535") }
+        guard httpIdleTimeout > 0, sshIdleTimeout > 0 else { throw ValidationError("--http-idle-timeout and --ssh-idle-timeout must be positive") }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard maxPushBytes > 0 else { throw ValidationError("--max-push-bytes must be positive") }
         guard (0...1_000_000_000).contains(minFreeMb) else { throw ValidationError("--min-free-mb must be between 0 and 1000000000") }
         guard keepReleases >= 1 else { throw ValidationError("--keep-releases must be at least 1") }
@@ -91,7 +109,7 @@ struct Gantryd: AsyncParsableCommand {
         Libgit2.initialize()
         try PortCheck.ensureFree([
             ("--http-port", httpHost, httpPort), ("--router-port", routerHost, routerPort), ("--ssh-port", sshHost, sshPort),
-        ])
+        ] + (metricsPort.map { [("--metrics-port", metricsHost, $0)] } ?? []))
 
         let dataDirectory = DataDirectory(root: URL(fileURLWithPath: dataDir).standardizedFileURL.path)
         try dataDirectory.prepare()
@@ -111,12 +129,16 @@ struct Gantryd: AsyncParsableCommand {
             buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, metrics: metrics, logger: logger)
 
         let configuration = ServerConfiguration(
-            dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes)
+            dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes,
+            httpIdleTimeout: .seconds(httpIdleTimeout), maxConnections: maxConnections, sshIdleTimeout: .seconds(sshIdleTimeout))
         let lifecycle = AppLifecycle(
             pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
             destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
             operations: pipeline,
-            webhookDeploy: { await pipeline.deploy($0, repositoryPath: dataDirectory.repository(for: $0.app)) },
+            webhookDeploy: { [maxPushBytes] in
+                await pipeline.deploy(
+                    $0, repositoryPath: dataDirectory.repository(for: $0.app), fetchLimits: FetchLimits(maxBytes: maxPushBytes))
+            },
             collectGarbage: { try await pipeline.collectGarbage(dryRun: $0) })
         let app = buildApplication(configuration: configuration, store: store, lifecycle: lifecycle, logger: logger) { port in
             logger.notice("gantryd \(Gantry.version) listening on http://\(configuration.host):\(port) (data in \(dataDirectory.root), libgit2 \(Libgit2.version))")
@@ -126,10 +148,16 @@ struct Gantryd: AsyncParsableCommand {
         ) { [sshHost] port, hostKey in
             logger.notice("SSH on \(sshHost):\(port) (ssh://git@\(sshHost):\(port)/APP.git), host key \(hostKey.fingerprint) (ED25519)")
         }
-        let services = ServiceGroup(
+        var services: [any Service] = [app, ssh, RouterService(router: router), SupervisorService(pipeline: pipeline)]
+        if let metricsPort {
+            services.append(buildMetricsApplication(
+                host: metricsHost, port: metricsPort, configuration: configuration, metrics: lifecycle.metrics, logger: logger
+            ) { [metricsHost] port in logger.notice("metrics without a token on http://\(metricsHost):\(port)/metrics") })
+        }
+        let group = ServiceGroup(
             configuration: .init(
-                services: [app, ssh, RouterService(router: router), SupervisorService(pipeline: pipeline)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await services.run()
+        try await group.run()
     }
 }

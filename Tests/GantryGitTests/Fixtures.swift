@@ -15,7 +15,9 @@ final class TemporaryDirectory {
 
 /// Runs the real `git` with an argument array and returns its standard output.
 @discardableResult
-func git(_ arguments: [String], in directory: String, input: [UInt8]? = nil) throws -> [UInt8] {
+/// - Parameter quiet: whether git's warnings are thrown away (a 10,000-level tree makes
+///   `pack-objects` warn once per path it cannot check attributes for).
+func git(_ arguments: [String], in directory: String, input: [UInt8]? = nil, quiet: Bool = false) throws -> [UInt8] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
     process.arguments = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"] + arguments
@@ -25,6 +27,7 @@ func git(_ arguments: [String], in directory: String, input: [UInt8]? = nil) thr
     let stdin = Pipe()
     process.standardOutput = output
     process.standardInput = stdin
+    if quiet { process.standardError = FileHandle.nullDevice }
     try process.run()
     if let input { stdin.fileHandleForWriting.write(Data(input)) }
     try stdin.fileHandleForWriting.close()
@@ -60,9 +63,10 @@ struct PushFixture {
     }
 
     /// A pack of what `new` has that `old` lacks; thin (bases left out) when `old` is given.
-    func pack(_ new: ObjectID, since old: ObjectID? = nil) throws -> [UInt8] {
+    func pack(_ new: ObjectID, since old: ObjectID? = nil, quiet: Bool = false) throws -> [UInt8] {
         let revisions = "\(new.hex)\n" + (old.map { "^\($0.hex)\n" } ?? "")
-        return try git(["pack-objects", "--stdout", "--revs", "-q"] + (old == nil ? [] : ["--thin"]), in: work, input: Array(revisions.utf8))
+        return try git(
+            ["pack-objects", "--stdout", "--revs", "-q"] + (old == nil ? [] : ["--thin"]), in: work, input: Array(revisions.utf8), quiet: quiet)
     }
 
     func receive(_ commands: [RefCommand], capabilities: Set<String> = ["report-status", "side-band-64k"], pack: [UInt8] = [], maxPushBytes: Int = 1 << 30, hooks: ReceivePackHooks = .init(), keepaliveInterval: Duration = .seconds(5)) async -> (results: [RefResult], output: [UInt8]) {

@@ -94,7 +94,7 @@ import Testing
         let commit = "tree \(String(repeating: "1", count: 40))\nparent \(String(repeating: "2", count: 40))\n\n"
         var seen = 0
         let outcome = Array(commit.utf8).withUnsafeBytes { content in
-            ObjectLinks.forEach(ofType: PackEntries.commit, in: content) { _ in seen += 1; return false }
+            ObjectLinks.forEach(ofType: PackEntries.commit, in: content) { _, _ in seen += 1; return false }
         }
         #expect(outcome == .stopped && seen == 1)
     }
@@ -106,7 +106,7 @@ import Testing
     private func links(of bytes: [UInt8], type: UInt8) -> (ObjectLinks.Outcome, [String]) {
         var found: [String] = []
         let outcome = bytes.withUnsafeBytes { content in
-            ObjectLinks.forEach(ofType: type, in: content) { id in
+            ObjectLinks.forEach(ofType: type, in: content) { id, _ in
                 found.append(UnsafeRawBufferPointer(start: id, count: 20).map { String(format: "%02x", $0) }.joined())
                 return true
             }

@@ -17,7 +17,8 @@ struct TestServer {
 
     /// Starts the server, runs `body`, then shuts the server down and removes its data.
     static func with(
-        maxPushBytes: Int = 1 << 30, metrics: @escaping @Sendable () async -> String = { "" },
+        maxPushBytes: Int = 1 << 30, httpIdleTimeout: Duration = ServerConfiguration.defaultHTTPIdleTimeout,
+        maxConnections: Int = ServerConfiguration.defaultMaxConnections, metrics: @escaping @Sendable () async -> String = { "" },
         webhookDeploy: @escaping @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome = { _ in .fetchFailed("not in this test") },
         collectGarbage: (@Sendable (Bool) async throws -> GarbageReport)? = nil,
         _ body: (TestServer) async throws -> Void
@@ -38,14 +39,11 @@ struct TestServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = buildApplication(
-            configuration: ServerConfiguration(dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, maxPushBytes: maxPushBytes),
+            configuration: ServerConfiguration(
+                dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, maxPushBytes: maxPushBytes, httpIdleTimeout: httpIdleTimeout,
+                maxConnections: maxConnections),
             store: store, lifecycle: AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), metrics: metrics, webhookDeploy: webhookDeploy, collectGarbage: collectGarbage), logger: logger, onServerRunning: { portContinuation.yield($0) })
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
-            defer { Task { await services.triggerGracefulShutdown() } }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { return }
+        try await withRunningService(app, logger: logger, ports: ports) { port in
             try await body(TestServer(url: "http://127.0.0.1:\(port)", token: token, dataDirectory: dataDirectory))
         }
     }
@@ -55,6 +53,21 @@ struct TestServer {
         var headers: HTTPHeaders = ["Authorization": "Basic " + Data("git:\(password ?? token)".utf8).base64EncodedString()]
         if let contentType { headers = HTTPHeaders(headers.map { $0 } + [.init(name: "Content-Type", value: contentType)]) }
         return try await HTTPClient().perform(GantryClient.HTTPRequest(method: method, url: url + path, headers: headers, body: body))
+    }
+}
+
+/// Runs `service` until `body` is done with the first port that `ports` yields (the
+/// service's `onServerRunning`), then shuts it down.
+func withRunningService(
+    _ service: some Service, logger: Logger, ports: AsyncStream<Int>, _ body: (_ port: Int) async throws -> Void
+) async throws {
+    let services = ServiceGroup(configuration: .init(services: [service], logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await services.run() }
+        defer { Task { await services.triggerGracefulShutdown() } }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { return }
+        try await body(port)
     }
 }
 

@@ -112,6 +112,22 @@ import Testing
         }
     }
 
+    @Test func anUnknownAppAndAnUnknownHookOfAKnownAppGetTheSameAnswer() async throws {
+        try await TestServer.with { server in
+            let created = try await Self.hook(server, .github)
+            let delivery = try Self.delivery(.github, secret: created.secret)
+            let unknownApp = try await Self.post(server.url + "/hooks/nope/\(created.webhook.id)", delivery)
+            let unknownHook = try await Self.post(server.url + "/hooks/site/nope", delivery)
+            let invalidApp = try await Self.post(server.url + "/hooks/NOT_AN_APP/\(created.webhook.id)", delivery)
+            #expect(unknownApp.status == 404)
+            for other in [unknownHook, invalidApp] {
+                #expect(other.status == unknownApp.status)
+                #expect(other.body == unknownApp.body, "\(other.text) vs \(unknownApp.text)")
+            }
+            #expect(!unknownApp.text.contains("nope") && !unknownApp.text.contains("site"))
+        }
+    }
+
     @Test func pingIs200OtherEventsAndBranchesAre202IgnoredAndBadJSONIs400() async throws {
         let deploys = Deploys()
         try await TestServer.with(webhookDeploy: deploys.deploy) { server in

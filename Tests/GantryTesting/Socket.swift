@@ -17,16 +17,8 @@ public enum Socket {
     /// A TCP socket bound to 127.0.0.1 on a port the kernel picks.
     /// - Throws: `Failure` when `socket`, `bind` or `getsockname` fails.
     public static func bindLoopback() throws -> (descriptor: Int32, port: UInt16) {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw Failure(call: "socket") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let fd = try tcpSocket()
+        var address = loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
@@ -36,6 +28,27 @@ public enum Socket {
         }
         guard bound == 0, named == 0 else { close(fd); throw Failure(call: "bind") }
         return (fd, UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A new IPv4 TCP socket.
+    /// - Throws: `Failure` when `socket` fails.
+    static func tcpSocket() throws -> Int32 {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure(call: "socket") }
+        return fd
+    }
+
+    /// 127.0.0.1:`port` as a socket address.
+    static func loopback(port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(port.bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
     }
 
     /// A port nothing listens on: bound, read, then closed again.

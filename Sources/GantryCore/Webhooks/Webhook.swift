@@ -133,6 +133,9 @@ public struct WebhookDeployment: Hashable, Sendable {
         case fetchFailed(String)
         /// The fetch worked but `after` is not in the repository.
         case commitNotFound(ObjectID)
+        /// `after` does not descend from the commit the app's `main` is at (a replayed old
+        /// payload, or a branch force-pushed to an older commit): deploying it would roll back.
+        case notFastForward(after: ObjectID, deployed: ObjectID)
 
         /// The delivery status this outcome records.
         public var status: DeliveryStatus {
@@ -156,6 +159,11 @@ public struct WebhookDeployment: Hashable, Sendable {
             case .buildFailed(_, let reason): "build failed: \(reason)"
             case .fetchFailed(let message): "fetch failed: \(message)"
             case .commitNotFound(let commit): "commit \(commit.short) is not on the fetched branch; was it force-pushed away?"
+            case .notFastForward(let after, let deployed) where after == deployed:
+                "refused: \(after.short) is already the deployed commit; push a new commit to deploy again"
+            case .notFastForward(let after, let deployed):
+                "refused: \(after.short) is not a fast-forward of the deployed commit \(deployed.short); "
+                    + "a webhook never rolls an app back (`gantry rollback APP` does)"
             }
         }
     }

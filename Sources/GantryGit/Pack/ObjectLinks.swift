@@ -9,9 +9,10 @@ enum ObjectLinks {
     enum Outcome: Equatable { case complete, stopped, malformed }
 
     /// Calls `body` with the 20 bytes of each id `content`, an object of `type`
-    /// (`PackEntries.commit`, `.tree`, `.tag`), names, until `body` returns `false`.
+    /// (`PackEntries.commit`, `.tree`, `.tag`), names, and whether it names a tree as a tree
+    /// entry (a subdirectory), until `body` returns `false`.
     static func forEach(
-        ofType type: UInt8, in content: UnsafeRawBufferPointer, _ body: (UnsafeRawPointer) -> Bool
+        ofType type: UInt8, in content: UnsafeRawBufferPointer, _ body: (_ id: UnsafeRawPointer, _ isSubtree: Bool) -> Bool
     ) -> Outcome {
         switch type {
         case PackEntries.tree: treeEntries(content, body)
@@ -22,7 +23,7 @@ enum ObjectLinks {
     }
 
     /// Tree entries: `MODE SP NAME NUL` and 20 bytes of id, one after another.
-    private static func treeEntries(_ content: UnsafeRawBufferPointer, _ body: (UnsafeRawPointer) -> Bool) -> Outcome {
+    private static func treeEntries(_ content: UnsafeRawBufferPointer, _ body: (UnsafeRawPointer, Bool) -> Bool) -> Outcome {
         guard let base = content.baseAddress else { return .complete }  // the empty tree
         var cursor = 0
         while cursor < content.count {
@@ -36,7 +37,7 @@ enum ObjectLinks {
             guard let end = UnsafeRawBufferPointer(rebasing: content[cursor...]).firstIndex(of: 0) else { return .malformed }
             cursor += end + 1
             guard cursor + 20 <= content.count else { return .malformed }
-            if mode != 0o160000, !body(base + cursor) { return .stopped }
+            if mode != 0o160000, !body(base + cursor, mode == 0o40000) { return .stopped }
             cursor += 20
         }
         return .complete
@@ -46,7 +47,7 @@ enum ObjectLinks {
     /// them: every leading line whose key is one of `keys` is a link; the first other line
     /// ends them. A commit must start with its tree and a tag with its object.
     private static func headerLinks(
-        _ content: UnsafeRawBufferPointer, keys: [StaticString], _ body: (UnsafeRawPointer) -> Bool
+        _ content: UnsafeRawBufferPointer, keys: [StaticString], _ body: (UnsafeRawPointer, Bool) -> Bool
     ) -> Outcome {
         var id = (UInt64(0), UInt64(0), UInt32(0))
         var cursor = 0
@@ -62,7 +63,7 @@ enum ObjectLinks {
                     decodeHex(UnsafeRawBufferPointer(rebasing: content[cursor + keyLength + 1 ..< end]), into: raw)
                 }
                 guard parsed else { return .malformed }
-                if !withUnsafeBytes(of: &id, { body($0.baseAddress!) }) { return .stopped }
+                if !withUnsafeBytes(of: &id, { body($0.baseAddress!, false) }) { return .stopped }
                 links += 1
                 cursor = end + 1
                 continue lines

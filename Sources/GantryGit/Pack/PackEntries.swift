@@ -93,7 +93,8 @@ struct PackEntries: Sendable {
         positionsInPackOrder = order
     }
 
-    private static func binarySearch(_ sorted: [Int], _ value: Int) -> Int? {
+    /// The index of `value` in `sorted`, ascending.
+    static func binarySearch(_ sorted: [Int], _ value: Int) -> Int? {
         var low = 0, high = sorted.count
         while low < high {
             let middle = (low + high) / 2

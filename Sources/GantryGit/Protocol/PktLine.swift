@@ -67,6 +67,11 @@ public struct PktLineDecoder: Sendable {
         if start > 0 && start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             start = 0
+        } else if start >= PktLine.maximumLength {
+            // Packets handed out are dropped, so the buffer holds at most one packet and
+            // the bytes just appended, however long the stream.
+            buffer.removeFirst(start)
+            start = 0
         }
         buffer.append(contentsOf: bytes)
     }

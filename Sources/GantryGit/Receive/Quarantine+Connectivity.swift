@@ -13,7 +13,10 @@ extension Quarantine {
     /// trees and tags are read in pack order, each delta applied once to its kept base (libgit2
     /// resolves every delta from the bottom of its chain again, which on a long history costs
     /// more than the check itself).
-    func linkProblem(packName: String) -> String? {
+    ///
+    /// Trees of the pack may nest at most `treeDepth` levels (git's `core.maxTreeDepth`):
+    /// every later walk of the tree (export, checkout, clone) recurses that deep.
+    func linkProblem(packName: String, treeDepth: Int) -> String? {
         let packPath = objectsDirectory + "/pack/pack-" + packName
         do throws(ReceiveError) {
             let index = try PackIndex(path: packPath + ".idx")
@@ -26,11 +29,17 @@ extension Quarantine {
             defer { git_odb_free(repositoryODB) }
 
             var present = Set<ObjectKey>()  // named objects found in the repository
+            var subtrees: [Int: [Int]] = [:]  // each tree of the pack: its subtrees in the pack
             var link = git_oid()
             for position in entries.positionsInPackOrder where linking.contains(entries.entries[position].type) {
+                let type = entries.entries[position].type
+                if type == PackEntries.tree { subtrees[position] = [] }
                 let outcome = try reader.content(at: position).withUnsafeBytes { content in
-                    ObjectLinks.forEach(ofType: entries.entries[position].type, in: content) { id in
-                        if index.position(of: id) != nil { return true }
+                    ObjectLinks.forEach(ofType: type, in: content) { id, isSubtree in
+                        if let found = index.position(of: id) {
+                            if isSubtree { subtrees[position, default: []].append(found) }
+                            return true
+                        }
                         let key = ObjectKey(id)
                         if present.contains(key) { return true }
                         git_oid_fromraw(&link, id.assumingMemoryBound(to: UInt8.self))
@@ -45,10 +54,38 @@ extension Quarantine {
                 case .malformed: return "malformed object \(ObjectID(raw: index.id(at: position).baseAddress!).hex)"
                 }
             }
+            if let deep = Self.treeDeeperThan(treeDepth, subtrees) {
+                return "tree \(ObjectID(raw: index.id(at: deep).baseAddress!).hex) nests more than \(treeDepth) levels deep (git's core.maxTreeDepth)"
+            }
             return nil
         } catch {
             return error.description
         }
+    }
+}
+
+extension Quarantine {
+    /// A tree of `subtrees` (each tree's subtrees in the pack; a subtree in the repository
+    /// counts as one level) that nests more than `limit` levels deep, or `nil`. Iterative: a
+    /// hostile pack's nesting does not reach the stack.
+    static func treeDeeperThan(_ limit: Int, _ subtrees: [Int: [Int]]) -> Int? {
+        var depth: [Int: Int] = [:]
+        for root in subtrees.keys where depth[root] == nil {
+            var stack = [(tree: root, next: 0)]
+            while let (tree, next) = stack.last {
+                let children = subtrees[tree] ?? []
+                if next < children.count {
+                    stack[stack.count - 1].next += 1
+                    if depth[children[next]] == nil, subtrees[children[next]] != nil { stack.append((children[next], 0)) }
+                    continue
+                }
+                stack.removeLast()
+                let levels = 1 + (children.map { depth[$0] ?? 1 }.max() ?? 0)
+                if levels > limit { return tree }
+                depth[tree] = levels
+            }
+        }
+        return nil
     }
 }
 

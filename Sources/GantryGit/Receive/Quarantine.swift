@@ -72,14 +72,15 @@ public final class Quarantine {
     /// Ends the pack: resolves deltas (thin-pack bases come from the repository), writes its
     /// index, checks its connectivity (`connectivityProblem`), and makes the objects readable
     /// through the repository (as an alternate) until `migrate()` or `deinit`.
+    /// - Parameter treeDepth: how deep the pack's trees may nest (`PackLimits.treeDepth`).
     /// - Throws: `ReceiveError.unpack` for a truncated or corrupt pack.
-    public func commit() throws(ReceiveError) {
+    public func commit(treeDepth: Int = PackLimits.defaultTreeDepth) throws(ReceiveError) {
         guard let indexer else { return }
         do {
             try check(git_indexer_commit(indexer, &progress), "git_indexer_commit")
             let name = String(cString: git_indexer_name(indexer))
             packName = name
-            connectivityProblem = linkProblem(packName: name)
+            connectivityProblem = linkProblem(packName: name, treeDepth: treeDepth)
             let odb = try repository.objectDatabase()
             defer { git_odb_free(odb) }
             try check(objectsDirectory.withCString { git_odb_add_disk_alternate(odb, $0) }, "git_odb_add_disk_alternate")

@@ -6,6 +6,10 @@ public enum ReceiveError: Error, Equatable, Sendable, CustomStringConvertible {
     case unpack(String)
     /// The push is larger than gantryd's `--max-push-bytes`.
     case tooLarge(limit: Int)
+    /// The command section (ref updates and push options) is over `limit` bytes.
+    case commandsTooLarge(limit: Int)
+    /// The pack would inflate beyond one of gantryd's bounds (`PackLimits`).
+    case packTooLarge(String)
     /// gantryd could not write to its data directory.
     case storage(String)
     /// The connection ended or failed while reading.
@@ -16,6 +20,10 @@ public enum ReceiveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .protocol(let reason): "protocol error: \(reason)"
         case .unpack(let reason): reason
         case .tooLarge(let limit): "push is larger than the limit of \(limit) bytes (gantryd --max-push-bytes)"
+        case .commandsTooLarge(let limit):
+            "the command section (ref updates and push options) is larger than the limit of \(limit) bytes "
+                + "(\(ReceivePackRequestParser.commandSectionLimit >> 20) MiB, and never more than gantryd --max-push-bytes); push fewer refs at a time"
+        case .packTooLarge(let reason): reason
         case .storage(let reason): "server storage error: \(reason)"
         case .input(let reason): "connection error: \(reason)"
         }

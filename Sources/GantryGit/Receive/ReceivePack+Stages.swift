@@ -1,3 +1,4 @@
+import Dispatch
 import GantryCore
 import Synchronization
 
@@ -25,9 +26,15 @@ extension ReceivePack {
     /// Streams the pack into the session's quarantine and commits it. Bytes past a failure are
     /// drained so the client reads the report instead of a broken connection.
     /// - Returns: why the pack was refused, or `nil`.
-    func receivePack(_ start: [UInt8], from input: some PushInput, into session: ReceiveSession) async -> ReceiveError? {
+    /// - Parameter sectionSize: the bytes of the command section, which count against the limit.
+    func receivePack(_ start: [UInt8], sectionSize: Int, from input: some PushInput, into session: ReceiveSession) async -> ReceiveError? {
         let failure = Mutex<ReceiveError?>(nil)
-        var total = start.count
+        // The scanner reads each batch on a queue of its own, beside the indexer, and stops
+        // the push at the first object over `packLimits`, before libgit2 resolves any delta.
+        let scanner: PackStreamScanner
+        do throws(ReceiveError) { scanner = try PackStreamScanner(limits: packLimits) } catch { return error }
+        let scanning = ScanQueue(scanner)
+        var total = sectionSize + start.count
         var queued = 0
         var batch = start
         var ended = false
@@ -50,6 +57,14 @@ extension ReceivePack {
             guard batch.count >= Self.appendBatch || (ended && !batch.isEmpty), failure.withLock({ $0 }) == nil else { continue }
             let bytes = batch
             batch.removeAll(keepingCapacity: true)
+            scanning.enqueue { scanner in
+                guard failure.withLock({ $0 }) == nil else { return }
+                let error = bytes.withUnsafeBytes { raw -> ReceiveError? in
+                    do throws(ReceiveError) { try scanner.feed(raw) } catch { return error }
+                    return nil
+                }
+                if let error { failure.withLock { $0 = $0 ?? error } }
+            }
             session.enqueue { session in
                 guard failure.withLock({ $0 }) == nil else { return }
                 let error = bytes.withUnsafeBytes { raw -> ReceiveError? in
@@ -61,12 +76,15 @@ extension ReceivePack {
             queued += bytes.count
             if queued > Self.indexerBacklog {
                 await session.run { _ in }
+                await scanning.drain()
                 queued = 0
             }
         }
+        await scanning.drain()
+        let treeDepth = packLimits.treeDepth
         return await session.run { session in
             if let failure = failure.withLock({ $0 }) { return failure }
-            do throws(ReceiveError) { try session.quarantine.commit() } catch { return error }
+            do throws(ReceiveError) { try session.quarantine.commit(treeDepth: treeDepth) } catch { return error }
             return nil
         }
     }
@@ -117,4 +135,20 @@ extension ReceivePack {
         reply.report(unpackError: unpackError, results: report)
         return report
     }
+}
+
+/// The pack scanner of one push on a serial queue of its own.
+private final class ScanQueue: @unchecked Sendable {
+    // Touched only on `queue`.
+    private let scanner: PackStreamScanner
+    private let queue = DispatchQueue(label: "gantry.receive-pack.scan")
+
+    init(_ scanner: PackStreamScanner) { self.scanner = scanner }
+
+    func enqueue(_ body: @escaping @Sendable (PackStreamScanner) -> Void) {
+        queue.async { body(self.scanner) }
+    }
+
+    /// Waits until everything enqueued has been scanned.
+    func drain() async { await queue.await {} }
 }

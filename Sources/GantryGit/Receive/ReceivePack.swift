@@ -48,13 +48,19 @@ public struct ReceivePack: Sendable {
     /// The most bytes one push may send (commands and pack).
     public let maxPushBytes: Int
 
+    /// How far the pack may inflate (checked as it streams in, before libgit2 resolves it).
+    public var packLimits: PackLimits
     /// After how long without output a keepalive is sent while the hooks run.
     public var keepaliveInterval: Duration
 
-    public init(repositoryPath: String, scratch: String, maxPushBytes: Int, keepaliveInterval: Duration = .seconds(5)) {
+    /// - Parameter packLimits: by default `PackLimits(maxPushBytes:)`.
+    public init(
+        repositoryPath: String, scratch: String, maxPushBytes: Int, packLimits: PackLimits? = nil, keepaliveInterval: Duration = .seconds(5)
+    ) {
         self.repositoryPath = repositoryPath
         self.scratch = scratch
         self.maxPushBytes = maxPushBytes
+        self.packLimits = packLimits ?? PackLimits(maxPushBytes: maxPushBytes)
         self.keepaliveInterval = keepaliveInterval
     }
 
@@ -98,7 +104,7 @@ public struct ReceivePack: Sendable {
         // 1. The pack, into quarantine.
         if request.expectsPack {
             let started = ContinuousClock.now
-            if let failure = await receivePack(packStart, from: input, into: session) {
+            if let failure = await receivePack(packStart, sectionSize: request.size, from: input, into: session) {
                 reply.step("Push rejected: \(failure)")
                 return finish(request, results: results.map { _ in .rejected("unpacker error") }, unpackError: failure.description, reply: reply)
             }

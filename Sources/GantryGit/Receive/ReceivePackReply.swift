@@ -6,15 +6,29 @@ import Synchronization
 /// client did not ask for side-band-64k). Thread-safe; every write goes to `emit` in order.
 public final class ReceivePackReply: Sendable {
     private let sideband: Bool
-    private let emit: @Sendable ([UInt8]) -> Void
+    /// Takes encoded bytes (and whether they may be dropped); says whether it kept them.
+    private let emit: @Sendable (_ bytes: [UInt8], _ droppable: Bool) -> Bool
     private let lastWrite = Mutex(ContinuousClock.now)
+    /// Progress lines dropped since the last one that went out.
+    private let dropped = Mutex(0)
 
     /// - Parameters:
     ///   - sideband: whether the client chose side-band-64k.
     ///   - emit: receives the encoded bytes, in order.
     public init(sideband: Bool, emit: @escaping @Sendable ([UInt8]) -> Void) {
         self.sideband = sideband
-        self.emit = emit
+        self.emit = { bytes, _ in
+            emit(bytes)
+            return true
+        }
+    }
+
+    /// A reply into `buffer`, which holds a bounded amount of progress for a slow client: a
+    /// line that does not fit is dropped, and the next line that does is preceded by
+    /// `(N progress lines dropped: …)`. The report always goes out.
+    public init(sideband: Bool, buffer: ReplyBuffer) {
+        self.sideband = sideband
+        emit = { bytes, droppable in buffer.write(bytes, droppable: droppable) }
     }
 
     /// A step, printed Heroku-style as `-----> text`.
@@ -27,14 +41,28 @@ public final class ReceivePackReply: Sendable {
     /// where git has no channel for it.
     public func progress(_ line: String) {
         guard sideband else { return }
-        send(Sideband.progress.encode(Array((line.hasSuffix("\n") ? line : line + "\n").utf8)))
+        sendProgress(Array((line.hasSuffix("\n") ? line : line + "\n").utf8))
+    }
+
+    /// Sends `line` (none when empty), after the notice of lines dropped before it.
+    private func sendProgress(_ line: [UInt8], droppable: Bool = true) {
+        let missed = dropped.withLock { $0 }
+        if missed > 0 {
+            let notice = "       (\(missed) progress lines dropped: the client was not reading them fast enough)\n"
+            guard send(Sideband.progress.encode(Array(notice.utf8)), droppable: droppable) else {
+                dropped.withLock { $0 += 1 }
+                return
+            }
+            dropped.withLock { $0 -= missed }
+        }
+        if !line.isEmpty, !send(Sideband.progress.encode(line), droppable: droppable) { dropped.withLock { $0 += 1 } }
     }
 
     /// An empty data packet, when nothing was written for `interval`: keeps proxies and the
     /// client from timing out while a long stage runs (git's receive-pack does the same).
     func keepalive(ifIdleFor interval: Duration) {
         guard sideband, ContinuousClock.now - lastWrite.withLock({ $0 }) >= interval else { return }
-        send(Sideband.data.encode([]))
+        send(Sideband.data.encode([]), droppable: true)
     }
 
     /// The final report: `unpack …`, an `ok`/`ng` line per command, then flushes.
@@ -47,13 +75,15 @@ public final class ReceivePackReply: Sendable {
             }
         }
         status += PktLine.flushBytes
-        send(sideband ? Sideband.data.encode(status) + PktLine.flushBytes : status)
+        if sideband, dropped.withLock({ $0 }) > 0 { sendProgress([], droppable: false) }
+        send(sideband ? Sideband.data.encode(status) + PktLine.flushBytes : status, droppable: false)
     }
 
-    private func send(_ bytes: [UInt8]) {
+    @discardableResult
+    private func send(_ bytes: [UInt8], droppable: Bool) -> Bool {
         lastWrite.withLock {
             $0 = .now
-            emit(bytes)
+            return emit(bytes, droppable)
         }
     }
 }

@@ -14,23 +14,39 @@ public struct ReceivePackRequestParser: Sendable {
 
     private enum State: Sendable { case commands, pushOptions, done }
 
+    /// The most bytes of a command section: 4 MiB, some 40,000 ref updates. git has no limit;
+    /// gantryd holds the section in memory until the pack starts.
+    public static let commandSectionLimit = 4 << 20
+
     private var decoder = PktLineDecoder()
     private var state = State.commands
     private var request = ReceivePackRequest()
+    private var fed = 0
+    /// The most bytes the command section may take here.
+    public let limit: Int
 
-    public init() {}
+    /// - Parameter maxPushBytes: the push limit, which the command section counts against.
+    public init(maxPushBytes: Int = .max) {
+        limit = min(Self.commandSectionLimit, maxPushBytes)
+    }
 
     /// Bytes after the command section: the start of the pack.
     public var remainder: ArraySlice<UInt8> { decoder.remainder }
 
     /// Feeds `bytes` and parses as far as they go.
-    /// - Throws: `ReceiveError.protocol` naming what is malformed.
+    /// - Throws: `ReceiveError.protocol` naming what is malformed; `.commandsTooLarge` once
+    ///   the section runs past `limit` bytes (nothing past it is kept).
     public mutating func feed(_ bytes: some Collection<UInt8>) throws(ReceiveError) -> Step {
         decoder.append(bytes)
+        fed += bytes.count
         while state != .done {
             let packet: PktLine?
             do { packet = try decoder.next() } catch { throw .protocol(error.description) }
-            guard let packet else { return .needMoreData }
+            guard let packet else {
+                if fed > limit { throw .commandsTooLarge(limit: limit) }
+                return .needMoreData
+            }
+            if fed - decoder.remainder.count > limit { throw .commandsTooLarge(limit: limit) }
             switch (state, packet) {
             case (.commands, .flush):
                 state = request.capabilities.contains("push-options") && !request.commands.isEmpty ? .pushOptions : .done
@@ -44,6 +60,7 @@ public struct ReceivePackRequestParser: Sendable {
                 throw .protocol("unexpected \(packet) in the command list")
             }
         }
+        request.size = fed - decoder.remainder.count
         return .done(request)
     }
 

@@ -34,6 +34,8 @@ public struct ReceivePackRequest: Sendable, Equatable {
     public var commands: [RefCommand] = []
     public var capabilities: Set<String> = []
     public var pushOptions: [String] = []
+    /// The bytes the section took on the wire; they count against the push limit.
+    public var size = 0
 
     public init(commands: [RefCommand] = [], capabilities: Set<String> = [], pushOptions: [String] = []) {
         self.commands = commands

@@ -54,7 +54,7 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
             throw HTTPProblem(.contentTooLarge, ReceiveError.tooLarge(limit: configuration.maxPushBytes).description)
         }
         let input = RequestBodyInput(request.body)
-        let (commands, packStart) = try await input.readCommands()
+        let (commands, packStart) = try await input.readCommands(maxPushBytes: configuration.maxPushBytes)
         var headers = Self.noCacheHeaders
         headers[.contentType] = "application/x-\(Self.receivePackService)-result"
         // git's probe of a large push ("0000" alone) and an empty push get an empty answer.
@@ -63,10 +63,11 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
         let receivePack = receivePack(for: app)
         let hooks = hooks(app, Trigger(.push, by: tokenName))
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
-            let reply = ReceivePackReply(sideband: commands.usesSideband) { continuation.yield($0) }
+            // The writes below wait for the client; progress waiting for them is bounded.
+            let stream = ReplyBuffer()
+            let reply = ReceivePackReply(sideband: commands.usesSideband, buffer: stream)
             async let results = {
-                defer { continuation.finish() }
+                defer { stream.finish() }
                 return await receivePack.receive(commands, packStart: packStart, input: input, hooks: hooks, reply: reply)
             }()
             for await bytes in stream {

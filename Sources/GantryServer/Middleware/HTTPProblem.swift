@@ -47,7 +47,11 @@ public struct HTTPProblem: Error, Sendable, CustomStringConvertible {
             }
         case let error as InvalidFormation: HTTPProblem(.badRequest, error.description)
         case let error as HTTPError: HTTPProblem(error.status, error.body ?? error.status.reasonPhrase)
-        case let error as ReceiveError: HTTPProblem(.badRequest, error.description)
+        case let error as ReceiveError:
+            switch error {
+            case .tooLarge, .commandsTooLarge, .packTooLarge: HTTPProblem(.contentTooLarge, error.description)
+            default: HTTPProblem(.badRequest, error.description)
+            }
         case let error as GitError: HTTPProblem(.internalServerError, "git: \(error.description)")
         default: HTTPProblem(.internalServerError, "internal error: \(error)")
         }

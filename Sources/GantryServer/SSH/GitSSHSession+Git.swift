@@ -15,14 +15,15 @@ extension GitSSHSession {
             repositoryPath: configuration.dataDirectory.repository(for: app), scratch: configuration.dataDirectory.scratch,
             maxPushBytes: configuration.maxPushBytes)
         try await output.write(.stdout(ByteBuffer(bytes: receivePack.advertisement())))
-        let (request, packStart) = try await input.readCommands()
+        let (request, packStart) = try await input.readCommands(maxPushBytes: receivePack.maxPushBytes)
         guard !request.commands.isEmpty else { return 0 }
 
         let hooks = lifecycle.pushHooks(app, Trigger(.push, by: key.name.rawValue))
-        let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
-        let reply = ReceivePackReply(sideband: request.usesSideband) { continuation.yield($0) }
+        // The writes below wait for the client; progress waiting for them is bounded.
+        let stream = ReplyBuffer()
+        let reply = ReceivePackReply(sideband: request.usesSideband, buffer: stream)
         async let results = {
-            defer { continuation.finish() }
+            defer { stream.finish() }
             return await receivePack.receive(request, packStart: packStart, input: input, hooks: hooks, reply: reply)
         }()
         for await bytes in stream {

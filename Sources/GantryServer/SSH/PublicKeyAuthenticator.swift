@@ -9,11 +9,19 @@ import Synchronization
 /// succeeded. Shared by the connection's authenticator and its sessions.
 final class ConnectionIdentity: Sendable {
     private let state = Mutex<SSHKey?>(nil)
+    /// The connection's place among the port's unauthenticated connections, given back once
+    /// it authenticates (or closes).
+    private let slot: ConnectionSlot?
+
+    init(slot: ConnectionSlot? = nil) { self.slot = slot }
 
     /// The key the client proved it holds, `nil` before authentication.
     var key: SSHKey? { state.withLock { $0 } }
 
-    func authenticated(as key: SSHKey) { state.withLock { $0 = key } }
+    func authenticated(as key: SSHKey) {
+        state.withLock { $0 = key }
+        slot?.release()
+    }
 }
 
 /// Public-key authentication against the `ssh_keys` table, for any user name (`git@` is the

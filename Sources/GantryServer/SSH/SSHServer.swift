@@ -11,6 +11,10 @@ import Synchronization
 /// then `git-receive-pack 'APP.git'` and `git-upload-pack 'APP.git'` and nothing else. No
 /// OpenSSH, no system users, no authorized_keys file.
 ///
+/// At most `configuration.maxConnections` connections wait to authenticate at once (more are
+/// closed at once); an authenticated connection that passes no data either way for
+/// `configuration.sshIdleTimeout` is closed.
+///
 /// A swift-service-lifecycle service: on graceful shutdown it stops listening, lets the
 /// sessions in flight finish (a push ends with its deploy), then closes every connection.
 public struct SSHServer: Service {
@@ -51,13 +55,19 @@ public struct SSHServer: Service {
 
         let (sessions, sessionSink) = AsyncStream.makeStream(of: (NIOAsyncChannel<SessionInput, SessionOutput>, ConnectionIdentity).self)
         let connections = ConnectionSet()
-        let (store, logger, grace) = (store, logger, TimeAmount.nanoseconds(Int64(loginGraceTime / .nanoseconds(1))))
+        let unauthenticated = ConnectionLimit(capacity: configuration.maxConnections)
+        let (store, logger, grace, idle) = (store, logger, loginGraceTime.timeAmount, configuration.sshIdleTimeout.timeAmount)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { connection in
                 connection.eventLoop.makeCompletedFuture {
-                    let identity = ConnectionIdentity()
+                    guard let slot = unauthenticated.acquire() else {
+                        connection.close(promise: nil)  // too many connections that have not authenticated
+                        return
+                    }
+                    connection.closeFuture.whenComplete { _ in slot.release() }
+                    let identity = ConnectionIdentity(slot: slot)
                     let ssh = NIOSSHHandler(
                         role: .server(.init(
                             hostKeys: [hostKey.sshKey],
@@ -66,6 +76,8 @@ public struct SSHServer: Service {
                         inboundChildChannelInitializer: { channel, type in
                             Self.openSession(channel, type: type, identity: identity, sink: sessionSink)
                         })
+                    try connection.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
+                    try connection.pipeline.syncOperations.addHandler(CloseWhenIdleHandler(identity: identity, logger: logger))
                     try connection.pipeline.syncOperations.addHandler(QuickAckHandler())
                     try connection.pipeline.syncOperations.addHandler(ssh)
                     try connection.pipeline.syncOperations.addHandler(CloseOnErrorHandler(logger: logger))

@@ -57,12 +57,25 @@ struct WebhookReceiver<Context: RequestContext>: Sendable {
         return Self.text(.accepted, "accepted: deploying \(push.after.short) of \(hook.branch); `gantry webhooks:deliveries \(hook.app)` follows it")
     }
 
-    /// The webhook named by the URL; an invalid app name is as unknown as a missing app.
+    /// The webhook named by the URL. An invalid app name, a missing app and a missing hook of
+    /// an app get the same answer (`unknownHook`): an unsigned request cannot learn which apps
+    /// exist.
     private func webhook(_ context: Context) async throws -> (Webhook, WebhookSecrets) {
-        let name = context.parameters.get("app") ?? ""
         let id = context.parameters.get("id") ?? ""
-        guard let app = try? AppName(name) else { throw HTTPProblem(.notFound, "no app named '\(name.prefix(40))'") }
-        return try await store.webhook(app: app, id: id)
+        guard let app = try? AppName(context.parameters.get("app") ?? "") else { throw Self.unknownHook }
+        do {
+            return try await store.webhook(app: app, id: id)
+        } catch {
+            switch error {
+            case .appNotFound, .webhookNotFound: throw Self.unknownHook
+            default: throw error
+            }
+        }
+    }
+
+    /// The one answer for a delivery to a hook that does not exist, whatever part is unknown.
+    static var unknownHook: HTTPProblem {
+        HTTPProblem(.notFound, "no such webhook; `gantry webhooks APP` lists an app's payload URLs")
     }
 
     private static var tooLarge: HTTPProblem {
