@@ -90,3 +90,24 @@ import Testing
         #expect(refusal == nil)
     }
 }
+
+/// Trees nested deep enough to break a recursive walk or the kernel's path limit.
+@Suite struct DeepTreeExportTests {
+    @Test func aTreeWhosePathsAreLongerThanTheKernelTakesIsRefusedWithoutRecursing() async throws {
+        let fixture = try PushFixture()
+        let first = try fixture.commit("a.txt", "x")
+        // 3,000 levels: under receive's nesting limit, but a 6,001-byte path.
+        let path = Array(repeating: "d", count: 3_000).joined(separator: "/") + "/f"
+        let stream = "commit refs/heads/deep\ncommitter T <t@example.com> 0 +0000\ndata 4\ndeep\nfrom \(first.hex)\n"
+            + "M 100644 inline \(path)\ndata 2\nx\n\n"
+        _ = try git(["fast-import", "--quiet"], in: fixture.work, input: Array(stream.utf8), quiet: true)
+        let deep = try ObjectID(String(decoding: try git(["rev-parse", "refs/heads/deep"], in: fixture.work), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines))
+        let (results, _) = await fixture.receive(
+            [RefCommand(name: "refs/heads/main", old: .zero, new: deep)], pack: try fixture.pack(deep, quiet: true))
+        try #require(results == [.ok])
+
+        let refusal = #expect(throws: ExportError.self) { try Repository.open(at: fixture.bare).export(deep, to: fixture.directory.path + "/export") }
+        #expect(refusal?.description.contains("is a path longer than 4095 bytes") == true, "\(String(describing: refusal))")
+    }
+}

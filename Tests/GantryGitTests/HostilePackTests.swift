@@ -20,7 +20,7 @@ import Testing
         let text = String(decoding: output, as: UTF8.self)
         #expect(results == [.rejected("unpacker error")])
         #expect(text.contains("is a delta whose result is 9.77 GiB, over the limit of 512.0 MiB per delta"), "\(text)")
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(60))  // applied, the delta would take minutes; a loaded machine is slow
         #expect(Socket.residentBytes() - before < 256 << 20)
         #expect(try fixture.serverRefs().isEmpty)
         #expect(try fixture.packFiles().isEmpty)
