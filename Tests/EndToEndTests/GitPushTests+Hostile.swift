@@ -24,7 +24,7 @@ extension GitPushTests {
             #expect(said.contains("is a delta whose result is 9.77 GiB, over the limit of 512.0 MiB per delta"), "\(said)")
             #expect(ContinuousClock.now - started < .seconds(10))
 
-            let peak = Self.peakResidentKiB(of: gantry.process.current.processIdentifier)
+            let peak = GantryDaemon.peakResidentKiB(of: gantry.process.current.processIdentifier)
             #expect(peak > 0 && peak < 300 << 10, "gantryd's peak resident memory: \(peak >> 10) MiB")
             for app in ["bomb", "bystander"] {
                 #expect(try await gantry.serverRefs(app) == ["refs/heads/side": first], "\(app)")
@@ -56,12 +56,5 @@ extension GitPushTests {
             #expect(push.stdout.contains("nests more than 4096 levels deep"), "\(push.stdout)")
             #expect(try await gantry.serverRefs("deep") == ["refs/heads/side": first])
         }
-    }
-
-    /// `VmHWM` of process `pid`: the most memory it has held resident, in KiB (0 if unknown).
-    static func peakResidentKiB(of pid: Int32) -> Int {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }

@@ -290,3 +290,12 @@ enum DaemonLauncher {
         return token.isEmpty ? nil : token
     }
 }
+
+extension GantryDaemon {
+    /// `VmHWM` of process `pid`: the most memory it has held resident, in KiB (0 if unknown).
+    static func peakResidentKiB(of pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+}
