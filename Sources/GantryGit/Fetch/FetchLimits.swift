@@ -40,12 +40,17 @@ final class FetchGuard {
         return stopped == nil
     }
 
+    /// Why a fetch that ran past its time was stopped.
+    static func timedOut(_ limits: FetchLimits) -> String {
+        "the fetch took longer than \(limits.timeout.components.seconds) s, the limit"
+    }
+
     /// Whether a fetch that has received `bytes` may go on.
     func mayContinue(receivedBytes bytes: Int) -> Bool {
         if bytes > limits.maxBytes {
             stopped = "the fetch received more than \(ReceivePack.formatBytes(limits.maxBytes)), the limit (gantryd --max-push-bytes)"
         } else if ContinuousClock.now > deadline {
-            stopped = "the fetch took longer than \(limits.timeout.components.seconds) s, the limit"
+            stopped = Self.timedOut(limits)
         }
         return stopped == nil
     }

@@ -5,8 +5,8 @@ extension Repository {
     /// Fetches from `url` with one refspec (`+refs/heads/main:refs/gantry/webhook/ID`), as
     /// `git fetch URL REFSPEC` does, through an anonymous remote: nothing is added to the
     /// repository's config. http(s), git:// and file:// URLs; no tags. Stopped once it has
-    /// received more than `limits.maxBytes` or run past `limits.timeout` (both checked as
-    /// data arrives: a peer that sends nothing at all is bounded by the OS's TCP timeouts).
+    /// received more than `limits.maxBytes` (checked as data arrives) or run past
+    /// `limits.timeout` (checked as data arrives, and by a `FetchWatchdog` for a silent peer).
     /// - Throws: `GitError` with libgit2's message (host unreachable, no such branch, …), or
     ///   naming the limit the fetch ran into.
     public func fetch(from url: CloneURL, refspec: String, limits: FetchLimits) throws(GitError) {
@@ -39,6 +39,7 @@ extension Repository {
             let guardian = Unmanaged<FetchGuard>.fromOpaque(payload!).takeUnretainedValue()
             return guardian.mayContinue(receivedBytes: 0) ? 0 : -1
         }
+        let watchdog = FetchWatchdog(timeout: limits.timeout)
         let code = refspec.withCString { spec -> Int32 in
             var pointer: UnsafeMutablePointer<CChar>? = UnsafeMutablePointer(mutating: spec)
             return withUnsafeMutablePointer(to: &pointer) { strings in
@@ -46,7 +47,9 @@ extension Repository {
                 return git_remote_fetch(remote, &array, &options, "gantry webhook fetch")
             }
         }
+        let overran = watchdog.finish()
         if let stopped = guardian.stopped { throw GitError(code: code, function: "git_remote_fetch", message: stopped) }
+        if overran && code != 0 { throw GitError(code: code, function: "git_remote_fetch", message: FetchGuard.timedOut(limits)) }
         try check(code, "git_remote_fetch")
     }
 
