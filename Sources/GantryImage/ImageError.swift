@@ -27,10 +27,14 @@ public enum ImageError: Error, Hashable, Sendable, CustomStringConvertible {
     case fileChanged(path: String)
     /// `tar -x` could not unpack a layer.
     case unpackFailed(digest: Digest, reason: String)
+    /// A tree a build wrote nests directories deeper than `DirectoryEntry.maximumDepth`.
+    case tooDeep(path: String)
 
     /// What went wrong and what to do about it, for logs and the push's output.
     public var description: String {
         switch self {
+        case .tooDeep(let path):
+            "\(path.prefix(120))… nests directories more than \(DirectoryEntry.maximumDepth) levels deep"
         case .io(let operation, let path, let errno):
             "cannot \(operation) \(path): \(String(cString: strerror(errno)))"
         case .digestMismatch(let path, let expected, let actual):

@@ -21,7 +21,7 @@ extension Pipeline {
             logger.warning("\(app): cannot list its images to remove them: \(error)")
         }
         for directory in [builder.cacheDirectory, deployer.logsDirectory] {
-            try? FileManager.default.removeItem(atPath: directory + "/" + app.rawValue)
+            await UntrustedTree.remove(directory + "/" + app.rawValue)
         }
     }
 

@@ -44,14 +44,14 @@ extension Pipeline {
             items.append(GarbageReport.Item(kind: "layer", name: digest.description, bytes: DiskUsage.bytes(of: cache.directory(of: digest))))
         }
         if !dryRun { try await cache.prune(keeping: layers) }
-        items += leftovers(apps: Set(apps.map(\.rawValue)), runningBuilds: runningBuilds, dryRun: dryRun)
+        items += await leftovers(apps: Set(apps.map(\.rawValue)), runningBuilds: runningBuilds, dryRun: dryRun)
         logger.info("gc\(dryRun ? " (dry run)" : ""): \(items.count) items, \(items.reduce(0) { $0 + $1.bytes } / 1_000_000) MB")
         return GarbageReport(dryRun: dryRun, items: items)
     }
 
     /// Build workspaces and ENV_DIRs in tmp of builds that are over, and the caches and logs of
     /// apps that are gone; removed unless `dryRun`.
-    private func leftovers(apps: Set<String>, runningBuilds: Set<String>, dryRun: Bool) -> [GarbageReport.Item] {
+    private func leftovers(apps: Set<String>, runningBuilds: Set<String>, dryRun: Bool) async -> [GarbageReport.Item] {
         var paths: [(kind: String, path: String)] = []
         let files = FileManager.default
         for name in (try? files.contentsOfDirectory(atPath: scratch)) ?? [] {
@@ -65,11 +65,12 @@ extension Pipeline {
             }
         }
         let dataDirectory = (scratch as NSString).deletingLastPathComponent
-        return paths.sorted { $0.path < $1.path }.map { kind, path in
-            let item = GarbageReport.Item(kind: kind, name: path.replacingOccurrences(of: dataDirectory + "/", with: ""), bytes: DiskUsage.bytes(of: path))
-            if !dryRun { try? files.removeItem(atPath: path) }
-            return item
+        var items: [GarbageReport.Item] = []
+        for (kind, path) in paths.sorted(by: { $0.path < $1.path }) {
+            items.append(GarbageReport.Item(kind: kind, name: path.replacingOccurrences(of: dataDirectory + "/", with: ""), bytes: DiskUsage.bytes(of: path)))
+            if !dryRun { await UntrustedTree.remove(path) }  // a build may have nested them past PATH_MAX
         }
+        return items
     }
 
     /// `APP-ID` for a tmp entry a build made (`build-APP-ID`, `env-APP-ID-STAGE…`), else `nil`.

@@ -84,7 +84,10 @@ public struct Pipeline: Sendable {
         }
         let log = BuildLog(reply: reply, store: store, build: build.id, logger: logger)
         let workspace = scratch + "/build-\(app.rawValue)-\(build.id)"
-        defer { try? FileManager.default.removeItem(atPath: workspace) }
+        defer {
+            // What the build wrote may nest past PATH_MAX, where Foundation gives up.
+            if (try? FileManager.default.removeItem(atPath: workspace)) == nil { Task { await UntrustedTree.remove(workspace) } }
+        }
         let started = ContinuousClock.now
         var stage = "build"
         do {

@@ -113,6 +113,31 @@ struct HostileTreeTests {
         }
     }
 
+    @Test func directoriesNestedWithoutEndFailTheBuildAndLeaveNothing() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("nest")
+            let (repo, good) = try await gantry.makeRepo("nest", template: "nodejs")
+            try #require(await repo.push(gantry.remote("nest"), ["main"]).succeeded)
+            // 3,000 levels under /app and /cache: past every walk's 1,024 and past PATH_MAX.
+            let nest = "for i in $(seq 3000); do mkdir d && cd d || exit 1; done"
+            try await repo.commit("nest", files: try Self.nodeApp(building: "(cd /cache && \(nest)) && (cd /app && \(nest))"))
+            let pid = gantry.process.current.processIdentifier
+
+            let push = try await repo.push(gantry.remote("nest"), ["main"])
+
+            #expect(!push.succeeded)
+            #expect(push.stderr.contains("nests directories more than 1024 levels deep"), "\(push.stderr.suffix(2000))")
+            #expect(gantry.process.current.isRunning && gantry.process.current.processIdentifier == pid)
+            #expect(try await gantry.serverRefs("nest") == ["refs/heads/main": good])
+            #expect(try await gantry.get("nest").status == 200)
+            try await gantry.eventually("the build's workspace and cache are gone") {
+                let scratch = (try? FileManager.default.contentsOfDirectory(atPath: gantry.data.scratch)) ?? []
+                let cache = (try? FileManager.default.contentsOfDirectory(atPath: gantry.data.buildCaches + "/nest")) ?? []
+                return !scratch.contains { $0.hasPrefix("build-nest-") } && !cache.contains("d")
+            }
+        }
+    }
+
     @Test func aGantrydKilledMidBuildKeepsTheBuildLogSoFar() async throws {
         try await withDaemon { gantry in
             try await gantry.createApp("crash")

@@ -166,3 +166,52 @@ extension HostileLayerTests {
         #expect(try LayerWriter(prefix: "app").write(directory: root, to: scratch + "/after.tar") == before)
     }
 }
+
+/// A build can nest directories without end: every walk of what it wrote stops at
+/// `DirectoryEntry.maximumDepth` instead of overflowing its thread's stack.
+@Suite struct DeepTreeTests {
+    /// `levels` nested directories `d/d/d/…` under `root`, made with relative `mkdirat`s as a
+    /// build's shell would: no path longer than one name is ever used.
+    static func nest(_ levels: Int, under root: String) throws {
+        var fd = open(root, O_RDONLY | O_DIRECTORY)
+        try #require(fd >= 0)
+        for _ in 0..<levels {
+            try #require(mkdirat(fd, "d", 0o755) == 0)
+            let next = openat(fd, "d", O_RDONLY | O_DIRECTORY)
+            close(fd)
+            fd = next
+            try #require(fd >= 0)
+        }
+        close(fd)
+    }
+
+    @Test(.scratchDirectory) func everyWalkRefusesATreeNestedPastTheLimit() async throws {
+        let root = ScratchDirectory.path + "/app"
+        let output = ScratchDirectory.path + "/layer.tar"
+        try Tree.directory(root)
+        try Self.nest(3_000, under: root)  // 6,000-byte paths: past PATH_MAX too
+
+        let expectations: [(String, () throws -> Void)] = [
+            ("contentSize", { _ = try LayerWriter.contentSize(of: root) }),
+            ("sanitize", { try LayerWriter.sanitize(root) }),
+            ("write", { _ = try LayerWriter().write(directory: root, to: output) }),
+        ]
+        for (walk, body) in expectations {
+            let refusal = #expect(throws: ImageError.self, "\(walk)") { try body() }
+            #expect(refusal?.description.hasSuffix("nests directories more than 1024 levels deep") == true, "\(walk): \(String(describing: refusal))")
+        }
+        #expect(DiskUsage.bytes(of: root) > 0)
+        #expect(!FileManager.default.fileExists(atPath: output), "no partial layer")
+
+        await UntrustedTree.remove(root)
+        #expect(!FileManager.default.fileExists(atPath: root), "removed whatever its depth")
+    }
+
+    @Test(.scratchDirectory) func aTreeAtTheLimitIsWritten() throws {
+        let root = ScratchDirectory.path + "/app"
+        try Tree.directory(root)
+        try Self.nest(DirectoryEntry.maximumDepth, under: root)
+        #expect(try LayerWriter.contentSize(of: root) == 0)
+        _ = try LayerWriter().write(directory: root, to: ScratchDirectory.path + "/layer.tar")
+    }
+}

@@ -38,9 +38,17 @@ struct DirectoryEntry {
         return entries.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
+    /// The most levels of directories a walk descends: a build can nest directories without
+    /// end (relative `mkdir`s), and every walk holds a descriptor, a stack frame and a path
+    /// per level — 20,000 levels would overflow a thread's stack. Real apps nest far less.
+    static let maximumDepth = 1024
+
     /// Opens the directory `cName` inside the directory open at `parent`, without following a
-    /// symlink, as a stream the caller closes.
-    static func openDirectory(_ cName: [CChar], in parent: Int32, path: String) throws(ImageError) -> OpaquePointer {
+    /// symlink, as a stream the caller closes. `depth` is the new directory's level below the
+    /// walk's root (its children are at 1).
+    /// - Throws: `ImageError.tooDeep` past `maximumDepth`; `.io`.
+    static func openDirectory(_ cName: [CChar], in parent: Int32, path: String, depth: Int) throws(ImageError) -> OpaquePointer {
+        guard depth <= maximumDepth else { throw .tooDeep(path: path) }
         let fd = try FileSystem.check(openat(parent, cName, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open directory", path)
         return try stream(fd, path: path)
     }

@@ -23,7 +23,7 @@ final class LayerWalk {
 
     /// Writes the entries below the directory `stream` (which it takes and closes), whose tar
     /// name is `name` (empty or ending in `/`) and path on disk `path`.
-    func writeChildren(of stream: OpaquePointer, name: [UInt8], path: String) throws(ImageError) {
+    func writeChildren(of stream: OpaquePointer, name: [UInt8], path: String, depth: Int = 0) throws(ImageError) {
         defer { closedir(stream) }
         let directory = dirfd(stream)
         for child in try DirectoryEntry.sorted(in: stream, path: path) {
@@ -32,7 +32,9 @@ final class LayerWalk {
             switch child.info.st_mode & S_IFMT {
             case S_IFDIR:
                 try output.append(TarHeader(name: name + child.key, kind: .directory, mode: mode).encoded())
-                try writeChildren(of: DirectoryEntry.openDirectory(child.cName, in: directory, path: childPath), name: name + child.key, path: childPath)
+                try writeChildren(
+                    of: DirectoryEntry.openDirectory(child.cName, in: directory, path: childPath, depth: depth + 1), name: name + child.key,
+                    path: childPath, depth: depth + 1)
             case S_IFREG:
                 try writeFile(named: name + child.key, in: directory, child.cName, path: childPath)
             case S_IFLNK:

@@ -14,10 +14,10 @@ extension LayerWriter {
             try FileSystem.check(chmod(directory, mode_t(mode(info.st_mode))), "change the mode of", directory)
         }
         let root = try FileSystem.check(open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open directory", directory)
-        try sanitize(DirectoryEntry.stream(root, path: directory), path: directory)
+        try sanitize(DirectoryEntry.stream(root, path: directory), path: directory, depth: 0)
     }
 
-    private static func sanitize(_ stream: OpaquePointer, path: String) throws(ImageError) {
+    private static func sanitize(_ stream: OpaquePointer, path: String, depth: Int) throws(ImageError) {
         defer { closedir(stream) }
         let directory = dirfd(stream)
         for entry in try DirectoryEntry.sorted(in: stream, path: path) {
@@ -29,7 +29,7 @@ extension LayerWriter {
                     try FileSystem.check(fchmodat(directory, entry.cName, mode_t(kept), 0), "change the mode of", childPath)
                 }
                 if entry.isDirectory {
-                    try sanitize(DirectoryEntry.openDirectory(entry.cName, in: directory, path: childPath), path: childPath)
+                    try sanitize(DirectoryEntry.openDirectory(entry.cName, in: directory, path: childPath, depth: depth + 1), path: childPath, depth: depth + 1)
                 }
             case S_IFLNK:
                 continue

@@ -11,20 +11,22 @@ public enum DiskUsage {
         var seen: Set<FileID> = []
         var total = Int(info.st_blocks) * 512
         if info.st_mode & S_IFMT == S_IFDIR, let stream = opendir(path) {
-            add(stream, path: path, into: &total, seen: &seen)
+            add(stream, path: path, depth: 0, into: &total, seen: &seen)
         }
         return total
     }
 
-    private static func add(_ stream: OpaquePointer, path: String, into total: inout Int, seen: inout Set<FileID>) {
+    /// Past `DirectoryEntry.maximumDepth` levels the count stops descending (a build can nest
+    /// without end).
+    private static func add(_ stream: OpaquePointer, path: String, depth: Int, into total: inout Int, seen: inout Set<FileID>) {
         defer { closedir(stream) }
         guard let entries = try? DirectoryEntry.sorted(in: stream, path: path) else { return }
         for entry in entries where entry.info.st_nlink == 1 || entry.isDirectory || seen.insert(FileID(entry.info)).inserted {
             total += Int(entry.info.st_blocks) * 512
             guard entry.isDirectory else { continue }
             let childPath = path + "/" + String(decoding: entry.key.dropLast(), as: UTF8.self)
-            if let child = try? DirectoryEntry.openDirectory(entry.cName, in: dirfd(stream), path: childPath) {
-                add(child, path: childPath, into: &total, seen: &seen)
+            if let child = try? DirectoryEntry.openDirectory(entry.cName, in: dirfd(stream), path: childPath, depth: depth + 1) {
+                add(child, path: childPath, depth: depth + 1, into: &total, seen: &seen)
             }
         }
     }
