@@ -26,8 +26,8 @@ public enum ExportError: Error, Hashable, Sendable, CustomStringConvertible {
 extension Repository {
     /// Writes the tree of `commit` into `directory` (created if needed), after checking that no
     /// symlink in it resolves outside the tree and that no path is longer than the kernel takes
-    /// (which also bounds how deep it nests: at most 2,048 levels). Files get git's modes whatever the umask.
-    /// The repository's index and HEAD are not touched.
+    /// (which also bounds how deep it nests: at most 2,048 levels). Files get git's modes
+    /// whatever the umask. The repository's index and HEAD are not touched.
     /// - Throws: `ExportError`.
     public func export(_ commit: ObjectID, to directory: String) throws(ExportError) {
         var oid = commit.gitOID
@@ -36,7 +36,8 @@ extension Repository {
         defer { git_commit_free(object) }
 
         let listing = try list(git_commit_tree_id(object).pointee)
-        for link in listing.links where !Self.staysInside(link: link.path, links: listing.linkTargets) {
+        let targets = Dictionary(listing.links.map { ($0.path, $0.target) }, uniquingKeysWith: { first, _ in first })
+        for link in listing.links where !Self.staysInside(link: link.path, links: targets) {
             throw .unsafeSymlink(path: link.path, target: link.target)
         }
 
@@ -55,9 +56,6 @@ extension Repository {
     private struct Listing {
         var links: [(path: String, target: String)] = []
         var modes: [(path: String, mode: mode_t)] = []
-        var linkTargets: [String: String] {
-            Dictionary(links.map { ($0.path, $0.target) }, uniquingKeysWith: { first, _ in first })
-        }
     }
 
     /// Lists the tree `root` depth first with a stack of its own, not libgit2's recursive
