@@ -1,6 +1,7 @@
 import Foundation
 import GantryCore
 import GantryGit
+import GantryTesting
 import Testing
 
 @Suite struct ExportTests {
@@ -100,11 +101,17 @@ import Testing
         let path = Array(repeating: "d", count: 3_000).joined(separator: "/") + "/f"
         let stream = "commit refs/heads/deep\ncommitter T <t@example.com> 0 +0000\ndata 4\ndeep\nfrom \(first.hex)\n"
             + "M 100644 inline \(path)\ndata 2\nx\n\n"
-        _ = try git(["fast-import", "--quiet"], in: fixture.work, input: Array(stream.utf8), quiet: true)
-        let deep = try ObjectID(String(decoding: try git(["rev-parse", "refs/heads/deep"], in: fixture.work), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines))
-        let (results, _) = await fixture.receive(
-            [RefCommand(name: "refs/heads/main", old: .zero, new: deep)], pack: try fixture.pack(deep, quiet: true))
+        // git's work happens on a Dispatch thread: it takes a while, and the pool is shared.
+        let work = fixture.work
+        let deep = try await blocking {
+            _ = try git(["fast-import", "--quiet"], in: work, input: Array(stream.utf8), quiet: true)
+            return try ObjectID(String(decoding: try git(["rev-parse", "refs/heads/deep"], in: work), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let pack = try await blocking {
+            try git(["pack-objects", "--stdout", "--revs", "-q"], in: work, input: Array("\(deep.hex)\n".utf8), quiet: true)
+        }
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: deep)], pack: pack)
         try #require(results == [.ok])
 
         let refusal = #expect(throws: ExportError.self) { try Repository.open(at: fixture.bare).export(deep, to: fixture.directory.path + "/export") }
