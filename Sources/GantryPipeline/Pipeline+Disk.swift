@@ -21,7 +21,7 @@ extension Pipeline {
             logger.warning("\(app): cannot list its images to remove them: \(error)")
         }
         for directory in [builder.cacheDirectory, deployer.logsDirectory] {
-            await UntrustedTree.remove(directory + "/" + app.rawValue)
+            UntrustedTree.remove(directory + "/" + app.rawValue)
         }
     }
 

@@ -68,7 +68,7 @@ extension Pipeline {
         var items: [GarbageReport.Item] = []
         for (kind, path) in paths.sorted(by: { $0.path < $1.path }) {
             items.append(GarbageReport.Item(kind: kind, name: path.replacingOccurrences(of: dataDirectory + "/", with: ""), bytes: DiskUsage.bytes(of: path)))
-            if !dryRun { await UntrustedTree.remove(path) }  // a build may have nested them past PATH_MAX
+            if !dryRun { UntrustedTree.remove(path) }  // a build may have nested them past PATH_MAX
         }
         return items
     }

@@ -84,10 +84,7 @@ public struct Pipeline: Sendable {
         }
         let log = BuildLog(reply: reply, store: store, build: build.id, logger: logger)
         let workspace = scratch + "/build-\(app.rawValue)-\(build.id)"
-        defer {
-            // What the build wrote may nest past PATH_MAX, where Foundation gives up.
-            if (try? FileManager.default.removeItem(atPath: workspace)) == nil { Task { await UntrustedTree.remove(workspace) } }
-        }
+        defer { UntrustedTree.remove(workspace) }  // what the build wrote may nest past PATH_MAX
         let started = ContinuousClock.now
         var stage = "build"
         do {

@@ -203,7 +203,7 @@ extension HostileLayerTests {
         #expect(DiskUsage.bytes(of: root) > 0)
         #expect(!FileManager.default.fileExists(atPath: output), "no partial layer")
 
-        await UntrustedTree.remove(root)
+        UntrustedTree.remove(root)
         #expect(!FileManager.default.fileExists(atPath: root), "removed whatever its depth")
     }
 

@@ -19,11 +19,11 @@ extension Builder {
     /// may hold either (devices, FIFOs, sockets, setuid, setgid and world-write bits): the
     /// cache is mounted `nosuid,nodev` in builds, and holds nothing to misuse outside them.
     /// - Throws: `BuildError.image` naming what cannot be changed.
-    func sanitizeCache(_ cache: String) async throws(BuildError) {
+    func sanitizeCache(_ cache: String) throws(BuildError) {
         do { try LayerWriter.sanitize(cache) } catch {
             guard case .tooDeep = error else { throw .image(error) }
             // A cache nested past any walk's depth: gone, so the next build starts clean.
-            await UntrustedTree.remove(cache)
+            UntrustedTree.remove(cache)
             throw .other("the build cache \(error.description); it was emptied")
         }
     }

@@ -118,7 +118,7 @@ public struct Builder: Sendable {
             request, stage: "compile",
             arguments: ["/bin/bash", "-c", #""$0" /app /cache /env && "$1" /app > /release/release.yml"#, buildpack + "/bin/compile", buildpack + "/bin/release"],
             mounts: mounts, timeout: request.limits.buildTimeout, output: output)
-        try await sanitizeCache(cache)
+        try sanitizeCache(cache)
         switch compile {
         case .timedOut: throw .timedOut(stage: "build", limit: request.limits.buildTimeout)
         case let status where !status.isSuccess: throw .compileFailed(buildpack: request.buildpack.name, status)

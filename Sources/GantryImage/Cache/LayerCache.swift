@@ -41,7 +41,7 @@ public actor LayerCache {
         let dayAgo = time(nil) - 86_400
         for name in try FileSystem.list(self.root) where name.hasPrefix(".tmp-") {
             if let info = try FileSystem.status(self.root + "/" + name), info.st_mtim.tv_sec < dayAgo {
-                FileSystem.removeTree(self.root + "/" + name)
+                UntrustedTree.remove(self.root + "/" + name)
             }
         }
     }
@@ -149,7 +149,7 @@ public actor LayerCache {
     private func remove(_ digest: Digest) {
         layers[digest] = nil
         adoptedAt[digest] = nil
-        FileSystem.removeTree(root + "/" + digest.hex)
+        UntrustedTree.remove(root + "/" + digest.hex)
     }
 
     /// Unpacks `blob` into a temporary directory under `root`, then renames it to `root/HEX`.
@@ -168,7 +168,7 @@ public actor LayerCache {
                 if rename(temporary, directory) == 0 { return .success(directory) }
                 let error = errno
                 if FileSystem.isDirectory(directory) {  // another process unpacked it first
-                    FileSystem.removeTree(temporary)
+                    UntrustedTree.remove(temporary)
                     return .success(directory)
                 }
                 failure = .io(operation: "rename into place", path: directory, errno: error)
@@ -183,7 +183,7 @@ public actor LayerCache {
         } catch {
             failure = .unpackFailed(digest: digest, reason: "cannot run /usr/bin/tar: \(error)")
         }
-        FileSystem.removeTree(temporary)
+        UntrustedTree.remove(temporary)
         return .failure(failure)
     }
 }

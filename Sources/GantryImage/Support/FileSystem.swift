@@ -156,11 +156,6 @@ enum FileSystem {
         return try digest(of: fd, path: path)
     }
 
-    /// Removes a directory tree without following the symbolic links in it. Best effort.
-    static func removeTree(_ path: String) {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
     /// The bytes an unprivileged user may still write on the file system holding `path`.
     static func availableBytes(at path: String) throws(ImageError) -> Int {
         var info = statvfs()

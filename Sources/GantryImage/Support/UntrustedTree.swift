@@ -1,19 +1,17 @@
-import Subprocess
+import Foundation
 
-#if canImport(System)
-import System
-#else
-import SystemPackage
-#endif
-
-/// Trees a build wrote: a build workspace, a build cache.
+/// Trees a build wrote: a build workspace, a build cache, an adopted layer.
 public enum UntrustedTree {
-    /// Removes the tree at `path`, of any depth and path length, without following its
-    /// symlinks or leaving its file system: GNU `rm -rf` walks with descriptors, where
-    /// Foundation's `removeItem` fails with ENAMETOOLONG past PATH_MAX and leaves a tree that
-    /// a build nested deep enough on the disk. Best effort.
-    public static func remove(_ path: String) async {
-        _ = try? await Subprocess.run(
-            .path("/bin/rm"), arguments: ["-rf", "--one-file-system", "--", path], output: .discarded, error: .discarded)
+    /// Removes the tree at `path` without following its symlinks. Foundation's `removeItem`
+    /// fails with ENAMETOOLONG past PATH_MAX and leaves a tree a build nested deep enough on
+    /// the disk; then GNU `rm -rf`, which walks with descriptors, removes the rest (without
+    /// leaving the file system). Best effort.
+    public static func remove(_ path: String) {
+        guard (try? FileManager.default.removeItem(atPath: path)) == nil, FileManager.default.fileExists(atPath: path) else { return }
+        let rm = Process()
+        rm.executableURL = URL(fileURLWithPath: "/bin/rm")
+        rm.arguments = ["-rf", "--one-file-system", "--", path]
+        guard (try? rm.run()) != nil else { return }
+        rm.waitUntilExit()
     }
 }
