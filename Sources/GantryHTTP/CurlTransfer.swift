@@ -60,7 +60,7 @@ enum CurlTransfer {
         try handle.set(CURLOPT_CONNECTTIMEOUT_MS, milliseconds(configuration.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
         try handle.set(CURLOPT_TIMEOUT_MS, milliseconds(request.timeout ?? configuration.timeout), "CURLOPT_TIMEOUT_MS")
         try handle.set(CURLOPT_USERAGENT, configuration.userAgent, "CURLOPT_USERAGENT")
-        try handle.set(CURLOPT_NOPROXY, noProxy, "CURLOPT_NOPROXY")
+        try handle.set(CURLOPT_NOPROXY, configuration.usesProxy ? noProxy : "*", "CURLOPT_NOPROXY")
         try handle.set(CURLOPT_HTTPHEADER, pointer: UnsafeMutableRawPointer(headerList.raw), "CURLOPT_HTTPHEADER")
 
         let userdata = Unmanaged.passUnretained(state).toOpaque()

@@ -18,16 +18,20 @@ public struct HTTPClient: Sendable {
         public var maximumResponseSize: Int
         /// The `User-Agent` header. Default `gantry/VERSION`.
         public var userAgent: String
+        /// Whether the environment's proxy settings apply. Default true; false for requests
+        /// that must go straight to their address (health checks of a container).
+        public var usesProxy: Bool
 
         /// Creates a configuration; every argument has the default described on its property.
         public init(
             connectTimeout: Duration = .seconds(5), timeout: Duration = .seconds(30),
-            maximumResponseSize: Int = 64 << 20, userAgent: String = "gantry/\(Gantry.version)"
+            maximumResponseSize: Int = 64 << 20, userAgent: String = "gantry/\(Gantry.version)", usesProxy: Bool = true
         ) {
             self.connectTimeout = connectTimeout
             self.timeout = timeout
             self.maximumResponseSize = maximumResponseSize
             self.userAgent = userAgent
+            self.usesProxy = usesProxy
         }
     }
 

@@ -11,11 +11,13 @@ import GantryImage
 /// | `GANTRY_MAX_APP_MB` | the most the compiled `/app` may hold, in MB of 1,000,000 bytes | 2048 |
 /// | `GANTRY_MEMORY_MB` | memory limit of each app process | 512 |
 /// | `GANTRY_PIDS` | process limit of each app process's container | 256 |
+/// | `GANTRY_CPU` | CPU time each app process may use, in cores (`0.5`, `2`) | no limit |
 struct AppSettings {
     var buildpack: String?
     var limits = BuildLimits()
     var processMemoryBytes = 512 << 20
     var processPids = 256
+    var processCPU: Double?
 
     /// - Throws: `BuildError.other` naming the var whose value is unusable.
     init(config: [String: String]) throws(BuildError) {
@@ -37,6 +39,12 @@ struct AppSettings {
         }
         if let pids = try Self.positive("GANTRY_PIDS", in: config, maximum: 32768) {
             processPids = pids
+        }
+        if let text = config["GANTRY_CPU"] {
+            guard let cores = Double(text), cores.isFinite, cores >= 0.01, cores <= 1024 else {
+                throw .other("config var GANTRY_CPU=\(text.prefix(20)) must be a number of cores from 0.01 to 1024 (0.5: half a core)")
+            }
+            processCPU = cores
         }
     }
 

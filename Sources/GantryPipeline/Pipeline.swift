@@ -105,7 +105,7 @@ public struct Pipeline: Sendable {
             log.step("\(detected) app detected (buildpack \(buildpack.id))")
             let request = BuildRequest(
                 app: app, buildID: build.id, commit: command.new, sourceDirectory: source, buildpack: buildpack,
-                config: config, procfile: manifests.procfile, limits: settings.limits)
+                config: config, procfile: manifests.procfile, limits: settings.limits, user: try await store.user(of: app))
 
             // Build: bin/compile in a build container.
             let compiled = try await builder.compile(request, output: log.line)
@@ -195,7 +195,8 @@ public struct Pipeline: Sendable {
     /// With no `manifests`, the app.json in the image's app layer is read.
     func plan(_ release: Release, image: Image, manifests: AppManifests?) async throws -> Deployer.Plan {
         guard let appLayer = image.layers.last else { throw BuildError.other("image \(image.tag) has no app layer") }
-        let appRoot = try await builder.layerCache.unpacked(appLayer)
+        let user = try await store.user(of: release.app)
+        let appRoot = try await builder.layerCache.unpacked(appLayer, owner: user)
         let manifests = try manifests ?? AppManifests(directory: appRoot + "/app")
         var formation = Formation.default(for: release.processTypes).counts
         formation.merge(try await store.formation(app: release.app)) { _, stored in stored }
@@ -207,6 +208,8 @@ public struct Pipeline: Sendable {
             formation: formation, healthChecks: health)
         plan.memoryLimitBytes = settings.processMemoryBytes
         plan.pidsLimit = settings.processPids
+        plan.cpuLimit = settings.processCPU
+        plan.user = user
         return plan
     }
 

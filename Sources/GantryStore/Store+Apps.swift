@@ -27,6 +27,15 @@ extension Store {
 
     /// The app named `name`.
     /// - Throws: `StoreError.appNotFound`; `StoreError.database` when SQLite fails.
+    /// The host uid the app's builds and processes run as (`AppUser`, from its row id).
+    public func user(of name: AppName) async throws(StoreError) -> Int {
+        let id: Int64 = try await read("read app '\(name)'") { db in
+            guard let id = try AppRecord.named(name).fetchOne(db)?.id else { throw StoreError.appNotFound(name) }
+            return id
+        }
+        return AppUser.uid(appID: id)
+    }
+
     public func app(_ name: AppName) async throws(StoreError) -> App {
         try await read("read app '\(name)'") { db in
             guard let record = try AppRecord.named(name).fetchOne(db) else {

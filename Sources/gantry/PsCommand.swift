@@ -20,9 +20,9 @@ struct Ps: AsyncParsableCommand {
         guard !processes.isEmpty else { return print("No processes of \(app) are running; push to deploy it.") }
         let now = Date()
         print(TextTable.render(
-            headers: ["PROCESS", "RELEASE", "STATE", "PORT", "UP SINCE", "RESTARTS"],
+            headers: ["PROCESS", "RELEASE", "STATE", "ADDRESS", "UP SINCE", "RESTARTS"],
             rows: processes.map {
-                [$0.name, "v\($0.release)", $0.state.rawValue, String($0.port), RelativeTime.describe($0.startedAt, relativeTo: now), String($0.restarts)]
+                [$0.name, "v\($0.release)", $0.state.rawValue, $0.endpoint.description, RelativeTime.describe($0.startedAt, relativeTo: now), String($0.restarts)]
             }))
     }
 }

@@ -16,7 +16,7 @@ extension Gantryd {
     func makePipeline(
         dataDirectory: DataDirectory, store: Store, stackDirectory: String, buildpacksDirectory: String, router: Router, metrics: GantryMetrics,
         logger: Logger
-    ) async throws -> Pipeline {
+    ) async throws -> (Pipeline, ContainerNetwork) {
         let buildpacks: BuildpackSet
         let stack: Stack
         do {
@@ -29,7 +29,20 @@ extension Gantryd {
         _ = try await layout.importStack(stack)
         let layerCache = try LayerCache(root: dataDirectory.layers, layout: layout)
         await layerCache.register(stack)
-        let runtime = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers)
+        let network: NetworkConfiguration
+        do {
+            network = try NetworkConfiguration(bridge: bridge, subnet: containerSubnet, pluginDirectory: cniPluginDir)
+        } catch {
+            throw StartupError(error.reason)
+        }
+        let runtime = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers, network: network)
+        do {
+            let leftovers = try await runtime.network.start()
+            if leftovers > 0 { logger.notice("detached \(leftovers) network namespaces a crash left behind") }
+        } catch {
+            throw StartupError("cannot set up the container network: \(error.reason)")
+        }
+        logger.info("containers on bridge \(network.bridge) (\(network.subnet)), CNI plugins in \(network.pluginDirectory)")
         logger.info("stack \(stack.name) (\(stack.digest)), buildpacks: \(buildpacks.buildpacks.map(\.id).joined(separator: ", "))")
         var builder = Builder(
             layout: layout, layerCache: layerCache, stack: stack, buildpacksDirectory: buildpacksDirectory, runtime: runtime,
@@ -42,7 +55,7 @@ extension Gantryd {
             publicURL: { app in "http://\(app.rawValue).localhost\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger,
             events: metrics.record(_:), keptReleases: keepReleases)
         for line in await pipeline.restoreLiveReleases() { logger.notice("restore: \(line)") }
-        return pipeline
+        return (pipeline, runtime.network)
     }
 }
 

@@ -76,6 +76,15 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "The OCI runtime binary (runc's command line).")
     var ociRuntime: String = "runc"
 
+    @Option(help: "The Linux bridge every container's network namespace is attached to (created when missing).")
+    var bridge: String = NetworkConfiguration.defaultBridge
+
+    @Option(help: "The containers' IPv4 subnet (CIDR); the bridge takes its first address.")
+    var containerSubnet: String = NetworkConfiguration.defaultSubnet
+
+    @Option(help: ArgumentHelp("Where the CNI plugins are (Debian's containernetworking-plugins).", valueName: "dir"))
+    var cniPluginDir: String = NetworkConfiguration.defaultPluginDirectory
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -124,7 +133,7 @@ struct Gantryd: AsyncParsableCommand {
         let checkout = Checkout.locate()
         let metrics = GantryMetrics()
         let router = Router(table: RouteTable(), configuration: RouterConfiguration(host: routerHost, port: routerPort), observer: metrics)
-        let pipeline = try await makePipeline(
+        let (pipeline, network) = try await makePipeline(
             dataDirectory: dataDirectory, store: store, stackDirectory: stackDir ?? checkout + "/.stack",
             buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, metrics: metrics, logger: logger)
 
@@ -148,7 +157,7 @@ struct Gantryd: AsyncParsableCommand {
         ) { [sshHost] port, hostKey in
             logger.notice("SSH on \(sshHost):\(port) (ssh://git@\(sshHost):\(port)/APP.git), host key \(hostKey.fingerprint) (ED25519)")
         }
-        var services: [any Service] = [app, ssh, RouterService(router: router), SupervisorService(pipeline: pipeline)]
+        var services: [any Service] = [NetworkService(network: network), app, ssh, RouterService(router: router), SupervisorService(pipeline: pipeline)]
         if let metricsPort {
             services.append(buildMetricsApplication(
                 host: metricsHost, port: metricsPort, configuration: configuration, metrics: lifecycle.metrics, logger: logger

@@ -1,6 +1,7 @@
 import GantryCore
 import GantryPipeline
 import GantryRouter
+import GantryRuntime
 import ServiceLifecycle
 
 /// The router as a service: it serves until gantryd shuts down, then lets requests in flight
@@ -14,6 +15,17 @@ struct RouterService: Service {
         } onGracefulShutdown: {
             Task { await router.shutdown() }
         }
+    }
+}
+
+/// The container network as a service: when gantryd stops, the namespaces kept ready for new
+/// containers are detached (the running containers keep theirs; the next gantryd adopts them).
+struct NetworkService: Service {
+    let network: ContainerNetwork
+
+    func run() async {
+        try? await gracefulShutdown()
+        await network.shutdown()
     }
 }
 
@@ -35,7 +47,7 @@ struct RouterTraffic: TrafficRouter {
     let router: Router
 
     func route(_ app: AppName, to backends: [WebBackend]) async {
-        router.table.setBackends(app: app, backends.map { Backend(id: $0.id, port: $0.port) })
+        router.table.setBackends(app: app, backends.map { Backend(id: $0.id, host: $0.endpoint.host, port: $0.endpoint.port) })
     }
 
     func remove(_ app: AppName) async {

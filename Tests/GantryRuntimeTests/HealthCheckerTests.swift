@@ -47,7 +47,7 @@ struct HealthCheckerTests {
         let port = Int(try Socket.closedPort())
         let checker = HealthChecker(clock: ImmediateClock())
         let result = await checker.waitUntilHealthy(port: port, policy: .default) { true }
-        #expect(result == .unhealthy(reason: "connection refused on port \(port) (is the app listening on $PORT?)", attempts: 150))
+        #expect(result == .unhealthy(reason: "connection refused on port \(port) (is the app listening on 0.0.0.0:$PORT? 127.0.0.1 is the container's own loopback)", attempts: 150))
     }
 
     @Test func answering500IsUnhealthyAndQuotesTheBody() async throws {

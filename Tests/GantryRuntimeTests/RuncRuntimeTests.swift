@@ -4,18 +4,24 @@ import GantryRuntime
 import Synchronization
 import Testing
 
-/// A busybox root file system and a containers directory, removed after the test.
+/// A busybox root file system and a containers directory, removed after the test; its `/app`
+/// and `shared/` belong to `nobody`, the user its containers run as.
 final class RuntimeFixture {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-runtime-\(UUID().uuidString)").path
     var layer: String { root + "/layer" }
-    var runtime: RuncRuntime { RuncRuntime(containersDirectory: root + "/containers") }
+    /// One runtime (one network actor) for the whole test, keeping no namespace ready.
+    let runtime: RuncRuntime
 
-    init() throws {
+    init(network: NetworkConfiguration = .standard) throws {
+        runtime = RuncRuntime(containersDirectory: root + "/containers", network: network, networkPoolSize: 0)
         for directory in ["/layer/bin", "/layer/etc", "/layer/app", "/containers", "/shared"] {
             try FileManager.default.createDirectory(atPath: root + directory, withIntermediateDirectories: true)
         }
+        for directory in ["/layer/app", "/shared"] {
+            try FileManager.default.setAttributes([.ownerAccountID: AppUser.nobody, .groupOwnerAccountID: AppUser.nobody], ofItemAtPath: root + directory)
+        }
         try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: layer + "/bin/busybox")
-        for tool in ["sh", "echo", "cat", "sleep", "ls", "env", "touch", "head"] {
+        for tool in ["sh", "echo", "cat", "sleep", "ls", "env", "touch", "head", "id", "grep", "nc", "unshare", "mount", "wget"] {
             try FileManager.default.createSymbolicLink(atPath: layer + "/bin/" + tool, withDestinationPath: "busybox")
         }
     }
@@ -29,6 +35,25 @@ final class RuntimeFixture {
         ContainerSpec(
             id: id, layers: [layer], arguments: ["/bin/sh", "-c", script], environment: ["PATH": "/bin", "GREETING": "hello"],
             workingDirectory: "/app", mounts: mounts, memoryLimitBytes: 64 << 20, pidsLimit: 32)
+    }
+
+    /// Runs `script` to completion, its output as lines.
+    func run(_ id: String, _ script: String) async throws -> (GantryCore.ExitStatus, [String]) {
+        let lines = Mutex<[String]>([])
+        let status = try await runtime.run(spec(id, script), timeout: .seconds(30)) { line in lines.withLock { $0.append(line) } }
+        return (status, lines.withLock { $0 })
+    }
+
+    /// The network records, namespaces and addresses of this fixture's runtime still attached,
+    /// once the background detaches are done.
+    func attachedNetworks() async -> [String] {
+        await runtime.network.settle()
+        let records = (try? FileManager.default.contentsOfDirectory(atPath: root + "/containers.net")) ?? []
+        let identity = runtime.network.identity
+        let namespaces = ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.contains(identity) }
+        let addresses = ((try? FileManager.default.contentsOfDirectory(atPath: "/var/lib/cni/networks/" + runtime.network.configuration.bridge)) ?? [])
+            .filter { name in ((try? String(contentsOfFile: "/var/lib/cni/networks/\(runtime.network.configuration.bridge)/\(name)", encoding: .utf8)) ?? "").contains(identity) }
+        return records + namespaces + addresses
     }
 
     /// Lines of `/proc/mounts` that mention this fixture.
@@ -48,13 +73,14 @@ final class RuntimeFixture {
         #expect(lines.withLock { $0 } .sorted() == ["hello", "to-stderr"])
         #expect(fixture.leftoverMounts.isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.root + "/containers").isEmpty)
+        #expect(await fixture.attachedNetworks().isEmpty)
     }
 
     @Test func writesGoToThePrivateUpperNotTheLayer() async throws {
         let fixture = try RuntimeFixture()
-        let status = try await fixture.runtime.run(fixture.spec("t-upper", "touch /bin/new-file && ls /bin/new-file"), timeout: .seconds(20)) { _ in }
+        let status = try await fixture.runtime.run(fixture.spec("t-upper", "touch /app/new-file && ls /app/new-file"), timeout: .seconds(20)) { _ in }
         #expect(status.isSuccess)
-        #expect(!FileManager.default.fileExists(atPath: fixture.layer + "/bin/new-file"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.layer + "/app/new-file"))
     }
 
     @Test func bindMountsAreReadOnlyUnlessAskedOtherwise() async throws {
@@ -102,7 +128,9 @@ final class RuntimeFixture {
     @Test func aDetachedContainersOutputReachesItsLogFileTimestamped() async throws {
         let fixture = try RuntimeFixture()
         let logFile = fixture.root + "/web.1.log"
-        try await fixture.runtime.start(fixture.spec("t-detached", "echo started; echo to-stderr >&2; exec sleep 60"), logFile: logFile)
+        let endpoint = try await fixture.runtime.start(fixture.spec("t-detached", "echo started; echo to-stderr >&2; exec sleep 60"), logFile: logFile)
+        #expect(endpoint.port == RuncRuntime.webPort && endpoint.host.hasPrefix("10.89."))
+        #expect(await fixture.runtime.endpoint(of: "t-detached") == endpoint)
         var text = ""
         for _ in 0..<100 where !text.contains("to-stderr") {
             try await Task.sleep(for: .milliseconds(50))
@@ -113,5 +141,6 @@ final class RuntimeFixture {
         #expect(lines.map { LogLine($0, source: "").text } == ["started", "to-stderr"])
         #expect(lines.allSatisfy(LogWriterTests.isTimestamped))
         #expect(await fixture.runtime.containers().isEmpty)
+        #expect(await fixture.attachedNetworks().isEmpty)
     }
 }

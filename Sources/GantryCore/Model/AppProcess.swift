@@ -6,7 +6,10 @@ public struct AppProcess: Hashable, Sendable, Codable {
     public var release: Int
     public var type: String
     public var index: Int
-    /// The port on 127.0.0.1 given to the process as `PORT`.
+    /// The container's own address: the router and the health checks reach the process at
+    /// `host:port`.
+    public var host: String
+    /// The port the process was given as `PORT`.
     public var port: Int
     public var startedAt: Date
     public var restarts: Int
@@ -16,15 +19,22 @@ public struct AppProcess: Hashable, Sendable, Codable {
         case starting, up, crashed, restarting
     }
 
-    public init(app: AppName, release: Int, type: String, index: Int, port: Int, startedAt: Date, restarts: Int, state: State) {
+    public init(app: AppName, release: Int, type: String, index: Int, endpoint: Endpoint, startedAt: Date, restarts: Int, state: State) {
         self.app = app
         self.release = release
         self.type = type
         self.index = index
-        self.port = port
+        self.host = endpoint.host
+        self.port = endpoint.port
         self.startedAt = startedAt
         self.restarts = restarts
         self.state = state
+    }
+
+    /// Where the process answers.
+    public var endpoint: Endpoint {
+        get { Endpoint(host: host, port: port) }
+        set { (host, port) = (newValue.host, newValue.port) }
     }
 
     /// `web.1`, as Heroku names it.

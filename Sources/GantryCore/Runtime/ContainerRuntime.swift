@@ -27,12 +27,16 @@ public struct ContainerSpec: Hashable, Sendable {
     public var mounts: [Mount]
     public var memoryLimitBytes: Int
     public var pidsLimit: Int
+    /// CPU time per second of wall time, in cores (0.5: half a core); `nil`: no limit.
+    public var cpuLimit: Double?
     public var hostname: String
+    /// The host uid (and gid) the process runs as: never 0 (see `AppUser`).
+    public var user: Int
 
     public init(
         id: String, layers: [String], arguments: [String], environment: [String: String] = [:],
         workingDirectory: String = "/app", mounts: [Mount] = [], memoryLimitBytes: Int = 512 << 20,
-        pidsLimit: Int = 256, hostname: String = "gantry"
+        pidsLimit: Int = 256, cpuLimit: Double? = nil, hostname: String = "gantry", user: Int = AppUser.nobody
     ) {
         self.id = id
         self.layers = layers
@@ -42,7 +46,9 @@ public struct ContainerSpec: Hashable, Sendable {
         self.mounts = mounts
         self.memoryLimitBytes = memoryLimitBytes
         self.pidsLimit = pidsLimit
+        self.cpuLimit = cpuLimit
         self.hostname = hostname
+        self.user = user
     }
 
     /// Whether `id` is safe to use as a container id and a path component.
@@ -102,6 +108,20 @@ public struct ContainerState: Hashable, Sendable {
     }
 }
 
+/// Where a container's web process answers: its own address (each container has a network
+/// namespace of its own) and the port it was given as `PORT`.
+public struct Endpoint: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
 /// An OCI runtime as Gantry uses it. `RuncRuntime` is the default.
 ///
 /// Two ways to run a container: `run` for a process that ends (builds, tests), waited for with
@@ -116,9 +136,11 @@ public protocol ContainerRuntime: Sendable {
     func run(_ spec: ContainerSpec, timeout: Duration, output: @escaping @Sendable (String) -> Void) async throws(RuntimeError) -> ExitStatus
 
     /// Starts a container detached: it keeps running after this returns (and if gantryd
-    /// stops), its stdout and stderr appended to `logFile`.
+    /// stops), its stdout and stderr appended to `logFile`. The runtime chooses the port the
+    /// process listens on and sets it as `PORT`.
+    /// - Returns: where the container's process answers on its `PORT`.
     /// - Throws: `RuntimeError` when it could not be set up or started; nothing is left then.
-    func start(_ spec: ContainerSpec, logFile: String) async throws(RuntimeError)
+    func start(_ spec: ContainerSpec, logFile: String) async throws(RuntimeError) -> Endpoint
 
     /// The container's state, or `nil` when the runtime does not know it.
     func state(_ id: String) async -> ContainerState?
@@ -131,8 +153,8 @@ public protocol ContainerRuntime: Sendable {
     /// The ids of the containers this runtime has bundles for.
     func containers() async -> [String]
 
-    /// The environment a container was started with (its `PORT`, say), or `nil`.
-    func environment(of id: String) async -> [String: String]?
+    /// Where a container started by `start` answers, or `nil` when the runtime does not know it.
+    func endpoint(of id: String) async -> Endpoint?
 
     /// How many times the kernel killed a process of the container for exceeding its memory
     /// limit (readable until the container is stopped).

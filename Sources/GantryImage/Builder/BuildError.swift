@@ -6,6 +6,9 @@ import GantryCore
 public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
     /// `bin/compile` exited non-zero or was killed.
     case compileFailed(buildpack: String, ExitStatus)
+    /// `bin/compile` failed after being refused a permission (`evidence`: the line saying so):
+    /// it needs root, which builds do not have.
+    case needsRoot(buildpack: String, ExitStatus, user: Int, evidence: String)
     /// The tests ran and failed.
     case testsFailed(ExitStatus)
     /// A stage ran past its time limit.
@@ -31,6 +34,10 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .compileFailed(let buildpack, let status): "\(buildpack) build failed (\(status))"
+        case .needsRoot(let buildpack, let status, let user, let evidence):
+            "\(buildpack) build failed (\(status)) after being refused a permission (\"\(evidence)\"): builds run as the app's "
+                + "unprivileged user (uid \(user)) without root or capabilities, and may write only to /app, /cache and /tmp; "
+                + "a buildpack that needs root (apt-get install, writing to /usr or /etc) cannot run on Gantry"
         case .testsFailed(let status): "tests failed (\(status))"
         case .timedOut(let stage, let limit): "\(stage) timed out after \(limit.components.seconds) s"
         case .manifest(let error): error.description
@@ -55,6 +62,7 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
         case .testsFailed: "tests failed"
         case .timedOut(let stage, _): "\(stage) timed out"
         case .compileFailed: "build failed"
+        case .needsRoot: "build needs root"
         case .buildpack(.noMatch): "no buildpack detected the app"
         case .appTooLarge(_, let limit): "app over GANTRY_MAX_APP_MB=\(limit / 1_000_000)"
         case .diskFull(let free, let needed): "\(free / 1_000_000) MB free, \(needed / 1_000_000) MB needed"

@@ -16,10 +16,13 @@ public struct BuildRequest: Sendable {
     public var config: [String: String]
     public var procfile: Procfile?
     public var limits: BuildLimits
+    /// The app's unprivileged uid (`AppUser`): the build and the tests run as it, and the
+    /// source directory, the build cache and the compiled app belong to it.
+    public var user: Int
 
     public init(
         app: AppName, buildID: Int64, commit: ObjectID, sourceDirectory: String, buildpack: Buildpack,
-        config: [String: String] = [:], procfile: Procfile? = nil, limits: BuildLimits = BuildLimits()
+        config: [String: String] = [:], procfile: Procfile? = nil, limits: BuildLimits = BuildLimits(), user: Int = AppUser.nobody
     ) {
         precondition(sourceDirectory.hasSuffix("/app"), "the source directory is named app: its parent becomes the layer")
         self.app = app
@@ -30,6 +33,7 @@ public struct BuildRequest: Sendable {
         self.config = config
         self.procfile = procfile
         self.limits = limits
+        self.user = user
     }
 }
 
@@ -103,6 +107,9 @@ public struct Builder: Sendable {
             throw .other("cannot create \(releaseDirectory): \(error.localizedDescription)")
         }
         defer { try? FileManager.default.removeItem(atPath: releaseDirectory) }
+        // The build runs as the app's user: what it writes to must be that user's.
+        try await own([request.sourceDirectory, releaseDirectory], by: request.user)
+        try await own([cache], by: request.user, unlessOwned: true)
         let buildpack = "/buildpacks/" + request.buildpack.id
         let mounts = [
             Mount(source: request.sourceDirectory, destination: "/app", readOnly: false),
@@ -114,14 +121,19 @@ public struct Builder: Sendable {
 
         // `bin/compile /app /cache /env`, then `bin/release /app > /release/release.yml`: the
         // script paths are arguments of bash, never part of its command text.
+        let tail = OutputTail()
         let compile = try await run(
             request, stage: "compile",
             arguments: ["/bin/bash", "-c", #""$0" /app /cache /env && "$1" /app > /release/release.yml"#, buildpack + "/bin/compile", buildpack + "/bin/release"],
-            mounts: mounts, timeout: request.limits.buildTimeout, output: output)
+            mounts: mounts, timeout: request.limits.buildTimeout, output: { line in tail.append(line); output(line) })
         try sanitizeCache(cache)
         switch compile {
         case .timedOut: throw .timedOut(stage: "build", limit: request.limits.buildTimeout)
-        case let status where !status.isSuccess: throw .compileFailed(buildpack: request.buildpack.name, status)
+        case let status where !status.isSuccess:
+            if let refusal = tail.permissionRefusal() {
+                throw .needsRoot(buildpack: request.buildpack.name, status, user: request.user, evidence: refusal)
+            }
+            throw .compileFailed(buildpack: request.buildpack.name, status)
         default: break
         }
         try checkCompiledApp(request)
@@ -199,7 +211,7 @@ public struct Builder: Sendable {
         let spec = ContainerSpec(
             id: "\(request.app.rawValue)-build-\(request.buildID)-\(stage)", layers: layers ?? [stack.rootfs], arguments: arguments,
             environment: environment ?? buildEnvironment(request), workingDirectory: "/app", mounts: mounts,
-            memoryLimitBytes: request.limits.memoryBytes, pidsLimit: request.limits.pids, hostname: request.app.rawValue)
+            memoryLimitBytes: request.limits.memoryBytes, pidsLimit: request.limits.pids, hostname: request.app.rawValue, user: request.user)
         do { return try await runtime.run(spec, timeout: timeout, output: output) } catch { throw .runtime(error) }
     }
 
@@ -209,8 +221,14 @@ public struct Builder: Sendable {
         do {
             try? FileManager.default.removeItem(atPath: directory)
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            guard lchown(directory, uid_t(request.user), gid_t(request.user)) == 0 else {
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EPERM)
+            }
             for (key, value) in request.config {
                 try Data(value.utf8).write(to: URL(fileURLWithPath: directory + "/" + key))
+                guard lchown(directory + "/" + key, uid_t(request.user), gid_t(request.user)) == 0 else {
+                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EPERM)
+                }
             }
         } catch {
             throw .other("cannot write the \(stage) ENV_DIR: \(error.localizedDescription)")

@@ -74,6 +74,27 @@ public actor LayerCache {
     /// - Throws: `ImageError.blobMissing` when the layer is not in the store;
     ///   `.unpackFailed` when `tar` fails; `.io`.
     public func unpacked(_ layer: Layer) async throws(ImageError) -> String {
+        try await unpacked(layer, owner: nil)
+    }
+
+    /// The directory holding `layer`'s files, its `app/` given to `owner` (an app's uid, see
+    /// `AppUser`) when it belongs to someone else: an unpacked layer is root's, and a layer two
+    /// apps built identically belongs to the one that ran it last (the other's processes can
+    /// still read it, but not create files in `/app`).
+    public func unpacked(_ layer: Layer, owner: Int?) async throws(ImageError) -> String {
+        let directory = try await unpackedDirectory(layer)
+        guard let owner, registered[layer.diffID] == nil else { return directory }
+        var info = stat()
+        let app = directory + "/app"
+        guard lstat(app, &info) == 0, info.st_uid != uid_t(owner) || info.st_gid != gid_t(owner) else { return directory }
+        let status = try? await Subprocess.run(
+            .path("/bin/chown"), arguments: ["-R", "--no-dereference", "\(owner):\(owner)", "--", app], output: .discarded, error: .discarded
+        ).terminationStatus
+        guard case .exited(0) = status else { throw .io(operation: "chown", path: app, errno: EPERM) }
+        return directory
+    }
+
+    private func unpackedDirectory(_ layer: Layer) async throws(ImageError) -> String {
         if let directory = registered[layer.diffID] { return directory }
         let task: Task<Result<String, ImageError>, Never>
         switch layers[layer.digest] {

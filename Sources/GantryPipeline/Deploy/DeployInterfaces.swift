@@ -5,11 +5,11 @@ import GantryRuntime
 public struct WebBackend: Hashable, Sendable {
     /// The container's id; also the router's name for the backend.
     public var id: String
-    public var port: Int
+    public var endpoint: Endpoint
 
-    public init(id: String, port: Int) {
+    public init(id: String, endpoint: Endpoint) {
         self.id = id
-        self.port = port
+        self.endpoint = endpoint
     }
 }
 
@@ -39,7 +39,6 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
     case unhealthy(process: String, reason: String, logTail: [String])
     /// A process exited during start-up.
     case crashed(process: String, logTail: [String])
-    case noFreePort
     /// Scaling or restarting an app that runs no release.
     case noLiveRelease(AppName)
     case runtime(RuntimeError)
@@ -50,7 +49,6 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .unhealthy(let process, let reason, _): "\(process) failed its health check: \(reason)"
         case .crashed(let process, _): "\(process) crashed during start-up"
-        case .noFreePort: "no free port on 127.0.0.1 for a web process"
         case .noLiveRelease(let app): "\(app) has no live release; deploy it with `git push` first"
         case .runtime(let error): error.description
         case .cancelled: "the deploy was cancelled"

@@ -41,7 +41,7 @@ extension Deployer {
     }
 
     /// Restarts the processes of `app` (of one `type`, or all), one at a time: each leaves
-    /// the router and is drained, stopped, started again on its port and — a web process —
+    /// the router and is drained, stopped, started again (at a new address) and — a web process —
     /// health-checked before it serves again. With two or more web processes the app keeps
     /// serving throughout.
     /// - Returns: the app's processes afterwards.
@@ -63,7 +63,6 @@ extension Deployer {
                 var crashed = old
                 crashed.process.state = .crashed
                 crashed.process.restarts += 1
-                crashed.process.port = await ports.allocate() ?? old.process.port
                 crashed.restartAt = .now + Self.backoff(restarts: crashed.process.restarts)
                 apps[app, default: []].append(crashed)
                 event(app, "\(old.process.name) did not come back from its restart: \(error)")

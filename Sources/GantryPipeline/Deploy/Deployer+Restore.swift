@@ -18,14 +18,11 @@ extension Deployer {
                 guard let command = plan.processTypes[type] else { continue }
                 for index in 1...count {
                     let id = AppProcess.containerID(app: plan.app, release: plan.release, type: type, index: index)
-                    if existing.contains(id), await runtime.state(id)?.status == .running,
-                        let port = (await runtime.environment(of: id))?["PORT"].flatMap(Int.init)
-                    {
-                        await ports.reserve(port)
-                        let process = AppProcess(app: plan.app, release: plan.release, type: type, index: index, port: port, startedAt: Date(), restarts: 0, state: .up)
-                        processes.append(Tracked(process: process, spec: ContainerSpec(id: id, layers: plan.layers, arguments: [], memoryLimitBytes: plan.memoryLimitBytes)))
+                    if existing.contains(id), await runtime.state(id)?.status == .running, let endpoint = await runtime.endpoint(of: id) {
+                        let process = AppProcess(app: plan.app, release: plan.release, type: type, index: index, endpoint: endpoint, startedAt: Date(), restarts: 0, state: .up)
+                        processes.append(Tracked(process: process, spec: ContainerSpec(id: id, layers: plan.layers, arguments: [], memoryLimitBytes: plan.memoryLimitBytes, user: plan.user)))
                         kept.insert(id)
-                        report.append("adopted \(id) on port \(port)")
+                        report.append("adopted \(id) at \(endpoint)")
                         continue
                     }
                     if existing.contains(id) { await runtime.stop(id, grace: .zero) }
@@ -34,7 +31,7 @@ extension Deployer {
                         started.process.state = .up  // the supervisor restarts it if it does not stay up
                         processes.append(started)
                         kept.insert(id)
-                        report.append("started \(id) on port \(started.process.port)")
+                        report.append("started \(id) at \(started.process.endpoint)")
                     } catch {
                         report.append("cannot start \(id): \(error)")
                     }

@@ -45,10 +45,9 @@ extension Deployer {
             update(restarting)
             do {
                 var restarted = try await start(
-                    plan, type: tracked.process.type, index: tracked.process.index, command: command, port: tracked.process.port,
-                    restarts: tracked.process.restarts)
+                    plan, type: tracked.process.type, index: tracked.process.index, command: command, restarts: tracked.process.restarts)
                 if restarted.process.type == "web" {
-                    let outcome = await health.waitUntilHealthy(host: "127.0.0.1", port: restarted.process.port, policy: plan.healthChecks) { [runtime] in
+                    let outcome = await health.waitUntilHealthy(host: restarted.process.host, port: restarted.process.port, policy: plan.healthChecks) { [runtime] in
                         await runtime.state(id)?.status == .running
                     }
                     guard case .healthy = outcome else {
@@ -64,7 +63,7 @@ extension Deployer {
                     return
                 }
                 update(restarted)
-                event(app, "\(restarted.process.name) restarted on port \(restarted.process.port)")
+                event(app, "\(restarted.process.name) restarted at \(restarted.process.endpoint)")
                 await router.route(app, to: webBackends(apps[app] ?? []))
             } catch {
                 restarting.process.state = .crashed

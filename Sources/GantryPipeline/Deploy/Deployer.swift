@@ -22,6 +22,10 @@ public actor Deployer {
         public var healthChecks: HealthCheckPolicy
         public var memoryLimitBytes = 512 << 20
         public var pidsLimit = 256
+        /// Cores of CPU time each process may use (`GANTRY_CPU`); `nil`: no limit.
+        public var cpuLimit: Double?
+        /// The app's unprivileged uid (`AppUser`).
+        public var user = AppUser.nobody
 
         public init(
             app: AppName, release: Int, layers: [String], environment: [String: String], processTypes: [String: String],
@@ -46,7 +50,6 @@ public actor Deployer {
     let runtime: any ContainerRuntime
     let router: any TrafficRouter
     let health: any HealthProbe
-    let ports = PortAllocator()
     let logsDirectory: String
     /// How long an old web process may take to finish its requests, then to exit on SIGTERM.
     let drainTimeout: Duration
@@ -134,13 +137,13 @@ public actor Deployer {
     func startHealthy(_ plan: Plan, type: String, index: Int, command: String, log: @Sendable (String) -> Void) async throws(DeployError) -> Tracked {
         let tracked = try await start(plan, type: type, index: index, command: command)
         guard type == "web" else { return tracked }
-        let outcome = await health.waitUntilHealthy(host: "127.0.0.1", port: tracked.process.port, policy: plan.healthChecks) { [runtime] in
+        let outcome = await health.waitUntilHealthy(host: tracked.process.host, port: tracked.process.port, policy: plan.healthChecks) { [runtime] in
             await runtime.state(tracked.process.containerID)?.status == .running
         }
         let failure: DeployError
         switch outcome {
         case .healthy(let after, _):
-            log("Starting \(tracked.process.name) on port \(tracked.process.port) … healthy in \(Self.seconds(after)) s")
+            log("Starting \(tracked.process.name) at \(tracked.process.endpoint) … healthy in \(Self.seconds(after)) s")
             return tracked
         case .unhealthy(let reason, _): failure = .unhealthy(process: tracked.process.name, reason: reason, logTail: await logTail(tracked.process))
         case .crashed: failure = .crashed(process: tracked.process.name, logTail: await logTail(tracked.process))
@@ -150,29 +153,25 @@ public actor Deployer {
         throw failure
     }
 
-    func start(_ plan: Plan, type: String, index: Int, command: String, port reused: Int? = nil, restarts: Int = 0) async throws(DeployError) -> Tracked {
-        var port = reused ?? 0
-        if reused == nil {
-            guard let allocated = await ports.allocate() else { throw .noFreePort }
-            port = allocated
-        }
+    func start(_ plan: Plan, type: String, index: Int, command: String, restarts: Int = 0) async throws(DeployError) -> Tracked {
         var environment = plan.environment
-        environment["PORT"] = String(port)
         environment["DYNO"] = "\(type).\(index)"
-        let process = AppProcess(app: plan.app, release: plan.release, type: type, index: index, port: port, startedAt: Date(), restarts: restarts, state: .starting)
+        let id = AppProcess.containerID(app: plan.app, release: plan.release, type: type, index: index)
         let spec = ContainerSpec(
-            id: process.containerID, layers: plan.layers, arguments: Launcher.arguments(for: command), environment: environment,
-            workingDirectory: "/app", memoryLimitBytes: plan.memoryLimitBytes, pidsLimit: plan.pidsLimit, hostname: "\(plan.app.rawValue)-\(type)-\(index)")
+            id: id, layers: plan.layers, arguments: Launcher.arguments(for: command), environment: environment,
+            workingDirectory: "/app", memoryLimitBytes: plan.memoryLimitBytes, pidsLimit: plan.pidsLimit, cpuLimit: plan.cpuLimit,
+            hostname: "\(plan.app.rawValue)-\(type)-\(index)", user: plan.user)
+        let endpoint: Endpoint
         do {
             try FileManager.default.createDirectory(atPath: logDirectory(plan.app), withIntermediateDirectories: true)
-            try await runtime.start(spec, logFile: logFile(process))
+            endpoint = try await runtime.start(spec, logFile: logFile(app: plan.app, name: "\(type).\(index)"))
         } catch let error as RuntimeError {
-            await ports.release(port)
             throw .runtime(error)
         } catch {
-            await ports.release(port)
             throw .runtime(RuntimeError(container: spec.id, reason: "cannot create its log directory: \(error.localizedDescription)"))
         }
+        let process = AppProcess(
+            app: plan.app, release: plan.release, type: type, index: index, endpoint: endpoint, startedAt: Date(), restarts: restarts, state: .starting)
         return Tracked(process: process, spec: spec)
     }
 
@@ -193,19 +192,20 @@ public actor Deployer {
     func stop(_ tracked: Tracked, drain: Bool) async -> Int {
         let drained = drain && tracked.process.type == "web" ? await router.drain(tracked.process.containerID, timeout: drainTimeout) : 0
         await runtime.stop(tracked.process.containerID, grace: stopGrace)
-        await ports.release(tracked.process.port)
         return drained
     }
 
     func webBackends(_ processes: [Tracked]) -> [WebBackend] {
-        processes.filter { $0.process.type == "web" && $0.process.state == .up }.map { WebBackend(id: $0.process.containerID, port: $0.process.port) }
+        processes.filter { $0.process.type == "web" && $0.process.state == .up }.map { WebBackend(id: $0.process.containerID, endpoint: $0.process.endpoint) }
     }
 
     // MARK: - Logs
 
     func logDirectory(_ app: AppName) -> String { logsDirectory + "/" + app.rawValue }
 
-    func logFile(_ process: AppProcess) -> String { logDirectory(process.app) + "/\(process.name).log" }
+    func logFile(_ process: AppProcess) -> String { logFile(app: process.app, name: process.name) }
+
+    func logFile(app: AppName, name: String) -> String { logDirectory(app) + "/\(name).log" }
 
     /// The last 20 lines a process wrote, without their timestamps. Its log writer may be a
     /// moment behind a process that just died: an empty log is read again shortly.

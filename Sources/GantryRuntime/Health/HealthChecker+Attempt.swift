@@ -34,7 +34,7 @@ extension HealthChecker {
         case .cannotConnect(_, let detail) where detail.localizedLowercase.contains("time"):
             "no connection to port \(port) within \(timeout.spoken)"
         case .cannotConnect:
-            "connection refused on port \(port) (is the app listening on $PORT?)"
+            "connection refused on port \(port) (is the app listening on 0.0.0.0:$PORT? 127.0.0.1 is the container's own loopback)"
         case .timedOut:
             "GET \(path) did not answer within \(timeout.spoken)"
         case .responseTooLarge(_, let limit):

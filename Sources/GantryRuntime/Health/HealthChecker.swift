@@ -17,10 +17,11 @@ public struct HealthChecker<C: Clock>: Sendable where C.Duration == Duration {
     public var crashPollInterval: Duration
 
     /// The client used unless another is given: bodies up to 1 MiB (plenty for a `content`
-    /// check), user agent `gantry-health-check/VERSION`.
+    /// check), user agent `gantry-health-check/VERSION`, never through a proxy (the container's
+    /// address is only reachable from this host).
     public static var defaultClient: HTTPClient {
         HTTPClient(configuration: .init(
-            connectTimeout: .seconds(2), maximumResponseSize: 1 << 20, userAgent: "gantry-health-check/\(Gantry.version)"))
+            connectTimeout: .seconds(2), maximumResponseSize: 1 << 20, userAgent: "gantry-health-check/\(Gantry.version)", usesProxy: false))
     }
 
     /// Creates a checker reading time from `clock`.

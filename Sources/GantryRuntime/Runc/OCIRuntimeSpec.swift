@@ -4,11 +4,11 @@ import Glibc
 /// The subset of the OCI runtime spec (config.json) Gantry writes for runc.
 struct OCIRuntimeSpec: Encodable {
     struct Process: Encodable {
-        struct User: Encodable { var uid = 0, gid = 0 }
+        struct User: Encodable { var uid: Int, gid: Int }
         struct Capabilities: Encodable { var bounding, effective, permitted: [String] }
         struct Rlimit: Encodable { var type: String, hard: UInt64, soft: UInt64 }
         var terminal = false
-        var user = User()
+        var user: User
         var args: [String]
         var env: [String]
         var cwd: String
@@ -22,15 +22,18 @@ struct OCIRuntimeSpec: Encodable {
         struct Resources: Encodable {
             struct Memory: Encodable { var limit: Int, swap: Int }
             struct Pids: Encodable { var limit: Int }
+            struct CPU: Encodable { var quota: Int, period: Int }
             var memory: Memory
             var pids: Pids
+            var cpu: CPU?
         }
-        struct Namespace: Encodable { var type: String }
+        struct Namespace: Encodable { var type: String, path: String? = nil }
         var cgroupsPath: String
         var resources: Resources
         var namespaces: [Namespace]
         var maskedPaths: [String]
         var readonlyPaths: [String]
+        var seccomp = SeccompProfile.standard
     }
 
     var ociVersion = "1.0.2"
@@ -40,11 +43,13 @@ struct OCIRuntimeSpec: Encodable {
     var mounts: [MountEntry]
     var linux: Linux
 
-    /// Docker's default capability set: enough for package managers and compilers, no more.
-    static let capabilities = [
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
-        "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
-    ]
+    /// No capability at all, in any set: every process runs as its app's unprivileged uid, and
+    /// none needs one (a web process listens on a port above 1024; the buildpacks compile,
+    /// install packages and run tests as that user — measured with each bundled buildpack).
+    static let capabilities: [String] = []
+
+    /// The CFS period of a CPU limit: 100 ms, the kernel's default.
+    static let cpuPeriod = 100_000
 
     /// 65536 open files, or less when gantryd's own hard limit is lower (a container cannot
     /// be given more than its parent has).
@@ -61,11 +66,12 @@ struct OCIRuntimeSpec: Encodable {
     }
 
     /// The spec for `container`, whose root file system is mounted at `rootfs` (relative to the
-    /// bundle), its cgroups at `cgroupsPath`.
-    /// The container shares the host's network namespace (each process gets its own `PORT`), and
-    /// sees the host's DNS and hosts files read-only.
-    init(_ container: ContainerSpec, rootfs: String, cgroupsPath: String) {
+    /// bundle), its cgroups at `cgroupsPath`, joining the network namespace at `networkNamespace`.
+    /// Its `/etc/hosts`, `/etc/resolv.conf` and `/etc/passwd` are written into its upper
+    /// directory (`ContainerFiles`).
+    init(_ container: ContainerSpec, rootfs: String, cgroupsPath: String, networkNamespace: String) {
         process = Process(
+            user: .init(uid: container.user, gid: container.user),
             args: container.arguments,
             env: container.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             cwd: container.workingDirectory,
@@ -81,8 +87,6 @@ struct OCIRuntimeSpec: Encodable {
             MountEntry(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
             MountEntry(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
             MountEntry(destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777"]),
-            MountEntry(destination: "/etc/resolv.conf", type: "bind", source: "/etc/resolv.conf", options: ["rbind", "ro"]),
-            MountEntry(destination: "/etc/hosts", type: "bind", source: "/etc/hosts", options: ["rbind", "ro"]),
         ] + container.mounts.map {
             MountEntry(destination: $0.destination, type: "bind", source: $0.source, options: Self.bindOptions(readOnly: $0.readOnly))
         }
@@ -90,8 +94,9 @@ struct OCIRuntimeSpec: Encodable {
             cgroupsPath: cgroupsPath,
             resources: .init(
                 memory: .init(limit: container.memoryLimitBytes, swap: container.memoryLimitBytes),
-                pids: .init(limit: container.pidsLimit)),
-            namespaces: ["pid", "ipc", "uts", "mount"].map(Linux.Namespace.init),
+                pids: .init(limit: container.pidsLimit),
+                cpu: container.cpuLimit.map { .init(quota: max(1000, Int($0 * Double(Self.cpuPeriod))), period: Self.cpuPeriod) }),
+            namespaces: ["pid", "ipc", "uts", "mount"].map { Linux.Namespace(type: $0) } + [Linux.Namespace(type: "network", path: networkNamespace)],
             maskedPaths: [
                 "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
                 "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi",

@@ -9,14 +9,14 @@ import SystemPackage
 #endif
 
 extension RuncRuntime {
-    public func start(_ spec: ContainerSpec, logFile: String) async throws(RuntimeError) {
+    public func start(_ spec: ContainerSpec, logFile: String) async throws(RuntimeError) -> Endpoint {
         guard ContainerSpec.isValidID(spec.id) else { throw RuntimeError(container: spec.id, reason: "invalid container id") }
         let bundle = bundlePath(spec.id)
         let overlay = overlay(for: spec, bundle: bundle)
         let output = try await startLogWriter(for: spec.id, logFile: logFile)
         defer { close(output) }
         do throws(RuntimeError) {
-            try prepare(spec, bundle: bundle, overlay: overlay)
+            try await prepare(spec, bundle: bundle, overlay: overlay)
             // Detached with terminal=false: the container's process inherits runc's stdout and
             // stderr, here the pipe to its log writer.
             let result: Result<TerminationStatus, any Error> = await {
@@ -32,7 +32,11 @@ extension RuncRuntime {
                 }
             }()
             switch result {
-            case .success(.exited(0)): return
+            case .success(.exited(0)):
+                guard let endpoint = await endpoint(of: spec.id) else {
+                    throw RuntimeError(container: spec.id, reason: "its network record is missing from \(bundle)")
+                }
+                return endpoint
             case .success(let status):
                 throw RuntimeError(container: spec.id, reason: "\(binary) run failed (\(status)); see \(logFile)")
             case .failure(let error):
@@ -99,13 +103,9 @@ extension RuncRuntime {
         ((try? FileManager.default.contentsOfDirectory(atPath: containersDirectory)) ?? []).filter(ContainerSpec.isValidID).sorted()
     }
 
-    public func environment(of id: String) async -> [String: String]? {
-        guard ContainerSpec.isValidID(id), let data = FileManager.default.contents(atPath: bundlePath(id) + "/config.json") else { return nil }
-        struct Bundle: Decodable { struct Process: Decodable { var env: [String] }; var process: Process }
-        guard let bundle = try? JSONDecoder().decode(Bundle.self, from: data) else { return nil }
-        return Dictionary(bundle.process.env.compactMap { entry in
-            entry.firstIndex(of: "=").map { (String(entry[..<$0]), String(entry[entry.index(after: $0)...])) }
-        }, uniquingKeysWith: { _, last in last })
+    public func endpoint(of id: String) async -> Endpoint? {
+        guard ContainerSpec.isValidID(id), let address = network.attachment(in: bundlePath(id))?.address else { return nil }
+        return Endpoint(host: address, port: Self.webPort)
     }
 
     public func outOfMemoryKills(_ id: String) async -> Int {
@@ -127,10 +127,12 @@ extension RuncRuntime {
         await removeBundle(id)
     }
 
-    /// Unmounts the container's root and removes its bundle directory.
+    /// Unmounts the container's root, hands its network namespace back to be detached (in
+    /// the background) and removes its bundle directory.
     func removeBundle(_ id: String) async {
         let bundle = bundlePath(id)
         Overlay(layers: [], upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs").unmount()
+        await network.release(from: bundle)
         try? FileManager.default.removeItem(atPath: bundle)
     }
 }

@@ -10,7 +10,9 @@ import SystemPackage
 
 /// Runs containers with runc (or another OCI runtime with runc's command line, set by
 /// `binary`): one OCI bundle per container under `containersDirectory`, its root an overlay
-/// of the image's unpacked layers and a private upper directory.
+/// of the image's unpacked layers and a private upper directory, its network a namespace of
+/// its own on the container bridge (`ContainerNetwork`), its process the spec's unprivileged
+/// user with no capabilities, `noNewPrivileges` and a seccomp filter (`SeccompProfile`).
 ///
 /// Each gantryd keeps runc's state in a directory of its own (`runc --root`) and its
 /// containers' cgroups under a parent of its own, so two gantryds on one machine (tests run
@@ -26,17 +28,30 @@ public struct RuncRuntime: ContainerRuntime {
     let cgroupParent: String
     /// The `gantry-logger` executable between a detached container's output and its log file.
     public let logWriter: String
+    /// The containers' network namespaces; its records live beside the bundles, `containers.net`.
+    public let network: ContainerNetwork
+
+    /// The port every web process listens on, as `PORT`: each container has an address of its
+    /// own, so they can all use the same one (above 1024: no capability needed to bind it).
+    public static let webPort = 5000
 
     /// - Parameter logWriter: default: `gantry-logger` beside the running executable (SwiftPM
     ///   builds it into the same directory as gantryd and the test bundles).
-    public init(binary: String = "runc", containersDirectory: String, logWriter: String? = nil) {
+    /// - Parameter networkPoolSize: how many attached network namespaces are kept ready.
+    public init(
+        binary: String = "runc", containersDirectory: String, logWriter: String? = nil, network: NetworkConfiguration = .standard,
+        networkPoolSize: Int = 2
+    ) {
         self.binary = binary
         self.containersDirectory = containersDirectory
         self.logWriter = logWriter ?? Self.siblingLogWriter
         self.stateDirectory = containersDirectory + ".runc"
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
         for byte in containersDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        self.cgroupParent = "/gantry/" + String(hash, radix: 16)
+        let identity = String(hash, radix: 16)
+        self.cgroupParent = "/gantry/" + identity
+        self.network = ContainerNetwork(
+            configuration: network, recordsDirectory: containersDirectory + ".net", identity: identity, poolSize: networkPoolSize)
     }
 
     /// `gantry-logger` in the directory of the running executable.
@@ -76,7 +91,7 @@ public struct RuncRuntime: ContainerRuntime {
         let overlay = overlay(for: spec, bundle: bundle)
         let status: Result<ExitStatus, RuntimeError>
         do throws(RuntimeError) {
-            try prepare(spec, bundle: bundle, overlay: overlay)
+            try await prepare(spec, bundle: bundle, overlay: overlay)
             status = await runBundle(bundle, id: spec.id, timeout: timeout, output: output)
         } catch {
             status = .failure(error)
@@ -127,9 +142,12 @@ public struct RuncRuntime: ContainerRuntime {
         }
     }
 
-    /// Writes the bundle: config.json (mode 0600 under gantryd's umask: it holds the config
-    /// vars), upper and work directories, the mounted overlay root.
-    func prepare(_ spec: ContainerSpec, bundle: String, overlay: Overlay) throws(RuntimeError) {
+    /// Writes the bundle: upper and work directories, the network namespace (its record in
+    /// `network.json`), the container's `/etc` files, config.json (mode 0600 under gantryd's
+    /// umask: it holds the config vars), the mounted overlay root.
+    /// - Throws: `RuntimeError`; the caller removes what was made (`remove`).
+    func prepare(_ spec: ContainerSpec, bundle: String, overlay: Overlay) async throws(RuntimeError) {
+        guard spec.user > 0 else { throw RuntimeError(container: spec.id, reason: "refusing to run a container as root (uid 0)") }
         let files = FileManager.default
         do {
             for directory in [overlay.upper, overlay.work, overlay.target] {
@@ -138,9 +156,22 @@ public struct RuncRuntime: ContainerRuntime {
             // The container's `/` takes the upper directory's mode: 0755 whatever gantryd's
             // umask (077), so a process of any user in the container can reach its files.
             try files.setAttributes([.posixPermissions: 0o755], ofItemAtPath: overlay.upper)
+        } catch {
+            throw RuntimeError(container: spec.id, reason: "cannot write its bundle in \(bundle): \(error.localizedDescription)")
+        }
+        let attachment: NetworkAttachment
+        do throws(RuntimeError) { attachment = try await network.attach(into: bundle) } catch {
+            throw RuntimeError(container: spec.id, reason: error.reason)
+        }
+        var spec = spec
+        spec.environment["PORT"] = String(Self.webPort)
+        do {
+            try ContainerFiles(hostname: spec.hostname, address: attachment.address ?? "127.0.0.1", user: spec.user, stackRoot: spec.layers.first)
+                .write(into: overlay.upper)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(OCIRuntimeSpec(spec, rootfs: "rootfs", cgroupsPath: cgroupsPath(of: spec.id))).write(to: URL(fileURLWithPath: bundle + "/config.json"))
+            let config = OCIRuntimeSpec(spec, rootfs: "rootfs", cgroupsPath: cgroupsPath(of: spec.id), networkNamespace: attachment.namespacePath)
+            try encoder.encode(config).write(to: URL(fileURLWithPath: bundle + "/config.json"))
         } catch {
             throw RuntimeError(container: spec.id, reason: "cannot write its bundle in \(bundle): \(error.localizedDescription)")
         }

@@ -1,0 +1,250 @@
+import Foundation
+import GantryCore
+import Glibc
+
+/// Gives every container a network namespace of its own on the bridge, through the CNI
+/// plugins (`NetworkConfiguration`), and takes it away again.
+///
+/// Setting a namespace up costs ~75 ms of plugin calls and tearing it down ~100 ms, so neither
+/// sits on a deploy's path: a small pool of attached namespaces is kept ready (refilled in the
+/// background after each one is taken), and a container's namespace is detached in the
+/// background after it stops. A namespace serves one container only and is never reused.
+///
+/// Every attachment has a record file (`NetworkAttachment`): in `recordsDirectory` while it
+/// is ready or being detached, in its container's bundle while in use. `start()` detaches
+/// every record a crash left in `recordsDirectory`; the runtime detaches the bundles' ones.
+public actor ContainerNetwork {
+    public nonisolated let configuration: NetworkConfiguration
+    nonisolated let recordsDirectory: String
+    /// Prefix of this network's CNI container ids: the runtime's own (one per data directory).
+    public nonisolated let identity: String
+    let poolSize: Int
+
+    private var ready: [NetworkAttachment] = []
+    private var refilling: Task<Void, Never>?
+    private var detaching: [Int: Task<Void, Never>] = [:]
+    private var nextTask = 0
+    private var hostReady = false
+    /// What failed last in the background (a refill, a detach), for the log.
+    public private(set) var lastBackgroundError: String?
+
+    public init(configuration: NetworkConfiguration, recordsDirectory: String, identity: String, poolSize: Int = 2) {
+        self.configuration = configuration
+        self.recordsDirectory = recordsDirectory
+        self.identity = identity
+        self.poolSize = poolSize
+    }
+
+    /// At gantryd's start: sets the host up (`HostFirewall`), detaches the attachments a
+    /// crash left unused, and fills the pool.
+    /// - Returns: how many leftover attachments were detached.
+    /// - Throws: `RuntimeError` when the host cannot be set up.
+    @discardableResult
+    public func start() async throws(RuntimeError) -> Int {
+        try await prepareHost()
+        let leftovers = await detachLeftovers()
+        startRefill()
+        return leftovers
+    }
+
+    /// Detaches every attachment recorded in `recordsDirectory` (none is in use: a container's
+    /// is in its bundle).
+    /// - Returns: how many there were.
+    @discardableResult
+    public func detachLeftovers() async -> Int {
+        let leftovers = records()
+        for record in leftovers { await detach(record) }
+        return leftovers.count
+    }
+
+    /// Detaches the pool's namespaces and waits for every background detach (gantryd stopping).
+    public func shutdown() async {
+        refilling?.cancel()
+        await refilling?.value
+        let pool = ready
+        ready = []
+        for attachment in pool { await detach(attachment) }
+        await settle()
+    }
+
+    /// Waits until no detach runs in the background (tests count what is left after this).
+    public func settle() async {
+        while let task = detaching.values.first {
+            await task.value
+        }
+        await refilling?.value
+    }
+
+    // MARK: - For the runtime
+
+    /// Attaches a namespace for a container whose bundle is `bundle`: one from the pool when
+    /// one is ready, else a new one. Its record moves into the bundle (`network.json`).
+    /// - Throws: `RuntimeError` with the plugin's message (a missing plugin, an exhausted
+    ///   address pool); nothing is left attached then.
+    func attach(into bundle: String) async throws(RuntimeError) -> NetworkAttachment {
+        let attachment: NetworkAttachment
+        if !ready.isEmpty {
+            attachment = ready.removeFirst()
+        } else {
+            attachment = try await attachNew()
+        }
+        startRefill()
+        guard rename(recordPath(attachment.id), bundle + "/network.json") == 0 else {
+            let reason = String(cString: strerror(errno))
+            await detach(attachment)
+            throw RuntimeError(container: "network", reason: "cannot move its network record into \(bundle): \(reason)")
+        }
+        return attachment
+    }
+
+    /// The attachment recorded in `bundle`, if any.
+    nonisolated func attachment(in bundle: String) -> NetworkAttachment? {
+        Self.read(bundle + "/network.json")
+    }
+
+    /// Detaches the namespace recorded in `bundle` in the background (its container is gone);
+    /// the record moves back to `recordsDirectory` first, so a crash meanwhile loses nothing.
+    func release(from bundle: String) {
+        guard let attachment = attachment(in: bundle), rename(bundle + "/network.json", recordPath(attachment.id)) == 0 else { return }
+        let key = nextTask
+        nextTask += 1
+        detaching[key] = Task {
+            await self.detach(attachment)
+            self.finished(key)
+        }
+    }
+
+    private func finished(_ key: Int) { detaching[key] = nil }
+
+    // MARK: - Attaching and detaching
+
+    private func prepareHost() async throws(RuntimeError) {
+        guard !hostReady else { return }
+        do { try FileManager.default.createDirectory(atPath: recordsDirectory, withIntermediateDirectories: true) } catch {
+            throw RuntimeError(container: "network", reason: "cannot create \(recordsDirectory): \(error.localizedDescription)")
+        }
+        try await HostFirewall.ensure(bridge: configuration.bridge)
+        hostReady = true
+    }
+
+    private func startRefill() {
+        guard refilling == nil, ready.count < poolSize else { return }
+        refilling = Task {
+            while !Task.isCancelled, self.ready.count < self.poolSize {
+                do throws(RuntimeError) {
+                    self.ready.append(try await self.attachNew())
+                } catch {
+                    self.lastBackgroundError = error.description
+                    break
+                }
+            }
+            self.refilling = nil
+        }
+    }
+
+    /// Creates a namespace and runs the chain's ADDs in it.
+    private func attachNew() async throws(RuntimeError) -> NetworkAttachment {
+        try await prepareHost()
+        var attachment = NetworkAttachment(id: identity + "-" + Self.randomHex(6))
+        do throws(RuntimeError) {
+            try save(attachment)
+            try await HostFirewall.run("ip", ["netns", "add", attachment.namespaceName])
+            _ = try await call(.add, type: "loopback", configuration: NetworkConfiguration.loopback, network: "lo", attachment, previous: nil)
+            var previous: Data? = nil
+            for (index, plugin) in configuration.plugins.enumerated() {
+                let result = try await call(.add, type: plugin.type, configuration: plugin.configuration, network: configuration.bridge, attachment, previous: previous)
+                previous = result
+                if index == 0 {
+                    attachment.bridgeResult = String(decoding: result, as: UTF8.self)
+                    try save(attachment)
+                    try isolate(attachment)
+                }
+            }
+            attachment.result = previous.map { String(decoding: $0, as: UTF8.self) }
+            try save(attachment)
+            guard attachment.address != nil else {
+                throw RuntimeError(container: "network", reason: "the bridge plugin gave no IPv4 address")
+            }
+            return attachment
+        } catch {
+            await detach(attachment)
+            throw error
+        }
+    }
+
+    /// Isolates the container's port on the bridge: no frame goes from it to another
+    /// isolated port (another container), only to the bridge itself (the host, NAT).
+    private func isolate(_ attachment: NetworkAttachment) throws(RuntimeError) {
+        guard let interface = attachment.hostInterface, !interface.contains("/") else {
+            throw RuntimeError(container: "network", reason: "the bridge plugin named no host interface")
+        }
+        let path = "/sys/class/net/\(interface)/brport/isolated"
+        do { try "1".write(toFile: path, atomically: false, encoding: .utf8) } catch {
+            throw RuntimeError(container: "network", reason: "cannot isolate \(interface) on bridge \(configuration.bridge) (\(path)): \(error.localizedDescription)")
+        }
+    }
+
+    /// The chain's DELs in reverse order (each given the ADD's result, without which the
+    /// firewall plugin removes nothing), then the namespace, then the record. A DEL that fails
+    /// keeps the namespace and the record, for the next start to try again.
+    private func detach(_ attachment: NetworkAttachment) async {
+        let previous = (attachment.result ?? attachment.bridgeResult).map { Data($0.utf8) }
+        do throws(RuntimeError) {
+            for plugin in configuration.plugins.reversed() {
+                if plugin.type == "firewall" && previous == nil { continue }  // never added
+                // A plugin that is not installed added nothing (its ADD failed to start).
+                if !FileManager.default.isExecutableFile(atPath: configuration.pluginDirectory + "/" + plugin.type) { continue }
+                _ = try await call(.delete, type: plugin.type, configuration: plugin.configuration, network: configuration.bridge, attachment, previous: previous)
+            }
+            if FileManager.default.fileExists(atPath: attachment.namespacePath) {
+                try await HostFirewall.run("ip", ["netns", "delete", attachment.namespaceName])
+            }
+            unlink(recordPath(attachment.id))
+        } catch {
+            lastBackgroundError = "detaching \(attachment.namespaceName): \(error.reason)"
+        }
+    }
+
+    private func call(
+        _ command: CNIPlugin.Command, type: String, configuration plugin: String, network: String, _ attachment: NetworkAttachment, previous: Data?
+    ) async throws(RuntimeError) -> Data {
+        do {
+            return try await CNIPlugin(directory: configuration.pluginDirectory, type: type).call(
+                command, configuration: plugin, network: network, containerID: attachment.id, namespace: attachment.namespacePath, previousResult: previous)
+        } catch {
+            if error.message.contains("no IP addresses available") {
+                throw RuntimeError(
+                    container: "network",
+                    reason: "no free address in the container network \(configuration.subnet) (bridge \(configuration.bridge)): \(error.message); stop containers or choose a larger --container-subnet")
+            }
+            throw RuntimeError(container: "network", reason: error.description)
+        }
+    }
+
+    // MARK: - Records
+
+    private nonisolated func recordPath(_ id: String) -> String { recordsDirectory + "/" + id + ".json" }
+
+    private func save(_ attachment: NetworkAttachment) throws(RuntimeError) {
+        do {
+            let path = recordPath(attachment.id)
+            try JSONEncoder().encode(attachment).write(to: URL(fileURLWithPath: path + ".tmp"))
+            guard rename(path + ".tmp", path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        } catch {
+            throw RuntimeError(container: "network", reason: "cannot write its network record in \(recordsDirectory): \(error.localizedDescription)")
+        }
+    }
+
+    private func records() -> [NetworkAttachment] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: recordsDirectory)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { Self.read(recordsDirectory + "/" + $0) }
+    }
+
+    private static func read(_ path: String) -> NetworkAttachment? {
+        FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(NetworkAttachment.self, from: $0) }
+    }
+
+    private static func randomHex(_ bytes: Int) -> String {
+        (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+}
