@@ -10,11 +10,13 @@ SSH_PORT ?= 2222
 
 # Debian packages Gantry needs: the C libraries it links (libgit2, SQLite, libcurl, zlib), git for
 # the tests and benchmarks, python3 for the benchmarks' helpers, debootstrap for the stack
-# (stack/build), runc to run build, test and app containers, busybox-static for the runtime's
+# (stack/build), runc to run build, test and app containers, containernetworking-plugins (the CNI
+# bridge, host-local, firewall and loopback plugins), iptables and iproute2 to give each container
+# a network namespace of its own, busybox-static for the runtime's
 # tests, skopeo and umoci to check the OCI images Gantry writes, openssh-client (ssh, ssh-keygen)
 # for the SSH push tests and bench/doors, tmux to drive `gantry history` in a real terminal in
 # the end-to-end tests.
-APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config git ca-certificates python3 busybox-static runc debootstrap skopeo umoci openssh-client tmux
+APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config git ca-certificates python3 busybox-static runc containernetworking-plugins iptables iproute2 debootstrap skopeo umoci openssh-client tmux
 
 .PHONY: setup packages bench-packages stack build run test bench bench-doors clean
 
@@ -55,7 +57,7 @@ run: setup
 # at a time — the suites that load the machine on purpose: thousands of idle connections, a
 # minute of build output, 100,000 hard links, packs that would inflate to gigabytes, a 100 MB
 # command section (the router's streaming test measures this process's memory).
-LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests
+LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|NetworkLeakTests
 
 test: setup
 	$(SWIFT) test --skip 'EndToEndTests|$(LOAD_TESTS)'

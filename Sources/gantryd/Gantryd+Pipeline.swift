@@ -35,7 +35,7 @@ extension Gantryd {
         } catch {
             throw StartupError(error.reason)
         }
-        let runtime = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers, network: network)
+        let runtime = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers, network: network, networkPoolSize: 2)
         do {
             let leftovers = try await runtime.network.start()
             if leftovers > 0 { logger.notice("detached \(leftovers) network namespaces a crash left behind") }

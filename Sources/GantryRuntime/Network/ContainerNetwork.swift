@@ -25,6 +25,8 @@ public actor ContainerNetwork {
     private var detaching: [Int: Task<Void, Never>] = [:]
     private var nextTask = 0
     private var hostReady = false
+    /// Set by `shutdown`: the refill stops after the namespace it is attaching.
+    private var stopping = false
     /// What failed last in the background (a refill, a detach), for the log.
     public private(set) var lastBackgroundError: String?
 
@@ -59,7 +61,7 @@ public actor ContainerNetwork {
 
     /// Detaches the pool's namespaces and waits for every background detach (gantryd stopping).
     public func shutdown() async {
-        refilling?.cancel()
+        stopping = true
         await refilling?.value
         let pool = ready
         ready = []
@@ -128,9 +130,9 @@ public actor ContainerNetwork {
     }
 
     private func startRefill() {
-        guard refilling == nil, ready.count < poolSize else { return }
+        guard refilling == nil, !stopping, ready.count < poolSize else { return }
         refilling = Task {
-            while !Task.isCancelled, self.ready.count < self.poolSize {
+            while !self.stopping, self.ready.count < self.poolSize {
                 do throws(RuntimeError) {
                     self.ready.append(try await self.attachNew())
                 } catch {
@@ -194,7 +196,14 @@ public actor ContainerNetwork {
                 if plugin.type == "firewall" && previous == nil { continue }  // never added
                 // A plugin that is not installed added nothing (its ADD failed to start).
                 if !FileManager.default.isExecutableFile(atPath: configuration.pluginDirectory + "/" + plugin.type) { continue }
-                _ = try await call(.delete, type: plugin.type, configuration: plugin.configuration, network: configuration.bridge, attachment, previous: previous)
+                do throws(RuntimeError) {
+                    _ = try await call(.delete, type: plugin.type, configuration: plugin.configuration, network: configuration.bridge, attachment, previous: previous)
+                } catch where plugin.type == "bridge" {
+                    // The bridge plugin (1.1) gives up when a rule it would delete is gone (an
+                    // ADD interrupted half way): release the address with host-local itself;
+                    // deleting the namespace below removes the veth pair.
+                    _ = try await call(.delete, type: "host-local", configuration: plugin.configuration, network: configuration.bridge, attachment, previous: previous)
+                }
             }
             if FileManager.default.fileExists(atPath: attachment.namespacePath) {
                 try await HostFirewall.run("ip", ["netns", "delete", attachment.namespaceName])
@@ -208,9 +217,19 @@ public actor ContainerNetwork {
     private func call(
         _ command: CNIPlugin.Command, type: String, configuration plugin: String, network: String, _ attachment: NetworkAttachment, previous: Data?
     ) async throws(RuntimeError) -> Data {
-        do {
-            return try await CNIPlugin(directory: configuration.pluginDirectory, type: type).call(
-                command, configuration: plugin, network: network, containerID: attachment.id, namespace: attachment.namespacePath, previousResult: previous)
+        // In a task of its own: cancelling a build must not kill a plugin half way through.
+        let executable = CNIPlugin(directory: configuration.pluginDirectory, type: type)
+        let (id, namespace) = (attachment.id, attachment.namespacePath)
+        let outcome = await Task {
+            do throws(CNIError) {
+                return Result<Data, CNIError>.success(
+                    try await executable.call(command, configuration: plugin, network: network, containerID: id, namespace: namespace, previousResult: previous))
+            } catch {
+                return .failure(error)
+            }
+        }.value
+        do throws(CNIError) {
+            return try outcome.get()
         } catch {
             if error.message.contains("no IP addresses available") {
                 throw RuntimeError(

@@ -264,17 +264,19 @@ enum DaemonLauncher {
     }
 
     /// Removes the app containers gantryd leaves running when it stops (a restarted gantryd
-    /// would adopt them; a test's daemon is not restarted): `runc delete --force`, then the
-    /// overlay and the bundle.
+    /// would adopt them; a test's daemon is not restarted) — runc's container, the overlay,
+    /// the bundle, the network namespace — and the namespaces a killed gantryd kept ready.
+    /// Records an issue for any namespace of the daemon still attached afterwards.
     static func removeContainers(of daemon: GantryDaemon) async {
-        let runc = (try? ChildProcess.find("runc")) ?? "/usr/sbin/runc"
-        for id in (try? FileManager.default.contentsOfDirectory(atPath: daemon.data.containers)) ?? [] {
-            _ = try? await ChildProcess.run(runc, ["--root", daemon.data.containers + ".runc", "delete", "--force", id], timeout: .seconds(30))
-            let bundle = daemon.data.containers + "/" + id
-            _ = umount2(bundle + "/rootfs", Int32(MNT_DETACH))
-            try? FileManager.default.removeItem(atPath: bundle)
+        let runtime = RuncRuntime(containersDirectory: daemon.data.containers, networkPoolSize: 0)
+        _ = await runtime.removeLeftovers()
+        await runtime.network.detachLeftovers()
+        await runtime.network.settle()
+        runtime.removeCgroupParent()
+        let namespaces = ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.contains(runtime.network.identity) }
+        if !namespaces.isEmpty {
+            Issue.record("network namespaces left attached: \(namespaces) (\(await runtime.network.lastBackgroundError ?? "no error"))")
         }
-        RuncRuntime(containersDirectory: daemon.data.containers).removeCgroupParent()
     }
 
     /// SIGTERM, then SIGKILL if it is still running after `stopGrace` (recorded as an issue).
