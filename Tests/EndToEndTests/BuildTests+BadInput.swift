@@ -30,6 +30,14 @@ struct BadAppTests {
         }
     }
 
+    /// Builds run as the app's unprivileged user (issue 11): a build step that needs root says
+    /// so, not only "Permission denied" deep in the log.
+    @Test func aBuildThatNeedsRootIsRefusedSayingBuildsRunUnprivileged() async throws {
+        try await expectRefused(
+            try HostileTreeTests.nodeApp(building: "apt-get install -y --no-download curl"), template: "nodejs", reason: "build needs root",
+            mentions: ["after being refused a permission", "builds run as the app's unprivileged user (uid 1000000", "cannot run on Gantry"])
+    }
+
     @Test func anAppNoBuildpackRecognizesListsWhatEachLookedFor() async throws {
         try await withDaemon { gantry in
             try await gantry.createApp("plain")

@@ -19,6 +19,37 @@ import Testing
         #expect(await fixture.attachedNetworks().isEmpty)
     }
 
+    @Test func theBundleAsksForTheUserNoCapabilitiesTheSeccompFilterAndTheCPULimit() async throws {
+        let fixture = try RuntimeFixture()
+        var spec = fixture.spec("t-bundle", "exec sleep 60")
+        spec.cpuLimit = 0.5
+        _ = try await fixture.runtime.start(spec, logFile: fixture.root + "/bundle.log")
+        let data = try Data(contentsOf: URL(fileURLWithPath: fixture.root + "/containers/t-bundle/config.json"))
+        let config = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let process = try #require(config["process"] as? [String: Any])
+        #expect((process["user"] as? [String: Int]) == ["uid": AppUser.nobody, "gid": AppUser.nobody])
+        #expect((process["capabilities"] as? [String: [String]])?.values.allSatisfy(\.isEmpty) == true)
+        #expect(process["noNewPrivileges"] as? Bool == true)
+        let linux = try #require(config["linux"] as? [String: Any])
+        let namespaces = try #require(linux["namespaces"] as? [[String: String]])
+        #expect(namespaces.contains { $0["type"] == "network" && $0["path"]?.hasPrefix("/run/netns/gantry-") == true })
+        #expect(!namespaces.contains { $0["type"] == "user" })
+        let refused = Set(((linux["seccomp"] as? [String: Any])?["syscalls"] as? [[String: Any]] ?? []).flatMap { $0["names"] as? [String] ?? [] })
+        let required = [
+            "mount", "umount2", "pivot_root", "ptrace", "kexec_load", "kexec_file_load", "bpf", "perf_event_open", "keyctl", "add_key",
+            "request_key", "unshare", "setns", "open_by_handle_at", "init_module", "finit_module", "delete_module", "swapon", "swapoff",
+            "reboot", "acct", "settimeofday", "clock_settime", "clone", "clone3",
+        ]
+        #expect(required.filter { !refused.contains($0) }.isEmpty, "not in the filter: \(required.filter { !refused.contains($0) })")
+        // The kernel holds the CPU limit: 50 ms of every 100 ms.
+        let cgroup = "/sys/fs/cgroup/cpu/gantry/\(fixture.runtime.network.identity)/t-bundle"
+        let quota = (try? String(contentsOfFile: cgroup + "/cpu.cfs_quota_us", encoding: .utf8))
+            ?? (try? String(contentsOfFile: "/sys/fs/cgroup/gantry/\(fixture.runtime.network.identity)/t-bundle/cpu.max", encoding: .utf8))
+        #expect(quota?.hasPrefix("50000") == true, "\(String(describing: quota))")
+        await fixture.runtime.stop("t-bundle", grace: .zero)
+        #expect(await fixture.attachedNetworks().isEmpty)
+    }
+
     @Test func theSeccompFilterRefusesNamespacesAndMounts() async throws {
         let fixture = try RuntimeFixture()
         // An unprivileged process may create a user namespace (and, inside it, mount): not here.

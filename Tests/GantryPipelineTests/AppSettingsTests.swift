@@ -1,0 +1,20 @@
+import GantryImage
+@testable import GantryPipeline
+import Testing
+
+/// The config vars Gantry reads itself, checked before a build starts.
+struct AppSettingsTests {
+    @Test func limitsComeFromTheirConfigVars() throws {
+        let settings = try AppSettings(config: ["GANTRY_MEMORY_MB": "256", "GANTRY_PIDS": "64", "GANTRY_CPU": "0.5"])
+        #expect(settings.processMemoryBytes == 256 << 20)
+        #expect(settings.processPids == 64)
+        #expect(settings.processCPU == 0.5)
+        #expect(try AppSettings(config: [:]).processCPU == nil, "no CPU limit unless asked")
+    }
+
+    @Test(arguments: ["0", "-1", "half", "nan", "inf", "0.001", "5000"])
+    func anUnusableCPULimitIsRefusedNamingTheVar(_ value: String) {
+        let error = #expect(throws: BuildError.self) { try AppSettings(config: ["GANTRY_CPU": value]) }
+        #expect(error?.description.contains("GANTRY_CPU=\(value)") == true, "\(String(describing: error))")
+    }
+}
