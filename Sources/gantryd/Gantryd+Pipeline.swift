@@ -29,9 +29,11 @@ extension Gantryd {
         _ = try await layout.importStack(stack)
         let layerCache = try LayerCache(root: dataDirectory.layers, layout: layout)
         await layerCache.register(stack)
-        let network: NetworkConfiguration
+        var network: NetworkConfiguration
         do {
             network = try NetworkConfiguration(bridge: bridge, subnet: containerSubnet, pluginDirectory: cniPluginDir)
+            // A router published beyond loopback is public: apps may call each other through it.
+            if !["127.0.0.1", "localhost", "::1"].contains(routerHost) { network.publicPorts = [routerPort] }
         } catch {
             throw StartupError(error.reason)
         }

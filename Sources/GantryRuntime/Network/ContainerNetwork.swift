@@ -125,7 +125,7 @@ public actor ContainerNetwork {
         do { try FileManager.default.createDirectory(atPath: recordsDirectory, withIntermediateDirectories: true) } catch {
             throw RuntimeError(container: "network", reason: "cannot create \(recordsDirectory): \(error.localizedDescription)")
         }
-        try await HostFirewall.ensure(bridge: configuration.bridge)
+        try await HostFirewall.ensure(bridge: configuration.bridge, publicPorts: configuration.publicPorts)
         hostReady = true
     }
 

@@ -13,8 +13,9 @@ import SystemPackage
 ///
 /// - the bridge exists with IPv6 off (no link-local address of the host on it);
 /// - `INPUT`: nothing that comes in through the bridge reaches the host, only replies to
-///   connections the host opened (the router's, the health checks'): not gantryd's HTTP, SSH or
-///   router ports, not anything else listening on any host address (iptables and ip6tables);
+///   connections the host opened (the router's, the health checks') and the public ports (a
+///   router published on a public address): not gantryd's HTTP or SSH port, not anything else
+///   listening on any host address (iptables and ip6tables);
 /// - `CNI-ADMIN` (the firewall plugin's chain for administrators' rules, consulted before it
 ///   accepts a container's traffic): nothing is forwarded from the bridge back into it, so a
 ///   container cannot reach another through the host. Bridged traffic between containers is
@@ -22,12 +23,15 @@ import SystemPackage
 enum HostFirewall {
     static let inputChain = "GANTRY-INPUT"
 
-    static func ensure(bridge: String) async throws(RuntimeError) {
+    static func ensure(bridge: String, publicPorts: [Int]) async throws(RuntimeError) {
         try await ensureBridge(bridge)
         for tool in ["iptables", "ip6tables"] {
             try await run(tool, ["-N", inputChain], tolerating: "exists")
             if tool == "iptables" {
                 try await ensureRule(tool, chain: inputChain, ["-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"], first: true)
+                for port in publicPorts {
+                    try await ensureRule(tool, chain: inputChain, ["-p", "tcp", "--dport", String(port), "-j", "ACCEPT"], first: true)
+                }
             }
             try await ensureRule(tool, chain: inputChain, ["-j", "DROP"], first: false)
             try await ensureRule(tool, chain: "INPUT", ["-i", bridge, "-j", inputChain], first: true)

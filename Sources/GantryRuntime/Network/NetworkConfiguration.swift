@@ -13,6 +13,9 @@ public struct NetworkConfiguration: Hashable, Sendable {
     public var subnet: String
     /// Where the CNI plugins are (Debian's `containernetworking-plugins`).
     public var pluginDirectory: String
+    /// TCP ports of the host that containers may reach, as anyone may: the router's, when it
+    /// listens on a public address (gantryd's `--router-host`). Nothing else of the host is.
+    public var publicPorts: [Int] = []
 
     public static let defaultBridge = "gantry0"
     public static let defaultSubnet = "10.89.0.0/16"
