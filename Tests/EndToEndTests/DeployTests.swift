@@ -32,6 +32,37 @@ struct DeployTests {
         }
     }
 
+    /// Issue 11, bad input: a CNI plugin gone missing fails the deploy with the plugin's name;
+    /// the old release keeps serving, and nothing is left attached (the harness checks).
+    @Test func aMissingCNIPluginFailsTheDeployNamingItAndTheOldReleaseKeepsServing() async throws {
+        let plugins = try ScratchDirectory(prefix: "gantry-cni")
+        defer { plugins.remove() }
+        for plugin in try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/cni") {
+            try FileManager.default.createSymbolicLink(atPath: plugins.path + "/" + plugin, withDestinationPath: "/usr/lib/cni/" + plugin)
+        }
+        try await withDaemon(arguments: ["--cni-plugin-dir", plugins.path]) { gantry in
+            try await gantry.createApp("nocni")
+            let (repo, good) = try await gantry.makeRepo("nocni", template: "static")
+            try #require(await repo.push(gantry.remote("nocni"), ["main"]).succeeded)
+            try FileManager.default.removeItem(atPath: plugins.path + "/firewall")
+            // The namespaces kept ready serve the next containers; the first one attached anew fails.
+            var refused: ProcessOutput?
+            var live = (commit: good, page: try await gantry.get("nocni").text)
+            for attempt in 1...4 where refused == nil {
+                try await repo.commit("v\(attempt + 1)", files: ["index.html": "<p>v\(attempt + 1)</p>\n"])
+                let push = try await repo.push(gantry.remote("nocni"), ["main"])
+                if push.succeeded { live = (try await repo.revParse("HEAD"), try await gantry.get("nocni").text) } else { refused = push }
+            }
+            let push = try #require(refused, "every push succeeded without the firewall plugin")
+            #expect(push.stderr.contains("CNI plugin firewall: no CNI plugin at \(plugins.path)/firewall"), "\(push.stderr)")
+            #expect(try await gantry.get("nocni").text == live.page)
+            #expect(try await gantry.serverRefs("nocni") == ["refs/heads/main": live.commit])
+            // Put back, the plugin removes the rules it added (the old releases' namespaces
+            // could not be detached without it; the harness detaches them).
+            try FileManager.default.createSymbolicLink(atPath: plugins.path + "/firewall", withDestinationPath: "/usr/lib/cni/firewall")
+        }
+    }
+
     @Test func aReleaseThatNeverGetsHealthyIsRejectedAndTheOldOneKeepsServing() async throws {
         try await withDaemon { gantry in
             try await gantry.createApp("sick")

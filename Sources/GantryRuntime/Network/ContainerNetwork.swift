@@ -194,8 +194,10 @@ public actor ContainerNetwork {
         do throws(RuntimeError) {
             for plugin in configuration.plugins.reversed() {
                 if plugin.type == "firewall" && previous == nil { continue }  // never added
-                // A plugin that is not installed added nothing (its ADD failed to start).
-                if !FileManager.default.isExecutableFile(atPath: configuration.pluginDirectory + "/" + plugin.type) { continue }
+                // A plugin that is not installed and never finished its ADD here added nothing
+                // (its ADD could not start); one that did must remove what it added.
+                let finished = plugin.type == "bridge" ? attachment.bridgeResult != nil : attachment.result != nil
+                if !finished && !FileManager.default.isExecutableFile(atPath: configuration.pluginDirectory + "/" + plugin.type) { continue }
                 do throws(RuntimeError) {
                     _ = try await call(.delete, type: plugin.type, configuration: plugin.configuration, network: configuration.bridge, attachment, previous: previous)
                 } catch where plugin.type == "bridge" {
