@@ -126,6 +126,8 @@ struct HostileAppTests {
             for (needle, count) in report.matches.sorted(by: { $0.key < $1.key }) {
                 #expect(count == 0, "the hostile app saw '\(needle)' \(count) times (\(summary))")
             }
+            // Its own listening socket is there (the scan worked); nothing else is.
+            #expect(report.sockets.contains { $0.localPort == report.port && $0.state == "LISTEN" }, "\(report.sockets)")
             let foreign = report.sockets.filter { $0.localPort != report.port }
             #expect(
                 foreign.isEmpty,

@@ -143,6 +143,8 @@ final class TrapListeners: Sendable {
             }
             self.port = port
             descriptors = [v4, v6]
+            // A trap that catches nothing would prove nothing: the test's own connection gets in.
+            guard LocalPort.accepts(port), accepted() == ["127.0.0.1"] else { throw FixtureFailure("the trap on port \(port) accepts nothing") }
             return
         }
         throw FixtureFailure("no port free on both 0.0.0.0 and [::]")
