@@ -56,8 +56,9 @@ run: setup
 # then the end-to-end tests (each drives its own gantryd, git and runc containers), then — one
 # at a time — the suites that load the machine on purpose: thousands of idle connections, a
 # minute of build output, 100,000 hard links, packs that would inflate to gigabytes, a 100 MB
-# command section (the router's streaming test measures this process's memory).
-LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|NetworkLeakTests
+# command section (the router's streaming test measures this process's memory), a hostile app's
+# fork bomb and packet capture, a hundred deploys counting the host's network namespaces and rules.
+LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests
 
 test: setup
 	$(SWIFT) test --skip 'EndToEndTests|$(LOAD_TESTS)'
