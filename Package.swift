@@ -145,6 +145,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: [
             "GantryClient", "GantryCore", "GantryRuntime", "GantryTesting",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

@@ -67,6 +67,7 @@ extension Pipeline {
         if let result = await objects.run({ repository in repository.update([command]) }).first, !result.isOK {
             logger.warning("\(deployment.app) is live at \(after.short) but its main branch could not move there: \(result)")
         }
+        await collectGarbage(deployment.app)
         return .deployed(build: build)
     }
 }

@@ -63,6 +63,12 @@ public struct Pipeline: Sendable {
                 }
                 return verdicts
             },
+            postReceive: { updated, _ in
+                // Old images go once the ref has moved to the new release's commit.
+                guard updated.contains(where: { $0.refName?.isDeployBranch == true && !$0.isDelete }) else { return }
+                CrashPoint.reached(.refMoved)
+                await collectGarbage(app)
+            },
             serialize: { body in await queues.serialized(app, body) })
     }
 
@@ -109,6 +115,7 @@ public struct Pipeline: Sendable {
 
             // Build: bin/compile in a build container.
             let compiled = try await builder.compile(request, output: log.line)
+            CrashPoint.reached(.compiled)
             let compiledAt = ContinuousClock.now
             try await store.updateBuild(id: build.id, status: .testing, finished: false)
 
@@ -131,6 +138,10 @@ public struct Pipeline: Sendable {
             try? await store.recordStages(id: build.id, testSeconds: Self.seconds(ContinuousClock.now - compiledAt))
             log.step("Tests passed")
             log.step("Image \(image.digest.description.prefix(19))… (app layer \(Self.megabytes(appLayer.size)), stack \(builder.stack.name))")
+            // The commit joins the repository before its release is recorded: whatever stops
+            // gantryd from here on, a live release's commit is there (the ref moves last).
+            do { try await objects.persist() } catch { throw BuildError.other("cannot store the pushed objects: \(error)") }
+            CrashPoint.reached(.objectsStored)
             try await store.finishBuild(id: build.id, status: .built, failureReason: nil)
             events(.buildFinished(app: app, status: .built))
 
@@ -170,13 +181,15 @@ public struct Pipeline: Sendable {
             return "cannot record the release"
         }
         log.step("Releasing v\(release.version) (image \(image.digest.description.prefix(19))…)")
+        CrashPoint.reached(.releaseRecorded)
         do {
             let plan = try await plan(release, image: image, manifests: manifests)
             try await deployer.deploy(plan, log: log.step)
+            CrashPoint.reached(.deployed)
             try await store.markReleaseLive(id: release.id)
+            CrashPoint.reached(.releaseLive)
             events(.releaseFinished(app: app, status: .live))
             log.step("\(publicURL(app)) deployed")
-            await collectGarbage(app)
             return nil
         } catch {
             let failure = error as? DeployError

@@ -19,6 +19,7 @@ enum Migrations {
         migrator.registerMigration("v6-release-origin-commit-summary", migrate: v6ReleaseOriginCommitSummary)
         migrator.registerMigration("v7-ssh-keys", migrate: v7SSHKeys)
         migrator.registerMigration("v8-webhooks", migrate: v8Webhooks)
+        migrator.registerMigration("v9-interrupted-builds", foreignKeyChecks: .deferred, migrate: v9InterruptedBuilds)
         return migrator
     }()
 
@@ -315,6 +316,34 @@ enum Migrations {
             t.column("finished_at", .datetime)
             // Replays of a delivery are no-ops.
             t.uniqueKey(["webhook_id", "delivery_id"])
+        }
+    }
+    /// Builds gain the status `interrupted` (gantryd stopped while they ran; set at the next
+    /// start instead of leaving them `building` forever).
+    ///
+    /// The status CHECK is rebuilt as in v2, from the table's own SQL (columns added since v2
+    /// come along as they are): `builds_new` with the new list, copy, drop, rename, indexes.
+    private static func v9InterruptedBuilds(_ db: Database) throws {
+        let statuses = "'build_failed', 'test_failed', 'timed_out', 'failed'"
+        guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'builds'"),
+            sql.contains(statuses), let name = sql.range(of: "\"builds\"") ?? sql.range(of: "builds")
+        else {
+            throw DatabaseError(message: "v9: the builds table is not as v2 left it")
+        }
+        var created = sql.replacingOccurrences(of: statuses, with: statuses + ", 'interrupted'")
+        created.replaceSubrange(created.range(of: String(sql[name]))!, with: "\"builds_new\"")
+        let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'builds' AND sql IS NOT NULL")
+        let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'builds'")
+        try db.execute(sql: created)
+        try db.execute(sql: "INSERT INTO builds_new SELECT * FROM builds")
+        try db.drop(table: "builds")
+        try db.rename(table: "builds_new", to: "builds")
+        for index in indexes { try db.execute(sql: index) }
+        if let sequence {
+            try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'builds'")
+            try db.execute(
+                sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('builds', MAX(?, IFNULL((SELECT MAX(id) FROM builds), 0)))",
+                arguments: [sequence])
         }
     }
 }

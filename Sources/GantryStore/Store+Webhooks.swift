@@ -90,19 +90,6 @@ extension Store {
         }
     }
 
-    /// Marks every pending delivery failed: gantryd stopped before it finished them.
-    /// - Returns: how many there were.
-    /// - Throws: `StoreError.database` when SQLite fails.
-    public func failPendingDeliveries(reason: String) async throws(StoreError) -> Int {
-        try await write("fail pending deliveries") { db in
-            try DeliveryRecord.filter(DeliveryRecord.Columns.status == DeliveryStatus.pending.rawValue).updateAll(db, [
-                DeliveryRecord.Columns.status.set(to: DeliveryStatus.failed.rawValue),
-                DeliveryRecord.Columns.detail.set(to: reason),
-                DeliveryRecord.Columns.finishedAt.set(to: StoredTime.text(Date())),
-            ])
-        }
-    }
-
     /// The latest deliveries to the webhooks of `app`, newest first.
     /// - Throws: `StoreError.appNotFound`; `StoreError.database` when SQLite fails.
     public func deliveries(app: AppName, limit: Int = 100) async throws(StoreError) -> [WebhookDelivery] {

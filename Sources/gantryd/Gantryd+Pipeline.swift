@@ -56,7 +56,7 @@ extension Gantryd {
             store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scratch: dataDirectory.scratch,
             publicURL: { app in "http://\(app.rawValue).localhost\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger,
             events: metrics.record(_:), keptReleases: keepReleases)
-        for line in await pipeline.restoreLiveReleases() { logger.notice("restore: \(line)") }
+        for line in await pipeline.restoreLiveReleases(repositoryPath: { dataDirectory.repository(for: $0) }) { logger.notice("restore: \(line)") }
         return (pipeline, runtime.network)
     }
 }

@@ -127,8 +127,6 @@ struct Gantryd: AsyncParsableCommand {
             logger.notice("created the admin API token in \(tokenFile) (mode 0600); `gantry login` reads it")
         }
 
-        let abandoned = try await store.failPendingDeliveries(reason: "gantryd stopped before this delivery was deployed; push again or redeliver it")
-        if abandoned > 0 { logger.notice("marked \(abandoned) unfinished webhook deliveries failed") }
 
         let checkout = Checkout.locate()
         let metrics = GantryMetrics()

@@ -287,10 +287,10 @@ struct BuildTests {
     @Test
     func finishedStatuses() {
         let finished = BuildStatus.allCases.filter(\.isFinished)
-        #expect(finished == [.built, .succeeded, .buildFailed, .testFailed, .timedOut, .failed])
+        #expect(finished == [.built, .succeeded, .buildFailed, .testFailed, .timedOut, .failed, .interrupted])
         #expect(BuildStatus.allCases.map(\.rawValue) == [
             "received", "building", "testing", "built", "succeeded", "build_failed", "test_failed",
-            "timed_out", "failed",
+            "timed_out", "failed", "interrupted",
         ])
     }
 }

@@ -25,12 +25,15 @@ public enum BuildStatus: String, Hashable, Sendable, Codable, CaseIterable {
     case timedOut = "timed_out"
     /// Finished: Gantry itself failed (an internal or other error), not the app.
     case failed
+    /// Finished: gantryd stopped (a crash, a kill) while the build ran; its log holds what it
+    /// wrote until then. Set at gantryd's next start.
+    case interrupted
 
     /// Whether the build is over: no stage will move it on.
     public var isFinished: Bool {
         switch self {
         case .received, .building, .testing: false
-        case .built, .succeeded, .buildFailed, .testFailed, .timedOut, .failed: true
+        case .built, .succeeded, .buildFailed, .testFailed, .timedOut, .failed, .interrupted: true
         }
     }
 }

@@ -35,4 +35,7 @@ public final class RepositoryObjects: CommitSource, @unchecked Sendable {
     public func summary(of commit: ObjectID) async -> CommitSummary? {
         await run { repository in repository.summary(of: commit) }
     }
+
+    /// Nothing to do: fetched objects are in the repository already.
+    public func persist() async throws(ReceiveError) {}
 }

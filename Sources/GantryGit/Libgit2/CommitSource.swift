@@ -9,4 +9,10 @@ public protocol CommitSource: Sendable {
 
     /// The first line of `commit`'s message and its author, when it is a commit.
     func summary(of commit: ObjectID) async -> CommitSummary?
+
+    /// Makes the objects part of the repository for good, without moving any ref: a release
+    /// recorded after this can always find its commit, whatever stops gantryd before its ref
+    /// moves. (A push's quarantine moves into the repository; a webhook's fetch is there already.)
+    /// - Throws: `ReceiveError.storage`.
+    func persist() async throws(ReceiveError)
 }

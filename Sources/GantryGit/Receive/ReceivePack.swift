@@ -7,7 +7,8 @@ public struct ReceivePackHooks: Sendable {
     /// still in quarantine (readable through `objects`). Returns a rejection reason per command
     /// (`nil` accepts it).
     public var preReceive: @Sendable (_ commands: [RefCommand], _ objects: ReceivedObjects, _ reply: ReceivePackReply) async -> [String?]
-    /// Runs after the refs moved, with the commands that succeeded.
+    /// Runs after the refs moved, with the commands that succeeded, still in turn with the
+    /// repository's other pushes (inside `serialize`).
     public var postReceive: @Sendable (_ updated: [RefCommand], _ reply: ReceivePackReply) async -> Void
     /// Wraps the critical section of a push — the check that refs have not moved, the
     /// pre-receive hook and the ref updates — so pushes to one repository can take turns
@@ -147,13 +148,14 @@ public struct ReceivePack: Sendable {
             }
             let hooked = results
             // Objects into the repository, then the refs.
-            return await session.run { session in Self.apply(request, results: hooked, in: session) }
+            let applied = await session.run { session in Self.apply(request, results: hooked, in: session) }
+            let updated = zip(request.commands, applied).filter { $0.1.isOK }.map(\.0)
+            for command in updated {
+                reply.step(command.isDelete ? "Deleted \(command.name)" : "Updated \(command.name): \(command.old.short)..\(command.new.short)")
+            }
+            if !updated.isEmpty { await hooks.postReceive(updated, reply) }
+            return applied
         }
-        let updated = zip(request.commands, results).filter { $0.1.isOK }.map(\.0)
-        for command in updated {
-            reply.step(command.isDelete ? "Deleted \(command.name)" : "Updated \(command.name): \(command.old.short)..\(command.new.short)")
-        }
-        if !updated.isEmpty { await hooks.postReceive(updated, reply) }
         return finish(request, results: results, unpackError: nil, reply: reply)
     }
 

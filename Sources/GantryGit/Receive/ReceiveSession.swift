@@ -55,4 +55,10 @@ public struct ReceivedObjects: CommitSource {
     public func summary(of commit: ObjectID) async -> CommitSummary? {
         await session.run { session in session.repository.summary(of: commit) }
     }
+
+    /// Moves the quarantined pack into the repository (the refs move later, in `apply`, which
+    /// then finds it there).
+    public func persist() async throws(ReceiveError) {
+        try await session.run { session throws(ReceiveError) in try session.quarantine.migrate() }
+    }
 }

@@ -4,10 +4,13 @@ import GantryCore
 extension Deployer {
     /// After gantryd starts: adopts the live releases' processes that are still running (runc
     /// kept them while gantryd was away), starts the ones that are missing, removes every
-    /// other container (old releases, builds and tests a crash interrupted), and rebuilds the
-    /// router's table.
+    /// other container (old releases, builds and tests a crash interrupted) except those
+    /// `keeping` names, and rebuilds the router's table.
+    /// - Parameter keeping: containers no plan covers that must keep running — an app whose
+    ///   live release could not be planned keeps its processes, served by the router but not
+    ///   restarted if they exit.
     /// - Returns: one line per action, for the log.
-    public func restore(_ plans: [Plan]) async -> [String] {
+    public func restore(_ plans: [Plan], keeping keep: Keep = .apps([:])) async -> [String] {
         var report: [String] = []
         var kept = Set<String>()
         let existing = Set(await runtime.containers())
@@ -40,10 +43,54 @@ extension Deployer {
             apps[plan.app] = processes
             await router.route(plan.app, to: webBackends(processes))
         }
+        var unplanned: [AppName: [Tracked]] = [:]
         for id in existing.subtracting(kept).sorted() {
-            await runtime.stop(id, grace: .zero)
-            report.append("removed \(id)")
+            guard keep.keeps(id) else {
+                await runtime.stop(id, grace: .zero)
+                report.append("removed \(id)")
+                continue
+            }
+            report.append("kept \(id) running, unsupervised")
+            guard let parts = AppProcess.parse(containerID: id), keep.serves(parts.app, release: parts.release),
+                await runtime.state(id)?.status == .running, let endpoint = await runtime.endpoint(of: id)
+            else { continue }
+            let process = AppProcess(
+                app: parts.app, release: parts.release, type: parts.type, index: parts.index, endpoint: endpoint, startedAt: Date(), restarts: 0, state: .up)
+            unplanned[parts.app, default: []].append(Tracked(process: process, spec: ContainerSpec(id: id, layers: [], arguments: [])))
+        }
+        for (app, processes) in unplanned {
+            apps[app] = processes
+            await router.route(app, to: webBackends(processes))
         }
         return report
+    }
+
+    /// What `restore` keeps running though no plan covers it.
+    public enum Keep: Sendable {
+        /// The containers of these apps' live releases (app → live version): the router serves them.
+        case apps([AppName: Int])
+        /// Every container (the live releases could not be read): none is routed.
+        case everything
+
+        public mutating func insert(_ app: AppName, version: Int) {
+            if case .apps(var kept) = self {
+                kept[app] = version
+                self = .apps(kept)
+            }
+        }
+
+        /// Whether container `id` stays.
+        func keeps(_ id: String) -> Bool {
+            switch self {
+            case .everything: true
+            case .apps(let kept): AppProcess.parse(containerID: id).map { kept[$0.app] == $0.release } ?? false
+            }
+        }
+
+        /// Whether the router sends `app`'s traffic to the kept containers of `release`.
+        func serves(_ app: AppName, release: Int) -> Bool {
+            if case .apps(let kept) = self { return kept[app] == release }
+            return false
+        }
     }
 }

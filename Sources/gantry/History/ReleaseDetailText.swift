@@ -79,6 +79,7 @@ enum ReleaseDetailText {
         case .buildFailed: return "not run: the build failed"
         case .timedOut: return "timed out" + took
         case .failed: return "not run: Gantry failed"
+        case .interrupted: return "interrupted: gantryd stopped"
         case .received, .building, .testing: return "running"
         }
     }

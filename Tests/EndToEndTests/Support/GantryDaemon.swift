@@ -134,9 +134,10 @@ final class DaemonProcess: @unchecked Sendable {
 
 extension GantryDaemon {
     /// Stops gantryd (SIGTERM: the apps keep running; with `killing`, SIGKILL, as a crash
-    /// would) and starts it again on the same data directory and ports.
+    /// would) and starts it again on the same data directory and ports, with `environment` added
+    /// to its own (`GANTRY_CRASH_AT`, say).
     /// - Throws: `FixtureFailure` when it does not come back.
-    func restart(killing: Bool = false) async throws {
+    func restart(killing: Bool = false, environment: [String: String] = [:]) async throws {
         if killing {
             process.current.signal(SIGKILL)
             await process.current.waitForExit()
@@ -146,6 +147,7 @@ extension GantryDaemon {
         let next = Process()
         next.executableURL = URL(fileURLWithPath: process.binary)
         next.arguments = process.arguments
+        next.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"].merging(environment) { $1 }) { $1 }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         next.standardOutput = log
