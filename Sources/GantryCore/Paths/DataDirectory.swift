@@ -12,6 +12,7 @@
 ///   layers/DIGEST/       unpacked image layers, the read-only lower dirs of containers
 ///   containers/ID/       one OCI bundle per running container
 ///   containers.runc/     runc's state (`runc --root`) of those containers
+///   containers.net/      network namespaces ready for containers, or being detached
 ///   cache/APP/           build caches (the buildpacks' CACHE_DIR)
 ///   logs/APP/            process output (web.1.log …) and events.log
 ///   tmp/                 scratch space (receive quarantines, build workspaces); emptied at start
