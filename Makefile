@@ -60,15 +60,19 @@ run: setup
 # fork bomb and packet capture, a hundred deploys counting the host's network namespaces and rules.
 LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests
 
+# Last, the short variant of bench/crash: gantryd (the release build) killed 5 times while it
+# deploys, each restart checked for lost releases, inconsistencies and orphans.
 test: setup
 	$(SWIFT) test --skip 'EndToEndTests|$(LOAD_TESTS)'
 	$(SWIFT) test --skip-build --filter EndToEndTests --skip '$(LOAD_TESTS)'
 	$(SWIFT) test --skip-build --no-parallel --filter '$(LOAD_TESTS)'
+	bench/crash --kills 5
 
 bench-packages:
 	@$(call install_missing,$(BENCH_PACKAGES))
 
-# bench/run runs every script of bench/: receive, build, deploy, router, doors (SSH vs HTTP push).
+# bench/run runs every script of bench/: build, crash (100 kill -9), deploy, doors (SSH vs HTTP
+# push), receive, router…
 bench: setup bench-packages
 	bench/run
 

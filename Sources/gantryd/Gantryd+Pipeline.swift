@@ -61,6 +61,25 @@ extension Gantryd {
     }
 }
 
+extension Gantryd {
+    /// `--remove-containers`: what a stopped gantryd leaves running, removed the way gantryd
+    /// removes a container (so that nothing of its network stays attached).
+    func removeAllContainers(logger: Logger) async throws {
+        let dataDirectory = DataDirectory(root: URL(fileURLWithPath: dataDir).standardizedFileURL.path)
+        let network: NetworkConfiguration
+        do { network = try NetworkConfiguration(bridge: bridge, subnet: containerSubnet, pluginDirectory: cniPluginDir) } catch {
+            throw StartupError(error.reason)
+        }
+        let runtime = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers, network: network)
+        let removed = await runtime.removeLeftovers()
+        let detached = await runtime.network.detachLeftovers()
+        await runtime.network.settle()
+        runtime.removeCgroupParent()
+        logger.notice("removed \(removed.count) containers, detached \(detached) ready network namespaces")
+        if let error = await runtime.network.lastBackgroundError { throw StartupError("some network namespaces stay attached: \(error)") }
+    }
+}
+
 /// gantryd cannot start; the message says what to do.
 struct StartupError: Error, CustomStringConvertible {
     let description: String

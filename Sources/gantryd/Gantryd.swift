@@ -88,6 +88,9 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Flag(help: "Remove every container of the data directory — runc's, its overlay, its network namespace — and the namespaces kept ready, then exit (the apps stop; a later gantryd starts them again). For tear-downs: benchmarks, a machine being retired.")
+    var removeContainers = false
+
     func validate() throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be between 0 and 65535") }
         guard (0...65535).contains(sshPort) else { throw ValidationError("--ssh-port must be between 0 and 65535") }
@@ -116,6 +119,7 @@ struct Gantryd: AsyncParsableCommand {
             return logger
         }()
         Libgit2.initialize()
+        if removeContainers { return try await removeAllContainers(logger: logger) }
         try PortCheck.ensureFree([
             ("--http-port", httpHost, httpPort), ("--router-port", routerHost, routerPort), ("--ssh-port", sshHost, sshPort),
         ] + (metricsPort.map { [("--metrics-port", metricsHost, $0)] } ?? []))

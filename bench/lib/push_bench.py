@@ -260,16 +260,20 @@ class Gantryd:
             except subprocess.TimeoutExpired:
                 self.server.kill()
                 self.server.wait()
-        remove_app_containers(self.data, runc)
+        remove_app_containers(self.data, runc, gantryd=self.binary)
         left = oci_bundle.unmount_all_under(self.data)
         if not left:
             shutil.rmtree(self.data, ignore_errors=True)
         return left
 
-def remove_app_containers(data, runc=oci_bundle.RUNC):
+def remove_app_containers(data, runc=oci_bundle.RUNC, gantryd=None):
     """The app containers a gantryd with data dir `data` left running (a stopped gantryd leaves
-    them for the next one to adopt): `runc --root DATA/containers.runc delete --force` of each,
-    `umount -l` of its rootfs, then its cgroup parent."""
+    them for the next one to adopt): `gantryd --data-dir DATA --remove-containers` when the
+    binary is given (it also detaches their network namespaces), then — for what is left —
+    `runc --root DATA/containers.runc delete --force` of each, `umount -l` of its rootfs, then its
+    cgroup parent."""
+    if gantryd and os.path.isdir(data):
+        subprocess.run([gantryd, "--data-dir", data, "--remove-containers"], capture_output=True, timeout=300)
     containers = os.path.join(data, "containers")
     if os.path.isdir(containers):
         for container_id in sorted(os.listdir(containers)):
