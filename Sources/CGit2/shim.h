@@ -6,6 +6,10 @@ static inline int gantry_git_set_strict_hash_verification(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
 }
 
+static inline int gantry_git_set_fsync_gitdir(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
+}
+
 #include <stdlib.h>
 
 // A pack-writing backend that shows every byte of a pack to `scan` before the pack backend of

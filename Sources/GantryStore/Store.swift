@@ -25,8 +25,20 @@ public final class Store: Sendable {
     /// - Parameter path: the SQLite file; its directory must exist.
     /// - Throws: `StoreError.database` when the file cannot be opened or migrated, or when a
     ///   newer Gantry has migrated it past what this one knows.
-    public convenience init(path: String) throws(StoreError) {
-        try self.init(path: path, ownedDirectory: nil)
+    /// - Parameter durability: `.full` (gantryd's default) makes every committed transaction
+    ///   survive a power loss; `.normal` may lose the last ones then (never on a crash).
+    public convenience init(path: String, durability: Durability = .full) throws(StoreError) {
+        try self.init(path: path, ownedDirectory: nil, durability: durability)
+    }
+
+    /// How SQLite syncs the write-ahead log (`PRAGMA synchronous`).
+    public enum Durability: String, Sendable, CaseIterable {
+        /// `FULL`: the WAL is synced at every commit. A release recorded live stays recorded
+        /// whatever happens to the machine.
+        case full
+        /// `NORMAL`: synced at checkpoints only; a power loss may roll back the last commits
+        /// (a crash of gantryd does not: the WAL is in the page cache).
+        case normal
     }
 
     /// Opens the database at `path` and applies the migrations up to `target` only, as an older
@@ -35,10 +47,13 @@ public final class Store: Sendable {
         try self.init(path: path, ownedDirectory: nil, migratingUpTo: target)
     }
 
-    private init(path: String, ownedDirectory: String?, migratingUpTo target: String? = nil) throws(StoreError) {
+    private init(path: String, ownedDirectory: String?, migratingUpTo target: String? = nil, durability: Durability = .full) throws(StoreError) {
         var configuration = Configuration()
         configuration.label = "gantry"
         configuration.foreignKeysEnabled = true
+        // After GRDB's own set-up, which turns WAL's synchronous to NORMAL.
+        let synchronous = durability == .full ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         // Wait for a lock held by another process (the sqlite3 shell, a backup) rather than fail.
         configuration.busyMode = .timeout(5)
 

@@ -85,6 +85,9 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where the CNI plugins are (Debian's containernetworking-plugins).", valueName: "dir"))
     var cniPluginDir: String = NetworkConfiguration.defaultPluginDirectory
 
+    @Option(help: "full: every recorded build and release, and the commit and ref it names, survive a power loss (SQLite synchronous=FULL, git objects and refs fsynced). normal: a power loss may lose the last ones (a crash of gantryd never does).")
+    var durability: String = Store.Durability.full.rawValue
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -101,6 +104,7 @@ struct Gantryd: AsyncParsableCommand {
         guard (0...1_000_000_000).contains(minFreeMb) else { throw ValidationError("--min-free-mb must be between 0 and 1000000000") }
         guard keepReleases >= 1 else { throw ValidationError("--keep-releases must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        guard Store.Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be full or normal") }
     }
 
     func run() async throws {
@@ -126,7 +130,9 @@ struct Gantryd: AsyncParsableCommand {
 
         let dataDirectory = DataDirectory(root: URL(fileURLWithPath: dataDir).standardizedFileURL.path)
         try dataDirectory.prepare()
-        let store = try Store(path: dataDirectory.database)
+        let durability = Store.Durability(rawValue: durability) ?? .full
+        Libgit2.syncWrites(durability == .full)
+        let store = try Store(path: dataDirectory.database, durability: durability)
         if let tokenFile = try await dataDirectory.createAdminTokenIfNeeded(in: store) {
             logger.notice("created the admin API token in \(tokenFile) (mode 0600); `gantry login` reads it")
         }

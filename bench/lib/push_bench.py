@@ -187,7 +187,7 @@ class Gantryd:
     ports of 127.0.0.1, output appended to `log`. `stop()` (idempotent) stops it with SIGTERM and
     removes the app containers it leaves running, their overlays and the data dir."""
 
-    def __init__(self, binary, data, log, cwd=None, startup_timeout=180):
+    def __init__(self, binary, data, log, cwd=None, startup_timeout=180, extra_args=()):
         self.binary, self.data, self.log = binary, os.path.abspath(data), log
         self.containers = os.path.join(self.data, "containers")
         self.server = None
@@ -200,7 +200,7 @@ class Gantryd:
                 self.server = subprocess.Popen(
                     [binary, "--data-dir", self.data, "--http-host", "127.0.0.1",
                      "--http-port", str(self.port), "--router-port", str(self.router_port),
-                     "--ssh-port", str(self.ssh_port)],
+                     "--ssh-port", str(self.ssh_port), *extra_args],
                     stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
                     cwd=cwd)
             if self._wait_ready(startup_timeout):

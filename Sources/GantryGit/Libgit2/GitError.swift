@@ -1,3 +1,4 @@
+import Synchronization
 internal import CGit2
 
 /// A libgit2 call that failed, with the function's name and libgit2's own message.
@@ -41,6 +42,17 @@ public enum Libgit2 {
         git_libgit2_init()
         _ = gantry_git_set_strict_hash_verification(0)
     }
+
+    /// Whether libgit2 fsyncs the objects, packs and refs it writes (off by default, as in
+    /// libgit2), and a push's pack is synced into the repository's directory: gantryd's
+    /// `--durability full` turns it on, so that a commit a live release names survives a power
+    /// loss as the release's row does.
+    public static func syncWrites(_ enabled: Bool) {
+        _ = gantry_git_set_fsync_gitdir(enabled ? 1 : 0)
+        syncsWrites.withLock { $0 = enabled }
+    }
+
+    static let syncsWrites = Mutex(false)
 
     /// The linked libgit2 version, e.g. "1.5.1".
     public static var version: String {

@@ -104,6 +104,14 @@ public final class Quarantine {
                 throw .storage("cannot move \(name) into \(target): \(String(cString: strerror(errno)))")
             }
         }
+        if Libgit2.syncsWrites.withLock({ $0 }) {
+            // The renames are durable once the directory is (the files were synced by libgit2).
+            let directory = open(target, O_RDONLY | O_DIRECTORY)
+            if directory >= 0 {
+                _ = fsync(directory)
+                close(directory)
+            }
+        }
     }
 
     private func remove() {

@@ -54,6 +54,10 @@ public actor ContainerNetwork {
     /// - Returns: how many there were.
     @discardableResult
     public func detachLeftovers() async -> Int {
+        // A record being saved when gantryd died (its first save: nothing attached yet).
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: recordsDirectory)) ?? [] where name.hasSuffix(".json.tmp") {
+            unlink(recordsDirectory + "/" + name)
+        }
         let leftovers = records()
         for record in leftovers { await detach(record) }
         return leftovers.count
