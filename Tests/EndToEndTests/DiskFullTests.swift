@@ -5,10 +5,11 @@ import Testing
 
 /// Issue 12, item 3: gantryd's data directory on a small file system of its own (a 2 GiB
 /// ext4 on a loop device), full when a push writes its pack, when a build writes, when a
-/// build's log is written and when SQLite writes. Each time the pusher reads "no space left
-/// on device" in plain words, the live release keeps serving through the router (polled every
-/// 100 ms), SQLite passes `PRAGMA integrity_check`, and once the filler is removed the next
-/// push works with no manual step (real gantryd, git, runc, mkfs.ext4 and a loop device).
+/// build's log is written and when SQLite writes (a build's row, a config change). Each time
+/// the pusher reads "no space left on device" in plain words, the live release keeps serving
+/// through the router (polled every 100 ms), SQLite passes `PRAGMA integrity_check`, and once
+/// the filler is removed the next push works with no manual step (real gantryd, git, runc,
+/// mkfs.ext4 and a loop device). The app's event log meeting ENOSPC loses its line, not gantryd.
 ///
 /// gantryd runs with `--min-free-mb 0` so the write itself meets ENOSPC; the last test shows
 /// the refusal that gantryd's own threshold gives before a build starts.

@@ -31,7 +31,8 @@ struct LoopFilesystem: Sendable {
     /// fits), in halving steps of `posix_fallocate` (ext4 allocates
     /// unwritten extents: no byte is written).
     /// - Returns: the bytes free afterwards.
-    /// - Throws: `FixtureFailure` when the filler cannot be opened or `fallocate` fails but for want of space.
+    /// - Throws: `FixtureFailure` when the filler cannot be opened, `fallocate` fails but for want
+    ///   of space, or more than 1 MiB over `leaving` stays free.
     @discardableResult
     func fill(leaving: Int = 0) throws -> Int {
         let fd = open(filler, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
@@ -57,7 +58,9 @@ struct LoopFilesystem: Sendable {
                 throw FixtureFailure("fallocate \(filler): \(String(cString: strerror(result)))")
             }
         }
-        return try availableBytes()
+        let free = try availableBytes()
+        guard free <= leaving + (1 << 20) else { throw FixtureFailure("\(mountPoint) still has \(free) bytes free after filling it to \(leaving)") }
+        return free
     }
 
     /// Removes the filler: what `fill(leaving:)` took is free again.
