@@ -57,8 +57,9 @@ run: setup
 # at a time — the suites that load the machine on purpose: thousands of idle connections, a
 # minute of build output, 100,000 hard links, packs that would inflate to gigabytes, a 100 MB
 # command section (the router's streaming test measures this process's memory), a hostile app's
-# fork bomb and packet capture, a hundred deploys counting the host's network namespaces and rules.
-LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests
+# fork bomb and packet capture, a hundred deploys counting the host's network namespaces and rules,
+# a data directory on a loop-mounted ext4 filled to the last block (its stack copy is 700 MB).
+LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests|DiskFullTests
 
 # Last, the short variant of bench/crash: gantryd (the release build) killed 5 times while it
 # deploys, each restart checked for lost releases, inconsistencies and orphans.

@@ -51,12 +51,14 @@ final class BuildLog: Sendable {
         self.reply = reply
         let (stream, chunks) = AsyncStream<String>.makeStream()
         self.chunks = chunks
-        // One writer, so chunks land in order.
+        // One writer, so chunks land in order. One that cannot be saved (a full disk) stops the
+        // saving, and the pusher is told why: the rest of the output reaches only them.
         writer = Task {
             var failed = false
             for await chunk in stream where !failed {
                 do { try await store.appendBuildLog(id: id, chunk) } catch {
                     logger.error("cannot save the log of build \(id): \(error)")
+                    reply.progress("-----> Cannot save the build log: \(error)")
                     failed = true
                 }
             }

@@ -70,6 +70,9 @@ extension StoreError {
             self = error
         case is CancellationError:
             self = .database("cannot \(operation): cancelled before the database at \(path) answered")
+        case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
+            // The transaction was rolled back: nothing of it is in the database.
+            self = .database("cannot \(operation): \(NoSpace.message(NoSpace.dataDirectory(of: path))) (SQLite: \(error.message ?? "database or disk is full"); nothing was written)")
         case let error as DatabaseError:
             let reason = error.message ?? "SQLite error \(error.resultCode.rawValue)"
             let hint = Self.hint(for: error.resultCode).map { "; \($0)" } ?? ""
@@ -88,8 +91,6 @@ extension StoreError {
             "check the permissions of the file and its directory"
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             "another process holds the database locked; stop it or try again"
-        case .SQLITE_FULL:
-            "the disk is full; free some space"
         case .SQLITE_IOERR:
             "the disk reported an I/O error; check the disk and its free space"
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:

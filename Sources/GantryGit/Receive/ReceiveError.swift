@@ -1,3 +1,5 @@
+import GantryCore
+
 /// Why a push could not be received. Every case carries a message for the pusher.
 public enum ReceiveError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The request is not valid receive-pack protocol.
@@ -27,5 +29,15 @@ public enum ReceiveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .storage(let reason): "server storage error: \(reason)"
         case .input(let reason): "connection error: \(reason)"
         }
+    }
+}
+
+extension ReceiveError {
+    /// This error in plain words (`NoSpace`) when it is a write that met a full disk: the
+    /// quarantine's pack or index (libgit2 says "No space left on device"), its directories.
+    /// - Parameter scratch: where the quarantine was, the data directory's `tmp/`.
+    func explainingNoSpace(scratch: String) -> ReceiveError {
+        guard NoSpace.isMentioned(in: description) else { return self }
+        return .storage(NoSpace.message(NoSpace.dataDirectory(of: scratch)))
     }
 }

@@ -99,13 +99,13 @@ public struct ReceivePack: Sendable {
         do {
             session = try await ReceiveSession.open(repositoryPath: repositoryPath, scratch: scratch)
         } catch {
-            return finish(request, results: results, unpackError: error.description, reply: reply)
+            return finish(request, results: results, unpackError: error.explainingNoSpace(scratch: scratch).description, reply: reply)
         }
 
         // 1. The pack, into quarantine.
         if request.expectsPack {
             let started = ContinuousClock.now
-            if let failure = await receivePack(packStart, sectionSize: request.size, from: input, into: session) {
+            if let failure = await receivePack(packStart, sectionSize: request.size, from: input, into: session)?.explainingNoSpace(scratch: scratch) {
                 reply.step("Push rejected: \(failure)")
                 return finish(request, results: results.map { _ in .rejected("unpacker error") }, unpackError: failure.description, reply: reply)
             }

@@ -26,12 +26,22 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
     case appTooLarge(size: Int, limit: Int)
     /// The data directory has less free space than a build needs; both in bytes.
     case diskFull(free: Int, needed: Int)
+    /// `bin/compile` failed after a write met a full disk (`evidence`: the line saying so);
+    /// `place` names the data directory and its free space then.
+    case noSpace(buildpack: String, ExitStatus, place: String, evidence: String)
     /// The pushed tree cannot be built from (an unsafe symlink, say).
     case invalidSource(String)
     /// Anything else, with its explanation.
     case other(String)
 
     public var description: String {
+        // A build, image, runtime or other failure that met a full disk says so first, in plain words.
+        guard NoSpace.isMentioned(in: detail), !detail.contains(NoSpace.words) else { return detail }
+        if case .noSpace(_, _, let place, _) = self { return NoSpace.message(place) + " (\(detail))" }
+        return NoSpace.message() + " (\(detail))"
+    }
+
+    private var detail: String {
         switch self {
         case .compileFailed(let buildpack, let status): "\(buildpack) build failed (\(status))"
         case .needsRoot(let buildpack, let status, let user, let evidence):
@@ -51,6 +61,7 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
         case .diskFull(let free, let needed):
             "not enough disk space for a build: \(free / 1_000_000) MB free, \(needed / 1_000_000) MB needed in the data directory; "
                 + "free some (`gantry gc`) or lower gantryd's --min-free-mb"
+        case .noSpace(let buildpack, let status, _, let evidence): "\(buildpack) build failed (\(status)): \"\(evidence)\""
         case .invalidSource(let reason): reason
         case .other(let reason): reason
         }
@@ -58,7 +69,8 @@ public enum BuildError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// The short reason git shows after `! [remote rejected] main -> main (…)`.
     public var rejection: String {
-        switch self {
+        if NoSpace.isMentioned(in: detail) { return NoSpace.words }
+        return switch self {
         case .testsFailed: "tests failed"
         case .timedOut(let stage, _): "\(stage) timed out"
         case .compileFailed: "build failed"

@@ -1,3 +1,5 @@
+import GantryCore
+
 extension Builder {
     /// Refuses a compiled app over `request.limits.maxAppBytes`, before its layer is written or
     /// its tests run. Reads no file (`LayerWriter.contentSize`): a 1 TB sparse file is refused
@@ -37,5 +39,14 @@ extension Builder {
         let free: Int
         do { free = try FileSystem.availableBytes(at: cacheDirectory) } catch { throw .image(error) }
         if free < minimumFreeBytes { throw .diskFull(free: free, needed: minimumFreeBytes) }
+    }
+}
+
+extension Builder {
+    /// The data directory (which holds the caches) and its free space now, for `BuildError.noSpace`.
+    func dataDirectoryPlace() -> String {
+        let directory = NoSpace.dataDirectory(of: cacheDirectory)
+        guard let free = try? FileSystem.availableBytes(at: cacheDirectory) else { return directory }
+        return "\(directory), \(free / 1_000_000) MB free"
     }
 }

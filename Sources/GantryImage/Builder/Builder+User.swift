@@ -39,6 +39,11 @@ final class OutputTail: @unchecked Sendable {
         }
     }
 
+    /// The last line that says a write met a full disk (`NoSpace`), if any.
+    func noSpace() -> String? {
+        lock.withLock { lines.last { NoSpace.isMentioned(in: $0) }?.trimmingCharacters(in: .whitespaces) }
+    }
+
     /// The last line that says a permission was refused (`EACCES`, `EPERM`, "are you root?"), if any.
     func permissionRefusal() -> String? {
         let markers = ["permission denied", "operation not permitted", "are you root", "must be root", "must be run as root", "requires root", "superuser"]

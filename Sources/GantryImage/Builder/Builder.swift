@@ -92,7 +92,8 @@ public struct Builder: Sendable {
     /// the app as it will run. Its image is not written yet (see `image(of:)`), so that the
     /// tests can run on the directory meanwhile.
     /// - Throws: `BuildError`: `.diskFull` before anything runs when the data directory has
-    ///   less than `minimumFreeBytes` free; `.appTooLarge` when the compiled app is over its limit.
+    ///   less than `minimumFreeBytes` free; `.noSpace` when `bin/compile` failed saying a write
+    ///   met a full disk; `.appTooLarge` when the compiled app is over its limit.
     public func compile(_ request: BuildRequest, output: @escaping @Sendable (String) -> Void) async throws(BuildError) -> CompiledApp {
         try checkFreeSpace()
         let environment = try writeEnvironmentDirectory(request, stage: "build")
@@ -130,6 +131,9 @@ public struct Builder: Sendable {
         switch compile {
         case .timedOut: throw .timedOut(stage: "build", limit: request.limits.buildTimeout)
         case let status where !status.isSuccess:
+            if let evidence = tail.noSpace() {
+                throw .noSpace(buildpack: request.buildpack.name, status, place: dataDirectoryPlace(), evidence: evidence)
+            }
             if let refusal = tail.permissionRefusal() {
                 throw .needsRoot(buildpack: request.buildpack.name, status, user: request.user, evidence: refusal)
             }

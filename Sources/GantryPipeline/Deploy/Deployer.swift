@@ -224,8 +224,9 @@ public actor Deployer {
         let path = logDirectory(app) + "/events.log"
         try? FileManager.default.createDirectory(atPath: logDirectory(app), withIntermediateDirectories: true)
         if let handle = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil) {
-            handle.seekToEndOfFile()
-            handle.write(Data(line.utf8))
+            // The throwing calls: the old `write(_:)` traps on a full disk, taking the router down.
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: Data(line.utf8))
             try? handle.close()
         }
     }

@@ -93,14 +93,18 @@ struct GantryDaemon: Sendable {
 /// - Parameters:
 ///   - maxPushBytes: passed as `--max-push-bytes` when set.
 ///   - arguments: more flags for gantryd.
+///   - dataDirectory: gantryd's `--data-dir` (which must not exist yet) when it must live
+///     elsewhere than in the scratch directory (on a file system of the test's own); the
+///     caller removes it.
 /// - Throws: `FixtureFailure` when gantryd cannot be found or does not come up; what `body` throws.
 func withDaemon<Value: Sendable>(
-    maxPushBytes: Int? = nil, arguments extra: [String] = [], _ body: (GantryDaemon) async throws -> Value
+    maxPushBytes: Int? = nil, arguments extra: [String] = [], dataDirectory: String? = nil, _ body: (GantryDaemon) async throws -> Value
 ) async throws -> Value {
     let scratch = try ScratchDirectory(prefix: "gantry-e2e")
     defer { scratch.remove() }
     let git = try Git(home: scratch.directory("home"))
-    let (daemon, _) = try await DaemonLauncher.start(in: scratch, git: git, maxPushBytes: maxPushBytes, arguments: extra)
+    let (daemon, _) = try await DaemonLauncher.start(
+        in: scratch, git: git, maxPushBytes: maxPushBytes, arguments: extra, dataDirectory: dataDirectory)
     do {
         let result = try await body(daemon)
         await DaemonLauncher.stop(daemon.process.current)
@@ -202,14 +206,15 @@ enum DaemonLauncher {
             "gantryd not found (looked at \(candidates.joined(separator: ", "))); run `swift build` or set GANTRYD_PATH")
     }
 
-    /// Starts gantryd in `scratch/data` and waits until it wrote its admin token and accepts
-    /// connections. A port taken meanwhile by someone else means another try on a new port.
+    /// Starts gantryd in `scratch/data` (or `dataDirectory`) and waits until it wrote its admin
+    /// token and accepts connections. A port taken meanwhile by someone else means another try
+    /// on a new port.
     /// - Throws: `FixtureFailure` with gantryd's log when it exits or does not come up in time.
     static func start(
-        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?, arguments extra: [String] = []
+        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?, arguments extra: [String] = [], dataDirectory: String? = nil
     ) async throws -> (GantryDaemon, RunningProcess) {
         let binary = try binary()
-        let data = DataDirectory(root: scratch.path + "/data")
+        let data = DataDirectory(root: dataDirectory ?? scratch.path + "/data")
         let logPath = scratch.path + "/gantryd.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         var failures: [String] = []
