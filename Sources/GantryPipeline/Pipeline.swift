@@ -86,7 +86,7 @@ public struct Pipeline: Sendable {
                 commit: await objects.summary(of: command.new))
         } catch {
             reply.step("Cannot record the build: \(error)")
-            return (nil, "cannot record the build")
+            return (nil, NoSpace.isMentioned(in: "\(error)") ? NoSpace.words : "cannot record the build")
         }
         let log = BuildLog(reply: reply, store: store, build: build.id, logger: logger)
         let workspace = scratch + "/build-\(app.rawValue)-\(build.id)"
@@ -178,7 +178,7 @@ public struct Pipeline: Sendable {
         } catch {
             log.step("Cannot record the release: \(error)")
             events(.releaseFinished(app: app, status: .failed))
-            return "cannot record the release"
+            return NoSpace.isMentioned(in: "\(error)") ? NoSpace.words : "cannot record the release"
         }
         log.step("Releasing v\(release.version) (image \(image.digest.description.prefix(19))…)")
         CrashPoint.reached(.releaseRecorded)

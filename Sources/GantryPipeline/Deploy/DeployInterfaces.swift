@@ -68,6 +68,7 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .unhealthy: "health check failed"
         case .crashed: "crashed at boot"
+        case .runtime(let error) where NoSpace.isMentioned(in: error.reason): NoSpace.words
         default: "deploy failed"
         }
     }
