@@ -11,10 +11,13 @@ import Logging
 ///
 ///   receive (GantryGit) → detect → build → test → release → deploy → record
 ///
-/// It runs as the pre-receive hook of `ReceivePack`: the pushed objects are still in
-/// quarantine and the ref has not moved. A push to the deploy branch is accepted only when its
-/// image is built, its tests pass and its release serves behind the router; anything else
-/// rejects it with the reason, leaving the ref — and the release that serves — as it was.
+/// It runs as the pre-receive hook of `ReceivePack`: the pushed objects are in quarantine and
+/// the ref has not moved. A push to the deploy branch is accepted only when its image is built,
+/// its tests pass and its release serves behind the router; anything else rejects it with the
+/// reason, leaving the ref — and the release that serves — as it was. Once the tests pass, the
+/// objects join the repository (without a ref) before the release is recorded; the ref moves
+/// after the release is live, and old images go after that: a kill at any point is recoverable
+/// (`restoreLiveReleases`, and the README's table).
 /// Other branches are stored without a build. Every step streams to the pusher as `remote:`
 /// lines and into the build's log in SQLite.
 public struct Pipeline: Sendable {
