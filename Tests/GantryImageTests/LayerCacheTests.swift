@@ -29,6 +29,23 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch + "/layers") == [layer.digest.hex])
     }
 
+    @Test(.scratchDirectory) func anUnpackedAppLayerIsGivenToTheAppsUserAndToTheNextOneThatRunsIt() async throws {
+        let layout = try ImageLayout(root: scratch + "/images")
+        try Tree.app(at: scratch + "/app")
+        let layer = try await layout.addLayer(from: scratch + "/app", prefix: "app")
+        let cache = try LayerCache(root: scratch + "/layers", layout: layout)
+        let directory = try await cache.unpacked(layer, owner: 10_000_001)
+        for path in ["/app", "/app/app.py", "/app/bin/run", "/app/secrets/key"] {
+            let info = try Tree.status(directory + path)
+            #expect(info.st_uid == 10_000_001 && info.st_gid == 10_000_001, "\(path)")
+        }
+        #expect(try Tree.status(directory).st_uid == 0, "the layer's root stays root's")
+        // A second app built the same layer: it runs it now, so it owns it.
+        _ = try await cache.unpacked(layer, owner: 10_000_002)
+        #expect(try Tree.status(directory + "/app/app.py").st_uid == 10_000_002)
+        #expect(await cache.unpackCount == 1)
+    }
+
     @Test(.scratchDirectory) func theStackLayerIsItsRootfs() async throws {
         let stack = try makeStack(at: scratch + "/stack")
         let layout = try ImageLayout(root: scratch + "/images")
