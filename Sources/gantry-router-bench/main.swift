@@ -1,9 +1,11 @@
 // gantry-router-bench: GantryRouter alone, for bench/router. Routes every request for
-// `bench.localhost` to one backend port and serves until killed (SIGTERM, SIGINT).
+// `bench.localhost` to one backend and serves until killed (SIGTERM, SIGINT).
 //
-//     gantry-router-bench --backend-port 8081 [--port 0] [--app bench]
+//     gantry-router-bench --backend-port 5000 [--backend-host 10.89.0.7] [--port 0] [--app bench]
 //
-// Prints `listening on 127.0.0.1:PORT` once it accepts connections.
+// --backend-host is the backend's IP address (default 127.0.0.1): bench/router gives it the
+// address of a network namespace on Gantry's container bridge, where gantryd's router finds a
+// web process. Prints `listening on 127.0.0.1:PORT` once it accepts connections.
 import GantryCore
 import GantryRouter
 
@@ -13,11 +15,12 @@ import Glibc
 import Darwin
 #endif
 
+let usage = "usage: gantry-router-bench --backend-port PORT [--backend-host ADDRESS] [--port PORT] [--app NAME]"
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst()
 while let name = arguments.popFirst() {
     guard name.hasPrefix("--"), let value = arguments.popFirst() else {
-        print("usage: gantry-router-bench --backend-port PORT [--port PORT] [--app NAME]")
+        print(usage)
         exit(1)
     }
     options[String(name.dropFirst(2))] = value
@@ -26,9 +29,10 @@ guard let backendPort = options["backend-port"].flatMap(Int.init) else {
     print("gantry-router-bench: --backend-port PORT is required")
     exit(1)
 }
+let backendHost = options["backend-host"] ?? "127.0.0.1"
 let app = try AppName(options["app"] ?? "bench")
 let table = RouteTable()
-table.setBackends(app: app, [Backend(id: "backend", port: backendPort)])
+table.setBackends(app: app, [Backend(id: "backend", host: backendHost, port: backendPort)])
 let router = Router(table: table, configuration: RouterConfiguration(host: "127.0.0.1", port: options["port"].flatMap(Int.init) ?? 0))
 let port = try await router.start()
 print("listening on 127.0.0.1:\(port)")

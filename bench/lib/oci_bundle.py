@@ -9,7 +9,8 @@ A `Bundle` is an OCI bundle in a directory of its own:
     DIR/upper, DIR/work
 
 The container shares the host's network namespace (new pid, ipc, uts and mount namespaces
-only), sees the host's /etc/resolv.conf and /etc/hosts read-only, and gets the bind mounts
+only), or joins the one at `network_namespace` (see cni_netns.py); it sees the host's
+/etc/resolv.conf (or the file `resolv_conf`) and /etc/hosts read-only, and gets the bind mounts
 it is given. Every bundle, container and mount made through this module is remembered and
 removed by `cleanup_all()` (register it with atexit), also when a run fails halfway.
 """
@@ -82,8 +83,13 @@ def runc_ids():
 class Bundle:
     """An OCI bundle whose root is an overlay of `lower` and a fresh upper directory."""
 
-    def __init__(self, directory, lower, *, args, env, cwd="/", binds=(), hostname="bench"):
-        """`binds`: (host path, container path, read_only) triples. `env`: a dict."""
+    def __init__(self, directory, lower, *, args, env, cwd="/", binds=(), hostname="bench",
+                 network_namespace=None, resolv_conf=None):
+        """`binds`: (host path, container path, read_only) triples. `env`: a dict.
+        `network_namespace`: a path such as /run/netns/NAME to join (default: the host's).
+        `resolv_conf`: the host file mounted at /etc/resolv.conf (default: the host's)."""
+        self.network_namespace = network_namespace
+        self.resolv_conf = resolv_conf or "/etc/resolv.conf"
         self.directory = os.path.realpath(directory)
         self.lower = os.path.realpath(lower)
         self.rootfs = os.path.join(self.directory, "rootfs")
@@ -100,7 +106,8 @@ class Bundle:
             json.dump(self.config(), f, indent=2)
 
     def config(self):
-        """The runtime spec: process, root, mounts, namespaces (no network namespace)."""
+        """The runtime spec: process, root, mounts, namespaces (the network one only when
+        `network_namespace` is given: joined, not created)."""
         def bind(source, destination, read_only):
             return {"destination": destination, "type": "bind", "source": source,
                     "options": ["rbind", "ro" if read_only else "rw"]}
@@ -123,7 +130,7 @@ class Bundle:
              "options": ["nosuid", "noexec", "nodev", "ro"]},
             {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
              "options": ["nosuid", "nodev", "mode=1777"]},
-            bind("/etc/resolv.conf", "/etc/resolv.conf", True),
+            bind(self.resolv_conf, "/etc/resolv.conf", True),
             bind("/etc/hosts", "/etc/hosts", True),
         ] + [bind(source, destination, read_only) for source, destination, read_only in self.binds]
         return {
@@ -142,7 +149,9 @@ class Bundle:
             "hostname": self.hostname,
             "mounts": mounts,
             "linux": {
-                "namespaces": [{"type": kind} for kind in ("pid", "ipc", "uts", "mount")],
+                "namespaces": [{"type": kind} for kind in ("pid", "ipc", "uts", "mount")]
+                + ([{"type": "network", "path": self.network_namespace}]
+                   if self.network_namespace else []),
                 "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
                 "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                   "/proc/sysrq-trigger"],

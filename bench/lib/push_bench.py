@@ -8,8 +8,10 @@ its own copies of the git and floor-environment helpers).
   trust_binds()             proxies) for a floor container made with oci_bundle
   gantryd_binary()          .build/release/gantryd, rebuilt when older than the sources
   Gantryd                   a gantryd on a temp data dir, random API and router ports; its
-                            app containers removed when it is stopped
-  http_get()                one GET on 127.0.0.1 (no proxy), optionally with a Host header
+                            app containers and their network namespaces removed when it is
+                            stopped
+  http_get()                one GET on 127.0.0.1 or another address (no proxy), optionally
+                            with a Host header
 
 Errors are raised as `BenchError`; the benchmark decides how to report them.
 """
@@ -24,7 +26,8 @@ import subprocess
 import sys
 import time
 
-import oci_bundle  # bench/lib
+import cni_netns  # bench/lib
+import oci_bundle
 
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 STACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -119,10 +122,10 @@ def port_open(port):
         return False
 
 
-def http_get(port, path="/", host=None, timeout=5):
-    """GET http://127.0.0.1:PORT/PATH directly (never through a proxy). Returns (status, body
+def http_get(port, path="/", host=None, timeout=5, address="127.0.0.1"):
+    """GET http://ADDRESS:PORT/PATH directly (never through a proxy). Returns (status, body
     as text), or None when the connection fails."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    connection = http.client.HTTPConnection(address, port, timeout=timeout)
     try:
         headers = {"Host": host} if host else {}
         connection.request("GET", path, headers=headers)
@@ -185,7 +188,8 @@ def gantryd_binary(root, say=print):
 class Gantryd:
     """gantryd on the data dir `data` (created by it), API, router and SSH server on random free
     ports of 127.0.0.1, output appended to `log`. `stop()` (idempotent) stops it with SIGTERM and
-    removes the app containers it leaves running, their overlays and the data dir."""
+    removes the app containers it leaves running, their network namespaces, their overlays and
+    the data dir."""
 
     def __init__(self, binary, data, log, cwd=None, startup_timeout=180, extra_args=()):
         self.binary, self.data, self.log = binary, os.path.abspath(data), log
@@ -251,8 +255,9 @@ class Gantryd:
 
     def stop(self, runc=oci_bundle.RUNC):
         """SIGTERM (SIGKILL after 20 s), then `runc --root DATA/containers.runc delete --force`
-        of every container directory, `umount -l` of its rootfs, and the data dir removed when
-        nothing is left mounted below it. Returns the mount points that could not be removed."""
+        of every container directory, its network namespace detached, `umount -l` of its
+        rootfs, and the data dir removed when nothing is left mounted below it (and no
+        namespace is left attached). Returns what could not be removed."""
         if self.server is not None and self.server.poll() is None:
             self.server.send_signal(signal.SIGTERM)
             try:
@@ -260,27 +265,44 @@ class Gantryd:
             except subprocess.TimeoutExpired:
                 self.server.kill()
                 self.server.wait()
-        remove_app_containers(self.data, runc, gantryd=self.binary)
+        attached = remove_app_containers(self.data, runc, gantryd=self.binary)
         left = oci_bundle.unmount_all_under(self.data)
+        if attached:
+            return left + attached  # the records are needed to detach them by hand
         if not left:
             shutil.rmtree(self.data, ignore_errors=True)
         return left
 
 def remove_app_containers(data, runc=oci_bundle.RUNC, gantryd=None):
     """The app containers a gantryd with data dir `data` left running (a stopped gantryd leaves
-    them for the next one to adopt): `gantryd --data-dir DATA --remove-containers` when the
-    binary is given (it also detaches their network namespaces), then — for what is left —
-    `runc --root DATA/containers.runc delete --force` of each, `umount -l` of its rootfs, then its
-    cgroup parent."""
+    them for the next one to adopt): `gantryd --data-dir DATA --remove-containers` first when the
+    binary is given (gantryd's own removal; a gantryd from before issue 11 does not know the flag),
+    then for what is left `runc --root DATA/containers.runc delete --force` of each, its network
+    namespace detached (CNI DEL with the record in its bundle, as gantryd does; gantryds from
+    before issue 11 have none), `umount -l` of its rootfs, then what is left in
+    DATA/containers.net (a namespace whose detach failed) and the cgroup parent. Returns the
+    namespaces that could not be detached."""
     if gantryd and os.path.isdir(data):
         subprocess.run([gantryd, "--data-dir", data, "--remove-containers"], capture_output=True, timeout=300)
     containers = os.path.join(data, "containers")
+    records = [os.path.join(containers + ".net", name)
+               for name in sorted(os.listdir(containers + ".net"))
+               if name.endswith(".json")] if os.path.isdir(containers + ".net") else []
     if os.path.isdir(containers):
         for container_id in sorted(os.listdir(containers)):
             subprocess.run([runc, "--root", containers + ".runc", "delete", "--force",
                             container_id], capture_output=True, timeout=60)
+            record = os.path.join(containers, container_id, "network.json")
+            if os.path.exists(record):
+                records.append(record)
             subprocess.run(["umount", "-l", os.path.join(containers, container_id, "rootfs")],
                            capture_output=True)
+    attached = []
+    for record in records:
+        try:
+            cni_netns.detach_gantryd_record(record)
+        except (cni_netns.NetworkError, OSError, ValueError, KeyError) as error:
+            attached.append(f"the namespace of {record} ({error})")
     # RuncRuntime puts its containers' cgroups under /gantry/<FNV-1a of the containers
     # directory>; runc deletes each container's cgroup but not that parent. rmdir only
     # succeeds on an empty cgroup, so this never touches anything alive.
@@ -296,6 +318,7 @@ def remove_app_containers(data, runc=oci_bundle.RUNC, gantryd=None):
                 os.rmdir(path)
             except OSError:
                 pass
+    return attached
 
 
 def _cgroup_controllers():
