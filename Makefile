@@ -73,7 +73,7 @@ bench-packages:
 	@$(call install_missing,$(BENCH_PACKAGES))
 
 # bench/run runs every script of bench/: build, crash (100 kill -9), deploy, doors (SSH vs HTTP
-# push), receive, router…
+# push), load (200 requests/s through the router while apps change), receive, router…
 bench: setup bench-packages
 	bench/run
 
