@@ -22,7 +22,7 @@ struct OCIRuntimeSpec: Encodable {
         struct Resources: Encodable {
             struct Memory: Encodable { var limit: Int, swap: Int }
             struct Pids: Encodable { var limit: Int }
-            struct CPU: Encodable { var quota: Int, period: Int }
+            struct CPU: Encodable { var shares: Int?, quota: Int?, period: Int? }
             var memory: Memory
             var pids: Pids
             var cpu: CPU?
@@ -95,7 +95,9 @@ struct OCIRuntimeSpec: Encodable {
             resources: .init(
                 memory: .init(limit: container.memoryLimitBytes, swap: container.memoryLimitBytes),
                 pids: .init(limit: container.pidsLimit),
-                cpu: container.cpuLimit.map { .init(quota: max(1000, Int($0 * Double(Self.cpuPeriod))), period: Self.cpuPeriod) }),
+                cpu: container.cpuLimit == nil && container.cpuShares == nil ? nil : .init(
+                    shares: container.cpuShares, quota: container.cpuLimit.map { max(1000, Int($0 * Double(Self.cpuPeriod))) },
+                    period: container.cpuLimit == nil ? nil : Self.cpuPeriod)),
             namespaces: ["pid", "ipc", "uts", "mount"].map { Linux.Namespace(type: $0) } + [Linux.Namespace(type: "network", path: networkNamespace)],
             maskedPaths: [
                 "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
