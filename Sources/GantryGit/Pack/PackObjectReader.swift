@@ -6,7 +6,7 @@ internal import CZlib
 /// in pack order resolves every delta once, however deep its chain.
 ///
 /// Not thread-safe: one reader per thread.
-final class PackObjectReader {
+package final class PackObjectReader {
     private let pack: MappedFile
     private let entries: [PackEntries.Entry]
     /// How many deltas made from each position are still to be read.
@@ -19,7 +19,7 @@ final class PackObjectReader {
 
     /// A reader of the objects of `pack` whose type is in `types`; deltas of other types
     /// are never read, so their bases are not kept for them.
-    init(pack: MappedFile, entries: PackEntries, types: Set<UInt8>) throws(ReceiveError) {
+    package init(pack: MappedFile, entries: PackEntries, types: Set<UInt8>) throws(ReceiveError) {
         self.pack = pack
         self.entries = entries.entries
         dependents = [Int32](repeating: 0, count: entries.entries.count)
@@ -35,7 +35,7 @@ final class PackObjectReader {
     /// The content of the object at `position`.
     /// - Throws: `ReceiveError.unpack` when an entry does not inflate to its size or a delta
     ///   does not apply to its base.
-    func content(at position: Int) throws(ReceiveError) -> [UInt8] {
+    package func content(at position: Int) throws(ReceiveError) -> [UInt8] {
         // Down the chain to a whole object or a kept base, then back up applying deltas.
         var chain: [Int] = []
         var current = position
