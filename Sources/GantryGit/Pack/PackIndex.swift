@@ -32,6 +32,10 @@ package struct PackIndex: Sendable {
         else { throw .unpack("\(path) is not a version 2 pack index") }
         count = Int(bytes.loadBigEndianUInt32(at: 8 + 255 * 4))
         guard bytes.count >= 8 + 256 * 4 + count * 28 + 40 else { throw .unpack("\(path) is truncated") }
+        // Each fan-out count is at most the next: `position(of:)` searches between two of them.
+        for first in 0..<255 where bytes.loadBigEndianUInt32(at: 8 + first * 4) > bytes.loadBigEndianUInt32(at: 8 + first * 4 + 4) {
+            throw .unpack("\(path) has a fan-out table that is not sorted")
+        }
     }
 
     /// The 20 bytes of the id at `position` (0 ..< count, in id order).
@@ -39,11 +43,13 @@ package struct PackIndex: Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[idsStart + position * 20 ..< idsStart + position * 20 + 20])
     }
 
-    /// Where the entry of the object at `position` starts in the `.pack`.
+    /// Where the entry of the object at `position` starts in the `.pack`; -1 (no entry's
+    /// offset) when it names an 8-byte offset past the index's table of them.
     package func offset(at position: Int) -> Int {
         let small = file.bytes.loadBigEndianUInt32(at: offsetsStart + position * 4)
         guard small & 0x8000_0000 != 0 else { return Int(small) }
         let large = largeOffsetsStart + Int(small & 0x7fff_ffff) * 8
+        guard large + 8 <= file.bytes.count - 40 else { return -1 }
         return Int(file.bytes.loadBigEndianUInt32(at: large)) << 32 | Int(file.bytes.loadBigEndianUInt32(at: large + 4))
     }
 
