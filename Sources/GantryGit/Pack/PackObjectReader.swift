@@ -63,6 +63,9 @@ package final class PackObjectReader {
     private func inflate(_ entry: PackEntries.Entry) throws(ReceiveError) -> [UInt8] {
         guard entry.size <= Self.largestObject else { throw .unpack("pack entry at offset \(entry.dataOffset) is too large to check") }
         let input = pack.bytes.count - entry.dataOffset
+        // deflate gives at most 1,032 bytes for each byte it reads: a size that the rest of the
+        // pack cannot inflate to is refused before a buffer of that size is allocated.
+        guard entry.size / 1032 <= input else { throw .unpack("pack entry at offset \(entry.dataOffset) does not inflate to its size") }
         var output = [UInt8](repeating: 0, count: max(entry.size, 1))
         let status = output.withUnsafeMutableBytes { buffer -> Int32 in
             inflateReset(&stream)
