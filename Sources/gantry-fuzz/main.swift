@@ -47,7 +47,7 @@ func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     do {
         try Selected.target!.run(input)
     } catch {
-        fputs("\(error)\n", stderr)
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
         abort()
     }
     return 0

@@ -48,7 +48,7 @@ enum FuzzDirectory {
     private func run(_ target: FuzzTarget, _ input: [UInt8]) throws {
         do { try target.run(input) } catch {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(target.name)-\(UUID().uuidString)").path
-            FileManager.default.createFile(atPath: path, contents: Data(input))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(input))
             Issue.record("\(error) — input saved to \(path); replay it with `gantry-fuzz \(target.name) \(path)`")
             throw error
         }
