@@ -121,6 +121,35 @@ enum GitTargets {
         return nil
     }
 
+    /// A git delta and its base, as the connectivity check applies them once inflated: a
+    /// 2-byte big-endian length, that many bytes of base, and the delta. A delta that applies
+    /// gives a result of the size it declares. Deltas declaring more than 64 MiB are left out:
+    /// the reader never sees them (`PackStreamScanner` refuses a commit, tree or tag over
+    /// `PackLimits.linkingObjectBytes` as the pack streams in, and it reserves what is declared).
+    static let packDelta = FuzzTarget("pack-delta", "2-byte length, base, delta (PackObjectReader.apply)") { input throws(FuzzFailure) in
+        guard input.count >= 2 else { return }
+        let length = min(input.count - 2, Int(input[0]) << 8 | Int(input[1]))
+        let base = Array(input[2..<2 + length]), delta = Array(input[(2 + length)...])
+        var cursor = 0, declared = 0
+        for _ in 0..<2 {  // the base's size, then the result's
+            declared = 0
+            var shift = 0
+            repeat {
+                guard cursor < delta.count, shift < 57 else { return }
+                declared |= Int(delta[cursor] & 0x7f) << shift
+                shift += 7
+                cursor += 1
+            } while delta[cursor - 1] & 0x80 != 0
+        }
+        guard declared <= limits.linkingObjectBytes else { return }
+        let result: [UInt8]
+        do throws(ReceiveError) { result = try PackObjectReader.apply(delta, to: base, at: 0) } catch {
+            _ = error.description
+            return
+        }
+        try FuzzFailure.check(result.count == declared, "pack-delta", "a delta gave \(result.count) bytes, not the \(declared) it declares")
+    }
+
     /// A pack index and its pack: a 4-byte big-endian length, that many bytes of `.idx`, and
     /// the `.pack`. Read as the connectivity check reads them: the index, every entry's header,
     /// then every commit, tree and tag, deltas applied, with the ids each one names looked up

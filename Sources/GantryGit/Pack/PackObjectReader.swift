@@ -84,7 +84,7 @@ package final class PackObjectReader {
 
     /// Applies a git delta: two sizes (source, result), then instructions that copy a range
     /// of the base or insert literal bytes.
-    static func apply(_ delta: [UInt8], to base: [UInt8], at position: Int) throws(ReceiveError) -> [UInt8] {
+    package static func apply(_ delta: [UInt8], to base: [UInt8], at position: Int) throws(ReceiveError) -> [UInt8] {
         let invalid = ReceiveError.unpack("the delta of pack entry \(position) does not apply to its base")
         var cursor = 0
         func size() throws(ReceiveError) -> Int {
