@@ -57,8 +57,9 @@ run: setup
 # at a time — the suites that load the machine on purpose: thousands of idle connections, a
 # minute of build output, 100,000 hard links, packs that would inflate to gigabytes, a 100 MB
 # command section (the router's streaming test measures this process's memory), a hostile app's
-# fork bomb and packet capture, a hundred deploys counting the host's network namespaces and rules.
-LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests
+# fork bomb and packet capture, a hundred deploys counting the host's network namespaces and rules,
+# 20,000 fuzzed inputs through each parser (both cores for some 15 s).
+LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests|FuzzFastPathTests
 
 test: setup
 	$(SWIFT) test --skip 'EndToEndTests|$(LOAD_TESTS)'
