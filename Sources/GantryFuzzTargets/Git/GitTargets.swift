@@ -123,9 +123,10 @@ enum GitTargets {
 
     /// A git delta and its base, as the connectivity check applies them once inflated: a
     /// 2-byte big-endian length, that many bytes of base, and the delta. A delta that applies
-    /// gives a result of the size it declares. Deltas declaring more than 64 MiB are left out:
-    /// the reader never sees them (`PackStreamScanner` refuses a commit, tree or tag over
-    /// `PackLimits.linkingObjectBytes` as the pack streams in, and it reserves what is declared).
+    /// gives a result of the size it declares. The reader reserves the size a delta declares,
+    /// which `PackStreamScanner` bounds as the pack streams in (64 MiB for a commit, tree or tag
+    /// whose base it has read, 512 MiB for any delta): deltas declaring more than 64 MiB are
+    /// left out, so that libFuzzer's limit of 256 MiB an allocation measures the parser.
     static let packDelta = FuzzTarget("pack-delta", "2-byte length, base, delta (PackObjectReader.apply)") { input throws(FuzzFailure) in
         guard input.count >= 2 else { return }
         let length = min(input.count - 2, Int(input[0]) << 8 | Int(input[1]))
