@@ -18,7 +18,7 @@ SSH_PORT ?= 2222
 # the end-to-end tests.
 APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config git ca-certificates python3 busybox-static runc containernetworking-plugins iptables iproute2 debootstrap skopeo umoci openssh-client tmux
 
-.PHONY: setup packages bench-packages stack build run test bench bench-doors clean
+.PHONY: setup packages bench-packages stack build run test bench bench-doors fuzz clean
 
 setup: packages stack build
 
@@ -58,8 +58,9 @@ run: setup
 # minute of build output, 100,000 hard links, packs that would inflate to gigabytes, a 100 MB
 # command section (the router's streaming test measures this process's memory), a hostile app's
 # fork bomb and packet capture, a hundred deploys counting the host's network namespaces and rules,
-# a data directory on a loop-mounted ext4 filled to the last block (its stack copy is 700 MB).
-LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests|DiskFullTests
+# a data directory on a loop-mounted ext4 filled to the last block (its stack copy is 700 MB),
+# 20,000 fuzzed inputs through each parser (both cores for some 15 s).
+LOAD_TESTS := BoundsTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests|DiskFullTests|FuzzFastPathTests
 
 # Last, the short variant of bench/crash: gantryd (the release build) killed 5 times while it
 # deploys, each restart checked for lost releases, inconsistencies and orphans.
@@ -80,6 +81,23 @@ bench: setup bench-packages
 # One benchmark alone: `make bench-doors`.
 bench-doors: setup
 	bench/doors
+
+# Fuzzing (issue 12): every parser of untrusted bytes (pkt-lines, receive-pack, packs and their
+# indexes, Procfile, app.json, release.yml, webhook payloads, the router's heads and bodies,
+# config vars) under libFuzzer and AddressSanitizer for FUZZ_RUNS inputs each, then a table of
+# runs, execs/s and coverage; a crash fails it and is saved for `gantry-fuzz TARGET FILE`.
+# `make test` runs the same targets 20,000 times each without the sanitizer (GantryFuzzTests).
+# Its own scratch path, so the normal build is untouched. Linked with lld: gold stops with an
+# internal error once libFuzzer's driver is in the link. `FUZZ_TARGETS="pktline http-head"`
+# runs some targets only.
+FUZZ_RUNS ?= 1000000
+FUZZ_TARGETS ?=
+FUZZ_BUILD := .build/fuzz
+
+fuzz: packages
+	$(SWIFT) build -c release --product gantry-fuzz --scratch-path $(FUZZ_BUILD) \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DGANTRY_FUZZ -Xswiftc -use-ld=lld
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_WORK=$(FUZZ_BUILD)/work fuzz/run $(FUZZ_BUILD)/release/gantry-fuzz $(FUZZ_TARGETS)
 
 clean:
 	rm -rf .build

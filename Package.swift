@@ -107,6 +107,15 @@ let package = Package(
         .executableTarget(name: "gantry-logger"),
         // The router alone on one static route, for bench/router.
         .executableTarget(name: "gantry-router-bench", dependencies: ["GantryRouter", "GantryCore"]),
+        // The parsers of untrusted bytes as fuzz targets, one function each (issue 12): run by
+        // gantry-fuzz under libFuzzer (`make fuzz`) and by GantryFuzzTests without it.
+        .target(name: "GantryFuzzTargets", dependencies: [
+            "GantryCore", "GantryGit", "GantryBuildpacks", "GantryRouter", "GantryServer", "GantryClient",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // libFuzzer's driver over one target when built with -sanitize=fuzzer -DGANTRY_FUZZ;
+        // otherwise it replays inputs (a saved crash, a corpus) through a target.
+        .executableTarget(name: "gantry-fuzz", dependencies: ["GantryFuzzTargets"]),
         .executableTarget(name: "gantry", dependencies: [
             "GantryClient", "GantryCore", "GantryTerminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -142,6 +151,8 @@ let package = Package(
             "GantryServer", "GantryClient", "GantryTesting",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Every fuzz target over its seed corpus, its found crashes and 20,000 mutations.
+        .testTarget(name: "GantryFuzzTests", dependencies: ["GantryFuzzTargets"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "GantryClient", "GantryCore", "GantryRuntime", "GantryTesting",
             .product(name: "Crypto", package: "swift-crypto"),

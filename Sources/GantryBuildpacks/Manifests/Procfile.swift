@@ -26,7 +26,9 @@ public struct Procfile: Hashable, Sendable {
     /// - Throws: `ManifestError.procfile` naming the line and what is wrong with it.
     public init(parsing text: String) throws(ManifestError) {
         var processes: [(type: String, command: String)] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // By Character, CR LF is one: split on it too, or a Procfile with CRLF line ends is one line.
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for (index, rawLine) in lines.enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let colon = line.firstIndex(of: ":") else {

@@ -3,12 +3,15 @@ import Glibc
 #endif
 
 /// A file mapped read-only into memory for as long as the value lives.
-final class MappedFile: @unchecked Sendable {  // immutable after init
-    let bytes: UnsafeRawBufferPointer
+package final class MappedFile: @unchecked Sendable {  // immutable after init
+    package let bytes: UnsafeRawBufferPointer
+    /// Whether `bytes` is a mapping (else a heap copy, `init(copying:)`).
+    private let isMapped: Bool
 
     /// Maps `path`.
     /// - Throws: `ReceiveError.unpack` when it cannot be opened or mapped.
-    init(path: String) throws(ReceiveError) {
+    package init(path: String) throws(ReceiveError) {
+        isMapped = true
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .unpack("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
@@ -25,7 +28,21 @@ final class MappedFile: @unchecked Sendable {  // immutable after init
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
+    /// A copy of `bytes` on the heap, read as a mapped file is: for the fuzz targets, where a
+    /// file per input would cost more than the parse, and AddressSanitizer sees any read past
+    /// the end of a heap block (not of a mapping, which ends on a page boundary).
+    package init(copying bytes: some Collection<UInt8>) {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+        copy.copyBytes(from: bytes)
+        self.bytes = UnsafeRawBufferPointer(copy)
+        isMapped = false
+    }
+
     deinit {
-        if let start = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: start), bytes.count) }
+        if !isMapped {
+            UnsafeMutableRawBufferPointer(mutating: bytes).deallocate()
+        } else if let start = bytes.baseAddress {
+            munmap(UnsafeMutableRawPointer(mutating: start), bytes.count)
+        }
     }
 }

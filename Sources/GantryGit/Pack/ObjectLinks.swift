@@ -5,13 +5,13 @@ import Glibc
 /// The objects a commit, tree or tag names, read from its raw content (gitformat-object):
 /// a commit's `tree` and `parent` lines, a tag's `object` line, a tree's entries (submodule
 /// entries, mode 160000, name commits of another repository and are left out).
-enum ObjectLinks {
-    enum Outcome: Equatable { case complete, stopped, malformed }
+package enum ObjectLinks {
+    package enum Outcome: Equatable { case complete, stopped, malformed }
 
     /// Calls `body` with the 20 bytes of each id `content`, an object of `type`
     /// (`PackEntries.commit`, `.tree`, `.tag`), names, and whether it names a tree as a tree
     /// entry (a subdirectory), until `body` returns `false`.
-    static func forEach(
+    package static func forEach(
         ofType type: UInt8, in content: UnsafeRawBufferPointer, _ body: (_ id: UnsafeRawPointer, _ isSubtree: Bool) -> Bool
     ) -> Outcome {
         switch type {

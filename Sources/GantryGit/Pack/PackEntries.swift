@@ -1,31 +1,31 @@
 /// Where each object of a pack is and what it is, read from the entries' headers alone —
 /// nothing is inflated (gitformat-pack). A delta (`OFS_DELTA`, `REF_DELTA`) has the type of
 /// the object at the end of its base chain.
-struct PackEntries: Sendable {
-    static let commit: UInt8 = 1, tree: UInt8 = 2, blob: UInt8 = 3, tag: UInt8 = 4
+package struct PackEntries: Sendable {
+    package static let commit: UInt8 = 1, tree: UInt8 = 2, blob: UInt8 = 3, tag: UInt8 = 4
     private static let offsetDelta: UInt8 = 6, referenceDelta: UInt8 = 7
 
-    struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// The object's type (commit, tree, blob or tag), through any delta chain.
-        var type: UInt8 = 0
+        package var type: UInt8 = 0
         /// The index position of the delta's base, or -1 for a whole object.
-        var base = -1
+        package var base = -1
         /// Where the zlib stream starts in the `.pack`.
-        var dataOffset = 0
+        package var dataOffset = 0
         /// The inflated size of that stream: the object's, or the delta's.
-        var size = 0
+        package var size = 0
     }
 
     /// Each object's entry, by its position in the index.
-    let entries: [Entry]
+    package let entries: [Entry]
     /// The index's positions in the order of the entries in the `.pack` (a base before the
     /// `OFS_DELTA`s made from it).
-    let positionsInPackOrder: [Int]
+    package let positionsInPackOrder: [Int]
 
     /// Reads the entry headers of `pack` at the offsets `index` gives.
     /// - Throws: `ReceiveError.unpack` for an entry that is out of bounds, of an unknown type,
     ///   or whose base chain does not end (the indexer would have refused such a pack first).
-    init(pack: MappedFile, index: PackIndex) throws(ReceiveError) {
+    package init(pack: MappedFile, index: PackIndex) throws(ReceiveError) {
         let offsets = (0..<index.count).map(index.offset(at:))
         let order = offsets.indices.sorted { offsets[$0] < offsets[$1] }
         let sortedOffsets = order.map { offsets[$0] }

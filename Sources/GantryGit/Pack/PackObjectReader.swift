@@ -6,7 +6,7 @@ internal import CZlib
 /// in pack order resolves every delta once, however deep its chain.
 ///
 /// Not thread-safe: one reader per thread.
-final class PackObjectReader {
+package final class PackObjectReader {
     private let pack: MappedFile
     private let entries: [PackEntries.Entry]
     /// How many deltas made from each position are still to be read.
@@ -19,7 +19,7 @@ final class PackObjectReader {
 
     /// A reader of the objects of `pack` whose type is in `types`; deltas of other types
     /// are never read, so their bases are not kept for them.
-    init(pack: MappedFile, entries: PackEntries, types: Set<UInt8>) throws(ReceiveError) {
+    package init(pack: MappedFile, entries: PackEntries, types: Set<UInt8>) throws(ReceiveError) {
         self.pack = pack
         self.entries = entries.entries
         dependents = [Int32](repeating: 0, count: entries.entries.count)
@@ -35,7 +35,7 @@ final class PackObjectReader {
     /// The content of the object at `position`.
     /// - Throws: `ReceiveError.unpack` when an entry does not inflate to its size or a delta
     ///   does not apply to its base.
-    func content(at position: Int) throws(ReceiveError) -> [UInt8] {
+    package func content(at position: Int) throws(ReceiveError) -> [UInt8] {
         // Down the chain to a whole object or a kept base, then back up applying deltas.
         var chain: [Int] = []
         var current = position
@@ -63,6 +63,9 @@ final class PackObjectReader {
     private func inflate(_ entry: PackEntries.Entry) throws(ReceiveError) -> [UInt8] {
         guard entry.size <= Self.largestObject else { throw .unpack("pack entry at offset \(entry.dataOffset) is too large to check") }
         let input = pack.bytes.count - entry.dataOffset
+        // deflate gives at most 1,032 bytes for each byte it reads: a size that the rest of the
+        // pack cannot inflate to is refused before a buffer of that size is allocated.
+        guard entry.size / 1032 <= input else { throw .unpack("pack entry at offset \(entry.dataOffset) does not inflate to its size") }
         var output = [UInt8](repeating: 0, count: max(entry.size, 1))
         let status = output.withUnsafeMutableBytes { buffer -> Int32 in
             inflateReset(&stream)
@@ -81,7 +84,7 @@ final class PackObjectReader {
 
     /// Applies a git delta: two sizes (source, result), then instructions that copy a range
     /// of the base or insert literal bytes.
-    static func apply(_ delta: [UInt8], to base: [UInt8], at position: Int) throws(ReceiveError) -> [UInt8] {
+    package static func apply(_ delta: [UInt8], to base: [UInt8], at position: Int) throws(ReceiveError) -> [UInt8] {
         let invalid = ReceiveError.unpack("the delta of pack entry \(position) does not apply to its base")
         var cursor = 0
         func size() throws(ReceiveError) -> Int {

@@ -7,7 +7,7 @@ internal import CZlib
 /// each entry's offset, type and chain depth.
 ///
 /// Not thread-safe: one scanner per push, fed from one queue.
-final class PackStreamScanner {
+package final class PackStreamScanner {
     private enum Phase { case header, entryHeader, entryData, trailer }
 
     private let limits: PackLimits
@@ -35,7 +35,7 @@ final class PackStreamScanner {
     private var stream = z_stream()
     private var scratch = [UInt8](repeating: 0, count: 64 << 10)
 
-    init(limits: PackLimits) throws(ReceiveError) {
+    package init(limits: PackLimits) throws(ReceiveError) {
         self.limits = limits
         let status = ZLIB_VERSION.withCString { inflateInit_(&stream, $0, Int32(MemoryLayout<z_stream>.size)) }
         guard status == Z_OK else { throw .unpack("zlib cannot start (\(status))") }
@@ -46,7 +46,7 @@ final class PackStreamScanner {
     /// Reads the next bytes of the pack.
     /// - Throws: `ReceiveError.packTooLarge` naming the bound an object breaks;
     ///   `ReceiveError.unpack` for bytes that are not a pack.
-    func feed(_ bytes: UnsafeRawBufferPointer) throws(ReceiveError) {
+    package func feed(_ bytes: UnsafeRawBufferPointer) throws(ReceiveError) {
         var cursor = 0
         while cursor < bytes.count {
             switch phase {

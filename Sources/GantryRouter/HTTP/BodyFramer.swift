@@ -3,8 +3,8 @@ import NIOCore
 /// Finds where a message body ends in the bytes after its head and passes the body on: as it
 /// came (the usual case, no copy), without its chunk framing (to an HTTP/1.0 client), or in
 /// chunks (a body that ends at the backend's close, to an HTTP/1.1 client).
-struct BodyFramer {
-    enum Framing {
+package struct BodyFramer {
+    package enum Framing {
         /// No body.
         case none
         /// `Content-Length`: this many bytes are left.
@@ -16,7 +16,7 @@ struct BodyFramer {
     }
 
     /// How the body leaves the proxy.
-    enum Output {
+    package enum Output {
         case verbatim
         /// Chunked in, only the data out.
         case dechunk
@@ -26,9 +26,9 @@ struct BodyFramer {
 
     private(set) var framing: Framing
     let output: Output
-    private(set) var isComplete: Bool
+    package private(set) var isComplete: Bool
 
-    init(_ framing: Framing, output: Output = .verbatim) {
+    package init(_ framing: Framing, output: Output = .verbatim) {
         self.framing = framing
         self.output = output
         if case .none = framing { isComplete = true } else { isComplete = false }
@@ -37,7 +37,7 @@ struct BodyFramer {
     /// Takes the body bytes at the front of `buffer`, passing what goes on to `emit`. Returns
     /// whether the body is complete; bytes left in `buffer` then belong to the next message.
     /// - Throws: `HeadError.malformed` for broken chunk framing.
-    mutating func consume(_ buffer: inout ByteBuffer, emit: (ByteBuffer) -> Void) throws(HeadError) -> Bool {
+    package mutating func consume(_ buffer: inout ByteBuffer, emit: (ByteBuffer) -> Void) throws(HeadError) -> Bool {
         guard !isComplete else { return true }
         switch framing {
         case .none:
@@ -79,7 +79,7 @@ struct BodyFramer {
 
     /// The sender closed the connection: whether that completes the body (it does only for a
     /// close-delimited one, which then gets its last chunk when re-chunked).
-    mutating func finishAtClose(emit: (ByteBuffer) -> Void) -> Bool {
+    package mutating func finishAtClose(emit: (ByteBuffer) -> Void) -> Bool {
         guard !isComplete, case .untilClose = framing else { return isComplete }
         if output == .rechunk { emit(ByteBuffer(string: "0\r\n\r\n")) }
         isComplete = true
@@ -88,7 +88,7 @@ struct BodyFramer {
 }
 
 /// The chunked transfer coding (RFC 9112 §7.1), read byte by byte across reads.
-struct ChunkParser {
+package struct ChunkParser {
     private enum State {
         case size, sizeExtension, sizeLF, data, dataCR, dataLF, trailerStart, trailerLine, trailerLF, endLF, done
     }
@@ -100,9 +100,11 @@ struct ChunkParser {
     private var lineBytes = 0
     private var trailerBytes = 0
 
+    package init() {}
+
     /// Scans `bytes`; returns how many belong to the body and whether it ended. With
     /// `collectData`, the ranges of chunk data are appended to `dataRanges`.
-    mutating func scan(
+    package mutating func scan(
         _ bytes: UnsafeRawBufferPointer, collectData: Bool, dataRanges: inout [Range<Int>]
     ) throws(HeadError) -> (Int, Bool) {
         var index = 0

@@ -5,35 +5,35 @@
 /// obs-fold, whitespace before a colon, control characters, conflicting `Content-Length`s,
 /// `Content-Length` together with `Transfer-Encoding`, or a request transfer coding other than
 /// `chunked` are rejected rather than guessed at.
-struct HTTPHead {
+package struct HTTPHead {
     /// A field of the head; offsets are relative to the start of the head's bytes.
-    struct Field {
-        var nameStart: Int
-        var nameEnd: Int
-        var valueStart: Int
-        var valueEnd: Int
+    package struct Field {
+        package var nameStart: Int
+        package var nameEnd: Int
+        package var valueStart: Int
+        package var valueEnd: Int
         var kind: FieldName
     }
 
-    enum Kind: Equatable {
+    package enum Kind: Equatable {
         /// `method` and `target` are offset ranges.
         case request(method: Range<Int>, target: Range<Int>)
         /// The status code and the reason phrase's range.
         case response(status: Int, reason: Range<Int>)
     }
 
-    var kind: Kind
+    package var kind: Kind
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
-    var minorVersion: Int
-    var fields: [Field] = []
+    package var minorVersion: Int
+    package var fields: [Field] = []
     /// Bytes of the head including the empty line that ends it.
-    var length = 0
+    package var length = 0
 
-    var contentLength: Int?
+    package var contentLength: Int?
     /// The body is chunked (`Transfer-Encoding` ends in `chunked`).
-    var isChunked = false
+    package var isChunked = false
     /// A response with a transfer coding other than chunked: delimited by the connection's close.
-    var endsAtClose = false
+    package var endsAtClose = false
     var connectionClose = false
     var connectionKeepAlive = false
     var connectionUpgrade = false
@@ -48,7 +48,7 @@ struct HTTPHead {
     var isHEAD = false
 
     /// Whether the sender keeps the connection open after this message.
-    var keepAlive: Bool {
+    package var keepAlive: Bool {
         minorVersion >= 1 ? !connectionClose : connectionKeepAlive
     }
 
@@ -62,7 +62,7 @@ struct HTTPHead {
 }
 
 /// Why a head was refused.
-enum HeadError: Error, Equatable {
+package enum HeadError: Error, Equatable {
     /// The head is larger than the limit (431 for a request).
     case tooLarge
     /// The head breaks HTTP/1.1's syntax or framing rules (400, or 502 from a backend).

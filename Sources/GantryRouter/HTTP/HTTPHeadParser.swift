@@ -1,12 +1,12 @@
 /// Reads an `HTTPHead` from raw bytes, strictly (see `HTTPHead`).
-enum HTTPHeadParser {
+package enum HTTPHeadParser {
     /// The largest head accepted, request or response.
     static let maximumHeadSize = 64 * 1024
 
     /// Parses the head at the start of `bytes`; `nil` while its end has not arrived.
     /// - Parameter scanned: how far a previous call looked for the end; updated.
     /// - Throws: `HeadError` when the head is too large or malformed.
-    static func parse(_ bytes: UnsafeRawBufferPointer, isRequest: Bool, scanned: inout Int) throws(HeadError) -> HTTPHead? {
+    package static func parse(_ bytes: UnsafeRawBufferPointer, isRequest: Bool, scanned: inout Int) throws(HeadError) -> HTTPHead? {
         guard let end = findEnd(bytes, from: max(0, scanned - 3)) else {
             scanned = bytes.count
             if bytes.count > maximumHeadSize { throw .tooLarge }

@@ -4,11 +4,11 @@ import NIOCore
 /// response for the client. Kept field lines are copied byte for byte; hop-by-hop fields
 /// (RFC 9110 §7.6.1: `Connection` and the fields it names, `Keep-Alive`, `TE`, `Trailer`,
 /// `Transfer-Encoding`, `Upgrade`, `Proxy-*`) are dropped, and the proxy adds its own.
-enum HeadWriter {
+package enum HeadWriter {
     /// The request head for the backend: HTTP/1.1, `X-Forwarded-For/-Proto/-Host`, the request
     /// id (the client's when usable, else `newRequestID`), `Transfer-Encoding: chunked` for a
     /// chunked body, `Connection: upgrade` and `Upgrade` for an upgrade.
-    static func request(
+    package static func request(
         _ head: HTTPHead, bytes source: ByteBuffer, clientAddress: String?, newRequestID: RequestID?,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
@@ -64,7 +64,7 @@ enum HeadWriter {
     }
 
     /// How the response body leaves the proxy.
-    enum BodyFraming {
+    package enum BodyFraming {
         /// No body (HEAD, 1xx, 204, 304) or a `Content-Length` the backend sent.
         case asSent
         case chunked
@@ -73,7 +73,7 @@ enum HeadWriter {
     }
 
     /// The response head for a client speaking HTTP/1.`clientMinorVersion`.
-    static func response(
+    package static func response(
         _ head: HTTPHead, bytes source: ByteBuffer, clientMinorVersion: Int, body: BodyFraming, keepAlive: Bool,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {

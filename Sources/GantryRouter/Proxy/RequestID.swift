@@ -1,9 +1,14 @@
 import NIOCore
 
 /// A generated `X-Request-Id`: 128 random bits, written as 32 hex digits.
-struct RequestID: Hashable {
+package struct RequestID: Hashable {
     var high: UInt64
     var low: UInt64
+
+    package init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
 
     /// Writes the 32 hex digits.
     func write(into buffer: inout ByteBuffer) {

@@ -56,18 +56,18 @@ struct WebhookHeaders: Sendable, Equatable {
 }
 
 /// The fields of a push payload Gantry uses, read from each provider's documented format.
-struct PushEvent: Sendable, Equatable {
+package struct PushEvent: Sendable, Equatable {
     /// `refs/heads/main`.
-    var ref: String
+    package var ref: String
     /// The branch's new tip; zero when the branch was deleted.
-    var after: ObjectID
+    package var after: ObjectID
     /// The repository's clone URL as the git server states it.
-    var cloneURL: String?
+    package var cloneURL: String?
     /// Who pushed: GitHub `pusher.name`, Gitea `pusher.login`, GitLab `user_username`.
-    var pusher: String
+    package var pusher: String
 
     /// The longest pusher name kept.
-    static let maximumPusherLength = 100
+    package static let maximumPusherLength = 100
 
     init(ref: String, after: ObjectID, cloneURL: String?, pusher: String) {
         self.ref = ref
@@ -78,7 +78,7 @@ struct PushEvent: Sendable, Equatable {
 
     /// Parses a push payload of `provider`.
     /// - Throws: `HTTPProblem` (400) saying what is missing or malformed.
-    init(provider: WebhookProvider, body: Data) throws(HTTPProblem) {
+    package init(provider: WebhookProvider, body: Data) throws(HTTPProblem) {
         let payload: Payload
         do {
             payload = try JSONDecoder().decode(Payload.self, from: body)
