@@ -92,7 +92,15 @@ import Testing
         let bridge = "gtest\(UInt16.random(in: 1000...65000))"
         let fixture = try RuntimeFixture(network: try NetworkConfiguration(bridge: bridge, subnet: "10.199.\(UInt8.random(in: 0...250)).0/30"))
         defer {
-            _ = try? Process.run(URL(fileURLWithPath: "/sbin/ip"), arguments: ["link", "delete", bridge])
+            // The bridge, its addresses and the host's rules for it (HostFirewall's).
+            for (tool, arguments) in [
+                ("/sbin/ip", ["link", "delete", bridge]),
+                ("/usr/sbin/iptables", ["-w", "-D", "INPUT", "-i", bridge, "-j", "GANTRY-INPUT"]),
+                ("/usr/sbin/ip6tables", ["-w", "-D", "INPUT", "-i", bridge, "-j", "GANTRY-INPUT"]),
+                ("/usr/sbin/iptables", ["-w", "-D", "CNI-ADMIN", "-i", bridge, "-o", bridge, "-j", "DROP"]),
+            ] {
+                (try? Process.run(URL(fileURLWithPath: tool), arguments: arguments))?.waitUntilExit()
+            }
             try? FileManager.default.removeItem(atPath: "/var/lib/cni/networks/" + bridge)
         }
         _ = try await fixture.runtime.start(fixture.spec("t-first", "exec sleep 60"), logFile: fixture.root + "/first.log")
