@@ -1,6 +1,5 @@
 import Foundation
 import GantryCore
-import Subprocess
 
 extension Builder {
     /// Gives `paths` (recursively, links themselves rather than their targets) to `user`, whose
@@ -16,12 +15,8 @@ extension Builder {
             }
         }
         guard !targets.isEmpty else { return }
-        let status = try? await Subprocess.run(
-            .path("/bin/chown"), arguments: Arguments(["-R", "--no-dereference", "\(user):\(user)", "--"] + targets),
-            output: .discarded, error: .discarded
-        ).terminationStatus
-        guard case .exited(0) = status else {
-            throw .other("cannot give \(targets.joined(separator: ", ")) to the app's user \(user) (chown: \(status.map { "\($0)" } ?? "did not run"))")
+        if let failure = await UntrustedTree.give(targets, to: user) {
+            throw .other("cannot give \(targets.joined(separator: ", ")) to the app's user \(user) (\(failure))")
         }
     }
 }

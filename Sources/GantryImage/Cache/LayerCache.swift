@@ -87,10 +87,7 @@ public actor LayerCache {
         var info = stat()
         let app = directory + "/app"
         guard lstat(app, &info) == 0, info.st_uid != uid_t(owner) || info.st_gid != gid_t(owner) else { return directory }
-        let status = try? await Subprocess.run(
-            .path("/bin/chown"), arguments: ["-R", "--no-dereference", "\(owner):\(owner)", "--", app], output: .discarded, error: .discarded
-        ).terminationStatus
-        guard case .exited(0) = status else { throw .io(operation: "chown", path: app, errno: EPERM) }
+        guard await UntrustedTree.give([app], to: owner) == nil else { throw .io(operation: "chown", path: app, errno: EPERM) }
         return directory
     }
 

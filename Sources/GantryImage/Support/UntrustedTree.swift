@@ -1,4 +1,5 @@
 import Foundation
+import Subprocess
 
 /// Trees a build wrote: a build workspace, a build cache, an adopted layer.
 public enum UntrustedTree {
@@ -13,5 +14,17 @@ public enum UntrustedTree {
         rm.arguments = ["-rf", "--one-file-system", "--", path]
         guard (try? rm.run()) != nil else { return }
         rm.waitUntilExit()
+    }
+
+    /// Gives `paths` and everything under them to `user` (uid and gid), links themselves rather
+    /// than their targets: `chown -R --no-dereference`, which walks with descriptors as `rm`
+    /// does. Describes the failure, or `nil` when it worked.
+    static func give(_ paths: [String], to user: Int) async -> String? {
+        let status = try? await Subprocess.run(
+            .path("/bin/chown"), arguments: Arguments(["-R", "--no-dereference", "\(user):\(user)", "--"] + paths),
+            output: .discarded, error: .discarded
+        ).terminationStatus
+        guard case .exited(0) = status else { return "chown: \(status.map { "\($0)" } ?? "did not run")" }
+        return nil
     }
 }
