@@ -44,6 +44,13 @@ extension Gantryd {
         } catch {
             throw StartupError("cannot set up the container network: \(error.reason)")
         }
+        if changeWork == "idle" {
+            if let problem = runtime.enableBackground() {
+                logger.warning("change work runs at SCHED_IDLE only: \(problem)")
+            } else {
+                logger.info("change work runs in an idle CPU cgroup")
+            }
+        }
         logger.info("containers on bridge \(network.bridge) (\(network.subnet)), CNI plugins in \(network.pluginDirectory)")
         logger.info("stack \(stack.name) (\(stack.digest)), buildpacks: \(buildpacks.buildpacks.map(\.id).joined(separator: ", "))")
         var builder = Builder(

@@ -88,6 +88,9 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "full: every recorded build and release, and the commit and ref it names, survive a power loss (SQLite synchronous=FULL, git objects and refs fsynced). normal: a power loss may lose the last ones (a crash of gantryd never does).")
     var durability: String = Store.Durability.full.rawValue
 
+    @Option(help: "idle: change work (pack indexing, builds, tests, runc and CNI calls) runs in a CPU cgroup with cpu.idle, so serving never waits for it — but on a host whose apps keep every CPU busy, deploys wait for CPU. normal: it competes with the apps as any process does.")
+    var changeWork: String = "idle"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -105,6 +108,7 @@ struct Gantryd: AsyncParsableCommand {
         guard keepReleases >= 1 else { throw ValidationError("--keep-releases must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         guard Store.Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be full or normal") }
+        guard ["idle", "normal"].contains(changeWork) else { throw ValidationError("--change-work must be idle or normal") }
     }
 
     func run() async throws {

@@ -23,7 +23,7 @@ import Testing
         let fixture = try RuntimeFixture()
         var spec = fixture.spec("t-bundle", "exec sleep 60")
         spec.cpuLimit = 0.5
-        spec.cpuShares = 128
+        spec.isBackground = true
         _ = try await fixture.runtime.start(spec, logFile: fixture.root + "/bundle.log")
         let data = try Data(contentsOf: URL(fileURLWithPath: fixture.root + "/containers/t-bundle/config.json"))
         let config = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -43,9 +43,10 @@ import Testing
         ]
         #expect(required.filter { !refused.contains($0) }.isEmpty, "not in the filter: \(required.filter { !refused.contains($0) })")
         // The kernel holds the CPU limit: 50 ms of every 100 ms.
-        let cgroup = "/sys/fs/cgroup/cpu/gantry/\(fixture.runtime.network.identity)/t-bundle"
+        // A background container's cgroup is under the idle one (`RuncRuntime.enableBackground`).
+        let cgroup = "/sys/fs/cgroup/cpu/gantry-idle/\(fixture.runtime.network.identity)/t-bundle"
         let quota = (try? String(contentsOfFile: cgroup + "/cpu.cfs_quota_us", encoding: .utf8))
-            ?? (try? String(contentsOfFile: "/sys/fs/cgroup/gantry/\(fixture.runtime.network.identity)/t-bundle/cpu.max", encoding: .utf8))
+            ?? (try? String(contentsOfFile: "/sys/fs/cgroup/gantry-idle/\(fixture.runtime.network.identity)/t-bundle/cpu.max", encoding: .utf8))
         #expect(quota?.hasPrefix("50000") == true, "\(String(describing: quota))")
         let shares = try? String(contentsOfFile: cgroup + "/cpu.shares", encoding: .utf8)
         #expect(shares?.hasPrefix("128") == true, "\(String(describing: shares))")

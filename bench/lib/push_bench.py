@@ -206,7 +206,7 @@ class Gantryd:
                      "--http-port", str(self.port), "--router-port", str(self.router_port),
                      "--ssh-port", str(self.ssh_port), *extra_args],
                     stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
-                    cwd=cwd)
+                    cwd=cwd, start_new_session=True)  # as a service runs: a session of its own
             if self._wait_ready(startup_timeout):
                 break
             with open(log, errors="replace") as f:

@@ -146,7 +146,7 @@ private final class ScanQueue: @unchecked Sendable {
     init(_ scanner: PackStreamScanner) { self.scanner = scanner }
 
     func enqueue(_ body: @escaping @Sendable (PackStreamScanner) -> Void) {
-        queue.async { body(self.scanner) }
+        queue.async { Background.run { body(self.scanner) } }
     }
 
     /// Waits until everything enqueued has been scanned.

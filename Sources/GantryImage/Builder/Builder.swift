@@ -178,9 +178,6 @@ public struct Builder: Sendable {
         await layerCache.adopt(appLayer, directory: compiled.root)
     }
 
-    /// `cpu.shares` of build and test containers (web processes and gantryd have the default, 1024).
-    public static let buildCPUShares = 128
-
     /// The environment every app image starts from.
     var imageEnvironment: [String: String] {
         ["PATH": Launcher.path, "HOME": "/app", "LANG": "C.UTF-8", "STACK": stack.name]
@@ -219,8 +216,8 @@ public struct Builder: Sendable {
             id: "\(request.app.rawValue)-build-\(request.buildID)-\(stage)", layers: layers ?? [stack.rootfs], arguments: arguments,
             environment: environment ?? buildEnvironment(request), workingDirectory: "/app", mounts: mounts,
             memoryLimitBytes: request.limits.memoryBytes, pidsLimit: request.limits.pids, hostname: request.app.rawValue, user: request.user)
-        // An eighth of a web process's weight: a build uses what CPU is idle, not what serving needs.
-        spec.cpuShares = Self.buildCPUShares
+        // A build uses what CPU is idle, not what serving needs.
+        spec.isBackground = true
         do { return try await runtime.run(spec, timeout: timeout, output: output) } catch { throw .runtime(error) }
     }
 

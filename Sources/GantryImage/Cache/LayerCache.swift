@@ -1,5 +1,12 @@
+import GantryCore
 import Glibc
 import Subprocess
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
 /// Unpacked layers, for overlayfs lower directories: `ROOT/HEX/` holds the layer with that
 /// digest (gantryd uses `DATA_DIR/layers`).
@@ -179,8 +186,9 @@ public actor LayerCache {
         guard mkdir(temporary, 0o755) == 0, chmod(temporary, 0o755) == 0 else { return .failure(.io(operation: "create directory", path: temporary, errno: errno)) }
         let failure: ImageError
         do {
+            let tar = Background.command("/usr/bin/tar", ["-x", "--numeric-owner", "-p", "-f", blob, "-C", temporary])
             let result = try await Subprocess.run(
-                .path("/usr/bin/tar"), arguments: ["-x", "--numeric-owner", "-p", "-f", blob, "-C", temporary],
+                .path(FilePath(tar.executable)), arguments: Arguments(tar.arguments),
                 environment: .custom(["LC_ALL": "C"]), output: .discarded, error: .string(limit: 64 << 10))
             if result.terminationStatus.isSuccess {
                 if rename(temporary, directory) == 0 { return .success(directory) }

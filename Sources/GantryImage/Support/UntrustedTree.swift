@@ -1,5 +1,12 @@
 import Foundation
+import GantryCore
 import Subprocess
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
 /// Trees a build wrote: a build workspace, a build cache, an adopted layer.
 public enum UntrustedTree {
@@ -20,8 +27,9 @@ public enum UntrustedTree {
     /// than their targets: `chown -R --no-dereference`, which walks with descriptors as `rm`
     /// does. Describes the failure, or `nil` when it worked.
     static func give(_ paths: [String], to user: Int) async -> String? {
+        let chown = Background.command("/bin/chown", ["-R", "--no-dereference", "\(user):\(user)", "--"] + paths)
         let status = try? await Subprocess.run(
-            .path("/bin/chown"), arguments: Arguments(["-R", "--no-dereference", "\(user):\(user)", "--"] + paths),
+            .path(FilePath(chown.executable)), arguments: Arguments(chown.arguments),
             output: .discarded, error: .discarded
         ).terminationStatus
         guard case .exited(0) = status else { return "chown: \(status.map { "\($0)" } ?? "did not run")" }

@@ -50,6 +50,8 @@ struct OCIRuntimeSpec: Encodable {
 
     /// The CFS period of a CPU limit: 100 ms, the kernel's default.
     static let cpuPeriod = 100_000
+    /// `cpu.shares` of a background container (builds, tests): an eighth of a web process's 1024.
+    static let backgroundCPUShares = 128
 
     /// 65536 open files, or less when gantryd's own hard limit is lower (a container cannot
     /// be given more than its parent has).
@@ -95,8 +97,8 @@ struct OCIRuntimeSpec: Encodable {
             resources: .init(
                 memory: .init(limit: container.memoryLimitBytes, swap: container.memoryLimitBytes),
                 pids: .init(limit: container.pidsLimit),
-                cpu: container.cpuLimit == nil && container.cpuShares == nil ? nil : .init(
-                    shares: container.cpuShares, quota: container.cpuLimit.map { max(1000, Int($0 * Double(Self.cpuPeriod))) },
+                cpu: container.cpuLimit == nil && !container.isBackground ? nil : .init(
+                    shares: container.isBackground ? Self.backgroundCPUShares : nil, quota: container.cpuLimit.map { max(1000, Int($0 * Double(Self.cpuPeriod))) },
                     period: container.cpuLimit == nil ? nil : Self.cpuPeriod)),
             namespaces: ["pid", "ipc", "uts", "mount"].map { Linux.Namespace(type: $0) } + [Linux.Namespace(type: "network", path: networkNamespace)],
             maskedPaths: [

@@ -22,8 +22,9 @@ extension RuncRuntime {
             let result: Result<TerminationStatus, any Error> = await {
                 do {
                     let pipe = FileDescriptor(rawValue: output)
+                    let runc = runc("run", "--detach", "--bundle", bundle, spec.id, startsContainer: !spec.isBackground)
                     return .success(try await Subprocess.run(
-                        executable, arguments: runc("run", "--detach", "--bundle", bundle, spec.id),
+                        runc.executable, arguments: runc.arguments,
                         output: .fileDescriptor(pipe, closeAfterSpawningProcess: false),
                         error: .fileDescriptor(pipe, closeAfterSpawningProcess: false)
                     ).terminationStatus)
@@ -77,8 +78,9 @@ extension RuncRuntime {
     }
 
     public func state(_ id: String) async -> ContainerState? {
+        let runc = runc("state", id)
         guard ContainerSpec.isValidID(id),
-            let result = try? await Subprocess.run(executable, arguments: runc("state", id), output: .bytes(limit: 64 << 10), error: .discarded),
+            let result = try? await Subprocess.run(runc.executable, arguments: runc.arguments, output: .bytes(limit: 64 << 10), error: .discarded),
             case .exited(0) = result.terminationStatus
         else { return nil }
         struct RuncState: Decodable { var id: String, status: String, pid: Int32 }
@@ -90,7 +92,8 @@ extension RuncRuntime {
         guard ContainerSpec.isValidID(id) else { return }
         if await state(id)?.status == .running {
             // Every process, not just PID 1: a PID 1 without a handler ignores SIGTERM.
-            _ = try? await Subprocess.run(executable, arguments: runc("kill", "--all", id, "TERM"), output: .discarded, error: .discarded)
+            let runc = runc("kill", "--all", id, "TERM")
+            _ = try? await Subprocess.run(runc.executable, arguments: runc.arguments, output: .discarded, error: .discarded)
             let deadline = ContinuousClock.now + grace
             while ContinuousClock.now < deadline, await state(id)?.status == .running {
                 try? await Task.sleep(for: .milliseconds(50))
@@ -110,8 +113,8 @@ extension RuncRuntime {
 
     public func outOfMemoryKills(_ id: String) async -> Int {
         // cgroup v1 (this host's memory controller), then v2.
-        let v1 = "/sys/fs/cgroup/memory" + cgroupsPath(of: id) + "/memory.oom_control"
-        let v2 = "/sys/fs/cgroup" + cgroupsPath(of: id) + "/memory.events"
+        let v1 = "/sys/fs/cgroup/memory" + cgroupParent + "/" + id + "/memory.oom_control"
+        let v2 = "/sys/fs/cgroup" + cgroupParent + "/" + id + "/memory.events"
         for path in [v1, v2] {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {

@@ -61,24 +61,28 @@ public struct RuncRuntime: ContainerRuntime {
         return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("gantry-logger").path
     }
 
-    /// runc's arguments for `command`, with this runtime's state directory.
-    func runc(_ command: String...) -> Arguments {
-        Arguments(["--root", stateDirectory] + command)
+    /// The command line of runc `command` with this runtime's state directory, in the
+    /// background (`Background`); `startsContainer` when the container it starts is not a
+    /// background one (a web process).
+    func runc(_ command: String..., startsContainer: Bool = false) -> (executable: Executable, arguments: Arguments) {
+        let runc = Background.command(binary, ["--root", stateDirectory] + command, startsContainer: startsContainer)
+        return (runc.executable.hasPrefix("/") ? .path(FilePath(runc.executable)) : .name(runc.executable), Arguments(runc.arguments))
     }
 
-    /// Removes this runtime's cgroup parent from every controller's hierarchy once it is empty
-    /// (runc removes each container's own cgroup; the parent stays otherwise).
+    /// Removes this runtime's cgroup parents (and gantryd's idle one: `enableBackground`) from
+    /// every controller's hierarchy once they are empty (runc removes each container's own
+    /// cgroup; the parents stay otherwise).
     public func removeCgroupParent() {
         let controllers = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
         for hierarchy in ["/sys/fs/cgroup"] + controllers.map({ "/sys/fs/cgroup/" + $0 }) {
-            _ = rmdir(hierarchy + cgroupParent)  // fails, harmlessly, while a container is in it
+            Background.disable(processes: hierarchy + backgroundCgroupParent + "/gantryd/cgroup.procs")
+            // Each fails, harmlessly, while a process is in it; the change work's own for a
+            // moment after its last process exited (the kernel releases it a little later).
+            _ = rmdir(hierarchy + cgroupParent)
+            for _ in 0..<50 where rmdir(hierarchy + backgroundCgroupParent + "/gantryd") != 0 && errno == EBUSY { usleep(20_000) }
+            _ = rmdir(hierarchy + backgroundCgroupParent)
         }
     }
-
-    /// Where the container's cgroups are, under each controller's hierarchy.
-    func cgroupsPath(of id: String) -> String { cgroupParent + "/" + id }
-
-    var executable: Executable { binary.hasPrefix("/") ? .path(FilePath(binary)) : .name(binary) }
 
     func bundlePath(_ id: String) -> String { containersDirectory + "/" + id }
 
@@ -93,7 +97,7 @@ public struct RuncRuntime: ContainerRuntime {
         let status: Result<ExitStatus, RuntimeError>
         do throws(RuntimeError) {
             try await prepare(spec, bundle: bundle, overlay: overlay)
-            status = await runBundle(bundle, id: spec.id, timeout: timeout, output: output)
+            status = await runBundle(bundle, id: spec.id, background: spec.isBackground, timeout: timeout, output: output)
         } catch {
             status = .failure(error)
         }
@@ -110,10 +114,11 @@ public struct RuncRuntime: ContainerRuntime {
 
     /// `runc run` in the foreground, its output streamed line by line; killed at `timeout` or
     /// when the calling task is cancelled.
-    private func runBundle(_ bundle: String, id: String, timeout: Duration, output: @escaping @Sendable (String) -> Void) async -> Result<ExitStatus, RuntimeError> {
+    private func runBundle(_ bundle: String, id: String, background: Bool, timeout: Duration, output: @escaping @Sendable (String) -> Void) async -> Result<ExitStatus, RuntimeError> {
         do {
+            let runc = runc("run", "--bundle", bundle, id, startsContainer: !background)
             let result = try await Subprocess.run(
-                executable, arguments: runc("run", "--bundle", bundle, id), input: .none,
+                runc.executable, arguments: runc.arguments, input: .none,
                 output: .sequence, error: .combinedWithOutput
             ) { execution in
                 try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -171,7 +176,7 @@ public struct RuncRuntime: ContainerRuntime {
                 .write(into: overlay.upper)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let config = OCIRuntimeSpec(spec, rootfs: "rootfs", cgroupsPath: cgroupsPath(of: spec.id), networkNamespace: attachment.namespacePath)
+            let config = OCIRuntimeSpec(spec, rootfs: "rootfs", cgroupsPath: cgroupsPath(of: spec), networkNamespace: attachment.namespacePath)
             try encoder.encode(config).write(to: URL(fileURLWithPath: bundle + "/config.json"))
         } catch {
             throw RuntimeError(container: spec.id, reason: "cannot write its bundle in \(bundle): \(error.localizedDescription)")
@@ -181,12 +186,14 @@ public struct RuncRuntime: ContainerRuntime {
 
     /// Sends SIGKILL to the container's processes; harmless when it is gone.
     func kill(_ id: String) async {
-        _ = try? await Subprocess.run(executable, arguments: runc("kill", "--all", id, "KILL"), output: .discarded, error: .discarded)
+        let runc = runc("kill", "--all", id, "KILL")
+        _ = try? await Subprocess.run(runc.executable, arguments: runc.arguments, output: .discarded, error: .discarded)
     }
 
     /// Removes the container from runc's state, killing what is left.
     func forceDelete(_ id: String) async {
-        _ = try? await Subprocess.run(executable, arguments: runc("delete", "--force", id), output: .discarded, error: .discarded)
+        let runc = runc("delete", "--force", id)
+        _ = try? await Subprocess.run(runc.executable, arguments: runc.arguments, output: .discarded, error: .discarded)
     }
 
 }

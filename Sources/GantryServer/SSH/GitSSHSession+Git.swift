@@ -3,6 +3,12 @@ import GantryGit
 import NIOCore
 import Subprocess
 
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
 extension GitSSHSession {
     /// A push: the same `ReceivePack` and pipeline hooks as over smart-HTTP. The advertisement,
     /// then the commands and pack from the client, then the progress (`remote:` lines) and the
@@ -40,8 +46,9 @@ extension GitSSHSession {
     /// - Throws: `SubprocessError` when git cannot be started, or the channel's error.
     func uploadPack(_ app: AppName, _ input: SSHChannelInput, _ output: Output) async throws -> Int {
         let repository = configuration.dataDirectory.repository(for: app)
+        let git = Background.command("/usr/bin/git", ["upload-pack", "--strict", "--timeout=600", repository])
         let result = try await Subprocess.run(
-            .name("git"), arguments: ["upload-pack", "--strict", "--timeout=600", repository],
+            .path(FilePath(git.executable)), arguments: Arguments(git.arguments),
             input: .inputWriter, output: .sequence, error: .sequence
         ) { execution in
             try await withThrowingTaskGroup(of: Void.self) { group in

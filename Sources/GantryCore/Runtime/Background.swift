@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Change work — pack indexing and tree exports, builds and tests, layer unpacking, runc and
+/// CNI calls — runs in the background, so that on a small host a deploy does not lengthen the
+/// requests served meanwhile (issue 12, bench/load).
+///
+/// gantryd enables it at start (`enable`): the work then runs in a CPU cgroup with `cpu.idle`
+/// set, right under the hierarchy's root (`RuncRuntime.enableBackground`). The kernel preempts
+/// an idle cgroup's task at once for any other that wakes up — the router, a web process, a
+/// client — and gives it only the CPU nobody else wants. A task's own `SCHED_IDLE` policy
+/// does not do it: it is idle only among the tasks of its own group, and an autogroup or
+/// cgroup of idle tasks still takes a full share against the others (measured: two
+/// `SCHED_IDLE` spinners quadrupled the router's p99 at rest). Without `enable` (tests, or
+/// `gantryd --change-work normal`) the work runs at `SCHED_IDLE`, which is all an unprivileged
+/// process can do.
+///
+/// The price: on a host whose apps keep every CPU busy, builds and deploys wait for CPU.
+public enum Background {
+    /// Linux's `SCHED_IDLE` (not exported by Glibc's module without `_GNU_SOURCE`).
+    static let idlePolicy: Int32 = 5
+
+    private struct Group: Sendable {
+        /// The idle cgroup's `cgroup.procs`: a process joins it by writing `0` there.
+        var processes: String
+        /// Its `tasks` (cgroup v1) and that of gantryd's own cgroup: a thread moves there and
+        /// back; `nil` where threads cannot move alone (cgroup v2).
+        var threads: (idle: String, home: String)?
+    }
+
+    private static let group = Mutex<Group?>(nil)
+
+    /// Runs change work in the cgroup whose `cgroup.procs` is `processes` from now on; threads
+    /// move between `idleTasks` and `homeTasks` (cgroup v1 `tasks` files) when both are given.
+    public static func enable(processes: String, idleTasks: String?, homeTasks: String?) {
+        let threads = idleTasks.flatMap { idle in homeTasks.map { (idle: idle, home: $0) } }
+        group.withLock { $0 = Group(processes: processes, threads: threads) }
+    }
+
+    /// Stops using the idle cgroup whose `cgroup.procs` is `processes` (before it is removed).
+    public static func disable(processes: String) {
+        group.withLock { if $0?.processes == processes { $0 = nil } }
+    }
+
+    /// Whether change work runs in an idle cgroup.
+    public static var isEnabled: Bool { group.withLock { $0 != nil } }
+
+    /// The command line that runs `executable arguments…` in the background, its children
+    /// included: joining the idle cgroup first (`/bin/sh`, whose script is constant: the
+    /// cgroup and the command are its arguments), else at `SCHED_IDLE` (util-linux's `chrt`).
+    /// - Parameter startsContainer: the command starts a container that must not run in the
+    ///   background (a web process): its processes leave for a cgroup of their own, but would
+    ///   inherit `SCHED_IDLE`, so without the idle cgroup the command runs as it is.
+    public static func command(_ executable: String, _ arguments: [String], startsContainer: Bool = false) -> (executable: String, arguments: [String]) {
+        if let processes = group.withLock({ $0?.processes }) {
+            return ("/bin/sh", ["-c", #"echo 0 2>/dev/null >"$0"; exec "$@""#, processes, executable] + arguments)
+        }
+        return startsContainer ? (executable, arguments) : ("/usr/bin/chrt", ["--idle", "0", executable] + arguments)
+    }
+
+    /// Runs `body` with the calling thread in the background, then moves it back: for blocking
+    /// work on a Dispatch thread (libgit2, layer writing). In the idle cgroup when threads can
+    /// move there (cgroup v1), else at `SCHED_IDLE` as root (who may leave it again).
+    public static func run<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        #if os(Linux)
+        let thread = String(currentThreadID())
+        if let threads = group.withLock({ $0?.threads }), write(thread, to: threads.idle) {
+            defer { _ = write(thread, to: threads.home) }
+            return try body()
+        }
+        let policy = sched_getscheduler(0)
+        var parameters = sched_param()
+        guard geteuid() == 0, policy >= 0, policy != idlePolicy, sched_getparam(0, &parameters) == 0 else { return try body() }
+        var idle = sched_param(sched_priority: 0)
+        guard sched_setscheduler(0, idlePolicy, &idle) == 0 else { return try body() }
+        defer { _ = sched_setscheduler(0, policy, &parameters) }
+        #endif
+        return try body()
+    }
+
+    /// glibc's `gettid` (2.30 and later), which its Swift module does not export.
+    @_silgen_name("gettid") private static func currentThreadID() -> Int32
+
+    /// Writes `text` to the (cgroup) file at `path`.
+    private static func write(_ text: String, to path: String) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) } == bytes.count
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import GantryCore
+
+extension RuncRuntime {
+    /// The cgroup of this runtime's change work: its build and test containers and gantryd's
+    /// own background work (`Background`), under `/gantry-idle`, which has `cpu.idle` set once
+    /// `enableBackground` ran.
+    var backgroundCgroupParent: String { "/gantry-idle/" + network.identity }
+
+    /// Where a container's cgroups are, under each controller's hierarchy: background
+    /// containers under the idle cgroup, the others under `cgroupParent`.
+    func cgroupsPath(of spec: ContainerSpec) -> String {
+        (spec.isBackground ? backgroundCgroupParent : cgroupParent) + "/" + spec.id
+    }
+
+    /// Creates the idle CPU cgroup right under the CPU hierarchy's root (cgroup v1's `cpu`
+    /// controller, else v2's), with `cpu.idle` set, and `Background` uses it from now on: the
+    /// change work of gantryd, and the build and test containers started from now on, run
+    /// there (see `Background`). Undone by `removeCgroupParent`.
+    /// - Returns: why it could not, or `nil`.
+    public func enableBackground() -> String? {
+        let v1 = "/sys/fs/cgroup/cpu"
+        let root = FileManager.default.fileExists(atPath: v1 + "/cpu.idle") ? v1 : "/sys/fs/cgroup"
+        let isV1 = root == v1
+        guard FileManager.default.fileExists(atPath: root + "/cpu.idle") || !isV1 else { return "no cpu.idle in \(root)" }
+        let idle = root + "/gantry-idle"
+        let own = root + backgroundCgroupParent
+        let work = own + "/gantryd"
+        do {
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            if !isV1 {
+                // cgroup v2: a controller reaches a child only when its parent hands it down.
+                for parent in [root, idle, own] { try? "+cpu".write(toFile: parent + "/cgroup.subtree_control", atomically: false, encoding: .utf8) }
+            }
+            try "1".write(toFile: idle + "/cpu.idle", atomically: false, encoding: .utf8)
+        } catch {
+            return "cannot make the idle cgroup \(idle): \(error.localizedDescription)"
+        }
+        // Threads move alone only in cgroup v1, to and from gantryd's own CPU cgroup.
+        var homeTasks: String?
+        if isV1, let lines = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) {
+            for line in lines.split(separator: "\n") {
+                let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+                guard fields.count == 3, fields[1].split(separator: ",").contains("cpu") else { continue }
+                homeTasks = root + (fields[2] == "/" ? "" : String(fields[2])) + "/tasks"
+            }
+        }
+        Background.enable(processes: work + "/cgroup.procs", idleTasks: isV1 ? work + "/tasks" : nil, homeTasks: homeTasks)
+        return nil
+    }
+}
