@@ -1,7 +1,8 @@
 import GantryCore
 
-/// One queue per app: pipeline runs of an app (pushes, later webhook deliveries) happen one
-/// after another, in arrival order; different apps run in parallel.
+/// One queue per app: pipeline runs of an app (pushes, webhook deliveries, rollbacks, config
+/// changes, scalings) happen one after another, in arrival order, as change work
+/// (`Background`); different apps run in parallel.
 actor AppQueues {
     private var tails: [AppName: Task<Void, Never>] = [:]
 
@@ -14,6 +15,6 @@ actor AppQueues {
         }
         await previous?.value
         defer { finish.finish() }
-        return try await body()
+        return try await Background.changeWork(body)
     }
 }

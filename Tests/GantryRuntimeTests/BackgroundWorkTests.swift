@@ -16,12 +16,21 @@ import Testing
         var build = fixture.spec("t-idle-build", "grep -E ':cpu(,[a-z]+)*:' /proc/self/cgroup")
         build.isBackground = true
         let lines = Mutex<[String]>([])
-        let status = try await fixture.runtime.run(build, timeout: .seconds(30)) { line in lines.withLock { $0.append(line) } }
+        let status = try await Background.changeWork {
+            try await fixture.runtime.run(build, timeout: .seconds(30)) { line in lines.withLock { $0.append(line) } }
+        }
         #expect(status.isSuccess)
         #expect(lines.withLock { $0 }.contains { $0.hasSuffix(":/gantry-idle/\(identity)/t-idle-build") }, "\(lines.withLock { $0 })")
 
+        // Change work's commands join the idle cgroup; other work's run as they are.
+        #expect(Background.command("/bin/true", []) == ("/bin/true", []))
+        let inChange = await Background.changeWork { Background.command("/bin/true", []) }
+        #expect(inChange.executable == "/bin/sh" && inChange.arguments.contains("/sys/fs/cgroup/cpu/gantry-idle/\(identity)/gantryd/cgroup.procs"))
+
         // runc ran in the idle cgroup; the web process it started did not stay there.
-        _ = try await fixture.runtime.start(fixture.spec("t-idle-web", "exec sleep 60"), logFile: fixture.root + "/web.log")
+        _ = try await Background.changeWork {
+            try await fixture.runtime.start(fixture.spec("t-idle-web", "exec sleep 60"), logFile: fixture.root + "/web.log")
+        }
         let pid = try #require(await fixture.runtime.state("t-idle-web")?.pid)
         #expect(try Self.cpuCgroup(of: "/proc/\(pid)/cgroup") == "/gantry/\(identity)/t-idle-web")
         #expect(try Self.policy(of: "/proc/\(pid)/stat") == 0)  // SCHED_OTHER
@@ -29,7 +38,7 @@ import Testing
 
         // A thread of gantryd's goes there for its blocking work, and comes back.
         let before = try Self.cpuCgroup(of: "/proc/thread-self/cgroup")
-        let during = try Background.run { try Self.cpuCgroup(of: "/proc/thread-self/cgroup") }
+        let during = try Background.run(if: true) { try Self.cpuCgroup(of: "/proc/thread-self/cgroup") }
         #expect(during == "/gantry-idle/\(identity)/gantryd")
         #expect(try Self.cpuCgroup(of: "/proc/thread-self/cgroup") == before)
         await fixture.runtime.network.settle()  // its DELs run in the background, in the idle cgroup
@@ -43,11 +52,15 @@ import Testing
         var build = fixture.spec("t-sched-build", "cat /proc/self/stat")
         build.isBackground = true
         let lines = Mutex<[String]>([])
-        let status = try await fixture.runtime.run(build, timeout: .seconds(30)) { line in lines.withLock { $0.append(line) } }
+        let status = try await Background.changeWork {
+            try await fixture.runtime.run(build, timeout: .seconds(30)) { line in lines.withLock { $0.append(line) } }
+        }
         #expect(status.isSuccess)
         #expect(Self.policy(ofStat: lines.withLock { $0 }.joined()) == 5)  // SCHED_IDLE
 
-        _ = try await fixture.runtime.start(fixture.spec("t-sched-web", "exec sleep 60"), logFile: fixture.root + "/web.log")
+        _ = try await Background.changeWork {
+            try await fixture.runtime.start(fixture.spec("t-sched-web", "exec sleep 60"), logFile: fixture.root + "/web.log")
+        }
         let pid = try #require(await fixture.runtime.state("t-sched-web")?.pid)
         #expect(try Self.policy(of: "/proc/\(pid)/stat") == 0)
         await fixture.runtime.stop("t-sched-web", grace: .zero)

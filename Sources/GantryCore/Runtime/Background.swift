@@ -34,6 +34,22 @@ public enum Background {
 
     private static let group = Mutex<Group?>(nil)
 
+    /// Whether the current task does change work: a push, a deploy, a rollback, a config change,
+    /// a scaling — set by `changeWork`, inherited by child tasks. What keeps apps serving
+    /// (restore at start, restarts of crashed processes) is not change work and runs as any
+    /// process does: a busy host must not keep it waiting.
+    @TaskLocal public static var isChangeWork = false
+
+    /// Runs `body` as change work (`isChangeWork`).
+    public static func changeWork<T, E: Error>(
+        isolation: isolated (any Actor)? = #isolation, _ body: () async throws(E) -> T
+    ) async throws(E) -> T {
+        let result = await $isChangeWork.withValue(true, operation: { () async -> Result<T, E> in
+            do throws(E) { return .success(try await body()) } catch { return .failure(error) }
+        }, isolation: isolation)
+        return try result.get()
+    }
+
     /// Runs change work in the cgroup whose `cgroup.procs` is `processes` from now on; threads
     /// move between `idleTasks` and `homeTasks` (cgroup v1 `tasks` files) when both are given.
     public static func enable(processes: String, idleTasks: String?, homeTasks: String?) {
@@ -55,7 +71,9 @@ public enum Background {
     /// - Parameter startsContainer: the command starts a container that must not run in the
     ///   background (a web process): its processes leave for a cgroup of their own, but would
     ///   inherit `SCHED_IDLE`, so without the idle cgroup the command runs as it is.
+    /// Outside change work (`isChangeWork`) the command line is the command itself.
     public static func command(_ executable: String, _ arguments: [String], startsContainer: Bool = false) -> (executable: String, arguments: [String]) {
+        guard isChangeWork else { return (executable, arguments) }
         if let processes = group.withLock({ $0?.processes }) {
             return ("/bin/sh", ["-c", #"echo 0 2>/dev/null >"$0"; exec "$@""#, processes, executable] + arguments)
         }
@@ -65,7 +83,10 @@ public enum Background {
     /// Runs `body` with the calling thread in the background, then moves it back: for blocking
     /// work on a Dispatch thread (libgit2, layer writing). In the idle cgroup when threads can
     /// move there (cgroup v1), else at `SCHED_IDLE` as root (who may leave it again).
-    public static func run<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    /// - Parameter changeWork: whether the work is change work — the caller's `isChangeWork`,
+    ///   read before it left its task for the Dispatch thread; `false` runs `body` as it is.
+    public static func run<T, E: Error>(if changeWork: Bool, _ body: () throws(E) -> T) throws(E) -> T {
+        guard changeWork else { return try body() }
         #if os(Linux)
         let thread = String(currentThreadID())
         if let threads = group.withLock({ $0?.threads }), write(thread, to: threads.idle) {

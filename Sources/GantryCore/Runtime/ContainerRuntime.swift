@@ -129,7 +129,7 @@ public struct Endpoint: Hashable, Sendable, Codable, CustomStringConvertible {
 ///
 /// Two ways to run a container: `run` for a process that ends (builds, tests), waited for with
 /// its output streamed; `start` for a long-lived one (an app's web process), detached, its
-/// output appended to a log file, then watched with `state` and ended with `stop`.
+/// output appended to a log file, then watched with `waitForExit` and ended with `stop`.
 public protocol ContainerRuntime: Sendable {
     /// Runs a container to completion, sending each line of its output (stdout and stderr
     /// merged) to `output` as it is written. The container, its mounts and its scratch files
@@ -147,6 +147,10 @@ public protocol ContainerRuntime: Sendable {
 
     /// The container's state, or `nil` when the runtime does not know it.
     func state(_ id: String) async -> ContainerState?
+
+    /// Returns once the container's process has exited (at once when it is not running);
+    /// the runtime learns it from the kernel, nothing polls. Cancellation ends the wait.
+    func waitForExit(_ id: String) async
 
     /// Sends SIGTERM to every process of the container, waits up to `grace` for them to end,
     /// then SIGKILL; then removes

@@ -146,7 +146,8 @@ private final class ScanQueue: @unchecked Sendable {
     init(_ scanner: PackStreamScanner) { self.scanner = scanner }
 
     func enqueue(_ body: @escaping @Sendable (PackStreamScanner) -> Void) {
-        queue.async { Background.run { body(self.scanner) } }
+        let changeWork = Background.isChangeWork
+        queue.async { Background.run(if: changeWork) { body(self.scanner) } }
     }
 
     /// Waits until everything enqueued has been scanned.

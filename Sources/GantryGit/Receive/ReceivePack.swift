@@ -90,7 +90,18 @@ public struct ReceivePack: Sendable {
     /// Receives one push whose command section is `request`; `packStart` holds the bytes that
     /// followed it, `input` the rest of the stream. Everything goes back through `reply`.
     /// - Returns: the result of each command, as reported to the client.
+    /// A push is change work (`Background`): its pack indexing, build, tests and deploy run
+    /// where serving never waits for them.
     public func receive(
+        _ request: ReceivePackRequest, packStart: [UInt8], input: some PushInput,
+        hooks: ReceivePackHooks, reply: ReceivePackReply
+    ) async -> [(RefCommand, RefResult)] {
+        await Background.changeWork {
+            await receiveChange(request, packStart: packStart, input: input, hooks: hooks, reply: reply)
+        }
+    }
+
+    private func receiveChange(
         _ request: ReceivePackRequest, packStart: [UInt8], input: some PushInput,
         hooks: ReceivePackHooks, reply: ReceivePackReply
     ) async -> [(RefCommand, RefResult)] {

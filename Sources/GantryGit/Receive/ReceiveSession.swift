@@ -36,7 +36,8 @@ final class ReceiveSession: @unchecked Sendable {
     /// Queues `body` without waiting: pack chunks are indexed while the next ones arrive.
     /// Order is kept; `run` after it sees its effects.
     func enqueue(_ body: @escaping @Sendable (ReceiveSession) -> Void) {
-        queue.async { Background.run { body(self) } }
+        let changeWork = Background.isChangeWork
+        queue.async { Background.run(if: changeWork) { body(self) } }
     }
 }
 

@@ -54,12 +54,22 @@ public actor Deployer {
     /// How long an old web process may take to finish its requests, then to exit on SIGTERM.
     let drainTimeout: Duration
     let stopGrace: Duration
-    var apps: [AppName: [Tracked]] = [:]
+    /// How long a process that crashed for the Nth time waits before its restart.
+    let backoff: @Sendable (Int) -> Duration
+    /// Every app's processes; each change gives new processes their watch (`watchProcesses`).
+    var apps: [AppName: [Tracked]] = [:] {
+        didSet { watchProcesses() }
+    }
     var plans: [AppName: Plan] = [:]
+    /// Where the watches report, while `supervise` runs.
+    var supervision: AsyncStream<SupervisionEvent>.Continuation?
+    /// container id → the task waiting for its process's exit or for its restart.
+    var watches: [String: Task<Void, Never>] = [:]
 
     public init(
         runtime: any ContainerRuntime, router: any TrafficRouter, health: any HealthProbe, logsDirectory: String,
-        drainTimeout: Duration = .seconds(30), stopGrace: Duration = .seconds(10)
+        drainTimeout: Duration = .seconds(30), stopGrace: Duration = .seconds(10),
+        backoff: @escaping @Sendable (Int) -> Duration = { Deployer.backoff(restarts: $0) }
     ) {
         self.runtime = runtime
         self.router = router
@@ -67,6 +77,7 @@ public actor Deployer {
         self.logsDirectory = logsDirectory
         self.drainTimeout = drainTimeout
         self.stopGrace = stopGrace
+        self.backoff = backoff
     }
 
     /// Deploys `plan`; on success its processes replace the app's current ones.

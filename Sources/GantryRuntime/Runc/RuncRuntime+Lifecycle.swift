@@ -77,10 +77,49 @@ extension RuncRuntime {
         return ends[1]
     }
 
+    /// From runc's own record of the container (`state.json` in its state directory) and
+    /// `/proc`, as `runc state` decides it, without running it: running while the recorded init
+    /// process lives with its recorded start time.
     public func state(_ id: String) async -> ContainerState? {
+        guard ContainerSpec.isValidID(id) else { return nil }
+        guard let recorded = initProcess(of: id) else { return await runcState(id) }
+        let running = Self.startTime(of: recorded.pid) == recorded.start
+        return ContainerState(id: id, status: running ? .running : .stopped, pid: running ? recorded.pid : 0)
+    }
+
+    /// Returns once the container's init process has exited — at once when it is not running.
+    /// The kernel says when (`ProcessExitWatcher`): nothing polls.
+    public func waitForExit(_ id: String) async {
+        guard ContainerSpec.isValidID(id), let recorded = initProcess(of: id) else { return }
+        await ProcessExitWatcher.shared.waitForExit(of: recorded.pid) { Self.startTime(of: recorded.pid) == recorded.start }
+    }
+
+    /// The init process runc recorded for container `id`: its pid and its start time (clock
+    /// ticks since boot, as field 22 of `/proc/PID/stat`); `nil` when runc has no record.
+    func initProcess(of id: String) -> (pid: Int32, start: UInt64)? {
+        struct Recorded: Decodable {
+            var initProcessPid: Int32
+            var initProcessStart: UInt64
+            enum CodingKeys: String, CodingKey { case initProcessPid = "init_process_pid", initProcessStart = "init_process_start" }
+        }
+        guard let data = FileManager.default.contents(atPath: stateDirectory + "/" + id + "/state.json"),
+            let recorded = try? JSONDecoder().decode(Recorded.self, from: data)
+        else { return nil }
+        return (recorded.initProcessPid, recorded.initProcessStart)
+    }
+
+    /// When process `pid` started (field 22 of `/proc/PID/stat`), or `nil` when it is gone or a zombie.
+    static func startTime(of pid: Int32) -> UInt64? {
+        guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")  // from field 3 (state) on
+        guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
+        return UInt64(fields[19])
+    }
+
+    /// `runc state`: for a container whose record this runtime cannot read.
+    private func runcState(_ id: String) async -> ContainerState? {
         let runc = runc("state", id)
-        guard ContainerSpec.isValidID(id),
-            let result = try? await Subprocess.run(runc.executable, arguments: runc.arguments, output: .bytes(limit: 64 << 10), error: .discarded),
+        guard let result = try? await Subprocess.run(runc.executable, arguments: runc.arguments, output: .bytes(limit: 64 << 10), error: .discarded),
             case .exited(0) = result.terminationStatus
         else { return nil }
         struct RuncState: Decodable { var id: String, status: String, pid: Int32 }
@@ -94,9 +133,12 @@ extension RuncRuntime {
             // Every process, not just PID 1: a PID 1 without a handler ignores SIGTERM.
             let runc = runc("kill", "--all", id, "TERM")
             _ = try? await Subprocess.run(runc.executable, arguments: runc.arguments, output: .discarded, error: .discarded)
-            let deadline = ContinuousClock.now + grace
-            while ContinuousClock.now < deadline, await state(id)?.status == .running {
-                try? await Task.sleep(for: .milliseconds(50))
+            // Until the container exits or `grace` passes, whichever comes first.
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.waitForExit(id) }
+                group.addTask { try? await Task.sleep(for: grace) }
+                await group.next()
+                group.cancelAll()
             }
         }
         await remove(id)
