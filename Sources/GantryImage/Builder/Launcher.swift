@@ -1,17 +1,36 @@
+import Foundation
+import GantryCore
+
 /// How a process starts in a Gantry image: bash sources the buildpacks' `/app/.profile.d/*.sh`
 /// (Heroku's convention for PATH and friends), then runs the command — a Procfile line, an
 /// app.json script — as the app declared it.
-///
-/// bash stays the container's PID 1 and runs the command as its child (the trailing
-/// `exit $?` keeps bash from exec'ing it): PID 1 ignores SIGTERM unless it handles it, so
-/// an app that never installs a handler (busybox httpd, a plain python script) would
-/// otherwise wait out the whole stop grace period. The runtime signals every process of the
-/// container, so the command gets SIGTERM as an ordinary process and ends.
 public enum Launcher {
-    /// The argument vector that runs `command` in an app container.
+    /// The argument vector that runs `command` to completion (tests): bash stays the
+    /// container's PID 1 and runs the command as its child (the trailing `exit $?` keeps bash
+    /// from exec'ing it), so it is an ordinary process for signals.
     public static func arguments(for command: String) -> [String] {
-        ["/bin/bash", "-c", #"for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; "# + command + "\nexit $?"]
+        ["/bin/bash", "-c", profile + command + "\nexit $?"]
     }
+
+    /// The argument vector of an app process, with `initMount`: Debian's static tini is PID 1
+    /// (it forwards SIGTERM to the process group — a PID 1 without a handler would ignore it —
+    /// and reaps orphans, as `docker run --init` does); bash sources the profile, then execs a
+    /// bash for the command, which in turn execs a simple command: what stays beside the app is
+    /// tini (a few hundred KiB), not a bash (3 MB) per process. Without tini on the host: as
+    /// `arguments(for:)`.
+    public static func processArguments(for command: String) -> [String] {
+        guard initMount != nil else { return arguments(for: command) }
+        return [initPath, "-g", "--", "/bin/bash", "-c", profile + #"exec /bin/bash -c "$0""#, command]
+    }
+
+    /// tini, read-only, for `processArguments`; `nil` when the host has none (`make setup`
+    /// installs Debian's `tini`).
+    public static let initMount: Mount? =
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/tini-static") ? Mount(source: "/usr/bin/tini-static", destination: initPath) : nil
+
+    static let initPath = "/usr/local/lib/gantry/init"
+
+    private static let profile = #"for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; "#
 
     /// The default `PATH` of build and app containers.
     public static let path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

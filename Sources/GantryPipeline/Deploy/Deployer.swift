@@ -169,8 +169,8 @@ public actor Deployer {
         environment["DYNO"] = "\(type).\(index)"
         let id = AppProcess.containerID(app: plan.app, release: plan.release, type: type, index: index)
         let spec = ContainerSpec(
-            id: id, layers: plan.layers, arguments: Launcher.arguments(for: command), environment: environment,
-            workingDirectory: "/app", memoryLimitBytes: plan.memoryLimitBytes, pidsLimit: plan.pidsLimit, cpuLimit: plan.cpuLimit,
+            id: id, layers: plan.layers, arguments: Launcher.processArguments(for: command), environment: environment,
+            workingDirectory: "/app", mounts: Launcher.initMount.map { [$0] } ?? [], memoryLimitBytes: plan.memoryLimitBytes, pidsLimit: plan.pidsLimit, cpuLimit: plan.cpuLimit,
             hostname: "\(plan.app.rawValue)-\(type)-\(index)", user: plan.user)
         let endpoint: Endpoint
         do {
