@@ -106,7 +106,7 @@ let package = Package(
         // Timestamps and rotates one app process's output; gantryd runs one per process.
         .executableTarget(name: "gantry-logger"),
         // The router alone on one static route, for bench/router.
-        .executableTarget(name: "gantry-router-bench", dependencies: ["GantryRouter", "GantryCore"]),
+        .executableTarget(name: "gantry-router-bench", dependencies: ["GantryRouter", "GantryMetrics", "GantryCore"]),
         // The parsers of untrusted bytes as fuzz targets, one function each (issue 12): run by
         // gantry-fuzz under libFuzzer (`make fuzz`) and by GantryFuzzTests without it.
         .target(name: "GantryFuzzTargets", dependencies: [

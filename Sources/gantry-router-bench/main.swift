@@ -1,12 +1,18 @@
-// gantry-router-bench: GantryRouter alone, for bench/router. Routes every request for
-// `bench.localhost` to one backend and serves until killed (SIGTERM, SIGINT).
+// gantry-router-bench: GantryRouter as gantryd runs it, for bench/router. Routes every request
+// for `bench.localhost` to one backend and serves until killed (SIGTERM, SIGINT).
 //
 //     gantry-router-bench --backend-port 5000 [--backend-host 10.89.0.7] [--port 0] [--app bench]
+//                         [--observer metrics|none]
+//
+// --observer metrics (the default) gives the router the observer gantryd gives it in production:
+// a GantryMetrics, which counts every finished request by app and status and records its latency
+// in a histogram (Sources/gantryd/Gantryd.swift). --observer none runs the router without one.
 //
 // --backend-host is the backend's IP address (default 127.0.0.1): bench/router gives it the
 // address of a network namespace on Gantry's container bridge, where gantryd's router finds a
 // web process. Prints `listening on 127.0.0.1:PORT` once it accepts connections.
 import GantryCore
+import GantryMetrics
 import GantryRouter
 
 #if canImport(Glibc)
@@ -15,7 +21,7 @@ import Glibc
 import Darwin
 #endif
 
-let usage = "usage: gantry-router-bench --backend-port PORT [--backend-host ADDRESS] [--port PORT] [--app NAME]"
+let usage = "usage: gantry-router-bench --backend-port PORT [--backend-host ADDRESS] [--port PORT] [--app NAME] [--observer metrics|none]"
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst()
 while let name = arguments.popFirst() {
@@ -33,8 +39,18 @@ let backendHost = options["backend-host"] ?? "127.0.0.1"
 let app = try AppName(options["app"] ?? "bench")
 let table = RouteTable()
 table.setBackends(app: app, [Backend(id: "backend", host: backendHost, port: backendPort)])
-let router = Router(table: table, configuration: RouterConfiguration(host: "127.0.0.1", port: options["port"].flatMap(Int.init) ?? 0))
+let observer: (any RouterObserver)?
+switch options["observer"] ?? "metrics" {
+case "metrics": observer = GantryMetrics()  // as gantryd: Router(table:configuration:observer: metrics)
+case "none": observer = nil
+default:
+    print("gantry-router-bench: --observer is metrics or none")
+    exit(1)
+}
+let router = Router(
+    table: table, configuration: RouterConfiguration(host: "127.0.0.1", port: options["port"].flatMap(Int.init) ?? 0),
+    observer: observer)
 let port = try await router.start()
-print("listening on 127.0.0.1:\(port)")
+print("listening on 127.0.0.1:\(port) (observer: \(observer == nil ? "none" : "metrics"))")
 fflush(nil)
 try await router.run()
