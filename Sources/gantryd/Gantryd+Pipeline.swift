@@ -16,7 +16,7 @@ extension Gantryd {
     func makePipeline(
         dataDirectory: DataDirectory, store: Store, stackDirectory: String, buildpacksDirectory: String, router: Router, metrics: GantryMetrics,
         logger: Logger
-    ) async throws -> (Pipeline, ContainerNetwork) {
+    ) async throws -> (Pipeline, ContainerNetwork, LogWriter) {
         let buildpacks: BuildpackSet
         let stack: Stack
         do {
@@ -64,7 +64,8 @@ extension Gantryd {
             publicURL: { app in "http://\(app.rawValue).localhost\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger,
             events: metrics.record(_:), keptReleases: keepReleases)
         for line in await pipeline.restoreLiveReleases(repositoryPath: { dataDirectory.repository(for: $0) }) { logger.notice("restore: \(line)") }
-        return (pipeline, runtime.network)
+        for id in await runtime.removeStrayLogFIFOs() { logger.notice("removed the log FIFO of \(id), a container that is gone") }
+        return (pipeline, runtime.network, runtime.logWriter)
     }
 }
 
@@ -82,6 +83,7 @@ extension Gantryd {
         let detached = await runtime.network.detachLeftovers()
         await runtime.network.settle()
         runtime.removeCgroupParent()
+        runtime.logWriter.stop()
         logger.notice("removed \(removed.count) containers, detached \(detached) ready network namespaces")
         if let error = await runtime.network.lastBackgroundError { throw StartupError("some network namespaces stay attached: \(error)") }
     }

@@ -145,7 +145,7 @@ struct Gantryd: AsyncParsableCommand {
         let checkout = Checkout.locate()
         let metrics = GantryMetrics()
         let router = Router(table: RouteTable(), configuration: RouterConfiguration(host: routerHost, port: routerPort), observer: metrics)
-        let (pipeline, network) = try await makePipeline(
+        let (pipeline, network, logWriter) = try await makePipeline(
             dataDirectory: dataDirectory, store: store, stackDirectory: stackDir ?? checkout + "/.stack",
             buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, metrics: metrics, logger: logger)
 
@@ -169,7 +169,8 @@ struct Gantryd: AsyncParsableCommand {
         ) { [sshHost] port, hostKey in
             logger.notice("SSH on \(sshHost):\(port) (ssh://git@\(sshHost):\(port)/APP.git), host key \(hostKey.fingerprint) (ED25519)")
         }
-        var services: [any Service] = [NetworkService(network: network), app, ssh, RouterService(router: router), SupervisorService(pipeline: pipeline)]
+        var services: [any Service] = [NetworkService(network: network), app, ssh, RouterService(router: router), SupervisorService(pipeline: pipeline),
+            LogWriterService(logWriter: logWriter, logger: logger)]
         if let metricsPort {
             services.append(buildMetricsApplication(
                 host: metricsHost, port: metricsPort, configuration: configuration, metrics: lifecycle.metrics, logger: logger

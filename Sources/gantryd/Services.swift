@@ -2,6 +2,7 @@ import GantryCore
 import GantryPipeline
 import GantryRouter
 import GantryRuntime
+import Logging
 import ServiceLifecycle
 
 /// The router as a service: it serves until gantryd shuts down, then lets requests in flight
@@ -25,6 +26,7 @@ struct NetworkService: Service {
 
     func run() async {
         try? await gracefulShutdown()
+        Background.promote()  // what is left to clean up runs as any process now
         await network.shutdown()
     }
 }
@@ -38,6 +40,19 @@ struct SupervisorService: Service {
     func run() async {
         await cancelWhenGracefulShutdown {
             await pipeline.supervise()
+        }
+    }
+}
+
+/// The app processes' log writer as a service: started again at once when it exits (it
+/// outlives gantryd, as the containers do).
+struct LogWriterService: Service {
+    let logWriter: LogWriter
+    let logger: Logger
+
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            await logWriter.supervise { pid in logger.warning("the log writer exited; restarted it (pid \(pid))") }
         }
     }
 }

@@ -3,27 +3,33 @@ import GantryCore
 import GantryRuntime
 import Testing
 
-/// `gantry-logger`, between a detached container's output and its log file.
+/// `gantry-logger`, between the detached containers' output and their log files.
 @Suite struct LogWriterTests {
     /// Whether `line` starts with `2026-11-25T19:00:00.123456Z `.
     static func isTimestamped(_ line: Substring) -> Bool {
         line.prefixMatch(of: #/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z /#) != nil
     }
 
-    /// Runs gantry-logger on `input`; returns the directory holding `app.log` and its rotations.
+    /// Runs gantry-logger on one FIFO that `input` is written into, then stops it (SIGTERM:
+    /// it logs what it read); returns the directory holding `app.log` and its rotations.
     func log(_ input: String, maximumBytes: Int? = nil, keep: Int? = nil) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-logger-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let fifos = directory + "/fifos"
+        try FileManager.default.createDirectory(atPath: fifos, withIntermediateDirectories: true)
+        #expect(mkfifo(fifos + "/t-app.fifo", 0o600) == 0)
+        try FileManager.default.createSymbolicLink(atPath: fifos + "/t-app.log", withDestinationPath: directory + "/app.log")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: RuncRuntime.siblingLogWriter)
-        process.arguments = [directory + "/app.log"] + [maximumBytes.map(String.init), keep.map(String.init)].compactMap { $0 }
-        let stdin = Pipe()
-        process.standardInput = stdin
+        process.arguments = [fifos] + [maximumBytes.map(String.init), keep.map(String.init)].compactMap { $0 }
         try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
+        while !FileManager.default.fileExists(atPath: fifos + "/logger.pid") { usleep(10_000) }
+        let writer = try FileHandle(forWritingTo: URL(fileURLWithPath: fifos + "/t-app.fifo"))
+        try writer.write(contentsOf: Data(input.utf8))
+        try writer.close()
+        process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+        try FileManager.default.removeItem(atPath: fifos)
         return directory
     }
 

@@ -28,6 +28,7 @@ final class RuntimeFixture {
 
     deinit {
         runtime.removeCgroupParent()
+        runtime.logWriter.stop()
         try? FileManager.default.removeItem(atPath: root)
     }
 
@@ -142,5 +143,27 @@ final class RuntimeFixture {
         #expect(lines.allSatisfy(LogWriterTests.isTimestamped))
         #expect(await fixture.runtime.containers().isEmpty)
         #expect(await fixture.attachedNetworks().isEmpty)
+    }
+
+    @Test func aProcessRunsOnWhileItsLogWriterIsDownAndItsLinesFollowAGapLine() async throws {
+        let fixture = try RuntimeFixture()
+        let logFile = fixture.root + "/web.1.log"
+        _ = try await fixture.runtime.start(fixture.spec("t-gap", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.05; done"), logFile: logFile)
+        let writer = try #require(fixture.runtime.logWriter.pid)
+        #expect(kill(writer, SIGKILL) == 0)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(await fixture.runtime.state("t-gap")?.status == .running)  // its writes wait in the pipe
+        let restarted = try await fixture.runtime.logWriter.ensureRunning()
+        #expect(restarted != writer)
+        var lines: [String] = []
+        for _ in 0..<100 where !(lines.drop { !$0.hasPrefix("[gantry]") }.count > 3) {
+            try await Task.sleep(for: .milliseconds(50))
+            lines = ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").split(separator: "\n").map { LogLine($0, source: "").text }
+        }
+        await fixture.runtime.stop("t-gap", grace: .zero)
+        // Nothing lost: the ticks count up without a hole, across the gap line.
+        let ticks = lines.compactMap { $0.hasPrefix("tick ") ? Int($0.dropFirst(5)) : nil }
+        #expect(ticks.count > 10 && ticks == Array(1...ticks.count), "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("[gantry] the log writer was restarted") })
     }
 }

@@ -62,6 +62,17 @@ public enum Background {
         group.withLock { if $0?.processes == processes { $0 = nil } }
     }
 
+    /// Moves every process of the idle cgroup back to gantryd's own (cgroup v1) and stops
+    /// using it: for gantryd's shutdown, which must not wait on a busy host for the change
+    /// work it cleans up (namespaces detached in the background, old processes retiring).
+    public static func promote() {
+        guard let current = group.withLock({ group in defer { group = nil }; return group }),
+            let home = current.threads?.home
+        else { return }
+        let homeProcesses = String(home.dropLast("tasks".count)) + "cgroup.procs"
+        for pid in contents(of: current.processes).split(separator: "\n") { _ = write(String(pid), to: homeProcesses) }
+    }
+
     /// Whether change work runs in an idle cgroup.
     public static var isEnabled: Bool { group.withLock { $0 != nil } }
 
@@ -105,6 +116,21 @@ public enum Background {
 
     /// glibc's `gettid` (2.30 and later), which its Swift module does not export.
     @_silgen_name("gettid") private static func currentThreadID() -> Int32
+
+    /// The text of the (cgroup) file at `path`; empty when it cannot be read.
+    private static func contents(of path: String) -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return "" }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     /// Writes `text` to the (cgroup) file at `path`.
     private static func write(_ text: String, to path: String) -> Bool {

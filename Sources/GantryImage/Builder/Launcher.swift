@@ -28,7 +28,8 @@ public enum Launcher {
     public static let initMount: Mount? =
         FileManager.default.isExecutableFile(atPath: "/usr/bin/tini-static") ? Mount(source: "/usr/bin/tini-static", destination: initPath) : nil
 
-    static let initPath = "/usr/local/lib/gantry/init"
+    /// In a directory every stack has, so runc need not create one (gantryd's umask would make it 0700).
+    static let initPath = "/usr/sbin/gantry-init"
 
     private static let profile = #"for f in /app/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; "#
 

@@ -13,7 +13,8 @@ extension RuncRuntime {
         guard ContainerSpec.isValidID(spec.id) else { throw RuntimeError(container: spec.id, reason: "invalid container id") }
         let bundle = bundlePath(spec.id)
         let overlay = overlay(for: spec, bundle: bundle)
-        let output = try await startLogWriter(for: spec.id, logFile: logFile)
+        try await logWriter.ensureRunning()
+        let output = try logWriter.open(for: spec.id, logFile: logFile)
         defer { close(output) }
         do throws(RuntimeError) {
             try await prepare(spec, bundle: bundle, overlay: overlay)
@@ -32,6 +33,7 @@ extension RuncRuntime {
                     return .failure(error)
                 }
             }()
+            logWriter.notify()
             switch result {
             case .success(.exited(0)):
                 guard let endpoint = await endpoint(of: spec.id) else {
@@ -47,34 +49,6 @@ extension RuncRuntime {
             await remove(spec.id)
             throw error
         }
-    }
-
-    /// Starts `gantry-logger logFile` in a session of its own (`setsid --fork`: it outlives a
-    /// gantryd restart, as the container does, and is nobody's zombie), reading a new pipe.
-    /// - Returns: the pipe's write end, for the container's stdout and stderr; the caller
-    ///   closes it once the container has it. The logger exits when every writer is gone.
-    func startLogWriter(for id: String, logFile: String) async throws(RuntimeError) -> Int32 {
-        guard FileManager.default.isExecutableFile(atPath: logWriter) else {
-            throw RuntimeError(container: id, reason: "no log writer at \(logWriter); build it with `swift build -c release` (make setup)")
-        }
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else {
-            throw RuntimeError(container: id, reason: "cannot create its log pipe: \(String(cString: strerror(errno)))")
-        }
-        // Close-on-exec: no other child of gantryd may hold an end (the logger would never
-        // see the end of its input).
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        defer { close(ends[0]) }
-        let status = try? await Subprocess.run(
-            .name("setsid"), arguments: ["--fork", logWriter, logFile],
-            input: .fileDescriptor(FileDescriptor(rawValue: ends[0]), closeAfterSpawningProcess: false),
-            output: .discarded, error: .discarded
-        ).terminationStatus
-        guard case .exited(0) = status else {
-            close(ends[1])
-            throw RuntimeError(container: id, reason: "cannot start its log writer \(logWriter) (\(status.map { "\($0)" } ?? "setsid failed"))")
-        }
-        return ends[1]
     }
 
     /// From runc's own record of the container (`state.json` in its state directory) and
@@ -144,6 +118,12 @@ extension RuncRuntime {
         await remove(id)
     }
 
+    /// Removes the log FIFOs of containers that have no bundle (see `LogWriter`).
+    /// - Returns: their container ids.
+    public func removeStrayLogFIFOs() async -> [String] {
+        logWriter.removeStray(keeping: Set(await containers()))
+    }
+
     public func containers() async -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: containersDirectory)) ?? []).filter(ContainerSpec.isValidID).sorted()
     }
@@ -179,5 +159,6 @@ extension RuncRuntime {
         Overlay(layers: [], upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs").unmount()
         await network.release(from: bundle)
         try? FileManager.default.removeItem(atPath: bundle)
+        logWriter.remove(id)
     }
 }

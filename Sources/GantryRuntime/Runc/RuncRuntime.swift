@@ -26,8 +26,8 @@ public struct RuncRuntime: ContainerRuntime {
     public let stateDirectory: String
     /// The cgroup parent of this runtime's containers: `/gantry/HASH` of `containersDirectory`.
     let cgroupParent: String
-    /// The `gantry-logger` executable between a detached container's output and its log file.
-    public let logWriter: String
+    /// The `gantry-logger` between the detached containers' output and their log files.
+    public let logWriter: LogWriter
     /// The containers' network namespaces; its records live beside the bundles, `containers.net`.
     public let network: ContainerNetwork
 
@@ -45,7 +45,7 @@ public struct RuncRuntime: ContainerRuntime {
     ) {
         self.binary = binary
         self.containersDirectory = containersDirectory
-        self.logWriter = logWriter ?? Self.siblingLogWriter
+        self.logWriter = LogWriter(directory: containersDirectory + ".logs", executable: logWriter ?? Self.siblingLogWriter)
         self.stateDirectory = containersDirectory + ".runc"
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
         for byte in containersDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
