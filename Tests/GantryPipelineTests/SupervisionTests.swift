@@ -53,6 +53,21 @@ import Testing
         #expect(fixture.router.backends(of: "app") == ["app.v1.web.1"])
     }
 
+    @Test func aProcessThatExitsAtOnceEveryTimeIsHeldBackByTheBackoff() async throws {
+        let fixture = try SupervisionFixture(backoffCap: 80)
+        defer { fixture.remove() }
+        try await fixture.deployer.deploy(fixture.plan(release: 1), log: { _ in })
+        fixture.runtime.exitsAtOnce.withLock { $0 = true }
+        let supervisor = Task { await fixture.deployer.supervise() }
+        defer { supervisor.cancel() }
+        fixture.runtime.exit("app.v1.web.1")
+        try await Task.sleep(for: .seconds(1))
+        // 10, 20, 40, then 80 ms between starts: some 13 in a second, not thousands.
+        let starts = fixture.runtime.starts(of: "app.v1.web.1")
+        #expect((5...20).contains(starts), "\(starts) starts in 1 s")
+        #expect(fixture.events().contains("restarting in 80 ms"))
+    }
+
     @Test func aProcessScaledAwayOrReplacedIsNotRestarted() async throws {
         let fixture = try SupervisionFixture()
         defer { fixture.remove() }
@@ -98,12 +113,13 @@ struct SupervisionFixture {
     let logs: String
     let deployer: Deployer
 
-    init() throws {
+    /// - Parameter backoffCap: the longest backoff, in milliseconds.
+    init(backoffCap: Int = 10_000) throws {
         logs = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-supervision-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         deployer = Deployer(
             runtime: runtime, router: router, health: health, logsDirectory: logs, drainTimeout: .milliseconds(10), stopGrace: .zero,
-            backoff: { .milliseconds(10 << min($0 - 1, 10)) })
+            backoff: { .milliseconds(min(backoffCap, 10 << min($0 - 1, 10))) })
     }
 
     func plan(release: Int) -> Deployer.Plan {
@@ -137,6 +153,8 @@ final class FakeRuntime: ContainerRuntime {
     }
 
     private let state = Mutex(State())
+    /// Whether a started container's process has exited by the time `start` returns.
+    let exitsAtOnce = Mutex(false)
 
     func pretendRunning(_ ids: [String]) {
         state.withLock { $0.running.formUnion(ids); $0.known.formUnion(ids) }
@@ -158,8 +176,9 @@ final class FakeRuntime: ContainerRuntime {
     }
 
     func start(_ spec: ContainerSpec, logFile: String) async throws(RuntimeError) -> Endpoint {
+        let exits = exitsAtOnce.withLock { $0 }
         let address = state.withLock { state in
-            state.running.insert(spec.id)
+            if !exits { state.running.insert(spec.id) }
             state.known.insert(spec.id)
             state.starts[spec.id, default: 0] += 1
             state.addresses += 1
