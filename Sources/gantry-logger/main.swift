@@ -77,9 +77,11 @@ struct Source {
     /// Longer lines are cut into pieces of this many bytes, each timestamped.
     static let maximumLine = 16 << 10
 
-    /// Reads what is waiting (the FIFO never ends: gantry-logger holds it open for writing too).
-    mutating func drain(into buffer: inout [UInt8]) {
-        while true {
+    /// Reads what is waiting, up to `rounds` buffers (one process that writes without pause
+    /// must not keep the others waiting); the FIFO never ends: gantry-logger holds it open for
+    /// writing too.
+    mutating func drain(into buffer: inout [UInt8], rounds: Int = .max) {
+        for _ in 0..<rounds {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return }  // EAGAIN: all read for now
@@ -222,7 +224,7 @@ struct Logger {
                 + ids.map { pollfd(fd: sources[$0]!.fd, events: Int16(POLLIN), revents: 0) }
             guard poll(&descriptors, nfds_t(descriptors.count), -1) >= 0 || errno == EINTR else { fail("poll: \(String(cString: strerror(errno)))") }
             for (index, id) in ids.enumerated() where descriptors[index + 1].revents != 0 {
-                sources[id]?.drain(into: &buffer)
+                sources[id]?.drain(into: &buffer, rounds: 16)
             }
             guard descriptors[0].revents != 0 else { continue }
             let count = read(pipeEnds[0], &signals, signals.count)
