@@ -73,8 +73,9 @@ test: setup
 bench-packages:
 	@$(call install_missing,$(BENCH_PACKAGES))
 
-# bench/run runs every script of bench/: build, crash (100 kill -9), deploy, doors (SSH vs HTTP
-# push), load (200 requests/s through the router while apps change), receive, router…
+# bench/run runs every script of bench/: build, crash (100 kill -9), density (200 idle apps: what
+# they cost Gantry), deploy, doors (SSH vs HTTP push), load (200 requests/s through the router
+# while apps change), receive, router…
 bench: setup bench-packages
 	bench/run
 
