@@ -248,6 +248,11 @@ func main() {
     sigprocmask(SIG_SETMASK, &none, nil)
     signal(SIGINT, SIG_IGN)
     signal(SIGPIPE, SIG_IGN)
+    // One logger per directory: a second one started meanwhile (two gantryd tasks asked at
+    // once) leaves at once.
+    let lock = open(directory + "/logger.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    guard lock >= 0 else { fail("cannot open \(directory)/logger.lock: \(String(cString: strerror(errno)))") }
+    guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { exit(0) }
     // DIR/logger.pid left behind: the last gantry-logger of DIR died.
     let resumed = access(directory + "/logger.pid", F_OK) == 0
     var logger = Logger(

@@ -61,11 +61,13 @@ import Testing
         let supervisor = Task { await fixture.deployer.supervise() }
         defer { supervisor.cancel() }
         fixture.runtime.exit("app.v1.web.1")
+        try await fixture.waitForEvent("restarting in 80 ms")
+        // From then on 80 ms between starts: at most some 13 in a second (fewer on a busy
+        // machine), not thousands.
+        let before = fixture.runtime.starts(of: "app.v1.web.1")
         try await Task.sleep(for: .seconds(1))
-        // 10, 20, 40, then 80 ms between starts: some 13 in a second, not thousands.
-        let starts = fixture.runtime.starts(of: "app.v1.web.1")
-        #expect((5...20).contains(starts), "\(starts) starts in 1 s")
-        #expect(fixture.events().contains("restarting in 80 ms"))
+        let starts = fixture.runtime.starts(of: "app.v1.web.1") - before
+        #expect((1...14).contains(starts), "\(starts) starts in 1 s")
     }
 
     @Test func aProcessScaledAwayOrReplacedIsNotRestarted() async throws {

@@ -12,21 +12,23 @@ public enum Launcher {
         ["/bin/bash", "-c", profile + command + "\nexit $?"]
     }
 
-    /// The argument vector of an app process, with `initMount`: Debian's static tini is PID 1
+    /// The argument vector of an app process, with `initMount`: Debian's dumb-init is PID 1
     /// (it forwards SIGTERM to the process group — a PID 1 without a handler would ignore it —
     /// and reaps orphans, as `docker run --init` does); bash sources the profile, then execs a
     /// bash for the command, which in turn execs a simple command: what stays beside the app is
-    /// tini (a few hundred KiB), not a bash (3 MB) per process. Without tini on the host: as
-    /// `arguments(for:)`.
+    /// dumb-init (some 200 KiB, asleep until a signal comes: tini, measured, wakes every second),
+    /// not a bash (3 MB) per process. Without dumb-init on the host: as `arguments(for:)`.
     public static func processArguments(for command: String) -> [String] {
         guard initMount != nil else { return arguments(for: command) }
-        return [initPath, "-g", "--", "/bin/bash", "-c", profile + #"exec /bin/bash -c "$0""#, command]
+        return [initPath, "--", "/bin/bash", "-c", profile + #"exec /bin/bash -c "$0""#, command]
     }
 
-    /// tini, read-only, for `processArguments`; `nil` when the host has none (`make setup`
-    /// installs Debian's `tini`).
+    /// dumb-init, read-only, for `processArguments` (it needs only the C library, which every
+    /// stack has); `nil` when the host has none (`make setup` installs Debian's `dumb-init`).
     public static let initMount: Mount? =
-        FileManager.default.isExecutableFile(atPath: "/usr/bin/tini-static") ? Mount(source: "/usr/bin/tini-static", destination: initPath) : nil
+        FileManager.default.isExecutableFile(atPath: hostInit) ? Mount(source: hostInit, destination: initPath) : nil
+
+    static let hostInit = "/usr/bin/dumb-init"
 
     /// In a directory every stack has, so runc need not create one (gantryd's umask would make it 0700).
     static let initPath = "/usr/sbin/gantry-init"

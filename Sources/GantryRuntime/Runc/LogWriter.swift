@@ -102,7 +102,7 @@ public struct LogWriter: Sendable {
         guard let pid else { return }
         _ = kill(pid, SIGTERM)
         for _ in 0..<200 where self.pid == pid { usleep(10_000) }
-        try? FileManager.default.removeItem(atPath: directory + "/logger.pid")
+        for name in ["logger.pid", "logger.lock"] { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
         _ = rmdir(directory)
     }
 
