@@ -27,7 +27,7 @@ import Testing
         let inChange = await Background.changeWork { Background.command("/bin/true", []) }
         #expect(inChange.executable == "/bin/sh" && inChange.arguments.contains("/sys/fs/cgroup/cpu/gantry-idle/\(identity)/gantryd/cgroup.procs"))
 
-        // runc ran in the idle cgroup; the web process it started did not stay there.
+        // A web process is never in it.
         _ = try await Background.changeWork {
             try await fixture.runtime.start(fixture.spec("t-idle-web", "exec sleep 60"), logFile: fixture.root + "/web.log")
         }
@@ -47,23 +47,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpu/gantry-idle/\(identity)"))
     }
 
-    @Test func withoutTheIdleCgroupABuildRunsAtSchedIdleAndAWebProcessDoesNot() async throws {
-        let fixture = try RuntimeFixture()
-        var build = fixture.spec("t-sched-build", "cat /proc/self/stat")
-        build.isBackground = true
-        let lines = Mutex<[String]>([])
-        let status = try await Background.changeWork {
-            try await fixture.runtime.run(build, timeout: .seconds(30)) { line in lines.withLock { $0.append(line) } }
-        }
-        #expect(status.isSuccess)
-        #expect(Self.policy(ofStat: lines.withLock { $0 }.joined()) == 5)  // SCHED_IDLE
-
-        _ = try await Background.changeWork {
-            try await fixture.runtime.start(fixture.spec("t-sched-web", "exec sleep 60"), logFile: fixture.root + "/web.log")
-        }
-        let pid = try #require(await fixture.runtime.state("t-sched-web")?.pid)
-        #expect(try Self.policy(of: "/proc/\(pid)/stat") == 0)
-        await fixture.runtime.stop("t-sched-web", grace: .zero)
+    @Test func withoutTheIdleCgroupChangeWorksCommandsRunAtSchedIdle() async throws {
+        #expect(!Background.isEnabled)
+        let command = await Background.changeWork { Background.command("/bin/cat", ["/proc/self/stat"]) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command.executable)
+        process.arguments = command.arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let stat = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(Self.policy(ofStat: stat) == 5)  // SCHED_IDLE
+        #expect(Background.command("/bin/cat", []) == ("/bin/cat", []))  // not change work
     }
 
     /// The path of the cpu controller's cgroup in a `/proc/…/cgroup` file.

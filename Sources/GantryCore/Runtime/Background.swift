@@ -5,9 +5,11 @@ import Darwin
 #endif
 import Synchronization
 
-/// Change work — pack indexing and tree exports, builds and tests, layer unpacking, runc and
-/// CNI calls — runs in the background, so that on a small host a deploy does not lengthen the
-/// requests served meanwhile (issue 12, bench/load).
+/// Change work — pack indexing and tree exports, builds and tests, layer unpacking — runs in
+/// the background, so that on a small host a deploy does not lengthen the requests served
+/// meanwhile (issue 12, bench/load). runc and the CNI plugins do not: they take locks the whole
+/// host shares (measured: CNI plugins starved while holding the xtables lock stalled other
+/// gantryds' start for over 30 s on a busy machine).
 ///
 /// gantryd enables it at start (`enable`): the work then runs in a CPU cgroup with `cpu.idle`
 /// set, right under the hierarchy's root (`RuncRuntime.enableBackground`). The kernel preempts
@@ -79,16 +81,14 @@ public enum Background {
     /// The command line that runs `executable arguments…` in the background, its children
     /// included: joining the idle cgroup first (`/bin/sh`, whose script is constant: the
     /// cgroup and the command are its arguments), else at `SCHED_IDLE` (util-linux's `chrt`).
-    /// - Parameter startsContainer: the command starts a container that must not run in the
-    ///   background (a web process): its processes leave for a cgroup of their own, but would
-    ///   inherit `SCHED_IDLE`, so without the idle cgroup the command runs as it is.
-    /// Outside change work (`isChangeWork`) the command line is the command itself.
-    public static func command(_ executable: String, _ arguments: [String], startsContainer: Bool = false) -> (executable: String, arguments: [String]) {
+    /// Outside change work (`isChangeWork`) it is the command itself. Only for work that takes
+    /// no lock the host shares (tar, chown, git): a starved holder would stall every waiter.
+    public static func command(_ executable: String, _ arguments: [String]) -> (executable: String, arguments: [String]) {
         guard isChangeWork else { return (executable, arguments) }
         if let processes = group.withLock({ $0?.processes }) {
             return ("/bin/sh", ["-c", #"echo 0 2>/dev/null >"$0"; exec "$@""#, processes, executable] + arguments)
         }
-        return startsContainer ? (executable, arguments) : ("/usr/bin/chrt", ["--idle", "0", executable] + arguments)
+        return ("/usr/bin/chrt", ["--idle", "0", executable] + arguments)
     }
 
     /// Runs `body` with the calling thread in the background, then moves it back: for blocking

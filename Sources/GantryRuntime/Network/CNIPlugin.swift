@@ -43,9 +43,10 @@ struct CNIPlugin {
         let output: String
         let errors: [UInt8]
         do {
-            let idle = Background.command(path, [])
+            // Never in the background (`Background`): plugins take the host's xtables lock and
+            // RTNL, and a starved holder would stall every other container's network.
             let result = try await Subprocess.run(
-                .path(FilePath(idle.executable)), arguments: Arguments(idle.arguments), environment: .inherit.updating(environment), input: .array(stdin),
+                .path(FilePath(path)), arguments: [], environment: .inherit.updating(environment), input: .array(stdin),
                 output: .string(limit: 64 << 10), error: .bytes(limit: 64 << 10))
             (status, output, errors) = (result.terminationStatus, result.standardOutput, result.standardError)
         } catch {

@@ -23,7 +23,7 @@ extension RuncRuntime {
             let result: Result<TerminationStatus, any Error> = await {
                 do {
                     let pipe = FileDescriptor(rawValue: output)
-                    let runc = runc("run", "--detach", "--bundle", bundle, spec.id, startsContainer: !spec.isBackground)
+                    let runc = runc("run", "--detach", "--bundle", bundle, spec.id)
                     return .success(try await Subprocess.run(
                         runc.executable, arguments: runc.arguments,
                         output: .fileDescriptor(pipe, closeAfterSpawningProcess: false),

@@ -61,12 +61,13 @@ public struct RuncRuntime: ContainerRuntime {
         return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("gantry-logger").path
     }
 
-    /// The command line of runc `command` with this runtime's state directory, in the
-    /// background (`Background`); `startsContainer` when the container it starts is not a
-    /// background one (a web process).
-    func runc(_ command: String..., startsContainer: Bool = false) -> (executable: Executable, arguments: Arguments) {
-        let runc = Background.command(binary, ["--root", stateDirectory] + command, startsContainer: startsContainer)
-        return (runc.executable.hasPrefix("/") ? .path(FilePath(runc.executable)) : .name(runc.executable), Arguments(runc.arguments))
+    /// The command line of runc `command` with this runtime's state directory. Never in the
+    /// background (`Background`), even for change work: runc takes locks the whole host shares
+    /// (cgroups, mounts), and a starved holder would stall every other runc and gantryd's
+    /// restarts. A background container's processes are idle all the same: runc puts them in
+    /// their cgroup under the idle one.
+    func runc(_ command: String...) -> (executable: Executable, arguments: Arguments) {
+        (binary.hasPrefix("/") ? .path(FilePath(binary)) : .name(binary), Arguments(["--root", stateDirectory] + command))
     }
 
     /// Removes this runtime's cgroup parents (and gantryd's idle one: `enableBackground`) from
@@ -97,7 +98,7 @@ public struct RuncRuntime: ContainerRuntime {
         let status: Result<ExitStatus, RuntimeError>
         do throws(RuntimeError) {
             try await prepare(spec, bundle: bundle, overlay: overlay)
-            status = await runBundle(bundle, id: spec.id, background: spec.isBackground, timeout: timeout, output: output)
+            status = await runBundle(bundle, id: spec.id, timeout: timeout, output: output)
         } catch {
             status = .failure(error)
         }
@@ -114,9 +115,9 @@ public struct RuncRuntime: ContainerRuntime {
 
     /// `runc run` in the foreground, its output streamed line by line; killed at `timeout` or
     /// when the calling task is cancelled.
-    private func runBundle(_ bundle: String, id: String, background: Bool, timeout: Duration, output: @escaping @Sendable (String) -> Void) async -> Result<ExitStatus, RuntimeError> {
+    private func runBundle(_ bundle: String, id: String, timeout: Duration, output: @escaping @Sendable (String) -> Void) async -> Result<ExitStatus, RuntimeError> {
         do {
-            let runc = runc("run", "--bundle", bundle, id, startsContainer: !background)
+            let runc = runc("run", "--bundle", bundle, id)
             let result = try await Subprocess.run(
                 runc.executable, arguments: runc.arguments, input: .none,
                 output: .sequence, error: .combinedWithOutput
