@@ -219,11 +219,11 @@ public actor Deployer {
     func logFile(app: AppName, name: String) -> String { logDirectory(app) + "/\(name).log" }
 
     /// The last 20 lines a process wrote, without their timestamps. Its log writer may be a
-    /// moment behind a process that just died: an empty log is read again shortly.
+    /// moment behind a process that just died: an empty log is read again for up to 1 s.
     func logTail(_ process: AppProcess, lines: Int = 20) async -> [String] {
-        for attempt in 0..<3 {
+        for attempt in 0..<10 {
             let tail = AppLogs.lastLines(of: logFile(process), count: lines).map { LogLine($0, source: "").text }
-            if !tail.isEmpty || attempt == 2 { return tail }
+            if !tail.isEmpty || attempt == 9 { return tail }
             try? await Task.sleep(for: .milliseconds(100))
         }
         return []

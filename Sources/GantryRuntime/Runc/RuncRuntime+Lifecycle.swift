@@ -16,6 +16,7 @@ extension RuncRuntime {
         try await logWriter.ensureRunning()
         let output = try logWriter.open(for: spec.id, logFile: logFile)
         defer { close(output) }
+        logWriter.notify()  // it opens the FIFO while the container starts
         do throws(RuntimeError) {
             try await prepare(spec, bundle: bundle, overlay: overlay)
             // Detached with terminal=false: the container's process inherits runc's stdout and
@@ -33,7 +34,6 @@ extension RuncRuntime {
                     return .failure(error)
                 }
             }()
-            logWriter.notify()
             switch result {
             case .success(.exited(0)):
                 guard let endpoint = await endpoint(of: spec.id) else {
