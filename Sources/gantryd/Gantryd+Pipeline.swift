@@ -82,8 +82,8 @@ extension Gantryd {
         let removed = await runtime.removeLeftovers()
         let detached = await runtime.network.detachLeftovers()
         await runtime.network.settle()
-        runtime.removeCgroupParent()
         runtime.logWriter.stop()
+        runtime.removeCgroupParent()
         logger.notice("removed \(removed.count) containers, detached \(detached) ready network namespaces")
         if let error = await runtime.network.lastBackgroundError { throw StartupError("some network namespaces stay attached: \(error)") }
     }

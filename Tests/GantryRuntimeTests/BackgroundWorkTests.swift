@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GantryCore
 import GantryRuntime
 import Synchronization
@@ -45,6 +46,45 @@ import Testing
         fixture.runtime.removeCgroupParent()
         #expect(!Background.isEnabled)
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpu/gantry-idle/\(identity)"))
+    }
+
+    @Test func changeWorkStarvedOfCPUIsMovedOutOfTheIdleCgroup() async throws {
+        let fixture = try RuntimeFixture()
+        let identity = fixture.runtime.network.identity
+        #expect(fixture.runtime.enableBackground() == nil)
+        // Two spinners as any process keep both CPUs busy; a third, change work, starves — it
+        // might hold a lock others wait for (runc, CNI), so the guard moves it out within ~1 s.
+        let spin = ["-c", "while :; do :; done"]
+        let busy = try (0..<max(2, ProcessInfo.processInfo.activeProcessorCount)).map { _ in try Self.start("/bin/sh", spin) }
+        defer { for process in busy { Self.kill(process) } }
+        let starved = try await Background.changeWork {
+            let command = Background.command("/bin/sh", spin)
+            let process = try Self.start(command.executable, command.arguments)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try Self.cpuCgroup(of: "/proc/\(process.processIdentifier)/cgroup") == "/gantry-idle/\(identity)/gantryd")
+            try await Task.sleep(for: .seconds(2))
+            return process
+        }
+        defer { Self.kill(starved) }
+        #expect(try Self.cpuCgroup(of: "/proc/\(starved.processIdentifier)/cgroup") != "/gantry-idle/\(identity)/gantryd")
+        Self.kill(starved)
+        await fixture.runtime.network.settle()
+        fixture.runtime.removeCgroupParent()
+    }
+
+    /// SIGKILL (the test process may pass SIGTERM on ignored), and reaped.
+    static func kill(_ process: Process) {
+        guard process.isRunning else { return }
+        _ = Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    static func start(_ executable: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        try process.run()
+        return process
     }
 
     @Test func withoutTheIdleCgroupChangeWorksCommandsRunAtSchedIdle() async throws {

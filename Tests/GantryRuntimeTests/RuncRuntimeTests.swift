@@ -27,8 +27,8 @@ final class RuntimeFixture {
     }
 
     deinit {
-        runtime.removeCgroupParent()
         runtime.logWriter.stop()
+        runtime.removeCgroupParent()
         try? FileManager.default.removeItem(atPath: root)
     }
 

@@ -7,9 +7,8 @@ import Synchronization
 
 /// Change work — pack indexing and tree exports, builds and tests, layer unpacking — runs in
 /// the background, so that on a small host a deploy does not lengthen the requests served
-/// meanwhile (issue 12, bench/load). runc and the CNI plugins do not: they take locks the whole
-/// host shares (measured: CNI plugins starved while holding the xtables lock stalled other
-/// gantryds' start for over 30 s on a busy machine).
+/// meanwhile (issue 12, bench/load), and so do runc and the CNI plugins, which take locks the
+/// whole host shares: `guardAgainstStarvation` keeps them from starving while they hold one.
 ///
 /// gantryd enables it at start (`enable`): the work then runs in a CPU cgroup with `cpu.idle`
 /// set, right under the hierarchy's root (`RuncRuntime.enableBackground`). The kernel preempts
@@ -46,10 +45,48 @@ public enum Background {
     public static func changeWork<T, E: Error>(
         isolation: isolated (any Actor)? = #isolation, _ body: () async throws(E) -> T
     ) async throws(E) -> T {
+        if active.add(1, ordering: .relaxed).newValue == 1 { Task.detached { await guardAgainstStarvation() } }
+        defer { active.subtract(1, ordering: .relaxed) }
         let result = await $isChangeWork.withValue(true, operation: { () async -> Result<T, E> in
             do throws(E) { return .success(try await body()) } catch { return .failure(error) }
         }, isolation: isolation)
         return try result.get()
+    }
+
+    /// How many tasks do change work now.
+    private static let active = Atomic<Int>(0)
+    /// Whether `guardAgainstStarvation` runs.
+    private static let guarding = Atomic<Bool>(false)
+
+    /// While change work runs, every half second: a thread of the idle cgroup that waited for a
+    /// CPU for most of the last half second goes back to gantryd's own cgroup. runc and the CNI
+    /// plugins take locks the whole host shares (cgroups, mounts, the xtables lock); starved
+    /// while holding one, they would stall every waiter — measured, other gantryds' start hung
+    /// for over 30 s on a saturated machine. So change work waits for idle CPU, but never for
+    /// long. cgroup v1 only (threads move alone there); ends when change work and the cgroup's
+    /// processes are done: nothing polls while nothing changes.
+    static func guardAgainstStarvation() async {
+        guard guarding.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
+        defer { guarding.store(false, ordering: .releasing) }
+        var waited: [Int32: UInt64] = [:]
+        while true {
+            try? await Task.sleep(for: .milliseconds(500))
+            guard let threads = group.withLock({ $0?.threads }) else { return }
+            let ids = contents(of: threads.idle).split(separator: "\n").compactMap { Int32($0) }
+            if ids.isEmpty && active.load(ordering: .relaxed) == 0 { return }
+            var next: [Int32: UInt64] = [:]
+            for id in ids {
+                // /proc/ID/schedstat: time on a CPU, time waiting for one (ns), time slices.
+                let fields = contents(of: "/proc/\(id)/schedstat").split(separator: " ")
+                guard fields.count >= 2, let wait = UInt64(fields[1]) else { continue }
+                if let before = waited[id], wait &- before > 300_000_000 {
+                    _ = write(String(id), to: threads.home)
+                } else {
+                    next[id] = wait
+                }
+            }
+            waited = next
+        }
     }
 
     /// Runs change work in the cgroup whose `cgroup.procs` is `processes` from now on; threads
@@ -81,14 +118,16 @@ public enum Background {
     /// The command line that runs `executable arguments…` in the background, its children
     /// included: joining the idle cgroup first (`/bin/sh`, whose script is constant: the
     /// cgroup and the command are its arguments), else at `SCHED_IDLE` (util-linux's `chrt`).
-    /// Outside change work (`isChangeWork`) it is the command itself. Only for work that takes
-    /// no lock the host shares (tar, chown, git): a starved holder would stall every waiter.
-    public static func command(_ executable: String, _ arguments: [String]) -> (executable: String, arguments: [String]) {
+    /// Outside change work (`isChangeWork`) it is the command itself.
+    /// - Parameter startsWebProcess: the command starts a web process (runc), which leaves for a
+    ///   cgroup of its own but would inherit `SCHED_IDLE`: without the idle cgroup it runs as
+    ///   it is.
+    public static func command(_ executable: String, _ arguments: [String], startsWebProcess: Bool = false) -> (executable: String, arguments: [String]) {
         guard isChangeWork else { return (executable, arguments) }
         if let processes = group.withLock({ $0?.processes }) {
             return ("/bin/sh", ["-c", #"echo 0 2>/dev/null >"$0"; exec "$@""#, processes, executable] + arguments)
         }
-        return ("/usr/bin/chrt", ["--idle", "0", executable] + arguments)
+        return startsWebProcess ? (executable, arguments) : ("/usr/bin/chrt", ["--idle", "0", executable] + arguments)
     }
 
     /// Runs `body` with the calling thread in the background, then moves it back: for blocking

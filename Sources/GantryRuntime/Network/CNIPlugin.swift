@@ -43,10 +43,9 @@ struct CNIPlugin {
         let output: String
         let errors: [UInt8]
         do {
-            // Never in the background (`Background`): plugins take the host's xtables lock and
-            // RTNL, and a starved holder would stall every other container's network.
+            let plugin = Background.command(path, [])  // see `Background.guardAgainstStarvation`
             let result = try await Subprocess.run(
-                .path(FilePath(path)), arguments: [], environment: .inherit.updating(environment), input: .array(stdin),
+                .path(FilePath(plugin.executable)), arguments: Arguments(plugin.arguments), environment: .inherit.updating(environment), input: .array(stdin),
                 output: .string(limit: 64 << 10), error: .bytes(limit: 64 << 10))
             (status, output, errors) = (result.terminationStatus, result.standardOutput, result.standardError)
         } catch {

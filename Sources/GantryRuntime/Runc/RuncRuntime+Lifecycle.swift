@@ -24,7 +24,7 @@ extension RuncRuntime {
             let result: Result<TerminationStatus, any Error> = await {
                 do {
                     let pipe = FileDescriptor(rawValue: output)
-                    let runc = runc("run", "--detach", "--bundle", bundle, spec.id)
+                    let runc = runc("run", "--detach", "--bundle", bundle, spec.id, startsWebProcess: !spec.isBackground)
                     return .success(try await Subprocess.run(
                         runc.executable, arguments: runc.arguments,
                         output: .fileDescriptor(pipe, closeAfterSpawningProcess: false),

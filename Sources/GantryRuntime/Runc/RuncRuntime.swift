@@ -61,13 +61,13 @@ public struct RuncRuntime: ContainerRuntime {
         return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("gantry-logger").path
     }
 
-    /// The command line of runc `command` with this runtime's state directory. Never in the
-    /// background (`Background`), even for change work: runc takes locks the whole host shares
-    /// (cgroups, mounts), and a starved holder would stall every other runc and gantryd's
-    /// restarts. A background container's processes are idle all the same: runc puts them in
-    /// their cgroup under the idle one.
-    func runc(_ command: String...) -> (executable: Executable, arguments: Arguments) {
-        (binary.hasPrefix("/") ? .path(FilePath(binary)) : .name(binary), Arguments(["--root", stateDirectory] + command))
+    /// The command line of runc `command` with this runtime's state directory, in the
+    /// background for change work (`Background`); `startsWebProcess` when it starts a web
+    /// process, whose processes must not inherit runc's `SCHED_IDLE` when there is no idle
+    /// cgroup (with one, they leave it for their own cgroup).
+    func runc(_ command: String..., startsWebProcess: Bool = false) -> (executable: Executable, arguments: Arguments) {
+        let runc = Background.command(binary, ["--root", stateDirectory] + command, startsWebProcess: startsWebProcess)
+        return (runc.executable.hasPrefix("/") ? .path(FilePath(runc.executable)) : .name(runc.executable), Arguments(runc.arguments))
     }
 
     /// Removes this runtime's cgroup parents (and gantryd's idle one: `enableBackground`) from

@@ -279,8 +279,8 @@ enum DaemonLauncher {
         _ = await runtime.removeLeftovers()
         await runtime.network.detachLeftovers()
         await runtime.network.settle()
-        runtime.removeCgroupParent()
         runtime.logWriter.stop()
+        runtime.removeCgroupParent()
         let namespaces = ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.contains(runtime.network.identity) }
         if !namespaces.isEmpty {
             Issue.record("network namespaces left attached: \(namespaces) (\(await runtime.network.lastBackgroundError ?? "no error"))")
