@@ -7,8 +7,8 @@
 // MAX_BYTES (default 10 MiB, 3 files kept). gantryd sends SIGHUP when a FIFO came or went.
 //
 // It runs in a session of its own and outlives gantryd, as the containers do; gantryd starts
-// it again when it died (DIR/logger.pid says whether one runs). Nothing is lost while it is
-// away: each FIFO is held open for writing by its container (and by gantry-logger), so a
+// it again when it died (DIR/logger.pid says whether one runs). Nothing written while it is
+// away is lost: each FIFO is held open for writing by its container (and by gantry-logger), so a
 // process's writes wait in the pipe — a line saying so marks the gap once it is back. One
 // process for every app process of the host: it depends on nothing but the C library.
 #if canImport(Glibc)

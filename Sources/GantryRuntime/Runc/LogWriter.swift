@@ -8,8 +8,9 @@ import Subprocess
 /// outlives gantryd, as the containers do; `directory/logger.pid` names it.
 ///
 /// One process for the host instead of one per app process (a Swift executable's 7.8 MB each,
-/// issue 13). Nothing is lost while it is away: each FIFO is open for writing in its
-/// container, so the process's output waits in the pipe (1 MiB) until a logger reads it.
+/// issue 13). Nothing written while it is away is lost: each FIFO is open for writing in its
+/// container, so the process's output waits in the pipe (1 MiB) until a logger reads it (a
+/// logger killed can only lose what it had read and not yet written).
 public struct LogWriter: Sendable {
     /// `containers.logs` beside the bundles.
     public let directory: String
