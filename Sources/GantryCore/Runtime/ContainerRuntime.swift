@@ -29,8 +29,8 @@ public struct ContainerSpec: Hashable, Sendable {
     public var pidsLimit: Int
     /// CPU time per second of wall time, in cores (0.5: half a core); `nil`: no limit.
     public var cpuLimit: Double?
-    /// Change work (builds, tests): its processes run at `SCHED_IDLE` (see `Background`) in a
-    /// cgroup with a small share of contended CPU, so web processes and the router stay quick.
+    /// Change work (builds, tests): its cgroup is under the idle one (see `Background`) and has
+    /// a small share of contended CPU, so web processes and the router stay quick.
     public var isBackground = false
     public var hostname: String
     /// The host uid (and gid) the process runs as: never 0 (see `AppUser`).

@@ -62,8 +62,7 @@ public struct LogWriter: Sendable {
     func open(for id: String, logFile: String) throws(RuntimeError) -> Int32 {
         let fifo = directory + "/" + id + ".fifo"
         let link = directory + "/" + id + ".log"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        _ = unlink(link)
+        _ = unlink(link)  // `directory` exists: `ensureRunning` made it
         guard mkfifo(fifo, 0o600) == 0 || errno == EEXIST, symlink(logFile, link) == 0 else {
             throw RuntimeError(container: id, reason: "cannot make its log FIFO in \(directory): \(String(cString: strerror(errno)))")
         }
@@ -93,8 +92,9 @@ public struct LogWriter: Sendable {
     }
 
     /// Tells the logger that FIFOs came or went (SIGHUP).
-    func notify() {
-        if let pid { _ = kill(pid, SIGHUP) }
+    /// - Parameter logger: its pid, when the caller has just read it (`ensureRunning`).
+    func notify(_ logger: Int32? = nil) {
+        if let pid = logger ?? pid { _ = kill(pid, SIGHUP) }
     }
 
     /// Stops the logger (SIGTERM: it writes what it has read and exits) and waits up to 2 s

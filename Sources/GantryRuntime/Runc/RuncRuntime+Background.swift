@@ -22,7 +22,6 @@ extension RuncRuntime {
         let v1 = "/sys/fs/cgroup/cpu"
         let root = FileManager.default.fileExists(atPath: v1 + "/cpu.idle") ? v1 : "/sys/fs/cgroup"
         let isV1 = root == v1
-        guard FileManager.default.fileExists(atPath: root + "/cpu.idle") || !isV1 else { return "no cpu.idle in \(root)" }
         let idle = root + "/gantry-idle"
         let own = root + backgroundCgroupParent
         let work = own + "/gantryd"

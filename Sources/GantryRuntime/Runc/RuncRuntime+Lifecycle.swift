@@ -13,10 +13,10 @@ extension RuncRuntime {
         guard ContainerSpec.isValidID(spec.id) else { throw RuntimeError(container: spec.id, reason: "invalid container id") }
         let bundle = bundlePath(spec.id)
         let overlay = overlay(for: spec, bundle: bundle)
-        try await logWriter.ensureRunning()
+        let logger = try await logWriter.ensureRunning()
         let output = try logWriter.open(for: spec.id, logFile: logFile)
         defer { close(output) }
-        logWriter.notify()  // it opens the FIFO while the container starts
+        logWriter.notify(logger)  // it opens the FIFO while the container starts
         do throws(RuntimeError) {
             try await prepare(spec, bundle: bundle, overlay: overlay)
             // Detached with terminal=false: the container's process inherits runc's stdout and
