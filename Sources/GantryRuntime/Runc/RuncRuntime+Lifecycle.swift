@@ -20,11 +20,14 @@ extension RuncRuntime {
         do throws(RuntimeError) {
             try await prepare(spec, bundle: bundle, overlay: overlay)
             // Detached with terminal=false: the container's process inherits runc's stdout and
-            // stderr, here the pipe to its log writer.
+            // stderr, here the pipe to its log writer. No session keyring of its own: the
+            // seccomp filter refuses every keyring call, so one would only be kernel work to
+            // create and to collect after the container (`key_garbage_collector`, measured in
+            // the kernel's work queues while apps change).
             let result: Result<TerminationStatus, any Error> = await {
                 do {
                     let pipe = FileDescriptor(rawValue: output)
-                    let runc = runc("run", "--detach", "--bundle", bundle, spec.id, startsWebProcess: !spec.isBackground)
+                    let runc = runc("run", "--detach", "--no-new-keyring", "--bundle", bundle, spec.id, startsWebProcess: !spec.isBackground)
                     return .success(try await Subprocess.run(
                         runc.executable, arguments: runc.arguments,
                         output: .fileDescriptor(pipe, closeAfterSpawningProcess: false),

@@ -117,7 +117,7 @@ public struct RuncRuntime: ContainerRuntime {
     /// when the calling task is cancelled.
     private func runBundle(_ bundle: String, id: String, timeout: Duration, output: @escaping @Sendable (String) -> Void) async -> Result<ExitStatus, RuntimeError> {
         do {
-            let runc = runc("run", "--bundle", bundle, id)
+            let runc = runc("run", "--no-new-keyring", "--bundle", bundle, id)  // see `start`
             let result = try await Subprocess.run(
                 runc.executable, arguments: runc.arguments, input: .none,
                 output: .sequence, error: .combinedWithOutput
