@@ -44,7 +44,7 @@ struct DeployTests {
             try await gantry.createApp("nocni")
             let (repo, good) = try await gantry.makeRepo("nocni", template: "static")
             try #require(await repo.push(gantry.remote("nocni"), ["main"]).succeeded)
-            try FileManager.default.removeItem(atPath: plugins.path + "/firewall")
+            try FileManager.default.removeItem(atPath: plugins.path + "/bridge")
             // The namespaces kept ready serve the next containers; the first one attached anew fails.
             var refused: ProcessOutput?
             var live = (commit: good, page: try await gantry.get("nocni").text)
@@ -53,13 +53,13 @@ struct DeployTests {
                 let push = try await repo.push(gantry.remote("nocni"), ["main"])
                 if push.succeeded { live = (try await repo.revParse("HEAD"), try await gantry.get("nocni").text) } else { refused = push }
             }
-            let push = try #require(refused, "every push succeeded without the firewall plugin")
-            #expect(push.stderr.contains("CNI plugin firewall: no CNI plugin at \(plugins.path)/firewall"), "\(push.stderr)")
+            let push = try #require(refused, "every push succeeded without the bridge plugin")
+            #expect(push.stderr.contains("CNI plugin bridge: no CNI plugin at \(plugins.path)/bridge"), "\(push.stderr)")
             #expect(try await gantry.get("nocni").text == live.page)
             #expect(try await gantry.serverRefs("nocni") == ["refs/heads/main": live.commit])
-            // Put back, the plugin removes the rules it added (the old releases' namespaces
-            // could not be detached without it; the harness detaches them).
-            try FileManager.default.createSymbolicLink(atPath: plugins.path + "/firewall", withDestinationPath: "/usr/lib/cni/firewall")
+            // Put back, the plugin detaches the old releases' namespaces as it should (without
+            // it, host-local releases their addresses and deleting the namespace their veths).
+            try FileManager.default.createSymbolicLink(atPath: plugins.path + "/bridge", withDestinationPath: "/usr/lib/cni/bridge")
         }
     }
 

@@ -9,13 +9,18 @@ import Testing
 @Suite(.serialized) struct ContainerIsolationTests {
     @Test func aContainerRunsAsItsUserWithNoCapabilityAndOnlyItsOwnInterfaces() async throws {
         let fixture = try RuntimeFixture()
-        let (status, lines) = try await fixture.run("t-who", "id -u; grep -E '^Cap(Eff|Prm|Bnd|Amb)' /proc/self/status; grep -o '^ *[a-z0-9]*:' /proc/net/dev")
+        let (status, lines) = try await fixture.run(
+            "t-who",
+            "id -u; grep -E '^Cap(Eff|Prm|Bnd|Amb)' /proc/self/status; grep -o '^ *[a-z0-9]*:' /proc/net/dev; "
+                + "echo ipv6 all=$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6) eth0=$(cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6) addresses=$(wc -l </proc/net/if_inet6)")
         #expect(status.isSuccess, "\(lines)")
         #expect(lines.first == String(AppUser.nobody))
         let capabilities = lines.filter { $0.hasPrefix("Cap") }
         #expect(capabilities.count == 4 && capabilities.allSatisfy { $0.hasSuffix("0000000000000000") }, "\(capabilities)")
         let interfaces = Set(lines.filter { $0.hasSuffix(":") }.map { String($0.filter { $0 != " " }) })
         #expect(interfaces == ["lo:", "eth0:"], "\(lines)")
+        // IPv4 only: IPv6 is off in the namespace before its interfaces come up.
+        #expect(lines.contains("ipv6 all=1 eth0=1 addresses=0"), "\(lines)")
         #expect(await fixture.attachedNetworks().isEmpty)
     }
 
@@ -98,7 +103,12 @@ import Testing
                 ("/sbin/ip", ["link", "delete", bridge]),
                 ("/usr/sbin/iptables", ["-w", "-D", "INPUT", "-i", bridge, "-j", "GANTRY-INPUT"]),
                 ("/usr/sbin/ip6tables", ["-w", "-D", "INPUT", "-i", bridge, "-j", "GANTRY-INPUT"]),
-                ("/usr/sbin/iptables", ["-w", "-D", "CNI-ADMIN", "-i", bridge, "-o", bridge, "-j", "DROP"]),
+                ("/usr/sbin/iptables", ["-w", "-D", "FORWARD", "-j", "GANTRY-FWD-" + bridge]),
+                ("/usr/sbin/iptables", ["-w", "-F", "GANTRY-FWD-" + bridge]),
+                ("/usr/sbin/iptables", ["-w", "-X", "GANTRY-FWD-" + bridge]),
+                ("/usr/sbin/iptables", ["-w", "-t", "nat", "-D", "POSTROUTING", "-j", "GANTRY-NAT-" + bridge]),
+                ("/usr/sbin/iptables", ["-w", "-t", "nat", "-F", "GANTRY-NAT-" + bridge]),
+                ("/usr/sbin/iptables", ["-w", "-t", "nat", "-X", "GANTRY-NAT-" + bridge]),
             ] {
                 (try? Process.run(URL(fileURLWithPath: tool), arguments: arguments))?.waitUntilExit()
             }

@@ -129,7 +129,7 @@ public actor ContainerNetwork {
         do { try FileManager.default.createDirectory(atPath: recordsDirectory, withIntermediateDirectories: true) } catch {
             throw RuntimeError(container: "network", reason: "cannot create \(recordsDirectory): \(error.localizedDescription)")
         }
-        try await HostFirewall.ensure(bridge: configuration.bridge, publicPorts: configuration.publicPorts)
+        try await HostFirewall.ensure(bridge: configuration.bridge, subnet: configuration.subnet, publicPorts: configuration.publicPorts)
         hostReady = true
     }
 
@@ -151,10 +151,11 @@ public actor ContainerNetwork {
     /// Creates a namespace and runs the chain's ADDs in it.
     private func attachNew() async throws(RuntimeError) -> NetworkAttachment {
         try await prepareHost()
-        var attachment = NetworkAttachment(id: identity + "-" + Self.randomHex(6))
+        var attachment = NetworkAttachment(id: identity + "-" + Self.randomHex(6), staticHostRules: true)
         do throws(RuntimeError) {
             try save(attachment)
             try await HostFirewall.run("ip", ["netns", "add", attachment.namespaceName])
+            try await NamespaceSysctl.disableIPv6(in: attachment.namespacePath)
             _ = try await call(.add, type: "loopback", configuration: NetworkConfiguration.loopback, network: "lo", attachment, previous: nil)
             var previous: Data? = nil
             for (index, plugin) in configuration.plugins.enumerated() {
@@ -196,7 +197,7 @@ public actor ContainerNetwork {
     private func detach(_ attachment: NetworkAttachment) async {
         let previous = (attachment.result ?? attachment.bridgeResult).map { Data($0.utf8) }
         do throws(RuntimeError) {
-            for plugin in configuration.plugins.reversed() {
+            for plugin in configuration.plugins(perContainerRules: attachment.staticHostRules != true).reversed() {
                 if plugin.type == "firewall" && previous == nil { continue }  // never added
                 // A plugin that is not installed and never finished its ADD here added nothing
                 // (its ADD could not start); one that did must remove what it added.

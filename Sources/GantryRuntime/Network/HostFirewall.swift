@@ -9,21 +9,24 @@ import SystemPackage
 #endif
 
 /// The host's side of container isolation, set up once per bridge (idempotent; several
-/// gantryds share it):
+/// gantryds share it), in static rules — none is added or removed per container, since an
+/// iptables transaction's kernel work is not held back by any CPU cgroup (bench/load):
 ///
 /// - the bridge exists with IPv6 off (no link-local address of the host on it);
 /// - `INPUT`: nothing that comes in through the bridge reaches the host, only replies to
 ///   connections the host opened (the router's, the health checks') and the public ports (a
 ///   router published on a public address): not gantryd's HTTP or SSH port, not anything else
 ///   listening on any host address (iptables and ip6tables);
-/// - `CNI-ADMIN` (the firewall plugin's chain for administrators' rules, consulted before it
-///   accepts a container's traffic): nothing is forwarded from the bridge back into it, so a
-///   container cannot reach another through the host. Bridged traffic between containers is
-///   stopped by isolating each container's port on the bridge (`ContainerNetwork`).
+/// - `FORWARD` (`GANTRY-FWD-BRIDGE`, first): nothing from the bridge back into it, so a
+///   container cannot reach another through the host; replies to the containers' own
+///   connections in; nothing new in; the containers' traffic out. Bridged traffic between
+///   containers is stopped by isolating each container's port on the bridge
+///   (`ContainerNetwork`);
+/// - `POSTROUTING` (`GANTRY-NAT-BRIDGE`): what leaves the subnet for outside is masqueraded.
 enum HostFirewall {
     static let inputChain = "GANTRY-INPUT"
 
-    static func ensure(bridge: String, publicPorts: [Int]) async throws(RuntimeError) {
+    static func ensure(bridge: String, subnet: String, publicPorts: [Int]) async throws(RuntimeError) {
         try await ensureBridge(bridge)
         for tool in ["iptables", "ip6tables"] {
             try await run(tool, ["-N", inputChain], tolerating: "exists")
@@ -36,8 +39,30 @@ enum HostFirewall {
             try await ensureRule(tool, chain: inputChain, ["-j", "DROP"], first: false)
             try await ensureRule(tool, chain: "INPUT", ["-i", bridge, "-j", inputChain], first: true)
         }
-        try await run("iptables", ["-N", "CNI-ADMIN"], tolerating: "exists")
-        try await ensureRule("iptables", chain: "CNI-ADMIN", ["-i", bridge, "-o", bridge, "-j", "DROP"], first: true)
+        let forward = "GANTRY-FWD-" + bridge
+        try await replaceChain(forward, table: "filter", [
+            "-i \(bridge) -o \(bridge) -j DROP",
+            "-o \(bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+            "-o \(bridge) -j DROP",
+            "-i \(bridge) -j ACCEPT",
+        ])
+        try await ensureRule("iptables", chain: "FORWARD", ["-j", forward], first: true)
+        let nat = "GANTRY-NAT-" + bridge
+        try await replaceChain(nat, table: "nat", [
+            "! -s \(subnet) -j RETURN",
+            "-d \(subnet) -j RETURN",
+            "-d 224.0.0.0/4 -j RETURN",
+            "-j MASQUERADE",
+        ])
+        try await ensureRule("iptables", table: "nat", chain: "POSTROUTING", ["-j", nat], first: false)
+    }
+
+    /// Gives `chain` of `table` exactly `rules` (iptables-restore syntax, without `-A CHAIN`), in
+    /// one transaction: created or flushed and filled at once, so that a gantryd starting while
+    /// another serves never leaves the chain half filled.
+    private static func replaceChain(_ chain: String, table: String, _ rules: [String]) async throws(RuntimeError) {
+        let text = (["*\(table)", ":\(chain) - [0:0]"] + rules.map { "-A \(chain) " + $0 } + ["COMMIT", ""]).joined(separator: "\n")
+        try await run("iptables-restore", ["--noflush"], input: text)
     }
 
     /// Creates the bridge the way the bridge plugin would, but with IPv6 disabled first.
@@ -54,21 +79,23 @@ enum HostFirewall {
         try await run("ip", ["link", "set", bridge, "up"])
     }
 
-    private static func ensureRule(_ tool: String, chain: String, _ rule: [String], first: Bool) async throws(RuntimeError) {
-        if (try? await run(tool, ["-C", chain] + rule)) != nil { return }
-        try await run(tool, (first ? ["-I", chain, "1"] : ["-A", chain]) + rule)
+    private static func ensureRule(_ tool: String, table: String = "filter", chain: String, _ rule: [String], first: Bool) async throws(RuntimeError) {
+        if (try? await run(tool, ["-t", table, "-C", chain] + rule)) != nil { return }
+        try await run(tool, ["-t", table] + (first ? ["-I", chain, "1"] : ["-A", chain]) + rule)
     }
 
     /// Runs `tool` (with `-w` for iptables: wait for the xtables lock other gantryds or CNI
-    /// plugins hold); an error whose message contains `tolerating` counts as done.
+    /// plugins hold), `input` on its standard input; an error whose message contains
+    /// `tolerating` counts as done.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String], tolerating: String? = nil) async throws(RuntimeError) -> String {
-        let full = tool.hasSuffix("tables") ? ["-w"] + arguments : arguments
+    static func run(_ tool: String, _ arguments: [String], input: String = "", tolerating: String? = nil) async throws(RuntimeError) -> String {
+        let full = tool.hasSuffix("tables") || tool.hasSuffix("tables-restore") ? ["-w"] + arguments : arguments
         let status: TerminationStatus
         let output: String
         let message: String
         do {
-            let result = try await Subprocess.run(.name(tool), arguments: Arguments(full), output: .string(limit: 1 << 20), error: .string(limit: 64 << 10))
+            let result = try await Subprocess.run(
+                .name(tool), arguments: Arguments(full), input: .string(input), output: .string(limit: 1 << 20), error: .string(limit: 64 << 10))
             status = result.terminationStatus
             output = result.standardOutput
             message = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)

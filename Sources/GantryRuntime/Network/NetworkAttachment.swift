@@ -3,15 +3,19 @@ import Foundation
 /// One container's place on the network: a network namespace joined to the bridge by the CNI
 /// chain. Saved as JSON at every step of its set-up (in the network's records directory, or in
 /// the bundle of the container using it), so that whatever a crash interrupts is detached at
-/// the next start: the plugins' DEL needs the ADD's result to remove the firewall's rules.
+/// the next start: the plugins' DEL needs the ADD's result to release what the ADD took.
 struct NetworkAttachment: Codable, Hashable, Sendable {
     /// The CNI container id: the runtime's identity and a random part (unique among every
     /// gantryd of the host: `host-local` keys addresses by it).
     var id: String
     /// The bridge plugin's result, once it attached the namespace.
     var bridgeResult: String?
-    /// The whole chain's result, once the firewall plugin added its rules.
+    /// The whole chain's result, once its last plugin finished.
     var result: String?
+    /// Attached by the bridge plugin alone, the host's static rules masquerading and forwarding
+    /// for every container (`HostFirewall`); absent in the records of older gantryds, whose
+    /// chain added rules of the container's own, which its DELs must remove.
+    var staticHostRules: Bool?
 
     /// `gantry-ID`, under `/run/netns` (`ip netns`).
     var namespaceName: String { "gantry-" + id }

@@ -1,10 +1,10 @@
 import Foundation
 import GantryCore
 
-/// The container network: one Linux bridge, its IPv4 subnet, and the CNI reference plugins
-/// that attach each container to it (`bridge` with `host-local` addresses and masquerading,
-/// then `firewall`). Containers reach the outside world through the host's NAT; the host
-/// itself, and every other container, they do not (see `HostFirewall`).
+/// The container network: one Linux bridge, its IPv4 subnet, and the CNI reference plugin
+/// that attaches each container to it (`bridge` with `host-local` addresses). Containers reach
+/// the outside world through the host's NAT; the host itself, and every other container, they
+/// do not (see `HostFirewall`).
 public struct NetworkConfiguration: Hashable, Sendable {
     /// The bridge's name, also the CNI network's (its addresses are kept by `host-local` in
     /// `/var/lib/cni/networks/NAME`).
@@ -56,15 +56,24 @@ public struct NetworkConfiguration: Hashable, Sendable {
     /// The CNI spec version Gantry speaks (plugins 1.1 support it).
     static let cniVersion = "1.0.0"
 
-    /// The plugin chain, in ADD order, each plugin's configuration as JSON.
-    var plugins: [(type: String, configuration: String)] {
-        let chain: [(String, [String: Any])] = [
+    /// The plugin chain, in ADD order, each plugin's configuration as JSON: the bridge plugin
+    /// alone. Masquerading and forwarding are the host's static rules (`HostFirewall`), not
+    /// rules of each container: those were an iptables transaction per plugin call, and their
+    /// kernel work (nf_tables commits and their clean-up, which no CPU cgroup holds back) was
+    /// the largest part of what slowed the router while apps changed (bench/load).
+    var plugins: [(type: String, configuration: String)] { plugins(perContainerRules: false) }
+
+    /// The chain that attached a namespace: with `perContainerRules`, the one before the host's
+    /// static rules (the bridge plugin masquerading, then the firewall plugin), which its DELs
+    /// must undo.
+    func plugins(perContainerRules: Bool) -> [(type: String, configuration: String)] {
+        var chain: [(String, [String: Any])] = [
             ("bridge", [
-                "type": "bridge", "bridge": bridge, "isGateway": true, "ipMasq": true, "hairpinMode": false,
+                "type": "bridge", "bridge": bridge, "isGateway": true, "ipMasq": perContainerRules, "hairpinMode": false,
                 "ipam": ["type": "host-local", "ranges": [[["subnet": subnet]]], "routes": [["dst": "0.0.0.0/0"]]],
-            ]),
-            ("firewall", ["type": "firewall", "backend": "iptables"]),
+            ])
         ]
+        if perContainerRules { chain.append(("firewall", ["type": "firewall", "backend": "iptables"])) }
         return chain.map { ($0.0, Self.json($0.1)) }
     }
 
