@@ -36,6 +36,30 @@ import Testing
         #expect(await fixture.deployer.processes(of: try AppName("app")).map(\.restarts) == [2])
     }
 
+    @Test func aCrashedProcessIsRestartedWhenTheClockReachesItsBackoffAndNotBefore() async throws {
+        let clock = ManualClock()
+        let fixture = try SupervisionFixture(clock: clock, backoff: { Deployer.backoff(restarts: $0) })
+        defer { fixture.remove() }
+        try await fixture.deployer.deploy(fixture.plan(release: 1), log: { _ in })
+        let supervisor = Task { await fixture.deployer.supervise() }
+        defer { supervisor.cancel() }
+        let web = "app.v1.web.1"
+        // gantryd's own schedule, 1 s, 2 s, 4 s … 30 s, by a clock that moves only when told.
+        for (restart, seconds) in [1, 2, 4, 8, 16, 30, 30].enumerated().map({ ($0 + 1, $1) }) {
+            fixture.runtime.exit(web)
+            try await fixture.waitForEvent("web.1 exited; restarting in \(seconds) s (restart \(restart))")
+            try await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(seconds) - .milliseconds(1))
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(fixture.runtime.starts(of: web) == restart, "restarted \(restart) before its \(seconds) s")
+            #expect(fixture.router.backends(of: "app") == [])
+            clock.advance(by: .milliseconds(1))
+            try await fixture.waitForEvent("web.1 restarted at", count: restart)
+            #expect(fixture.runtime.starts(of: web) == restart + 1)
+            #expect(fixture.router.backends(of: "app") == [web])
+        }
+    }
+
     @Test func aRestartedProcessThatFailsItsHealthCheckBacksOffFurther() async throws {
         let fixture = try SupervisionFixture()
         defer { fixture.remove() }
@@ -115,13 +139,16 @@ struct SupervisionFixture {
     let logs: String
     let deployer: Deployer
 
-    /// - Parameter backoffCap: the longest backoff, in milliseconds.
-    init(backoffCap: Int = 10_000) throws {
+    /// - Parameters:
+    ///   - backoffCap: the longest backoff, in milliseconds.
+    ///   - clock: the deployer's clock (the system's by default).
+    ///   - backoff: the backoff schedule, when not 10 ms, 20 ms … `backoffCap`.
+    init(backoffCap: Int = 10_000, clock: any SupervisionClock = SystemClock(), backoff: (@Sendable (Int) -> Duration)? = nil) throws {
         logs = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-supervision-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         deployer = Deployer(
             runtime: runtime, router: router, health: health, logsDirectory: logs, drainTimeout: .milliseconds(10), stopGrace: .zero,
-            backoff: { .milliseconds(min(backoffCap, 10 << min($0 - 1, 10))) })
+            backoff: backoff ?? { .milliseconds(min(backoffCap, 10 << min($0 - 1, 10))) }, clock: clock)
     }
 
     func plan(release: Int) -> Deployer.Plan {
@@ -142,6 +169,59 @@ struct SupervisionFixture {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: logs) }
+}
+
+/// A clock that moves only when told (`advance`); its sleepers wake when it passes their deadline.
+final class ManualClock: SupervisionClock {
+    private struct Sleeper {
+        var deadline: ContinuousClock.Instant
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var offset = Duration.zero
+        var sleepers: [UUID: Sleeper] = [:]
+    }
+
+    private let start = ContinuousClock.now
+    private let state = Mutex(State())
+
+    var now: ContinuousClock.Instant { start + state.withLock { $0.offset } }
+
+    func sleep(until deadline: ContinuousClock.Instant) async throws {
+        let id = UUID()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let due = state.withLock { state in
+                    if Task.isCancelled || start + state.offset >= deadline { return true }
+                    state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
+                    return false
+                }
+                if due { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.sleepers.removeValue(forKey: id) }?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Moves the clock on by `duration`, waking the sleepers whose deadline it reached.
+    func advance(by duration: Duration) {
+        let due = state.withLock { state in
+            state.offset += duration
+            let now = start + state.offset
+            let due = state.sleepers.filter { $0.value.deadline <= now }
+            for id in due.keys { state.sleepers[id] = nil }
+            return due.values.map(\.continuation)
+        }
+        for continuation in due { continuation.resume() }
+    }
+
+    /// Waits up to 5 s until `count` tasks sleep on the clock.
+    func waitForSleepers(_ count: Int) async throws {
+        for _ in 0..<500 where state.withLock({ $0.sleepers.count }) < count {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
 }
 
 /// Containers that are entries in a table: `exit` ends one, and whoever waits for it hears.

@@ -73,3 +73,18 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// The clock a crashed process's restart falls due by: the system's continuous clock in gantryd
+/// (`SystemClock`); tests move one by hand, so that a backoff is proven to the millisecond.
+public protocol SupervisionClock: Sendable {
+    var now: ContinuousClock.Instant { get }
+    /// Returns at `deadline`; throws `CancellationError` when the calling task is cancelled.
+    func sleep(until deadline: ContinuousClock.Instant) async throws
+}
+
+/// The continuous clock: time goes on while the machine is suspended, as it does for a restart.
+public struct SystemClock: SupervisionClock {
+    public init() {}
+    public var now: ContinuousClock.Instant { .now }
+    public func sleep(until deadline: ContinuousClock.Instant) async throws { try await Task.sleep(until: deadline, clock: .continuous) }
+}

@@ -63,7 +63,7 @@ extension Deployer {
                 var crashed = old
                 crashed.process.state = .crashed
                 crashed.process.restarts += 1
-                crashed.restartAt = .now + backoff(crashed.process.restarts)
+                crashed.restartAt = clock.now + backoff(crashed.process.restarts)
                 apps[app, default: []].append(crashed)
                 event(app, "\(old.process.name) did not come back from its restart: \(error)")
                 throw error

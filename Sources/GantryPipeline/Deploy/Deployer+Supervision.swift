@@ -11,8 +11,8 @@ extension Deployer {
     /// Watches every process until cancelled: one that exited is logged (with "out of memory"
     /// when the kernel killed it for its limit), taken out of the router and restarted with
     /// backoff — 1 s, 2 s, 4 s … up to 30 s. Nothing polls: the runtime says when a
-    /// container's process exits (`ContainerRuntime.waitForExit`), and a timer when a restart
-    /// is due.
+    /// container's process exits (`ContainerRuntime.waitForExit`), and the clock
+    /// (`SupervisionClock`) when a restart is due.
     public func supervise() async {
         let (events, continuation) = AsyncStream.makeStream(of: SupervisionEvent.self)
         supervision = continuation
@@ -56,8 +56,8 @@ extension Deployer {
                 }
             case .crashed:
                 guard let due = entry.process.restartAt else { continue }
-                watches[id] = Task {
-                    try? await Task.sleep(until: due)
+                watches[id] = Task { [clock] in
+                    try? await clock.sleep(until: due)
                     if !Task.isCancelled { supervision.yield(.restartDue(app, container: id)) }
                 }
             case .restarting:
@@ -77,7 +77,7 @@ extension Deployer {
         current.process.state = .crashed
         current.process.restarts += 1
         let delay = backoff(current.process.restarts)
-        current.restartAt = .now + delay
+        current.restartAt = clock.now + delay
         update(current)
         let reason = oomKills > 0 ? "was killed: out of memory (limit \(current.spec.memoryLimitBytes >> 20) MiB)" : "exited"
         event(app, "\(current.process.name) \(reason); restarting in \(Self.spoken(delay)) (restart \(current.process.restarts))")
@@ -87,7 +87,7 @@ extension Deployer {
     /// Starts a crashed process again; a web process must pass its health checks before it
     /// serves. One that does not come up crashes again, with a longer backoff.
     private func restartCrashed(_ app: AppName, _ id: String) async {
-        guard let tracked = tracked(app, id), tracked.process.state == .crashed, let due = tracked.restartAt, due <= .now,
+        guard let tracked = tracked(app, id), tracked.process.state == .crashed, let due = tracked.restartAt, due <= clock.now,
             let plan = plans[app], let command = plan.processTypes[tracked.process.type]
         else { return }
         var restarting = tracked
@@ -119,7 +119,7 @@ extension Deployer {
         } catch {
             restarting.process.state = .crashed
             restarting.process.restarts += 1
-            restarting.restartAt = .now + backoff(restarting.process.restarts)
+            restarting.restartAt = clock.now + backoff(restarting.process.restarts)
             update(restarting)
             event(app, "\(tracked.process.name) could not restart: \(error)")
         }

@@ -56,6 +56,8 @@ public actor Deployer {
     let stopGrace: Duration
     /// How long a process that crashed for the Nth time waits before its restart.
     let backoff: @Sendable (Int) -> Duration
+    /// What restarts fall due by.
+    let clock: any SupervisionClock
     /// Every app's processes; each change gives new processes their watch (`watchProcesses`).
     var apps: [AppName: [Tracked]] = [:] {
         didSet { watchProcesses() }
@@ -69,7 +71,7 @@ public actor Deployer {
     public init(
         runtime: any ContainerRuntime, router: any TrafficRouter, health: any HealthProbe, logsDirectory: String,
         drainTimeout: Duration = .seconds(30), stopGrace: Duration = .seconds(10),
-        backoff: @escaping @Sendable (Int) -> Duration = { Deployer.backoff(restarts: $0) }
+        backoff: @escaping @Sendable (Int) -> Duration = { Deployer.backoff(restarts: $0) }, clock: any SupervisionClock = SystemClock()
     ) {
         self.runtime = runtime
         self.router = router
@@ -78,6 +80,7 @@ public actor Deployer {
         self.drainTimeout = drainTimeout
         self.stopGrace = stopGrace
         self.backoff = backoff
+        self.clock = clock
     }
 
     /// Deploys `plan`; on success its processes replace the app's current ones.
