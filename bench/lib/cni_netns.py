@@ -10,14 +10,17 @@ CNIPlugin, HostFirewall), so that what is measured is what gantryd does:
 
   host      once per bridge, idempotent (HostFirewall.ensure): bridge gantry0 with IPv6 off,
             chain GANTRY-INPUT (iptables: replies only; ip6tables: nothing) on INPUT from the
-            bridge, CNI-ADMIN dropping bridge-to-bridge forwarding
-  attach    `ip netns add NAME`, then CNI ADD of `loopback`, then the chain `bridge`
-            (isGateway, ipMasq, no hairpin, host-local IPAM on 10.89.0.0/16, route 0.0.0.0/0)
-            + `firewall` (iptables backend), each given the previous result (cniVersion
-            1.0.0, network name = bridge name, CNI_IFNAME eth0); after the bridge's ADD the
-            host's veth is isolated on the bridge (brport/isolated = 1)
-  detach    CNI DEL of firewall then bridge, each given the chain's ADD result (a failing
-            bridge DEL falls back to host-local's, as gantryd's does), then `ip netns delete`
+            bridge, the static chains GANTRY-FWD-gantry0 (first in FORWARD: no bridge-to-bridge
+            forwarding, replies in, nothing new in, the containers' traffic out) and
+            GANTRY-NAT-gantry0 (in POSTROUTING: masquerading out of the subnet)
+  attach    `ip netns add NAME`, IPv6 off in it (a thread joins it and writes the sysctls, as
+            NamespaceSysctl does), then CNI ADD of `loopback`, then the chain `bridge`
+            (isGateway, no ipMasq, no hairpin, host-local IPAM on 10.89.0.0/16, route
+            0.0.0.0/0), given the previous result (cniVersion 1.0.0, network name = bridge
+            name, CNI_IFNAME eth0); after the bridge's ADD the host's veth is isolated on the
+            bridge (brport/isolated = 1)
+  detach    CNI DEL of bridge with the ADD's result (a failing bridge DEL falls back to
+            host-local's, as gantryd's does), then `ip netns delete`
 
 Namespaces made here are named `gbench-PID-HEX`, also their CNI container id (gantryd's are
 `gantry-ID`: scripts that sweep those leave these alone; the name costs nothing to measure).
@@ -34,10 +37,12 @@ SIGKILL).
 `detach_gantryd_record()` detaches a namespace from gantryd's own record of it.
 """
 
+import ctypes
 import json
 import os
 import secrets
 import subprocess
+import threading
 import time
 
 BRIDGE = "gantry0"
@@ -55,15 +60,19 @@ class NetworkError(Exception):
     """A plugin or tool failed; the message is its own."""
 
 
-def plugins(bridge=BRIDGE, subnet=SUBNET):
-    """The chain in ADD order, (type, configuration), as NetworkConfiguration.plugins."""
-    return [
-        ("bridge", {"type": "bridge", "bridge": bridge, "isGateway": True, "ipMasq": True,
-                    "hairpinMode": False,
+def plugins(bridge=BRIDGE, subnet=SUBNET, per_container_rules=False):
+    """The chain in ADD order, (type, configuration), as NetworkConfiguration.plugins; with
+    `per_container_rules`, the chain of gantryds before the host's static rules (ipMasq, then
+    the firewall plugin), which their namespaces' DELs must undo."""
+    chain = [
+        ("bridge", {"type": "bridge", "bridge": bridge, "isGateway": True,
+                    "ipMasq": per_container_rules, "hairpinMode": False,
                     "ipam": {"type": "host-local", "ranges": [[{"subnet": subnet}]],
                              "routes": [{"dst": "0.0.0.0/0"}]}}),
-        ("firewall", {"type": "firewall", "backend": "iptables"}),
     ]
+    if per_container_rules:
+        chain.append(("firewall", {"type": "firewall", "backend": "iptables"}))
+    return chain
 
 
 LOOPBACK = {"type": "loopback"}
@@ -194,9 +203,60 @@ def ensure_host(bridge=BRIDGE):
                                             "-j", "ACCEPT"], True)
         ensure_rule(tool, INPUT_CHAIN, ["-j", "DROP"], False)
         ensure_rule(tool, "INPUT", ["-i", bridge, "-j", INPUT_CHAIN], True)
-    _run("iptables", ["-N", "CNI-ADMIN"], tolerating="exists")
-    ensure_rule("iptables", "CNI-ADMIN", ["-i", bridge, "-o", bridge, "-j", "DROP"], True)
+    forward, nat = f"GANTRY-FWD-{bridge}", f"GANTRY-NAT-{bridge}"
+    _replace_chain(forward, "filter", [
+        f"-i {bridge} -o {bridge} -j DROP",
+        f"-o {bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+        f"-o {bridge} -j DROP",
+        f"-i {bridge} -j ACCEPT",
+    ])
+    ensure_rule("iptables", "FORWARD", ["-j", forward], True)
+    _replace_chain(nat, "nat", [f"! -s {SUBNET} -j RETURN", f"-d {SUBNET} -j RETURN",
+                                "-d 224.0.0.0/4 -j RETURN", "-j MASQUERADE"])
+    try:
+        _run("iptables", ["-t", "nat", "-C", "POSTROUTING", "-j", nat])
+    except NetworkError:
+        _run("iptables", ["-t", "nat", "-A", "POSTROUTING", "-j", nat])
     _host_ready.add(bridge)
+
+
+def _replace_chain(chain, table, rules):
+    """`chain` of `table` holds exactly `rules`, set in one transaction (iptables-restore)."""
+    text = "\n".join([f"*{table}", f":{chain} - [0:0]"] + [f"-A {chain} {rule}" for rule in rules]
+                     + ["COMMIT", ""])
+    result = subprocess.run(["iptables-restore", "-w", "--noflush"], input=text, capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        raise NetworkError(f"iptables-restore of {chain} failed: {result.stderr.strip()}")
+
+
+def _disable_ipv6(path):
+    """IPv6 off in the namespace at `path` before its interfaces come up (NamespaceSysctl): a
+    thread of its own joins it (setns moves only the calling thread) and writes the sysctls."""
+    if not os.path.exists("/proc/sys/net/ipv6"):
+        return
+    failure = []
+
+    def inside():
+        libc = ctypes.CDLL(None, use_errno=True)
+        descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            if libc.setns(descriptor, 0x40000000) != 0:
+                failure.append(f"setns: {os.strerror(ctypes.get_errno())}")
+                return
+            for key in ("all", "default"):
+                with open(f"/proc/sys/net/ipv6/conf/{key}/disable_ipv6", "w") as f:
+                    f.write("1")
+        except OSError as error:
+            failure.append(str(error))
+        finally:
+            os.close(descriptor)
+
+    thread = threading.Thread(target=inside)
+    thread.start()
+    thread.join()
+    if failure:
+        raise NetworkError(f"cannot turn IPv6 off in {path}: {failure[0]}")
 
 
 def attach(bridge=BRIDGE, subnet=SUBNET, directory=PLUGIN_DIRECTORY):
@@ -216,6 +276,7 @@ def attach(bridge=BRIDGE, subnet=SUBNET, directory=PLUGIN_DIRECTORY):
             step = now
 
         _run("ip", ["netns", "add", ns.name])
+        _disable_ipv6(ns.path)
         took("netns add")
         _call("ADD", "loopback", LOOPBACK, "lo", ns, None, directory)
         took("loopback")
@@ -252,7 +313,8 @@ def detach(ns, directory=PLUGIN_DIRECTORY, quiet=False):
     previous = ns.result or ns.bridge_result
     step = time.monotonic()
     try:
-        for plugin_type, configuration in reversed(plugins(ns.bridge, ns.subnet)):
+        chain = plugins(ns.bridge, ns.subnet, getattr(ns, "per_container_rules", False))
+        for plugin_type, configuration in reversed(chain):
             if plugin_type == "firewall" and previous is None:
                 continue  # never added
             if not os.access(os.path.join(directory, plugin_type), os.X_OK):
@@ -330,6 +392,7 @@ def detach_gantryd_record(path, bridge=BRIDGE, subnet=SUBNET):
         record = json.load(f)
     ns = Namespace(record["id"], bridge, subnet, name="gantry-" + record["id"], record=path)
     ns.bridge_result, ns.result = record.get("bridgeResult"), record.get("result")
+    ns.per_container_rules = record.get("staticHostRules") is not True  # an older gantryd's
     detach(ns)
 
 
