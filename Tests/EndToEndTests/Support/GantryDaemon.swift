@@ -245,7 +245,11 @@ enum DaemonLauncher {
 
             let deadline = ContinuousClock.now + startupTimeout
             while ContinuousClock.now < deadline, running.isRunning {
-                if LocalPort.accepts(port), LocalPort.accepts(sshPort), let token = readToken(data.adminToken) {
+                // The port answers and takes this daemon's token: it is this daemon's, not
+                // another test's that took the same free port first (this one then exits).
+                if LocalPort.accepts(port), LocalPort.accepts(sshPort), let token = readToken(data.adminToken),
+                    (try? await GantryAPIClient(server: "http://127.0.0.1:\(port)", token: token).apps()) != nil
+                {
                     let daemon = GantryDaemon(
                         server: "http://127.0.0.1:\(port)", port: port, routerPort: routerPort, sshPort: sshPort, data: data, token: token,
                         logPath: logPath, scratch: scratch, git: git,
