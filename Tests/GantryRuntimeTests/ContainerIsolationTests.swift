@@ -24,6 +24,28 @@ import Testing
         #expect(await fixture.attachedNetworks().isEmpty)
     }
 
+    @Test func aStoppedContainersNamespaceWaitsWhileAppsChangeAndGoesOnceTheyPause() async throws {
+        let fixture = try RuntimeFixture()
+        let namespace = try await Background.changeWork { () async throws -> String in
+            _ = try await fixture.runtime.start(fixture.spec("t-teardown", "exec sleep 60"), logFile: fixture.root + "/teardown.log")
+            let record = try Data(contentsOf: URL(fileURLWithPath: fixture.root + "/containers/t-teardown/network.json"))
+            let id = try #require(try JSONSerialization.jsonObject(with: record) as? [String: Any])["id"] as? String
+            let namespace = "/run/netns/gantry-" + (id ?? "")
+            await fixture.runtime.stop("t-teardown", grace: .zero)
+            // Apps still change: the kernel's teardown work waits.
+            try await Task.sleep(for: .seconds(2))
+            #expect(FileManager.default.fileExists(atPath: namespace), "detached while change work ran")
+            return namespace
+        }
+        // Once changes pause for a second (other tests' change work may run meanwhile: at most
+        // a minute, `ContainerNetwork.releasedWait`).
+        for _ in 0..<700 where FileManager.default.fileExists(atPath: namespace) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(!FileManager.default.fileExists(atPath: namespace), "still attached after changes paused")
+        #expect(await fixture.attachedNetworks().isEmpty)
+    }
+
     @Test func theBundleAsksForTheUserNoCapabilitiesTheSeccompFilterAndTheCPULimit() async throws {
         let fixture = try RuntimeFixture()
         var spec = fixture.spec("t-bundle", "exec sleep 60")
@@ -121,6 +143,14 @@ import Testing
         #expect(await fixture.attachedNetworks().isEmpty)
         let (status, _) = try await fixture.run("t-third", "true")
         #expect(status.isSuccess, "the address is free again")
+        // A stopped container's namespace waits to be detached, but gives up its address at
+        // once to a container that needs it.
+        _ = try await fixture.runtime.start(fixture.spec("t-fourth", "exec sleep 60"), logFile: fixture.root + "/fourth.log")
+        try await Background.changeWork {
+            await fixture.runtime.stop("t-fourth", grace: .zero)
+            let (next, lines) = try await fixture.run("t-fifth", "true")
+            #expect(next.isSuccess, "\(lines)")
+        }
         #expect(await fixture.attachedNetworks().isEmpty)
     }
 

@@ -55,6 +55,9 @@ public enum Background {
 
     /// How many tasks do change work now.
     private static let active = Atomic<Int>(0)
+
+    /// Whether change work runs now: what must wait until apps stop changing asks.
+    public static var isChangeWorkRunning: Bool { active.load(ordering: .relaxed) > 0 }
     /// Whether `guardAgainstStarvation` runs.
     private static let guarding = Atomic<Bool>(false)
 

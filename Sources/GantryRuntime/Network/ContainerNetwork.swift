@@ -5,10 +5,11 @@ import Glibc
 /// Gives every container a network namespace of its own on the bridge, through the CNI
 /// plugins (`NetworkConfiguration`), and takes it away again.
 ///
-/// Setting a namespace up costs ~75 ms of plugin calls and tearing it down ~100 ms, so neither
+/// Setting a namespace up costs ~20 ms of plugin calls and tearing it down ~30 ms, so neither
 /// sits on a deploy's path: a small pool of attached namespaces is kept ready (refilled in the
 /// background after each one is taken), and a container's namespace is detached in the
-/// background after it stops. A namespace serves one container only and is never reused.
+/// background after it stops — once apps stop changing (see `release`). A namespace serves one
+/// container only and is never reused.
 ///
 /// Every attachment has a record file (`NetworkAttachment`): in `recordsDirectory` while it
 /// is ready or being detached, in its container's bundle while in use. `start()` detaches
@@ -22,8 +23,11 @@ public actor ContainerNetwork {
 
     private var ready: [NetworkAttachment] = []
     private var refilling: Task<Void, Never>?
-    private var detaching: [Int: Task<Void, Never>] = [:]
-    private var nextTask = 0
+    /// The namespaces of stopped containers, waiting to be detached (`release`), since when the
+    /// first of them waits, and the task that detaches them.
+    private var released: [NetworkAttachment] = []
+    private var releasedSince: ContinuousClock.Instant?
+    private var detaching: Task<Void, Never>?
     private var hostReady = false
     /// Set by `shutdown`: the refill stops after the namespace it is attaching.
     private var stopping = false
@@ -73,11 +77,11 @@ public actor ContainerNetwork {
         await settle()
     }
 
-    /// Waits until no detach runs in the background (tests count what is left after this).
+    /// Detaches the released namespaces now and waits until no detach runs in the background
+    /// (tests count what is left after this).
     public func settle() async {
-        while let task = detaching.values.first {
-            await task.value
-        }
+        await detachReleased()
+        await detaching?.value
         await refilling?.value
     }
 
@@ -91,8 +95,14 @@ public actor ContainerNetwork {
         let attachment: NetworkAttachment
         if !ready.isEmpty {
             attachment = ready.removeFirst()
-        } else {
+        } else if released.isEmpty {
             attachment = try await attachNew()
+        } else {
+            // The released namespaces may hold the addresses it needs.
+            do throws(RuntimeError) { attachment = try await attachNew() } catch {
+                await detachReleased()
+                attachment = try await attachNew()
+            }
         }
         startRefill()
         guard rename(recordPath(attachment.id), bundle + "/network.json") == 0 else {
@@ -110,17 +120,46 @@ public actor ContainerNetwork {
 
     /// Detaches the namespace recorded in `bundle` in the background (its container is gone);
     /// the record moves back to `recordsDirectory` first, so a crash meanwhile loses nothing.
+    ///
+    /// Not while apps change (`Background.isChangeWorkRunning`): tearing a namespace down is
+    /// mostly the kernel's work (`cleanup_net`, conntrack's clean-up), done by its own worker
+    /// threads, which no CPU cgroup holds back and a `PREEMPT_NONE` kernel does not preempt —
+    /// measured, what was left of the router's slowdown while apps changed
+    /// (bench/load). So released namespaces wait until changes have paused for a second, or
+    /// until `releasedLimit` wait, or the first waited `releasedWait`; then they go one after
+    /// another, and the kernel cleans up after them in fewer batches.
     func release(from bundle: String) {
         guard let attachment = attachment(in: bundle), rename(bundle + "/network.json", recordPath(attachment.id)) == 0 else { return }
-        let key = nextTask
-        nextTask += 1
-        detaching[key] = Task {
-            await self.detach(attachment)
-            self.finished(key)
+        if released.isEmpty { releasedSince = .now }
+        released.append(attachment)
+        guard detaching == nil else { return }
+        detaching = Task {
+            var quietSince: ContinuousClock.Instant?
+            while !self.released.isEmpty {
+                let now = ContinuousClock.now
+                quietSince = Background.isChangeWorkRunning ? nil : quietSince ?? now
+                if self.stopping || self.released.count >= Self.releasedLimit || now - (self.releasedSince ?? now) >= Self.releasedWait
+                    || quietSince.map({ now - $0 >= .seconds(1) }) == true
+                {
+                    await self.detachReleased()
+                } else {
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            self.detaching = nil
         }
     }
 
-    private func finished(_ key: Int) { detaching[key] = nil }
+    static let releasedLimit = 32
+    static let releasedWait = Duration.seconds(60)
+
+    /// Detaches every released namespace, one after another.
+    private func detachReleased() async {
+        let batch = released
+        released = []
+        releasedSince = nil
+        for attachment in batch { await detach(attachment) }
+    }
 
     // MARK: - Attaching and detaching
 
