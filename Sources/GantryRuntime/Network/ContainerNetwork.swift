@@ -95,11 +95,10 @@ public actor ContainerNetwork {
         let attachment: NetworkAttachment
         if !ready.isEmpty {
             attachment = ready.removeFirst()
-        } else if released.isEmpty {
-            attachment = try await attachNew()
         } else {
-            // The released namespaces may hold the addresses it needs.
             do throws(RuntimeError) { attachment = try await attachNew() } catch {
+                // The released namespaces may hold the addresses it needs.
+                guard !released.isEmpty else { throw error }
                 await detachReleased()
                 attachment = try await attachNew()
             }
