@@ -178,7 +178,7 @@ def _call(command, plugin_type, configuration, network, ns, previous, directory)
 _host_ready = set()
 
 
-def ensure_host(bridge=BRIDGE):
+def ensure_host(bridge=BRIDGE, subnet=SUBNET):
     """The host's side, as HostFirewall.ensure (idempotent; gantryd's start does the same)."""
     if bridge in _host_ready:
         return
@@ -190,11 +190,11 @@ def ensure_host(bridge=BRIDGE):
             f.write("1")
     _run("ip", ["link", "set", bridge, "up"])
 
-    def ensure_rule(tool, chain, rule, first):
+    def ensure_rule(tool, chain, rule, first, table="filter"):
         try:
-            _run(tool, ["-C", chain] + rule)
+            _run(tool, ["-t", table, "-C", chain] + rule)
         except NetworkError:
-            _run(tool, (["-I", chain, "1"] if first else ["-A", chain]) + rule)
+            _run(tool, ["-t", table] + (["-I", chain, "1"] if first else ["-A", chain]) + rule)
 
     for tool in ("iptables", "ip6tables"):
         _run(tool, ["-N", INPUT_CHAIN], tolerating="exists")
@@ -211,12 +211,9 @@ def ensure_host(bridge=BRIDGE):
         f"-i {bridge} -j ACCEPT",
     ])
     ensure_rule("iptables", "FORWARD", ["-j", forward], True)
-    _replace_chain(nat, "nat", [f"! -s {SUBNET} -j RETURN", f"-d {SUBNET} -j RETURN",
+    _replace_chain(nat, "nat", [f"! -s {subnet} -j RETURN", f"-d {subnet} -j RETURN",
                                 "-d 224.0.0.0/4 -j RETURN", "-j MASQUERADE"])
-    try:
-        _run("iptables", ["-t", "nat", "-C", "POSTROUTING", "-j", nat])
-    except NetworkError:
-        _run("iptables", ["-t", "nat", "-A", "POSTROUTING", "-j", nat])
+    ensure_rule("iptables", "POSTROUTING", ["-j", nat], False, table="nat")
     _host_ready.add(bridge)
 
 
@@ -262,7 +259,7 @@ def _disable_ipv6(path):
 def attach(bridge=BRIDGE, subnet=SUBNET, directory=PLUGIN_DIRECTORY):
     """A new namespace on the bridge (ContainerNetwork.attachNew). Returns a Namespace whose
     `steps` time each part. Raises NetworkError; nothing is left attached then."""
-    ensure_host(bridge)
+    ensure_host(bridge, subnet)
     ns = Namespace(f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}", bridge, subnet)
     _attached.append(ns)  # before the first step: a Ctrl-C half way still detaches it
     try:
