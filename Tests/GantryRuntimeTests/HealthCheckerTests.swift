@@ -43,11 +43,33 @@ struct HealthCheckerTests {
         }
     }
 
-    @Test func defaultPolicyPollsEvery200msFor30sThenGivesUp() async throws {
+    @Test func defaultPolicyAsksARefusedPortEvery20msForASecondThenEvery200msUntil30s() async throws {
         let port = Int(try Socket.closedPort())
         let checker = HealthChecker(clock: ImmediateClock())
         let result = await checker.waitUntilHealthy(port: port, policy: .default) { true }
-        #expect(result == .unhealthy(reason: "connection refused on port \(port) (is the app listening on 0.0.0.0:$PORT? 127.0.0.1 is the container's own loopback)", attempts: 150))
+        // 50 attempts in the first second (0, 0.02 … 0.98 s), then 1.0, 1.2 … 29.8 s: 145.
+        #expect(result == .unhealthy(reason: "connection refused on port \(port) (is the app listening on 0.0.0.0:$PORT? 127.0.0.1 is the container's own loopback)", attempts: 195))
+    }
+
+    @Test func aCheckLimitedByAttemptsKeepsItsIntervalWhenRefused() async throws {
+        let port = Int(try Socket.closedPort())
+        let clock = ImmediateClock()
+        let checker = HealthChecker(clock: clock)
+        let started = clock.now
+        let result = await checker.waitUntilHealthy(port: port, policy: Self.check(limit: .attempts(3), interval: .seconds(5))) { true }
+        guard case .unhealthy(_, attempts: 3) = result else { Issue.record("\(result)"); return }
+        #expect(started.duration(to: clock.now) >= .seconds(10))
+    }
+
+    @Test func aPortThatAnswersButFailsIsAskedAtTheCheckInterval() async throws {
+        try await withServer(.init(status: 503)) { server in
+            let clock = ImmediateClock()
+            let checker = HealthChecker(clock: clock)
+            let result = await checker.waitUntilHealthy(
+                port: Int(server.port), policy: Self.check(limit: .within(.seconds(1)), interval: .milliseconds(200))) { true }
+            // 0, 0.2 … 0.8 s (50 at 20 ms were it refused); a sixth could not start within 1 s.
+            guard case .unhealthy(_, attempts: 5) = result else { Issue.record("\(result)"); return }
+        }
     }
 
     @Test func answering500IsUnhealthyAndQuotesTheBody() async throws {

@@ -3,7 +3,8 @@
 ///
 /// Built from app.json's `healthchecks.web[]` with `init(appJSON:)`; when app.json has no
 /// check Gantry can run, the policy is `.default`: `GET /` must answer with any status below
-/// 500 within 30 s, tried every 0.2 s, each attempt given 2 s.
+/// 500 within 30 s, tried every 0.2 s (every 20 ms in the first second while nothing listens
+/// on the port: `HealthChecker`), each attempt given 2 s.
 public struct HealthCheckPolicy: Hashable, Sendable {
     /// One HTTP check: `GET path` until it answers as required or `limit` is reached.
     public struct Check: Hashable, Sendable {

@@ -4,6 +4,8 @@ extension HealthChecker {
     enum AttemptOutcome {
         case passed
         case failed(String)
+        /// Nothing listens on the port yet: asking again costs next to nothing.
+        case refused(String)
         case cancelled
     }
 
@@ -15,6 +17,8 @@ extension HealthChecker {
             response = try await client.perform(request)
         } catch .cancelled {
             return .cancelled
+        } catch .cannotConnect(_, let detail) where !detail.localizedLowercase.contains("time") {
+            return .refused(Self.describe(.cannotConnect(url: url, detail: detail), path: check.path, port: port, timeout: timeout))
         } catch {
             return .failed(Self.describe(error, path: check.path, port: port, timeout: timeout))
         }

@@ -84,6 +84,7 @@ public struct HealthChecker<C: Clock>: Sendable where C.Duration == Duration {
                 timeout = min(timeout, left)
             }
             attempts += 1
+            var interval = check.interval
             switch await attempt(check, url: url, port: port, timeout: timeout) {
             case .passed:
                 return .passed(attempts: attempts)
@@ -91,15 +92,33 @@ public struct HealthChecker<C: Clock>: Sendable where C.Duration == Duration {
                 return .cancelled
             case .failed(let reason):
                 lastFailure = reason
+            case .refused(let reason):
+                lastFailure = reason
+                interval = refusedInterval(check, since: start)
             }
             let exhausted = switch check.limit {
             case .attempts(let count): attempts >= count
-            case .within(let budget): start.duration(to: clock.now) + check.interval >= budget
+            case .within(let budget): start.duration(to: clock.now) + interval >= budget
             }
             if exhausted { return await isRunning() ? .failed(reason: lastFailure, attempts: attempts) : .crashed }
-            if let stop = await pause(check.interval, isRunning: isRunning) { return stop.outcome }
+            if let stop = await pause(interval, isRunning: isRunning) { return stop.outcome }
         }
     }
+
+    /// The pause after an attempt found nothing listening yet. A check limited by time (Gantry's
+    /// default) asks again every `bootPollInterval` in its first `bootPollPeriod`: most web
+    /// processes start listening within it, and a refused connection costs next to nothing, so
+    /// the process is routed when it is ready rather than up to a whole interval later. A check
+    /// limited by attempts (Dokku's `attempts` and `wait`) keeps its own pace.
+    private func refusedInterval(_ check: HealthCheckPolicy.Check, since start: C.Instant) -> Duration {
+        guard case .within = check.limit, start.duration(to: clock.now) < Self.bootPollPeriod else { return check.interval }
+        return min(check.interval, Self.bootPollInterval)
+    }
+
+    /// How often a port with nothing listening is asked again while the process boots.
+    static var bootPollInterval: Duration { .milliseconds(20) }
+    /// How long after the first attempt a refused port is asked that often.
+    static var bootPollPeriod: Duration { .seconds(1) }
 
     private enum Interruption {
         case crashed, cancelled
