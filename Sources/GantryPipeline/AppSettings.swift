@@ -12,12 +12,15 @@ import GantryImage
 /// | `GANTRY_MEMORY_MB` | memory limit of each app process | 512 |
 /// | `GANTRY_PIDS` | process limit of each app process's container | 256 |
 /// | `GANTRY_CPU` | CPU time each app process may use, in cores (`0.5`, `2`) | no limit |
+/// | `GANTRY_EARLY_BOOT` | `0`: web processes start only after the tests passed, not while they run | `1` |
 struct AppSettings {
     var buildpack: String?
     var limits = BuildLimits()
     var processMemoryBytes = 512 << 20
     var processPids = 256
     var processCPU: Double?
+    /// Whether a push's web processes boot, unrouted, while its tests run (`Pipeline.bootWhileTesting`).
+    var bootsWhileTesting = true
 
     /// - Throws: `BuildError.other` naming the var whose value is unusable.
     init(config: [String: String]) throws(BuildError) {
@@ -45,6 +48,11 @@ struct AppSettings {
                 throw .other("config var GANTRY_CPU=\(text.prefix(20)) must be a number of cores from 0.01 to 1024 (0.5: half a core)")
             }
             processCPU = cores
+        }
+        switch config["GANTRY_EARLY_BOOT"] {
+        case nil, "1": bootsWhileTesting = true
+        case "0": bootsWhileTesting = false
+        case let text?: throw .other("config var GANTRY_EARLY_BOOT=\(text.prefix(20)) must be 1 (web processes boot while the tests run, unrouted) or 0 (only once they passed)")
         }
     }
 

@@ -96,6 +96,7 @@ public struct Pipeline: Sendable {
         defer { UntrustedTree.remove(workspace) }  // what the build wrote may nest past PATH_MAX
         let started = ContinuousClock.now
         var stage = "build"
+        var boot: Deployer.Boot?
         do {
             log.step("Build \(build.id) of \(ref.branchName ?? ref.rawValue) (\(command.new.short))")
 
@@ -122,19 +123,27 @@ public struct Pipeline: Sendable {
             let compiledAt = ContinuousClock.now
             try await store.updateBuild(id: build.id, status: .testing, finished: false)
 
-            // Test: a throwaway container on the compiled app, while its OCI image is written.
+            // Test: a throwaway container on the compiled app, while its OCI image is written
+            // and its web processes boot, unrouted.
             stage = "test"
             async let writtenImage = builder.image(of: compiled)
+            async let earlyBoot = bootWhileTesting(compiled, config: config, settings: settings, manifests: manifests)
             let test: Builder.TestCommand = manifests.appJSON?.testScript.map { .script($0) } ?? .buildpack
             if case .script = test { log.step("Running tests: \(test.label)") }
             var testFailure: BuildError?
             do { try await builder.test(compiled, command: test, output: log.detail) } catch { testFailure = error }
+            boot = await earlyBoot
             let image: Image
             do { image = try await writtenImage } catch {
                 stage = "build"
                 throw error as? BuildError ?? .other("\(error)")
             }
-            await builder.adopt(compiled, image: image)
+            if await !builder.adopt(compiled, image: image) {
+                // The layer was unpacked already: the build directory the processes booted
+                // on goes with the workspace.
+                await deployer.discard(boot)
+                boot = nil
+            }
             let appLayer = image.layers.last!
             try? await store.recordStages(id: build.id, buildpack: buildpack.id, stack: builder.stack.name, imageDigest: image.digest.description, buildSeconds: Self.seconds(compiledAt - started))
             if let testFailure { throw testFailure }
@@ -150,11 +159,12 @@ public struct Pipeline: Sendable {
 
             // Release and deploy: the new formation must come up healthy before the ref moves.
             stage = "deploy"
-            let failure = await release(image, of: build, command: command, config: config, manifests: manifests, trigger: trigger, log: log)
+            let failure = await release(image, of: build, command: command, config: config, manifests: manifests, booted: boot, trigger: trigger, log: log)
             await log.finish()
             if failure != nil { await discardBuild(app, build: build.id) }
             return (build.id, failure)
         } catch {
+            await deployer.discard(boot)
             let failure = error as? BuildError ?? .other("\(error)")
             log.step("\(stage == "test" ? "Tests" : "Build") failed: \(failure)")
             try? await store.finishBuild(id: build.id, status: Self.status(of: failure), failureReason: failure.description)
@@ -167,27 +177,39 @@ public struct Pipeline: Sendable {
     }
 
     /// Records release vN of the built image and deploys it with zero downtime.
+    /// - Parameter booted: its web processes, booted while the tests ran; stopped if it fails.
     /// - Returns: `nil` once it is live, else the reason to reject the push.
     func release(
-        _ image: Image, of build: Build, command: RefCommand, config: [String: String], manifests: AppManifests, trigger: Trigger, log: BuildLog
+        _ image: Image, of build: Build, command: RefCommand, config: [String: String], manifests: AppManifests, booted: Deployer.Boot?,
+        trigger: Trigger, log: BuildLog
     ) async -> String? {
         let app = build.app
         let release: Release
+        var booted = booted
         do {
             release = try await store.createRelease(
                 app: app, buildID: build.id, imageTag: image.tag, imageDigest: image.digest.description, commit: command.new,
                 config: config, processTypes: image.processTypes, description: trigger.deployDescription(command.new),
                 createdBy: trigger.by, origin: trigger.origin)
         } catch {
+            await deployer.discard(booted)
             log.step("Cannot record the release: \(error)")
             events(.releaseFinished(app: app, status: .failed))
             return NoSpace.isMentioned(in: "\(error)") ? NoSpace.words : "cannot record the release"
         }
         log.step("Releasing v\(release.version) (image \(image.digest.description.prefix(19))…)")
         CrashPoint.reached(.releaseRecorded)
+        if let boot = booted, boot.release != release.version {
+            await deployer.discard(boot)  // another release was recorded meanwhile
+            booted = nil
+        }
         do {
-            let plan = try await plan(release, image: image, manifests: manifests)
-            try await deployer.deploy(plan, log: log.step)
+            let plan: Deployer.Plan
+            do { plan = try await self.plan(release, image: image, manifests: manifests) } catch {
+                await deployer.discard(booted)
+                throw error
+            }
+            try await deployer.deploy(plan, booted: booted, log: log.step)
             CrashPoint.reached(.deployed)
             try await store.markReleaseLive(id: release.id)
             CrashPoint.reached(.releaseLive)
@@ -213,20 +235,45 @@ public struct Pipeline: Sendable {
         guard let appLayer = image.layers.last else { throw BuildError.other("image \(image.tag) has no app layer") }
         let user = try await store.user(of: release.app)
         let appRoot = try await builder.layerCache.unpacked(appLayer, owner: user)
-        let manifests = try manifests ?? AppManifests(directory: appRoot + "/app")
-        var formation = Formation.default(for: release.processTypes).counts
-        formation.merge(try await store.formation(app: release.app)) { _, stored in stored }
+        return try await plan(
+            release.app, version: release.version, appRoot: appRoot, environment: image.environment, config: release.config,
+            processTypes: release.processTypes, manifests: manifests ?? AppManifests(directory: appRoot + "/app"), user: user)
+    }
+
+    /// The plan of release `version` of `app`, whose app layer is (or will be) `appRoot`.
+    func plan(
+        _ app: AppName, version: Int, appRoot: String, environment: [String: String], config: [String: String],
+        processTypes: [String: String], manifests: AppManifests, user: Int
+    ) async throws -> Deployer.Plan {
+        var formation = Formation.default(for: processTypes).counts
+        formation.merge(try await store.formation(app: app)) { _, stored in stored }
         let health = try HealthCheckPolicy(appJSON: manifests.appJSON)
-        let settings = try AppSettings(config: release.config)
+        let settings = try AppSettings(config: config)
         var plan = Deployer.Plan(
-            app: release.app, release: release.version, layers: [builder.stack.rootfs, appRoot],
-            environment: image.environment.merging(release.config) { _, config in config }, processTypes: release.processTypes,
+            app: app, release: version, layers: [builder.stack.rootfs, appRoot],
+            environment: environment.merging(config) { _, config in config }, processTypes: processTypes,
             formation: formation, healthChecks: health)
         plan.memoryLimitBytes = settings.processMemoryBytes
         plan.pidsLimit = settings.processPids
         plan.cpuLimit = settings.processCPU
         plan.user = user
         return plan
+    }
+
+    /// Boots the web processes of the release this build is to become while its tests run
+    /// (on the build directory, which becomes the image's app layer), unless the app set
+    /// `GANTRY_EARLY_BOOT=0`. The router sends them nothing until the tests have passed and the
+    /// release is recorded; then the deploy only has to switch. Any problem here leaves it to
+    /// the deploy after the tests, which plans again and says what is wrong.
+    func bootWhileTesting(_ compiled: CompiledApp, config: [String: String], settings: AppSettings, manifests: AppManifests) async -> Deployer.Boot? {
+        guard settings.bootsWhileTesting else { return nil }
+        let app = compiled.request.app
+        guard let version = try? await store.nextReleaseVersion(app: app),
+            let plan = try? await plan(
+                app, version: version, appRoot: compiled.root, environment: builder.imageEnvironment, config: config,
+                processTypes: compiled.processTypes, manifests: manifests, user: compiled.request.user)
+        else { return nil }
+        return await deployer.boot(plan)
     }
 
     private func detect(_ source: String, override: String?) async throws(BuildError) -> (Buildpack, String) {

@@ -42,9 +42,7 @@ extension Store {
             {
                 throw StoreError.buildNotFound(app, buildID)
             }
-            let latest = try Int.fetchOne(
-                db, ReleaseRecord.filter(ReleaseRecord.Columns.appID == appID)
-                    .select(max(ReleaseRecord.Columns.version))) ?? 0
+            let latest = try Self.latestVersion(of: appID, in: db)
             let record = ReleaseRecord(
                 id: nil, appID: appID, version: latest + 1, buildID: buildID, imageTag: imageTag,
                 imageDigest: imageDigest, commitID: commit, configJSON: configJSON,
@@ -52,6 +50,18 @@ extension Store {
                 origin: origin, createdAt: Date(), status: .pending, failureReason: nil)
             return try record.insertAndFetch(db).release(app: app)
         }
+    }
+
+    /// The version `createRelease` gives `app`'s next release, unless another is created first.
+    /// - Throws: `StoreError.appNotFound`; `StoreError.database`.
+    public func nextReleaseVersion(app: AppName) async throws(StoreError) -> Int {
+        try await read("read the latest release of '\(app)'") { db in
+            try Self.latestVersion(of: try AppRecord.id(of: app, in: db), in: db) + 1
+        }
+    }
+
+    private static func latestVersion(of appID: Int64, in db: Database) throws -> Int {
+        try Int.fetchOne(db, ReleaseRecord.filter(ReleaseRecord.Columns.appID == appID).select(max(ReleaseRecord.Columns.version))) ?? 0
     }
 
     /// Makes release `id` its app's live release and the one that was live `superseded`, in

@@ -18,3 +18,13 @@ struct AppSettingsTests {
         #expect(error?.description.contains("GANTRY_CPU=\(value)") == true, "\(String(describing: error))")
     }
 }
+
+extension AppSettingsTests {
+    @Test func webProcessesBootWhileTestingUnlessTheAppSaysZero() throws {
+        #expect(try AppSettings(config: [:]).bootsWhileTesting)
+        #expect(try AppSettings(config: ["GANTRY_EARLY_BOOT": "1"]).bootsWhileTesting)
+        #expect(try !AppSettings(config: ["GANTRY_EARLY_BOOT": "0"]).bootsWhileTesting)
+        let error = #expect(throws: BuildError.self) { try AppSettings(config: ["GANTRY_EARLY_BOOT": "no"]) }
+        #expect(error?.description.contains("GANTRY_EARLY_BOOT=no") == true, "\(String(describing: error))")
+    }
+}

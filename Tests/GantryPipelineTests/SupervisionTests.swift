@@ -230,6 +230,7 @@ final class FakeRuntime: ContainerRuntime {
         var running: Set<String> = []
         var known: Set<String> = []
         var starts: [String: Int] = [:]
+        var layers: [String: [String]] = [:]
         var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
         var addresses = 0
     }
@@ -251,6 +252,8 @@ final class FakeRuntime: ContainerRuntime {
     }
 
     func starts(of id: String) -> Int { state.withLock { $0.starts[id] ?? 0 } }
+    /// The layers `id` was last started on.
+    func layers(of id: String) -> [String] { state.withLock { $0.layers[id] ?? [] } }
     func running() -> [String] { state.withLock { Array($0.running) } }
 
     func run(_ spec: ContainerSpec, timeout: Duration, output: @escaping @Sendable (String) -> Void) async throws(RuntimeError) -> GantryCore.ExitStatus {
@@ -263,6 +266,7 @@ final class FakeRuntime: ContainerRuntime {
             if !exits { state.running.insert(spec.id) }
             state.known.insert(spec.id)
             state.starts[spec.id, default: 0] += 1
+            state.layers[spec.id] = spec.layers
             state.addresses += 1
             return state.addresses
         }

@@ -173,13 +173,16 @@ public struct Builder: Sendable {
 
     /// Moves the compiled app's directory into the layer cache as the unpacked app layer of
     /// `image`: containers of the image use it without unpacking the tar just written.
-    public func adopt(_ compiled: CompiledApp, image: Image) async {
-        guard let appLayer = image.layers.last else { return }
-        await layerCache.adopt(appLayer, directory: compiled.root)
+    /// - Returns: whether the directory moved (else it stays where it is, and is removed with
+    ///   the build's workspace: the layer was unpacked already).
+    @discardableResult
+    public func adopt(_ compiled: CompiledApp, image: Image) async -> Bool {
+        guard let appLayer = image.layers.last else { return false }
+        return await layerCache.adopt(appLayer, directory: compiled.root)
     }
 
     /// The environment every app image starts from.
-    var imageEnvironment: [String: String] {
+    public var imageEnvironment: [String: String] {
         ["PATH": Launcher.path, "HOME": "/app", "LANG": "C.UTF-8", "STACK": stack.name]
     }
 

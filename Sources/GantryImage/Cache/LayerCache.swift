@@ -67,13 +67,16 @@ public actor LayerCache {
     /// directory the layer was just written from — as the layer's unpacked form, by renaming
     /// it into the cache (same file system: no copy). Saves unpacking a layer that was just
     /// packed. When the layer is already unpacked, `directory` is left where it is.
-    public func adopt(_ layer: Layer, directory: String) {
-        guard registered[layer.diffID] == nil, layers[layer.digest] == nil else { return }
+    /// - Returns: whether `directory` became the layer's (it is gone from where it was).
+    @discardableResult
+    public func adopt(_ layer: Layer, directory: String) -> Bool {
+        guard registered[layer.diffID] == nil, layers[layer.digest] == nil else { return false }
         let target = root + "/" + layer.digest.hex
         // A layer's root is 0755, as an unpacked one's, whatever umask made the directory.
-        guard !FileSystem.isDirectory(target), chmod(directory, 0o755) == 0, rename(directory, target) == 0 else { return }
+        guard !FileSystem.isDirectory(target), chmod(directory, 0o755) == 0, rename(directory, target) == 0 else { return false }
         layers[layer.digest] = .unpacked(target)
         adoptedAt[layer.digest] = .now
+        return true
     }
 
     /// The directory holding `layer`'s files, unpacking its blob the first time.

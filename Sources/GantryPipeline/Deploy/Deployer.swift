@@ -84,11 +84,13 @@ public actor Deployer {
     }
 
     /// Deploys `plan`; on success its processes replace the app's current ones.
+    /// - Parameter booted: its web processes, started by `boot` while the tests ran.
     /// - Throws: `DeployError`; the new processes are gone then and the old ones untouched.
-    public func deploy(_ plan: Plan, log: @escaping @Sendable (String) -> Void) async throws(DeployError) {
+    public func deploy(_ plan: Plan, booted: Boot? = nil, log: @escaping @Sendable (String) -> Void) async throws(DeployError) {
         var started: [Tracked] = []
         do throws(DeployError) {
-            for (type, count) in plan.formation.sorted(by: { $0.key < $1.key }) where count > 0 {
+            if let booted { started = try await takeOver(booted, for: plan, log: log) }
+            for (type, count) in plan.formation.sorted(by: { $0.key < $1.key }) where count > 0 && (booted == nil || type != "web") {
                 guard let command = plan.processTypes[type] else { continue }
                 for index in 1...count {
                     started.append(try await startHealthy(plan, type: type, index: index, command: command, log: log))
