@@ -126,6 +126,7 @@ public enum Background {
     ///   cgroup of its own but would inherit `SCHED_IDLE`: without the idle cgroup it runs as
     ///   it is.
     public static func command(_ executable: String, _ arguments: [String], startsWebProcess: Bool = false) -> (executable: String, arguments: [String]) {
+        let executable = ExecutableLookup.path(of: executable)
         guard isChangeWork else { return (executable, arguments) }
         if let processes = group.withLock({ $0?.processes }) {
             return ("/bin/sh", ["-c", #"echo 0 2>/dev/null >"$0"; exec "$@""#, processes, executable] + arguments)

@@ -95,7 +95,7 @@ enum HostFirewall {
         let message: String
         do {
             let result = try await Subprocess.run(
-                .name(tool), arguments: Arguments(full), input: .string(input), output: .string(limit: 1 << 20), error: .string(limit: 64 << 10))
+                .path(FilePath(ExecutableLookup.path(of: tool))), arguments: Arguments(full), input: .string(input), output: .string(limit: 1 << 20), error: .string(limit: 64 << 10))
             status = result.terminationStatus
             output = result.standardOutput
             message = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)

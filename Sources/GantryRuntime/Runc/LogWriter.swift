@@ -2,6 +2,12 @@ import Foundation
 import GantryCore
 import Subprocess
 
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
 /// The one `gantry-logger` of a runtime's containers (see Sources/gantry-logger): each
 /// detached container writes its output into a FIFO of `directory`, `ID.fifo`, beside a link
 /// `ID.log` to its log file; the logger reads them all. It runs in a session of its own and
@@ -44,7 +50,7 @@ public struct LogWriter: Sendable {
             throw RuntimeError(container: "gantry-logger", reason: "cannot create \(directory): \(error.localizedDescription)")
         }
         let status = try? await Subprocess.run(
-            .name("setsid"), arguments: ["--fork", executable, directory], input: .none, output: .discarded, error: .discarded
+            .path(FilePath(ExecutableLookup.path(of: "setsid"))), arguments: ["--fork", executable, directory], input: .none, output: .discarded, error: .discarded
         ).terminationStatus
         guard case .exited(0) = status else {
             throw RuntimeError(container: "gantry-logger", reason: "cannot start \(executable) (\(status.map { "\($0)" } ?? "setsid failed"))")
