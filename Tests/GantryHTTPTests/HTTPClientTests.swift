@@ -79,7 +79,9 @@ struct HTTPClientTests {
                 guard case .timedOut = error as? HTTPClientError else { return false }
                 return true
             }
-            #expect(ContinuousClock.now - start < .seconds(5))
+            // Far from a hang, and from what a loaded machine running every suite at once makes
+            // of 300 ms (5.1 s once).
+            #expect(ContinuousClock.now - start < .seconds(20))
         }
     }
 
