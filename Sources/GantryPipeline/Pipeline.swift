@@ -101,7 +101,7 @@ public struct Pipeline: Sendable {
             log.step("Build \(build.id) of \(ref.branchName ?? ref.rawValue) (\(command.new.short))")
 
             // Detect: the source tree, its Procfile and app.json, the buildpack.
-            let source = workspace + "/app"
+            let source = workspace + "/layer/app"
             do {
                 try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
                 try await objects.export(command.new, to: source)
@@ -113,9 +113,10 @@ public struct Pipeline: Sendable {
             let settings = try AppSettings(config: config)
             let (buildpack, detected) = try await detect(source, override: settings.buildpack)
             log.step("\(detected) app detected (buildpack \(buildpack.id))")
-            let request = BuildRequest(
+            var request = BuildRequest(
                 app: app, buildID: build.id, commit: command.new, sourceDirectory: source, buildpack: buildpack,
                 config: config, procfile: manifests.procfile, limits: settings.limits, user: try await store.user(of: app))
+            request.reusableDependencies = await liveDependencies(of: app)
 
             // Build: bin/compile in a build container.
             let compiled = try await builder.compile(request, output: log.line)
@@ -232,17 +233,19 @@ public struct Pipeline: Sendable {
     /// release's config, the formation, the health checks.
     /// With no `manifests`, the app.json in the image's app layer is read.
     func plan(_ release: Release, image: Image, manifests: AppManifests?) async throws -> Deployer.Plan {
-        guard let appLayer = image.layers.last else { throw BuildError.other("image \(image.tag) has no app layer") }
+        guard image.layers.count >= 2 else { throw BuildError.other("image \(image.tag) has no app layer") }
         let user = try await store.user(of: release.app)
-        let appRoot = try await builder.layerCache.unpacked(appLayer, owner: user)
+        var roots: [String] = []
+        for layer in image.layers.dropFirst() { roots.append(try await builder.layerCache.unpacked(layer, owner: user)) }
         return try await plan(
-            release.app, version: release.version, appRoot: appRoot, environment: image.environment, config: release.config,
-            processTypes: release.processTypes, manifests: manifests ?? AppManifests(directory: appRoot + "/app"), user: user)
+            release.app, version: release.version, layerRoots: roots, environment: image.environment, config: release.config,
+            processTypes: release.processTypes, manifests: manifests ?? AppManifests(directory: roots[roots.count - 1] + "/app"), user: user)
     }
 
-    /// The plan of release `version` of `app`, whose app layer is (or will be) `appRoot`.
+    /// The plan of release `version` of `app`, whose layers above the stack are (or will be)
+    /// `layerRoots`, the app's last.
     func plan(
-        _ app: AppName, version: Int, appRoot: String, environment: [String: String], config: [String: String],
+        _ app: AppName, version: Int, layerRoots: [String], environment: [String: String], config: [String: String],
         processTypes: [String: String], manifests: AppManifests, user: Int
     ) async throws -> Deployer.Plan {
         var formation = Formation.default(for: processTypes).counts
@@ -250,7 +253,7 @@ public struct Pipeline: Sendable {
         let health = try HealthCheckPolicy(appJSON: manifests.appJSON)
         let settings = try AppSettings(config: config)
         var plan = Deployer.Plan(
-            app: app, release: version, layers: [builder.stack.rootfs, appRoot],
+            app: app, release: version, layers: [builder.stack.rootfs] + layerRoots,
             environment: environment.merging(config) { _, config in config }, processTypes: processTypes,
             formation: formation, healthChecks: health)
         plan.memoryLimitBytes = settings.processMemoryBytes
@@ -270,10 +273,17 @@ public struct Pipeline: Sendable {
         let app = compiled.request.app
         guard let version = try? await store.nextReleaseVersion(app: app),
             let plan = try? await plan(
-                app, version: version, appRoot: compiled.root, environment: builder.imageEnvironment, config: config,
+                app, version: version, layerRoots: compiled.layerRoots, environment: builder.imageEnvironment, config: config,
                 processTypes: compiled.processTypes, manifests: manifests, user: compiled.request.user)
         else { return nil }
         return await deployer.boot(plan)
+    }
+
+    /// The dependency layers of the app's live image, for its next build to reuse; none when
+    /// it has no live release or its image cannot be read (the build then makes them).
+    func liveDependencies(of app: AppName) async -> [DependencyLayer] {
+        guard let live = try? await store.currentRelease(app: app), let image = try? await builder.layout.image(tag: live.imageTag) else { return [] }
+        return image.dependencies
     }
 
     private func detect(_ source: String, override: String?) async throws(BuildError) -> (Buildpack, String) {

@@ -23,7 +23,8 @@ struct BuildTests {
             #expect(push.stderr.contains("app detected"), "\(push.stderr)")
             #expect(push.stderr.contains("Tests passed"), "\(push.stderr)")
             let image = try await gantry.inspectImage("app-build-\(build.id)")
-            #expect((image["Layers"] as? [String])?.count == 2)
+            // The stack, python's virtualenv (a dependency layer), the app.
+            #expect((image["Layers"] as? [String])?.count == (buildpack == "python" ? 3 : 2))
             #expect((image["Labels"] as? [String: String])?["io.gantry.buildpack"] == buildpack)
             #expect((image["Labels"] as? [String: String])?["io.gantry.process.web"] != nil)
             #expect(gantry.leftovers().isEmpty, "left behind: \(gantry.leftovers())")
@@ -81,6 +82,44 @@ struct BuildTests {
             #expect(warm.succeeded, "\(warm)")
             #expect(warm.stderr.contains("Using cached dependencies"), "\(warm.stderr)")
             #expect(!warm.stderr.contains("Downloading"), "\(warm.stderr)")
+        }
+    }
+
+    /// Issue 13: the virtualenv is a layer of its own, keyed by the requirements; a push with
+    /// the same requirements reuses it as it is (nothing restored or written again), one with
+    /// other requirements makes a new one.
+    @Test func theVirtualenvIsALayerOfItsOwnReusedWhileTheRequirementsStayTheSame() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("venv")
+            let (repo, _) = try await gantry.makeRepo("venv", template: "python-flask")
+            try #require(await repo.push(gantry.remote("venv"), ["main"]).succeeded)
+            let app = try String(contentsOfFile: repo.path + "/app.py", encoding: .utf8)
+            try await repo.commit("one line", files: ["app.py": app + "# one more line\n"])
+            let warm = try await repo.push(gantry.remote("venv"), ["main"])
+            try #require(warm.succeeded, "\(warm)")
+            #expect(warm.stderr.contains("the virtualenv layer of the live release is reused"), "\(warm.stderr)")
+            let requirements = try String(contentsOfFile: repo.path + "/requirements.txt", encoding: .utf8)
+            try await repo.commit("one more requirement", files: ["requirements.txt": requirements + "six==1.17.0\n"])
+            let changed = try await repo.push(gantry.remote("venv"), ["main"])
+            try #require(changed.succeeded, "\(changed)")
+            #expect(!changed.stderr.contains("is reused"), "\(changed.stderr)")
+
+            let builds = try await gantry.builds("venv").map(\.id).sorted()
+            var images: [(layers: [String], labels: [String: String])] = []
+            for id in builds {
+                let image = try await gantry.inspectImage("venv-build-\(id)")
+                images.append((image["Layers"] as? [String] ?? [], image["Labels"] as? [String: String] ?? [:]))
+            }
+            #expect(images.map(\.layers.count) == [3, 3, 3], "stack, virtualenv, app")
+            #expect(images[0].layers[1] == images[1].layers[1], "the same virtualenv layer")
+            #expect(images[1].layers[2] != images[0].layers[2], "another app layer")
+            #expect(images[2].layers[1] != images[1].layers[1], "other requirements, another virtualenv")
+            for image in images {
+                let label = try #require(image.labels["io.gantry.dependency..venv"])
+                #expect(label.hasSuffix(" " + image.layers[1]), "\(label) names its layer")
+            }
+            #expect(try await gantry.get("venv").status == 200, "served on the new virtualenv")
+            #expect(gantry.leftovers().isEmpty, "left behind: \(gantry.leftovers())")
         }
     }
 }

@@ -26,7 +26,6 @@ extension Builder {
         _ compiled: CompiledApp, command: TestCommand, output: @escaping @Sendable (String) -> Void
     ) async throws(BuildError) {
         let request = compiled.request
-        let appRoot = compiled.root
         let environment = try writeEnvironmentDirectory(request, stage: "test")
         defer { try? FileManager.default.removeItem(atPath: environment) }
 
@@ -40,7 +39,7 @@ extension Builder {
         let status = try await run(
             request, stage: "test", arguments: arguments,
             mounts: [Mount(source: environment, destination: "/env"), Mount(source: buildpacksDirectory, destination: "/buildpacks")],
-            layers: [stack.rootfs, appRoot], environment: variables, timeout: request.limits.testTimeout, output: output)
+            layers: [stack.rootfs] + compiled.layerRoots, environment: variables, timeout: request.limits.testTimeout, output: output)
         switch status {
         case .exited(0): return
         case .timedOut: throw .timedOut(stage: "tests", limit: request.limits.testTimeout)

@@ -9,7 +9,8 @@ public struct BuildRequest: Sendable {
     public var commit: ObjectID
     /// The exported source tree, a directory named `app`; `bin/compile` turns it into the
     /// app's `/app` in place. Its parent then becomes the app layer's unpacked form (see
-    /// `LayerCache.adopt`), so it must hold nothing else.
+    /// `LayerCache.adopt`), so it must hold nothing else; dependency layers' directories go
+    /// beside that parent (`dependency-DIR`), in the build's own directory.
     public var sourceDirectory: String
     public var buildpack: Buildpack
     /// Config vars, given to the buildpack as ENV_DIR files and to the tests as environment.
@@ -19,6 +20,8 @@ public struct BuildRequest: Sendable {
     /// The app's unprivileged uid (`AppUser`): the build and the tests run as it, and the
     /// source directory, the build cache and the compiled app belong to it.
     public var user: Int
+    /// The dependency layers of the app's live image, which the buildpack may reuse.
+    public var reusableDependencies: [DependencyLayer] = []
 
     public init(
         app: AppName, buildID: Int64, commit: ObjectID, sourceDirectory: String, buildpack: Buildpack,
@@ -108,8 +111,10 @@ public struct Builder: Sendable {
             throw .other("cannot create \(releaseDirectory): \(error.localizedDescription)")
         }
         defer { try? FileManager.default.removeItem(atPath: releaseDirectory) }
+        let layersDirectory = try writeLayersDirectory(request, beside: environment)
+        defer { try? FileManager.default.removeItem(atPath: layersDirectory) }
         // The build runs as the app's user: what it writes to must be that user's.
-        try await own([request.sourceDirectory, releaseDirectory], by: request.user)
+        try await own([request.sourceDirectory, releaseDirectory, layersDirectory], by: request.user)
         try await own([cache], by: request.user, unlessOwned: true)
         let buildpack = "/buildpacks/" + request.buildpack.id
         let mounts = [
@@ -118,6 +123,7 @@ public struct Builder: Sendable {
             Mount(source: environment, destination: "/env"),
             Mount(source: buildpacksDirectory, destination: "/buildpacks"),
             Mount(source: releaseDirectory, destination: "/release", readOnly: false),
+            Mount(source: layersDirectory, destination: Self.layersMountPoint, readOnly: false),
         ] + trustMounts
 
         // `bin/compile /app /cache /env`, then `bin/release /app > /release/release.yml`: the
@@ -151,8 +157,9 @@ public struct Builder: Sendable {
         }
         var processTypes = releaseInfo.defaultProcessTypes
         processTypes.merge(request.procfile?.commands ?? [:]) { _, procfile in procfile }
+        let dependencies = try await dependencies(declaredIn: layersDirectory, for: request)
 
-        return CompiledApp(request: request, processTypes: processTypes)
+        return CompiledApp(request: request, processTypes: processTypes, dependencies: dependencies)
     }
 
     /// Writes the image of a compiled app: the stack layer and the app layer (the build
@@ -160,12 +167,20 @@ public struct Builder: Sendable {
     /// - Throws: `BuildError.image`.
     public func image(of compiled: CompiledApp) async throws(BuildError) -> Image {
         let request = compiled.request
-        do {
-            let appLayer = try await layout.addLayer(from: request.sourceDirectory, prefix: "app")
+        do throws(ImageError) {
+            var layers = [stack.layer]
+            var labels: [String: String] = [:]
+            for dependency in compiled.dependencies {
+                let layer: Layer
+                if let reused = dependency.reused { layer = reused } else { layer = try await layout.addLayer(from: dependency.root + "/app", prefix: "app") }
+                layers.append(layer)
+                labels[DependencyLayer.labelPrefix + dependency.directory] = "\(dependency.key) \(layer.diffID)"
+            }
+            layers.append(try await layout.addLayer(from: request.sourceDirectory, prefix: "app"))
             let config = ImageConfig(
                 environment: imageEnvironment, workingDirectory: "/app", processTypes: compiled.processTypes,
-                buildpack: request.buildpack.id, stack: stack.name, commit: request.commit.hex)
-            return try await layout.writeImage(layers: [stack.layer, appLayer], config: config, tag: Self.tag(request.app, request.buildID))
+                buildpack: request.buildpack.id, stack: stack.name, commit: request.commit.hex, labels: labels)
+            return try await layout.writeImage(layers: layers, config: config, tag: Self.tag(request.app, request.buildID))
         } catch {
             throw .image(error)
         }
@@ -173,18 +188,26 @@ public struct Builder: Sendable {
 
     /// Moves the compiled app's directory into the layer cache as the unpacked app layer of
     /// `image`: containers of the image use it without unpacking the tar just written.
-    /// - Returns: whether the directory moved (else it stays where it is, and is removed with
-    ///   the build's workspace: the layer was unpacked already).
+    /// The dependency layers it made are adopted likewise.
+    /// - Returns: whether every directory moved (else what stayed is removed with the build's
+    ///   workspace: its layer was unpacked already).
     @discardableResult
     public func adopt(_ compiled: CompiledApp, image: Image) async -> Bool {
-        guard let appLayer = image.layers.last else { return false }
-        return await layerCache.adopt(appLayer, directory: compiled.root)
+        guard let appLayer = image.layers.last, image.layers.count == compiled.dependencies.count + 2 else { return false }
+        var adoptedAll = true
+        for (dependency, layer) in zip(compiled.dependencies, image.layers.dropFirst()) where dependency.reused == nil {
+            adoptedAll = await layerCache.adopt(layer, directory: dependency.root) && adoptedAll
+        }
+        return await layerCache.adopt(appLayer, directory: compiled.root) && adoptedAll
     }
 
     /// The environment every app image starts from.
     public var imageEnvironment: [String: String] {
         ["PATH": Launcher.path, "HOME": "/app", "LANG": "C.UTF-8", "STACK": stack.name]
     }
+
+    /// Where a build container finds `$GANTRY_LAYERS` (see `writeLayersDirectory`).
+    static let layersMountPoint = "/layers"
 
     /// The tag of a build's image.
     public static func tag(_ app: AppName, _ buildID: Int64) -> String { "\(app.rawValue)-build-\(buildID)" }
@@ -197,6 +220,7 @@ public struct Builder: Sendable {
         environment["LANG"] = "C.UTF-8"
         environment["STACK"] = stack.name
         environment["SOURCE_VERSION"] = request.commit.hex
+        environment["GANTRY_LAYERS"] = Self.layersMountPoint
         if FileManager.default.fileExists(atPath: Self.caBundle) {
             environment["SSL_CERT_FILE"] = Self.caBundle
             environment["PIP_CERT"] = environment["PIP_CERT"] ?? Self.caBundle
@@ -256,7 +280,12 @@ public struct CompiledApp: Sendable {
     public var request: BuildRequest
     /// Process types: `bin/release`'s defaults overridden by the Procfile.
     public var processTypes: [String: String]
+    /// The dependency layers, between the stack and the app, lowest first.
+    public var dependencies: [CompiledDependency] = []
 
     /// The directory holding `app/`: the unpacked app layer to be.
     public var root: String { URL(fileURLWithPath: request.sourceDirectory).deletingLastPathComponent().path }
+    /// The directories of its layers above the stack, lowest first: overlay lower directories
+    /// for containers of the app before its image is written.
+    public var layerRoots: [String] { dependencies.map(\.root) + [root] }
 }
