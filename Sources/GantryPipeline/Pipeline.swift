@@ -125,30 +125,36 @@ public struct Pipeline: Sendable {
             try await store.updateBuild(id: build.id, status: .testing, finished: false)
 
             // Test: a throwaway container on the compiled app, while its OCI image is written
-            // and its web processes boot, unrouted.
+            // and its web processes boot, unrouted (once the dependency layers it made are
+            // written, on directories that outlive the build).
             stage = "test"
-            async let writtenImage = builder.image(of: compiled)
-            async let earlyBoot = bootWhileTesting(compiled, config: config, settings: settings, manifests: manifests)
+            let dependencies = Task { try await builder.writeDependencies(of: compiled) }
+            async let writtenImage = { () async throws -> (CompiledApp, Image) in
+                let settled = try await dependencies.value
+                return (settled, try await builder.image(of: settled))
+            }()
+            async let earlyBoot = bootWhileTesting(try? await dependencies.value, config: config, settings: settings, manifests: manifests)
             let test: Builder.TestCommand = manifests.appJSON?.testScript.map { .script($0) } ?? .buildpack
             if case .script = test { log.step("Running tests: \(test.label)") }
             var testFailure: BuildError?
             do { try await builder.test(compiled, command: test, output: log.detail) } catch { testFailure = error }
             boot = await earlyBoot
-            let image: Image
-            do { image = try await writtenImage } catch {
+            let (settled, image): (CompiledApp, Image)
+            do { (settled, image) = try await writtenImage } catch {
                 stage = "build"
                 throw error as? BuildError ?? .other("\(error)")
             }
-            if await !builder.adopt(compiled, image: image) {
-                // The layer was unpacked already: the build directory the processes booted
-                // on goes with the workspace.
+            if await !builder.adopt(settled, image: image) {
+                // A layer was unpacked already: the build directory the processes booted on
+                // goes with the workspace.
                 await deployer.discard(boot)
                 boot = nil
             }
             let appLayer = image.layers.last!
-            try? await store.recordStages(id: build.id, buildpack: buildpack.id, stack: builder.stack.name, imageDigest: image.digest.description, buildSeconds: Self.seconds(compiledAt - started))
+            try? await store.recordStages(
+                id: build.id, buildpack: buildpack.id, stack: builder.stack.name, imageDigest: image.digest.description,
+                buildSeconds: Self.seconds(compiledAt - started), testSeconds: testFailure == nil ? Self.seconds(ContinuousClock.now - compiledAt) : nil)
             if let testFailure { throw testFailure }
-            try? await store.recordStages(id: build.id, testSeconds: Self.seconds(ContinuousClock.now - compiledAt))
             log.step("Tests passed")
             log.step("Image \(image.digest.description.prefix(19))… (app layer \(Self.megabytes(appLayer.size)), stack \(builder.stack.name))")
             // The commit joins the repository before its release is recorded: whatever stops
@@ -268,8 +274,8 @@ public struct Pipeline: Sendable {
     /// `GANTRY_EARLY_BOOT=0`. The router sends them nothing until the tests have passed and the
     /// release is recorded; then the deploy only has to switch. Any problem here leaves it to
     /// the deploy after the tests, which plans again and says what is wrong.
-    func bootWhileTesting(_ compiled: CompiledApp, config: [String: String], settings: AppSettings, manifests: AppManifests) async -> Deployer.Boot? {
-        guard settings.bootsWhileTesting else { return nil }
+    func bootWhileTesting(_ compiled: CompiledApp?, config: [String: String], settings: AppSettings, manifests: AppManifests) async -> Deployer.Boot? {
+        guard settings.bootsWhileTesting, let compiled else { return nil }
         let app = compiled.request.app
         guard let version = try? await store.nextReleaseVersion(app: app),
             let plan = try? await plan(

@@ -32,6 +32,33 @@ struct DependencyLayerTests {
         }
     }
 
+    /// The first app's adopted directory is the layer's unpacked form; the second app's web
+    /// process boots on it while the tests run on the build's own copy, and is the one routed
+    /// (booted once: not stopped because the build's copy goes). (An app layer another app
+    /// made already — the same commit pushed to two apps — is unpacked only once it is
+    /// written, after the boot: that boot is stopped and the process started again.)
+    @Test func aSecondAppThatMakesTheSameLayerBootsOnTheFirstOnesWhileItsTestsRun() async throws {
+        try await withHostileDaemon { gantry in
+            let repo = try await gantry.makeRepo("same")
+            try await repo.commit("deps", files: [
+                "v.txt": "v1\n", "app.json": #"{"scripts": {"test": "sleep 3; cat /app/deps/x"}}"#,
+                "Procfile": "web: echo booting; exec busybox httpd -f -p $PORT -h /app\n",
+                "build.sh": #"mkdir "$1/deps"; echo same > "$1/deps/x"; echo "deps k" >> "$GANTRY_LAYERS/declared""# + "\n",
+            ])
+            for app in ["one", "two"] {
+                try await gantry.createApp(app)
+                try await repo.commit(app, files: ["v.txt": "\(app)\n"])  // the same dependencies, another app layer
+                let (push, served) = try await EarlyBootTests.pushWatching(gantry, app, repo, for: "\(app).v1.web.1")
+                #expect(push.succeeded, "\(push)")
+                #expect(!served.isEmpty, "\(app)'s web.1 booted while its tests ran")
+                #expect(try await gantry.get(app, path: "/deps/x").text == "same\n")
+                let log = ChildProcess.read(gantry.data.logs + "/\(app)/web.1.log")
+                #expect(log.components(separatedBy: "booting").count == 2, "\(app) booted once:\n\(log)")
+            }
+            #expect(gantry.leftovers().isEmpty, "left behind: \(gantry.leftovers())")
+        }
+    }
+
     @Test(arguments: [
         (#"echo "../etc k" >> "$GANTRY_LAYERS/declared""#, "want DIR KEY"),
         (#"echo "deps" >> "$GANTRY_LAYERS/declared""#, "want DIR KEY"),

@@ -2,15 +2,15 @@ import Foundation
 import GantryBuildpacks
 
 /// A dependency layer of a compiled app: made by this build (its directory moved out of the
-/// build directory, its layer not written yet) or reused from an earlier image.
+/// build directory) or reused from an earlier image.
 public struct CompiledDependency: Sendable {
     /// The directory's name in `/app` (`.venv`).
     public var directory: String
     public var key: String
     /// The directory holding `app/DIR`: an overlay lower directory, and the layer's unpacked form.
     public var root: String
-    /// The layer, when reused; `nil` when this build made it.
-    public var reused: Layer?
+    /// The layer: reused, or written (`writeDependencies`); `nil` while only the directory exists.
+    public var layer: Layer?
 }
 
 extension Builder {
@@ -80,15 +80,38 @@ extension Builder {
                 } catch {
                     throw .other("cannot move /app/\(directory) to a layer of its own: \(error.localizedDescription)")
                 }
-                dependencies.append(CompiledDependency(directory: directory, key: key, root: root, reused: nil))
+                dependencies.append(CompiledDependency(directory: directory, key: key, root: root, layer: nil))
             } else if let held = request.reusableDependencies.first(where: { $0.directory == directory && $0.key == key }) {
                 let root: String
                 do throws(ImageError) { root = try await layerCache.unpacked(held.layer, owner: request.user) } catch { throw .image(error) }
-                dependencies.append(CompiledDependency(directory: directory, key: key, root: root, reused: held.layer))
+                dependencies.append(CompiledDependency(directory: directory, key: key, root: root, layer: held.layer))
             } else {
                 throw .other("the buildpack declared the dependency layer /app/\(directory) (\(key)) but made no /app/\(directory), and no earlier image of the app has it")
             }
         }
         return dependencies
+    }
+}
+
+extension Builder {
+    /// Writes the layers of the dependencies this build made. Where the layer cache has one of
+    /// them unpacked already (another app made the same), containers use that directory from
+    /// now on; the build's copy stays for the tests already running on it and goes with the
+    /// workspace. The others are moved into the cache by `adopt` once the tests are over.
+    /// - Throws: `BuildError.image`.
+    public func writeDependencies(of compiled: CompiledApp) async throws(BuildError) -> CompiledApp {
+        var compiled = compiled
+        for index in compiled.dependencies.indices where compiled.dependencies[index].layer == nil {
+            do throws(ImageError) {
+                let layer = try await layout.addLayer(from: compiled.dependencies[index].root + "/app", prefix: "app")
+                compiled.dependencies[index].layer = layer
+                if await layerCache.isUnpacked(layer) {
+                    compiled.dependencies[index].root = try await layerCache.unpacked(layer, owner: compiled.request.user)
+                }
+            } catch {
+                throw .image(error)
+            }
+        }
+        return compiled
     }
 }

@@ -162,17 +162,18 @@ public struct Builder: Sendable {
         return CompiledApp(request: request, processTypes: processTypes, dependencies: dependencies)
     }
 
-    /// Writes the image of a compiled app: the stack layer and the app layer (the build
-    /// directory as a deterministic tar), tagged `APP-build-ID`.
+    /// Writes the image of a compiled app: the stack layer, its dependency layers (written
+    /// first when they are not: `writeDependencies`) and the app layer (the build directory as
+    /// a deterministic tar), tagged `APP-build-ID`.
     /// - Throws: `BuildError.image`.
     public func image(of compiled: CompiledApp) async throws(BuildError) -> Image {
+        let compiled = try await writeDependencies(of: compiled)
         let request = compiled.request
         do throws(ImageError) {
             var layers = [stack.layer]
             var labels: [String: String] = [:]
             for dependency in compiled.dependencies {
-                let layer: Layer
-                if let reused = dependency.reused { layer = reused } else { layer = try await layout.addLayer(from: dependency.root + "/app", prefix: "app") }
+                guard let layer = dependency.layer else { preconditionFailure("writeDependencies wrote every layer") }
                 layers.append(layer)
                 labels[DependencyLayer.labelPrefix + dependency.directory] = "\(dependency.key) \(layer.diffID)"
             }
@@ -188,14 +189,16 @@ public struct Builder: Sendable {
 
     /// Moves the compiled app's directory into the layer cache as the unpacked app layer of
     /// `image`: containers of the image use it without unpacking the tar just written.
-    /// The dependency layers it made are adopted likewise.
-    /// - Returns: whether every directory moved (else what stayed is removed with the build's
-    ///   workspace: its layer was unpacked already).
+    /// The directories of the dependency layers it made are moved likewise.
+    /// - Parameter compiled: as `writeDependencies` (or `image(of:)`) left it.
+    /// - Returns: whether every directory containers may run on moved (else what stayed is
+    ///   removed with the build's workspace: its layer was unpacked already).
     @discardableResult
     public func adopt(_ compiled: CompiledApp, image: Image) async -> Bool {
-        guard let appLayer = image.layers.last, image.layers.count == compiled.dependencies.count + 2 else { return false }
+        guard let appLayer = image.layers.last else { return false }
         var adoptedAll = true
-        for (dependency, layer) in zip(compiled.dependencies, image.layers.dropFirst()) where dependency.reused == nil {
+        for dependency in compiled.dependencies {
+            guard let layer = dependency.layer, dependency.root != layerCache.directory(of: layer.digest) else { continue }
             adoptedAll = await layerCache.adopt(layer, directory: dependency.root) && adoptedAll
         }
         return await layerCache.adopt(appLayer, directory: compiled.root) && adoptedAll

@@ -79,6 +79,16 @@ public actor LayerCache {
         return true
     }
 
+    /// Whether `layer`'s files are unpacked already (`unpacked` would not unpack them).
+    public func isUnpacked(_ layer: Layer) -> Bool {
+        if registered[layer.diffID] != nil { return true }
+        switch layers[layer.digest] {
+        case .unpacked: return true
+        case .unpacking: return false
+        case nil: return FileSystem.isDirectory(directory(of: layer.digest))  // unpacked by an earlier run
+        }
+    }
+
     /// The directory holding `layer`'s files, unpacking its blob the first time.
     /// - Returns: an absolute path, to be used read-only (as an overlay lower directory).
     /// - Throws: `ImageError.blobMissing` when the layer is not in the store;
