@@ -125,15 +125,15 @@ public struct Pipeline: Sendable {
             try await store.updateBuild(id: build.id, status: .testing, finished: false)
 
             // Test: a throwaway container on the compiled app, while its OCI image is written
-            // and its web processes boot, unrouted (once the dependency layers it made are
-            // written, on directories that outlive the build).
+            // and its web processes boot, unrouted (once its layers are written: on the
+            // cache's copy of a layer another app made already, not on the build's).
             stage = "test"
-            let dependencies = Task { try await builder.writeDependencies(of: compiled) }
+            let layers = Task { try await builder.writeLayers(of: compiled) }
             async let writtenImage = { () async throws -> (CompiledApp, Image) in
-                let settled = try await dependencies.value
-                return (settled, try await builder.image(of: settled))
+                let written = try await layers.value
+                return (written, try await builder.image(of: written))
             }()
-            async let earlyBoot = bootWhileTesting(try? await dependencies.value, config: config, settings: settings, manifests: manifests)
+            async let earlyBoot = bootWhileTesting(try? await layers.value, config: config, settings: settings, manifests: manifests)
             let test: Builder.TestCommand = manifests.appJSON?.testScript.map { .script($0) } ?? .buildpack
             if case .script = test { log.step("Running tests: \(test.label)") }
             var testFailure: BuildError?
@@ -270,7 +270,7 @@ public struct Pipeline: Sendable {
     }
 
     /// Boots the web processes of the release this build is to become while its tests run
-    /// (on the build directory, which becomes the image's app layer), unless the app set
+    /// (on its layers' directories, which become the image's unpacked layers), unless the app set
     /// `GANTRY_EARLY_BOOT=0`. The router sends them nothing until the tests have passed and the
     /// release is recorded; then the deploy only has to switch. Any problem here leaves it to
     /// the deploy after the tests, which plans again and says what is wrong.

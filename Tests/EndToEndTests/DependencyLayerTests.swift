@@ -32,12 +32,12 @@ struct DependencyLayerTests {
         }
     }
 
-    /// The first app's adopted directory is the layer's unpacked form; the second app's web
-    /// process boots on it while the tests run on the build's own copy, and is the one routed
-    /// (booted once: not stopped because the build's copy goes). (An app layer another app
-    /// made already — the same commit pushed to two apps — is unpacked only once it is
-    /// written, after the boot: that boot is stopped and the process started again.)
-    @Test func aSecondAppThatMakesTheSameLayerBootsOnTheFirstOnesWhileItsTestsRun() async throws {
+    /// The first app's adopted directories are the layers' unpacked form; a second app that
+    /// makes the same dependency layer (or, pushed the same commit, the same app layer) boots
+    /// its web process on them while its tests run on the build's own copy, and that process
+    /// is the one routed (booted once: not stopped because the build's copy goes).
+    @Test(arguments: [false, true])
+    func aSecondAppThatMakesTheSameLayersBootsOnTheFirstOnesWhileItsTestsRun(sameCommit: Bool) async throws {
         try await withHostileDaemon { gantry in
             let repo = try await gantry.makeRepo("same")
             try await repo.commit("deps", files: [
@@ -47,7 +47,7 @@ struct DependencyLayerTests {
             ])
             for app in ["one", "two"] {
                 try await gantry.createApp(app)
-                try await repo.commit(app, files: ["v.txt": "\(app)\n"])  // the same dependencies, another app layer
+                if !sameCommit { try await repo.commit(app, files: ["v.txt": "\(app)\n"]) }  // another app layer
                 let (push, served) = try await EarlyBootTests.pushWatching(gantry, app, repo, for: "\(app).v1.web.1")
                 #expect(push.succeeded, "\(push)")
                 #expect(!served.isEmpty, "\(app)'s web.1 booted while its tests ran")

@@ -9,7 +9,7 @@ public struct CompiledDependency: Sendable {
     public var key: String
     /// The directory holding `app/DIR`: an overlay lower directory, and the layer's unpacked form.
     public var root: String
-    /// The layer: reused, or written (`writeDependencies`); `nil` while only the directory exists.
+    /// The layer: reused, or written (`writeLayers`); `nil` while only the directory exists.
     public var layer: Layer?
 }
 
@@ -94,24 +94,34 @@ extension Builder {
 }
 
 extension Builder {
-    /// Writes the layers of the dependencies this build made. Where the layer cache has one of
-    /// them unpacked already (another app made the same), containers use that directory from
-    /// now on; the build's copy stays for the tests already running on it and goes with the
-    /// workspace. The others are moved into the cache by `adopt` once the tests are over.
+    /// Writes the layers of the dependencies this build made and its app layer. Where the
+    /// layer cache has one of them unpacked already (another app made the same), containers
+    /// use that directory from now on; the build's copy stays for the tests already running on
+    /// it and goes with the workspace. The others are moved into the cache by `adopt` once the
+    /// tests are over.
     /// - Throws: `BuildError.image`.
-    public func writeDependencies(of compiled: CompiledApp) async throws(BuildError) -> CompiledApp {
+    public func writeLayers(of compiled: CompiledApp) async throws(BuildError) -> CompiledApp {
         var compiled = compiled
-        for index in compiled.dependencies.indices where compiled.dependencies[index].layer == nil {
-            do throws(ImageError) {
+        do throws(ImageError) {
+            for index in compiled.dependencies.indices where compiled.dependencies[index].layer == nil {
                 let layer = try await layout.addLayer(from: compiled.dependencies[index].root + "/app", prefix: "app")
                 compiled.dependencies[index].layer = layer
-                if await layerCache.isUnpacked(layer) {
-                    compiled.dependencies[index].root = try await layerCache.unpacked(layer, owner: compiled.request.user)
-                }
-            } catch {
-                throw .image(error)
+                if let cached = try await cachedDirectory(of: layer, owner: compiled.request.user) { compiled.dependencies[index].root = cached }
             }
+            if compiled.appLayer == nil {
+                let layer = try await layout.addLayer(from: compiled.request.sourceDirectory, prefix: "app")
+                compiled.appLayer = layer
+                compiled.appRoot = try await cachedDirectory(of: layer, owner: compiled.request.user)
+            }
+        } catch {
+            throw .image(error)
         }
         return compiled
+    }
+
+    /// The cache's directory of `layer` when it is unpacked already.
+    private func cachedDirectory(of layer: Layer, owner: Int) async throws(ImageError) -> String? {
+        guard await layerCache.isUnpacked(layer) else { return nil }
+        return try await layerCache.unpacked(layer, owner: owner)
     }
 }

@@ -162,22 +162,23 @@ public struct Builder: Sendable {
         return CompiledApp(request: request, processTypes: processTypes, dependencies: dependencies)
     }
 
-    /// Writes the image of a compiled app: the stack layer, its dependency layers (written
-    /// first when they are not: `writeDependencies`) and the app layer (the build directory as
-    /// a deterministic tar), tagged `APP-build-ID`.
+    /// Writes the image of a compiled app: the stack layer, its dependency layers and the app
+    /// layer (the build directory as a deterministic tar; both written first when they are
+    /// not: `writeLayers`), tagged `APP-build-ID`.
     /// - Throws: `BuildError.image`.
     public func image(of compiled: CompiledApp) async throws(BuildError) -> Image {
-        let compiled = try await writeDependencies(of: compiled)
+        let compiled = try await writeLayers(of: compiled)
         let request = compiled.request
         do throws(ImageError) {
             var layers = [stack.layer]
             var labels: [String: String] = [:]
             for dependency in compiled.dependencies {
-                guard let layer = dependency.layer else { preconditionFailure("writeDependencies wrote every layer") }
+                guard let layer = dependency.layer else { preconditionFailure("writeLayers wrote every layer") }
                 layers.append(layer)
                 labels[DependencyLayer.labelPrefix + dependency.directory] = "\(dependency.key) \(layer.diffID)"
             }
-            layers.append(try await layout.addLayer(from: request.sourceDirectory, prefix: "app"))
+            guard let appLayer = compiled.appLayer else { preconditionFailure("writeLayers wrote every layer") }
+            layers.append(appLayer)
             let config = ImageConfig(
                 environment: imageEnvironment, workingDirectory: "/app", processTypes: compiled.processTypes,
                 buildpack: request.buildpack.id, stack: stack.name, commit: request.commit.hex, labels: labels)
@@ -189,19 +190,20 @@ public struct Builder: Sendable {
 
     /// Moves the compiled app's directory into the layer cache as the unpacked app layer of
     /// `image`: containers of the image use it without unpacking the tar just written.
-    /// The directories of the dependency layers it made are moved likewise.
-    /// - Parameter compiled: as `writeDependencies` (or `image(of:)`) left it.
-    /// - Returns: whether every directory containers may run on moved (else what stayed is
-    ///   removed with the build's workspace: its layer was unpacked already).
+    /// The directories of the dependency layers it made are moved likewise. A layer the cache
+    /// had unpacked before `writeLayers` wrote it is not: containers run on the cache's copy.
+    /// - Parameter compiled: as `writeLayers` (or `image(of:)`) left it.
+    /// - Returns: whether every build directory containers may run on moved (else what stayed
+    ///   is removed with the build's workspace: its layer was unpacked meanwhile).
     @discardableResult
     public func adopt(_ compiled: CompiledApp, image: Image) async -> Bool {
         guard let appLayer = image.layers.last else { return false }
         var adoptedAll = true
-        for dependency in compiled.dependencies {
-            guard let layer = dependency.layer, dependency.root != layerCache.directory(of: layer.digest) else { continue }
-            adoptedAll = await layerCache.adopt(layer, directory: dependency.root) && adoptedAll
+        for (layer, directory) in zip(compiled.dependencies.map(\.layer) + [appLayer], compiled.layerRoots) {
+            guard let layer, directory != layerCache.directory(of: layer.digest) else { continue }
+            adoptedAll = await layerCache.adopt(layer, directory: directory) && adoptedAll
         }
-        return await layerCache.adopt(appLayer, directory: compiled.root) && adoptedAll
+        return adoptedAll
     }
 
     /// The environment every app image starts from.
@@ -285,10 +287,16 @@ public struct CompiledApp: Sendable {
     public var processTypes: [String: String]
     /// The dependency layers, between the stack and the app, lowest first.
     public var dependencies: [CompiledDependency] = []
+    /// The app layer, once written (`Builder.writeLayers`).
+    public var appLayer: Layer?
+    /// Where containers find the app layer's files: the build directory (`root`), or the
+    /// layer cache's copy when the cache had the layer unpacked before it was written (the
+    /// same commit built for another app).
+    public var appRoot: String?
 
-    /// The directory holding `app/`: the unpacked app layer to be.
+    /// The build directory, holding `app/`: the unpacked app layer to be.
     public var root: String { URL(fileURLWithPath: request.sourceDirectory).deletingLastPathComponent().path }
     /// The directories of its layers above the stack, lowest first: overlay lower directories
     /// for containers of the app before its image is written.
-    public var layerRoots: [String] { dependencies.map(\.root) + [root] }
+    public var layerRoots: [String] { dependencies.map(\.root) + [appRoot ?? root] }
 }
