@@ -2,8 +2,12 @@
 // for `bench.localhost` to one backend and serves until killed (SIGTERM, SIGINT).
 //
 //     gantry-router-bench --backend-port 5000 [--backend-host 10.89.0.7] [--port 0] [--app bench]
-//                         [--observer metrics|none]
+//                         [--observer metrics|none] [--hosts N]
 //
+// --hosts N (default 1) puts N apps in the table, as gantryd's holds one per app: `--app` and
+// N-1 others (`--app`-2 … -N, each with a backend of its own id on the same address), so that
+// bench/density compares the router with 1 and with N hosts in the same run, on the same
+// backend.
 // --observer metrics (the default) gives the router the observer gantryd gives it in production:
 // a GantryMetrics, which counts every finished request by app and status and records its latency
 // in a histogram (Sources/gantryd/Gantryd.swift). --observer none runs the router without one.
@@ -21,7 +25,7 @@ import Glibc
 import Darwin
 #endif
 
-let usage = "usage: gantry-router-bench --backend-port PORT [--backend-host ADDRESS] [--port PORT] [--app NAME] [--observer metrics|none]"
+let usage = "usage: gantry-router-bench --backend-port PORT [--backend-host ADDRESS] [--port PORT] [--app NAME] [--observer metrics|none] [--hosts N]"
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst()
 while let name = arguments.popFirst() {
@@ -37,8 +41,15 @@ guard let backendPort = options["backend-port"].flatMap(Int.init) else {
 }
 let backendHost = options["backend-host"] ?? "127.0.0.1"
 let app = try AppName(options["app"] ?? "bench")
+guard let hosts = Int(options["hosts"] ?? "1"), (1...100_000).contains(hosts) else {
+    print("gantry-router-bench: --hosts is a number from 1 to 100000")
+    exit(1)
+}
 let table = RouteTable()
 table.setBackends(app: app, [Backend(id: "backend", host: backendHost, port: backendPort)])
+for other in stride(from: 2, through: hosts, by: 1) {
+    table.setBackends(app: try AppName("\(app.rawValue)-\(other)"), [Backend(id: "backend-\(other)", host: backendHost, port: backendPort)])
+}
 let observer: (any RouterObserver)?
 switch options["observer"] ?? "metrics" {
 case "metrics": observer = GantryMetrics()  // as gantryd: Router(table:configuration:observer: metrics)
@@ -51,6 +62,6 @@ let router = Router(
     table: table, configuration: RouterConfiguration(host: "127.0.0.1", port: options["port"].flatMap(Int.init) ?? 0),
     observer: observer)
 let port = try await router.start()
-print("listening on 127.0.0.1:\(port) (observer: \(observer == nil ? "none" : "metrics"))")
+print("listening on 127.0.0.1:\(port) (observer: \(observer == nil ? "none" : "metrics"), \(hosts) host\(hosts == 1 ? "" : "s"))")
 fflush(nil)
 try await router.run()
