@@ -1,5 +1,11 @@
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One keep-alive connection to a backend: the only handler of its pipeline (raw bytes).
 ///
 /// While a request uses it, it collects the backend's bytes in `inbound` for its `owner` (the
@@ -21,6 +27,8 @@ final class BackendConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// When it last went idle.
     var idleSince = NIODeadline.now()
     private var pendingRead = false
+    /// Done with, waiting for the backend to close first (`retire`).
+    private var retiring = false
 
     init(backendID: String, pool: BackendPool) {
         self.backendID = backendID
@@ -42,7 +50,7 @@ final class BackendConnection: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let owner else {
             // A backend must not speak unasked: the connection is no longer usable.
-            context.close(promise: nil)
+            if retiring { abort() } else { context.close(promise: nil) }
             return
         }
         var buffer = unwrapInboundIn(data)
@@ -104,6 +112,34 @@ final class BackendConnection: ChannelInboundHandler, RemovableChannelHandler {
     func close() {
         owner = nil
         context?.close(promise: nil)
+    }
+
+    /// Leaves the close to a backend that said it closes (`Connection: close`) after an
+    /// exchange that ended cleanly: whoever closes first keeps the connection's TIME_WAIT for
+    /// a minute, and the backend keeps it in its own network namespace, where it costs
+    /// nothing, while the host's would pile up by the thousand per backend (one per request)
+    /// until every connect searched the port range for a free port (measured: 14,000 of them
+    /// to one busybox httpd, throughput 2,600 → 500 requests/s at 160% CPU). A backend that
+    /// has not closed within `timeout` is reset.
+    func retire(timeout: TimeAmount) {
+        owner = nil
+        guard let context else { return }
+        retiring = true
+        pendingRead = false
+        context.read()  // to hear its close
+        context.eventLoop.scheduleTask(in: timeout) { [weak self] in self?.abort() }
+    }
+
+    /// Closes at once with a reset (`SO_LINGER` 0): no TIME_WAIT on this side.
+    private func abort() {
+        guard let context else { return }
+        owner = nil
+        guard let socket = context.channel as? SocketOptionProvider else {
+            context.close(promise: nil)
+            return
+        }
+        // On the channel's event loop the option is set at once; the close follows it.
+        socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     /// Turns this connection into one end of a byte pipe (after a 101).

@@ -265,6 +265,8 @@ extension ClientHandler {
         connection.inbound = nil
         if exchange.backendKeepAlive, exchange.requestComplete, !leftover {
             loop.pool.checkin(connection)
+        } else if exchange.requestComplete, !leftover {
+            connection.retire(timeout: .seconds(1))
         } else {
             connection.close()
         }
