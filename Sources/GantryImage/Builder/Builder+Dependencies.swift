@@ -47,10 +47,11 @@ extension Builder {
             throw .manifest(error)
         }
         var declared: [(directory: String, key: String)] = []
-        for line in text.split(separator: "\n") where !line.isEmpty {
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
             let fields = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 2, DependencyLayer.isValidDirectory(fields[0]), DependencyLayer.isValidKey(fields[1]) else {
-                throw .other("the buildpack declared a dependency layer as \"\(line.prefix(80))\": want DIR KEY (DIR a name in /app, KEY up to 128 letters, digits and ._-:+)")
+                // Not quoted: no error quotes a file a build wrote.
+                throw .other("line \(number + 1) of the buildpack's dependency layer declaration ($GANTRY_LAYERS/declared) is not DIR KEY (DIR a name in /app, KEY up to 128 letters, digits and ._-:+)")
             }
             guard !declared.contains(where: { $0.directory == fields[0] }) else {
                 throw .other("the buildpack declared the dependency layer \(fields[0]) twice")
