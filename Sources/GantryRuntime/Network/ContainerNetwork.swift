@@ -31,6 +31,8 @@ public actor ContainerNetwork {
     private var hostReady = false
     /// Set by `shutdown`: the refill stops after the namespace it is attaching.
     private var stopping = false
+    /// When a stopping gantryd stops detaching (`shutdown`).
+    private var stopDeadline: ContinuousClock.Instant?
     /// What failed last in the background (a refill, a detach), for the log.
     public private(set) var lastBackgroundError: String?
 
@@ -67,15 +69,20 @@ public actor ContainerNetwork {
         return leftovers.count
     }
 
-    /// Detaches the pool's namespaces and waits for every background detach (gantryd stopping).
+    /// Detaches the pool's and the released namespaces, for at most `stopBudget` (gantryd
+    /// stopping): what is left keeps its record and is detached at the next start, as after
+    /// a crash. Under load a detach took long enough that 20 s were not always enough.
     public func shutdown() async {
         stopping = true
+        stopDeadline = .now + Self.stopBudget
         await refilling?.value
-        let pool = ready
+        released += ready
         ready = []
-        for attachment in pool { await detach(attachment) }
         await settle()
     }
+
+    /// The longest `shutdown` spends detaching.
+    static let stopBudget = Duration.seconds(5)
 
     /// Detaches the released namespaces now and waits until no detach runs in the background
     /// (tests count what is left after this).
@@ -157,7 +164,10 @@ public actor ContainerNetwork {
         let batch = released
         released = []
         releasedSince = nil
-        for attachment in batch { await detach(attachment) }
+        for attachment in batch {
+            if let stopDeadline, ContinuousClock.now >= stopDeadline { break }  // recorded: the next start detaches it
+            await detach(attachment)
+        }
     }
 
     // MARK: - Attaching and detaching
