@@ -107,11 +107,11 @@ func withDaemon<Value: Sendable>(
         in: scratch, git: git, maxPushBytes: maxPushBytes, arguments: extra, dataDirectory: dataDirectory)
     do {
         let result = try await body(daemon)
-        await DaemonLauncher.stop(daemon.process.current)
+        await DaemonLauncher.stop(daemon.process.current) { daemon.logTail() }
         await DaemonLauncher.removeContainers(of: daemon)
         return result
     } catch {
-        await DaemonLauncher.stop(daemon.process.current)
+        await DaemonLauncher.stop(daemon.process.current) { daemon.logTail() }
         await DaemonLauncher.removeContainers(of: daemon)
         print("gantryd log (\(daemon.server)) after the failure:\n\(daemon.logTail())")
         throw error
@@ -294,10 +294,11 @@ enum DaemonLauncher {
     }
 
     /// SIGTERM, then SIGKILL if it is still running after `stopGrace` (recorded as an issue).
-    static func stop(_ process: RunningProcess) async {
+    /// - Parameter log: the end of gantryd's log, quoted when it had to be killed.
+    static func stop(_ process: RunningProcess, log: () -> String = { "" }) async {
         process.signal(SIGTERM)
         if await process.waitForExit(timeout: stopGrace, orSend: SIGKILL) {
-            Issue.record("gantryd did not exit within \(stopGrace) of SIGTERM and was killed")
+            Issue.record("gantryd did not exit within \(stopGrace) of SIGTERM and was killed; its log ended:\n\(log())")
         }
     }
 
