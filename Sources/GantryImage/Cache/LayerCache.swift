@@ -80,12 +80,20 @@ public actor LayerCache {
     }
 
     /// Whether `layer`'s files are unpacked already (`unpacked` would not unpack them).
-    public func isUnpacked(_ layer: Layer) -> Bool {
-        if registered[layer.diffID] != nil { return true }
+    public func isUnpacked(_ layer: Layer) -> Bool { existingDirectory(of: layer) != nil }
+
+    /// The directory of `layer` when its files are there already: registered, unpacked, or
+    /// unpacked by an earlier run (then recorded as such).
+    private func existingDirectory(of layer: Layer) -> String? {
+        if let directory = registered[layer.diffID] { return directory }
         switch layers[layer.digest] {
-        case .unpacked: return true
-        case .unpacking: return false
-        case nil: return FileSystem.isDirectory(directory(of: layer.digest))  // unpacked by an earlier run
+        case .unpacked(let directory): return directory
+        case .unpacking: return nil
+        case nil:
+            let directory = directory(of: layer.digest)
+            guard FileSystem.isDirectory(directory) else { return nil }
+            layers[layer.digest] = .unpacked(directory)
+            return directory
         }
     }
 
@@ -112,19 +120,11 @@ public actor LayerCache {
     }
 
     private func unpackedDirectory(_ layer: Layer) async throws(ImageError) -> String {
-        if let directory = registered[layer.diffID] { return directory }
+        if let directory = existingDirectory(of: layer) { return directory }
         let task: Task<Result<String, ImageError>, Never>
-        switch layers[layer.digest] {
-        case .unpacked(let directory):
-            return directory
-        case .unpacking(let running):
+        if case .unpacking(let running) = layers[layer.digest] {
             task = running
-        case nil:
-            let directory = root + "/" + layer.digest.hex
-            if FileSystem.isDirectory(directory) {  // unpacked by an earlier run
-                layers[layer.digest] = .unpacked(directory)
-                return directory
-            }
+        } else {
             let blob = layout.blobPath(layer.digest)
             let root = root
             task = Task { await Self.unpack(layer.digest, blob: blob, root: root) }
