@@ -19,31 +19,45 @@ public func buildApplication(
     configuration: ServerConfiguration, store: Store, lifecycle: AppLifecycle,
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = Router()
-    router.add(middleware: ProblemMiddleware())
-    let authenticator = Authenticator(store: store)
+    buildApplication(configuration: configuration, store: store, lifecycle: lifecycle, logger: logger, catalog: RouteCatalog(), onServerRunning: onServerRunning)
+}
 
-    let api = router.group(RouterPath(API.prefix)).add(middleware: BearerAuthMiddleware(authenticator: authenticator))
-    AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory, lifecycle: lifecycle)).addRoutes(to: api)
-    ConfigController(store: store, authenticator: authenticator, operations: lifecycle.operations).addRoutes(to: api)
-    ReleasesController(store: store, authenticator: authenticator, operations: lifecycle.operations).addRoutes(to: api)
-    FormationController(store: store, lifecycle: lifecycle).addRoutes(to: api)
-    KeysController(store: store).addRoutes(to: api)
-    GarbageController(lifecycle: lifecycle).addRoutes(to: api)
-    WebhooksController(store: store, configuration: configuration).addRoutes(to: api)
+/// `buildApplication`, recording every route it adds in `catalog` (for the authorization test).
+func buildApplication(
+    configuration: ServerConfiguration, store: Store, lifecycle: AppLifecycle,
+    logger: Logger, catalog: RouteCatalog, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let base = Router(context: GantryRequestContext.self)
+    base.add(middleware: ProblemMiddleware())
+    let router = RecordingRouter(base, catalog: catalog)
+    let auditor = Auditor(store: store, logger: logger)
+    let authenticator = Authenticator(store: store, throttle: configuration.loginThrottle, auditor: auditor)
+
+    let routes = APIRoutes(
+        group: router.group(RouterPath(API.prefix)).add(middleware: APIAuthMiddleware(authenticator: authenticator)), store: store, auditor: auditor)
+    AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory, lifecycle: lifecycle)).addRoutes(to: routes)
+    ConfigController(store: store, operations: lifecycle.operations).addRoutes(to: routes)
+    ReleasesController(store: store, operations: lifecycle.operations).addRoutes(to: routes)
+    FormationController(store: store, lifecycle: lifecycle).addRoutes(to: routes)
+    KeysController(store: store).addRoutes(to: routes)
+    TeamController(store: store).addRoutes(to: routes)
+    TokensController(store: store).addRoutes(to: routes)
+    AuditController(store: store).addRoutes(to: routes)
+    GarbageController(lifecycle: lifecycle).addRoutes(to: routes)
+    WebhooksController(store: store, configuration: configuration).addRoutes(to: routes)
     router.get("/healthz") { _, _ in "ok\n" }
-    router.group("/metrics").add(middleware: BearerAuthMiddleware(authenticator: authenticator))
-        .get { _, _ in await metricsResponse(lifecycle.metrics) }
+    APIRoutes(group: router.group("/metrics").add(middleware: APIAuthMiddleware(authenticator: authenticator)), store: store, auditor: auditor)
+        .get("", .admin) { _, _ in await metricsResponse(lifecycle.metrics) }
 
     let runner = WebhookRunner(
         store: store, deploy: lifecycle.webhookDeploy, statuses: CommitStatusReporter(http: HTTPClient(), logger: logger), logger: logger)
-    WebhookReceiver(store: store, runner: runner).addRoutes(to: router)
+    WebhookReceiver(store: store, runner: runner, auditor: auditor).addRoutes(to: router)
 
     GitHTTPController(store: store, authenticator: authenticator, configuration: configuration, hooks: lifecycle.pushHooks)
         .addRoutes(to: router)
 
     return Application(
-        router: router, server: boundedServer(configuration),
+        router: base, server: boundedServer(configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gantry/\(Gantry.version)"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

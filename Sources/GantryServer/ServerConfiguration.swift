@@ -19,6 +19,11 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// How long an authenticated SSH connection may pass no data either way before it is closed.
     public var sshIdleTimeout: Duration
+    /// Failed logins per source address, shared by the API, smart-HTTP git and SSH (one
+    /// instance for every door built from this configuration).
+    let loginThrottle: LoginThrottle
+    /// How many failed logins a source address may make in a minute before it is refused.
+    public var loginFailuresPerMinute: Int { loginThrottle.limit }
 
     /// The default push limit: 1 GiB.
     public static let defaultMaxPushBytes = 1 << 30
@@ -26,14 +31,17 @@ public struct ServerConfiguration: Sendable {
     public static let defaultHTTPIdleTimeout = Duration.seconds(60)
     /// The default cap on connections per port: 512.
     public static let defaultMaxConnections = 512
+    /// The default limit of failed logins per source address and minute: 10.
+    public static let defaultLoginFailuresPerMinute = 10
     /// The default idle timeout of an authenticated SSH connection: 10 minutes.
     public static let defaultSSHIdleTimeout = Duration.seconds(600)
 
     public init(
         dataDirectory: DataDirectory, host: String = "127.0.0.1", port: Int = 8080, maxPushBytes: Int = defaultMaxPushBytes,
         httpIdleTimeout: Duration = defaultHTTPIdleTimeout, maxConnections: Int = defaultMaxConnections,
-        sshIdleTimeout: Duration = defaultSSHIdleTimeout
+        sshIdleTimeout: Duration = defaultSSHIdleTimeout, loginFailuresPerMinute: Int = defaultLoginFailuresPerMinute
     ) {
+        self.loginThrottle = LoginThrottle(limit: loginFailuresPerMinute)
         self.dataDirectory = dataDirectory
         self.host = host
         self.port = port

@@ -20,6 +20,7 @@ enum Migrations {
         migrator.registerMigration("v7-ssh-keys", migrate: v7SSHKeys)
         migrator.registerMigration("v8-webhooks", migrate: v8Webhooks)
         migrator.registerMigration("v9-interrupted-builds", foreignKeyChecks: .deferred, migrate: v9InterruptedBuilds)
+        migrator.registerMigration("v10-users-access-audit", migrate: v10UsersAccessAudit)
         return migrator
     }()
 
@@ -345,5 +346,76 @@ enum Migrations {
                 sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('builds', MAX(?, IFNULL((SELECT MAX(id) FROM builds), 0)))",
                 arguments: [sequence])
         }
+    }
+
+    /// Users and their roles; tokens and SSH keys belong to a user; per-app access; the
+    /// append-only audit log. A database that has tokens, keys or apps gets the user `admin`
+    /// (role admin), who holds every existing token and key and owns every existing app: what
+    /// worked before works the same, as that one person.
+    private static func v10UsersAccessAudit(_ db: Database) throws {
+        try db.create(table: "users") { t in
+            t.primaryKey("id", .integer)
+            // `UserName` as of this migration.
+            t.column("name", .text).notNull().unique()
+                .check(sql: "length(name) BETWEEN 1 AND 30 AND name NOT GLOB '*[^a-z0-9-]*' AND name GLOB '[a-z]*' AND name NOT GLOB '*-'")
+            t.column("role", .text).notNull().check(sql: "role IN ('admin', 'member')")
+            t.column("created_at", .datetime).notNull()
+        }
+        try db.alter(table: "api_tokens") { t in
+            t.add(column: "user_id", .integer).references("users", onDelete: .cascade)
+            // 1: the token is narrowed to the apps in `api_token_apps` (none left: no app).
+            t.add(column: "app_scoped", .boolean).notNull().defaults(to: false)
+            t.add(column: "read_only", .boolean).notNull().defaults(to: false)
+            t.add(column: "expires_at", .datetime)
+            t.add(column: "revoked_at", .datetime)
+        }
+        try db.create(index: "api_tokens_on_user_id", on: "api_tokens", columns: ["user_id"])
+        try db.create(table: "api_token_apps") { t in
+            t.column("token_id", .integer).notNull().references("api_tokens", onDelete: .cascade)
+            t.column("app_id", .integer).notNull().references("apps", onDelete: .cascade)
+            t.primaryKey(["token_id", "app_id"])
+        }
+        try db.alter(table: "ssh_keys") { t in
+            t.add(column: "user_id", .integer).references("users", onDelete: .cascade)
+        }
+        try db.create(table: "app_access") { t in
+            t.column("app_id", .integer).notNull().references("apps", onDelete: .cascade)
+            t.column("user_id", .integer).notNull().references("users", onDelete: .cascade)
+            t.column("role", .text).notNull().check(sql: "role IN ('read', 'deploy', 'owner')")
+            t.column("created_at", .datetime).notNull()
+            t.primaryKey(["app_id", "user_id"])
+        }
+        try db.create(index: "app_access_on_user_id", on: "app_access", columns: ["user_id"])
+        try db.create(table: "audit_events") { t in
+            // AUTOINCREMENT: an id is never reused, so a gap shows a row that went missing.
+            t.autoIncrementedPrimaryKey("id")
+            t.column("at", .datetime).notNull()
+            // Names as text, not foreign keys: a row outlives the user, token and app it names.
+            t.column("user", .text)
+            t.column("credential", .text)
+            t.column("peer", .text)
+            t.column("action", .text).notNull()
+            t.column("app", .text)
+            t.column("detail", .text)
+            t.column("outcome", .text).notNull()
+        }
+        try db.create(index: "audit_events_on_app_id", on: "audit_events", columns: ["app", "id"])
+        try db.create(index: "audit_events_on_user_id", on: "audit_events", columns: ["user", "id"])
+        // Append-only, in the database itself: no code path of gantryd can rewrite history.
+        try db.execute(sql: """
+            CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            """)
+
+        let existing = try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM api_tokens) + (SELECT count(*) FROM ssh_keys) + (SELECT count(*) FROM apps)") ?? 0
+        guard existing > 0 else { return }
+        try db.execute(sql: "INSERT INTO users (name, role, created_at) VALUES ('admin', 'admin', strftime('%Y-%m-%d %H:%M:%f', 'now'))")
+        let admin = db.lastInsertedRowID
+        try db.execute(sql: "UPDATE api_tokens SET user_id = ?", arguments: [admin])
+        try db.execute(sql: "UPDATE ssh_keys SET user_id = ?", arguments: [admin])
+        try db.execute(
+            sql: "INSERT INTO app_access (app_id, user_id, role, created_at) SELECT id, ?, 'owner', created_at FROM apps", arguments: [admin])
     }
 }

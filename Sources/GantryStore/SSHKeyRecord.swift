@@ -15,6 +15,7 @@ struct SSHKeyRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeReco
     /// `SHA256:` and the unpadded base64 SHA-256 of the blob.
     var fingerprint: String
     var createdAt: Date
+    var userID: Int64?
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -23,6 +24,7 @@ struct SSHKeyRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeReco
         case keyBase64 = "key_base64"
         case fingerprint
         case createdAt = "created_at"
+        case userID = "user_id"
     }
 
     enum Columns {
@@ -32,8 +34,9 @@ struct SSHKeyRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeReco
         static let keyBase64 = Column(CodingKeys.keyBase64)
         static let fingerprint = Column(CodingKeys.fingerprint)
         static let createdAt = Column(CodingKeys.createdAt)
+        static let userID = Column(CodingKeys.userID)
     }
 
-    /// The public value.
-    var key: SSHKey { SSHKey(name: name, type: keyType, fingerprint: fingerprint, createdAt: createdAt) }
+    /// The public value, with its user's name.
+    func key(user: UserName?) -> SSHKey { SSHKey(name: name, type: keyType, fingerprint: fingerprint, createdAt: createdAt, user: user) }
 }

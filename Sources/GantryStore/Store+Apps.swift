@@ -3,17 +3,24 @@ import GantryCore
 import GRDB
 
 extension Store {
-    /// Creates the app `name`.
+    /// Creates the app `name`, owned by `owner` when given.
     /// - Returns: the app as stored.
-    /// - Throws: `StoreError.appExists` when an app has that name already;
+    /// - Throws: `StoreError.appExists` when an app has that name already, `.userNotFound`;
     ///   `StoreError.database` when SQLite fails.
-    public func createApp(_ name: AppName) async throws(StoreError) -> App {
+    public func createApp(_ name: AppName, owner: UserName? = nil) async throws(StoreError) -> App {
         try await write("create app '\(name)'") { db in
+            let app: App
             do {
-                return try AppRecord(id: nil, name: name, createdAt: Date()).insertAndFetch(db).app
+                app = try AppRecord(id: nil, name: name, createdAt: Date()).insertAndFetch(db).app
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 throw StoreError.appExists(name)
             }
+            if let owner {
+                try db.execute(
+                    sql: "INSERT INTO app_access (app_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)",
+                    arguments: [try AppRecord.id(of: name, in: db), try Self.requireUserID(owner, in: db), StoredTime.text(app.createdAt)])
+            }
+            return app
         }
     }
 

@@ -26,6 +26,18 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case sshKeyNotFound(KeyName)
     /// The app has no webhook with that id.
     case webhookNotFound(AppName, String)
+    /// A user of that name exists already.
+    case userExists(UserName)
+    /// No user has that name.
+    case userNotFound(UserName)
+    /// The user is the only admin: removing them would leave nobody to manage the server.
+    case lastAdmin(UserName)
+    /// The user is the app's only owner.
+    case lastOwner(AppName, UserName)
+    /// The user has no access to the app to take away.
+    case accessNotFound(AppName, UserName)
+    /// No API token has that id (or it is revoked already).
+    case tokenNotFound(Int64)
     /// SQLite failed, or the database is not one this Gantry can use. The message names the
     /// operation, the database file and what to check.
     case database(String)
@@ -55,6 +67,18 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "no SSH key named '\(name)'; `gantry keys` lists them"
         case .webhookNotFound(let name, let id):
             "app '\(name)' has no webhook \(id); `gantry webhooks \(name)` lists them"
+        case .userExists(let name):
+            "a user named '\(name)' exists already; `gantry users` lists them"
+        case .userNotFound(let name):
+            "no user named '\(name)'; `gantry users` lists them"
+        case .lastAdmin(let name):
+            "'\(name)' is the only admin; make another user admin first (`gantry users:add NAME --role admin`)"
+        case .lastOwner(let app, let name):
+            "'\(name)' is the only owner of '\(app)'; give another user owner access first (`gantry access:add \(app) USER --role owner`)"
+        case .accessNotFound(let app, let name):
+            "'\(name)' has no access to '\(app)'; `gantry access \(app)` lists who has"
+        case .tokenNotFound(let id):
+            "no live API token has id \(id); `gantry tokens` lists them"
         case .database(let message):
             message
         }

@@ -15,7 +15,11 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: directory.adminToken)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let token = try String(contentsOfFile: directory.adminToken, encoding: .utf8).trimmingCharacters(in: .newlines)
-        #expect(try await store.authenticate(token: token) == "admin")
+        guard case .valid(let found, let user) = try await store.authenticate(token: token) else {
+            Issue.record("the admin token is refused")
+            return
+        }
+        #expect(found.name == "admin" && user.name.rawValue == "admin" && user.role == .admin)
         #expect(try await directory.createAdminTokenIfNeeded(in: store) == nil)
     }
 

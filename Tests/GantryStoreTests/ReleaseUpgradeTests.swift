@@ -20,7 +20,8 @@ struct ReleaseUpgradeTests {
         let blog = Fixture.app("blog")
         _ = try await store.createApp(blog)
         _ = try await store.createApp(Fixture.app("api"))
-        _ = try await store.createToken(name: "admin")
+        // A token as gantryd wrote it before users existed.
+        try await store.execute(sql: "INSERT INTO api_tokens (name, token_sha256, created_at) VALUES ('admin', '\(Store.sha256Hex("t"))', '2024-12-31 00:00:00.000')")
         for commit in [Fixture.first, Fixture.second] {
             let build = try await store.recordBuild(
                 app: blog, ref: Fixture.main, oldCommit: .zero, newCommit: commit, status: .received)

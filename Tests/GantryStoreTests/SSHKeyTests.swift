@@ -13,10 +13,12 @@ struct SSHKeyTests {
     @Test
     func addedKeyIsListedAndFoundByFingerprint() async throws {
         let store = try Store.temporary()
-        let added = try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint)
+        let owner = try await store.createUser(UserName("owner"), role: .member).0.name
+        let added = try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint, user: owner)
         #expect(added.name == Self.name("alice"))
         #expect(added.type == "ssh-ed25519")
         #expect(added.fingerprint == Self.fingerprint)
+        #expect(added.user == owner)
         #expect(try await store.sshKeys() == [added])
         #expect(try await store.sshKey(fingerprint: Self.fingerprint) == added)
         #expect(try await store.sshKey(fingerprint: Self.otherFingerprint) == nil)
@@ -25,12 +27,13 @@ struct SSHKeyTests {
     @Test
     func refusesATakenNameAndTheSameKeyUnderAnotherName() async throws {
         let store = try Store.temporary()
-        _ = try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint)
+        let owner = try await store.createUser(UserName("owner"), role: .member).0.name
+        _ = try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint, user: owner)
         await #expect(throws: StoreError.sshKeyExists(Self.name("alice"))) {
-            try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.otherFingerprint)
+            try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.otherFingerprint, user: owner)
         }
         await #expect(throws: StoreError.sshKeyDuplicate(fingerprint: Self.fingerprint, existing: Self.name("alice"))) {
-            try await store.addSSHKey(name: Self.name("bob"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint)
+            try await store.addSSHKey(name: Self.name("bob"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint, user: owner)
         }
         #expect(try await store.rowCount("ssh_keys") == 1)
     }
@@ -38,7 +41,8 @@ struct SSHKeyTests {
     @Test
     func removedKeyNoLongerAuthenticates() async throws {
         let store = try Store.temporary()
-        _ = try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint)
+        let owner = try await store.createUser(UserName("owner"), role: .member).0.name
+        _ = try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint, user: owner)
         try await store.deleteSSHKey(Self.name("alice"))
         #expect(try await store.sshKey(fingerprint: Self.fingerprint) == nil)
         #expect(try await store.sshKeys().isEmpty)
@@ -48,8 +52,9 @@ struct SSHKeyTests {
     @Test
     func keysAreListedByName() async throws {
         let store = try Store.temporary()
-        _ = try await store.addSSHKey(name: Self.name("zoe"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint)
-        _ = try await store.addSSHKey(name: Self.name("adam"), type: "ecdsa-sha2-nistp256", base64: Self.blob, fingerprint: Self.otherFingerprint)
+        let owner = try await store.createUser(UserName("owner"), role: .member).0.name
+        _ = try await store.addSSHKey(name: Self.name("zoe"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint, user: owner)
+        _ = try await store.addSSHKey(name: Self.name("adam"), type: "ecdsa-sha2-nistp256", base64: Self.blob, fingerprint: Self.otherFingerprint, user: owner)
         #expect(try await store.sshKeys().map(\.name.rawValue) == ["adam", "zoe"])
     }
 
@@ -67,6 +72,7 @@ struct SSHKeyTests {
     ])
     func constraintsRefuseRowsNoParserWouldMake(_ values: String) async throws {
         let store = try Store.temporary()
+        let owner = try await store.createUser(UserName("owner"), role: .member).0.name
         await #expect(throws: StoreError.self) {
             try await store.execute(sql: "INSERT INTO ssh_keys (name, key_type, key_base64, fingerprint, created_at) VALUES \(values)")
         }

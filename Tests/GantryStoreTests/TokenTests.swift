@@ -1,13 +1,29 @@
 import Foundation
 @testable import GantryStore
+import GantryCore
 import Testing
+
+extension Store {
+    /// The first token of a new admin called `admin`.
+    func adminToken() async throws -> String {
+        try await createUser(UserName("admin"), role: .admin).token
+    }
+}
+
+extension TokenCheck {
+    /// The valid token's name; `nil` when refused.
+    var tokenName: String? {
+        if case .valid(let token, _) = self { return token.name }
+        return nil
+    }
+}
 
 @Suite("API tokens")
 struct TokenTests {
     @Test
     func tokenHasGantryPrefixAnd40HexDigits() async throws {
         let store = try Store.temporary()
-        let token = try await store.createToken(name: "admin")
+        let token = try await store.adminToken()
         #expect(token.hasPrefix("gantry_"))
         let digits = token.dropFirst("gantry_".count)
         #expect(digits.count == 40)
@@ -17,23 +33,23 @@ struct TokenTests {
     @Test
     func authenticatesTheRightTokenOnly() async throws {
         let store = try Store.temporary()
-        let admin = try await store.createToken(name: "admin")
-        let ci = try await store.createToken(name: "ci")
+        let admin = try await store.adminToken()
+        let ci = try await store.createToken(for: UserName("admin"), name: "ci").token
         #expect(admin != ci)
-        #expect(try await store.tokenCount() == 2)
+        #expect(try await store.tokenCount() == 2)  // the user's first, and ci
 
-        #expect(try await store.authenticate(token: admin) == "admin")
-        #expect(try await store.authenticate(token: ci) == "ci")
+        #expect(try await store.authenticate(token: admin).tokenName == "admin")
+        #expect(try await store.authenticate(token: ci).tokenName == "ci")
         let nearMiss = String(admin.dropLast()) + (admin.last == "0" ? "1" : "0")
-        #expect(try await store.authenticate(token: nearMiss) == nil)
-        #expect(try await store.authenticate(token: "") == nil)
-        #expect(try await store.authenticate(token: Store.sha256Hex(admin)) == nil)
+        #expect(try await store.authenticate(token: nearMiss) == .unknown)
+        #expect(try await store.authenticate(token: "") == .unknown)
+        #expect(try await store.authenticate(token: Store.sha256Hex(admin)) == .unknown)
     }
 
     @Test
     func authenticationRecordsLastUse() async throws {
         let store = try Store.temporary()
-        let token = try await store.createToken(name: "admin")
+        let token = try await store.adminToken()
         #expect(try await store.strings(sql: "SELECT last_used_at FROM api_tokens") == [nil])
         _ = try await store.authenticate(token: "gantry_wrong")
         #expect(try await store.strings(sql: "SELECT last_used_at FROM api_tokens") == [nil])
@@ -45,29 +61,29 @@ struct TokenTests {
     @Test
     func lastUseIsRecordedAtMostOncePerMinute() async throws {
         let store = try Store.temporary()
-        let token = try await store.createToken(name: "admin")
+        let token = try await store.adminToken()
         func lastUsed() async throws -> [String?] {
             try await store.strings(sql: "SELECT strftime('%s', last_used_at) FROM api_tokens")
         }
         let start = Date(timeIntervalSince1970: 1_750_000_000)
 
-        #expect(try await store.authenticate(token: token, now: start) == "admin")
+        #expect(try await store.authenticate(token: token, now: start).tokenName == "admin")
         #expect(try await lastUsed() == ["1750000000"])
-        #expect(try await store.authenticate(token: token, now: start + 30) == "admin")
-        #expect(try await store.authenticate(token: token, now: start + 60) == "admin")
+        #expect(try await store.authenticate(token: token, now: start + 30).tokenName == "admin")
+        #expect(try await store.authenticate(token: token, now: start + 60).tokenName == "admin")
         #expect(try await lastUsed() == ["1750000000"])
-        #expect(try await store.authenticate(token: token, now: start + 61) == "admin")
+        #expect(try await store.authenticate(token: token, now: start + 61).tokenName == "admin")
         #expect(try await lastUsed() == ["1750000061"])
-        #expect(try await store.authenticate(token: token, now: start + 3600) == "admin")
+        #expect(try await store.authenticate(token: token, now: start + 3600).tokenName == "admin")
         #expect(try await lastUsed() == ["1750003600"])
     }
 
     @Test(.scratchDirectory)
     func recentlyUsedTokenIsCheckedWhileAnotherProcessWrites() async throws {
         let store = try Store(path: Fixture.databasePath)
-        let token = try await store.createToken(name: "admin")
+        let token = try await store.adminToken()
         let now = Date()
-        #expect(try await store.authenticate(token: token, now: now - 10) == "admin")
+        #expect(try await store.authenticate(token: token, now: now - 10).tokenName == "admin")
 
         // Another connection, as another process would, holds the write lock.
         let other = try Store(path: Fixture.databasePath)
@@ -83,8 +99,8 @@ struct TokenTests {
         for await _ in locked { break }
 
         // A write would wait for the lock (5 s) and then fail: the check only reads.
-        #expect(try await store.authenticate(token: token, now: now) == "admin")
-        #expect(try await store.authenticate(token: "gantry_wrong", now: now) == nil)
+        #expect(try await store.authenticate(token: token, now: now).tokenName == "admin")
+        #expect(try await store.authenticate(token: "gantry_wrong", now: now) == .unknown)
         release.signal()
         try await holder.value
     }
@@ -92,8 +108,8 @@ struct TokenTests {
     @Test(.scratchDirectory)
     func plaintextTokenIsNowhereOnDisk() async throws {
         let store = try Store(path: Fixture.databasePath)
-        let token = try await store.createToken(name: "admin")
-        #expect(try await store.authenticate(token: token) == "admin")
+        let token = try await store.adminToken()
+        #expect(try await store.authenticate(token: token).tokenName == "admin")
 
         // While open: the database, its WAL and shared-memory files.
         #expect(try filesContain(token) == false)

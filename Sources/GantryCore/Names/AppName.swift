@@ -18,7 +18,8 @@ public struct AppName: ValidatedName, Comparable {
         self.rawValue = rawValue
     }
 
-    private static func problem(with name: String) -> String? {
+    /// What breaks the rules in `name`, or `nil`. User names follow the same rules.
+    static func problem(with name: String) -> String? {
         if name.isEmpty { return "it is empty" }
         if name.utf8.count > maximumLength { return "it is longer than \(maximumLength) characters" }
         for scalar in name.unicodeScalars {

@@ -9,9 +9,9 @@ struct AppService: Sendable {
     let dataDirectory: DataDirectory
     let lifecycle: AppLifecycle
 
-    /// Records the app, then creates its repository; undoes the row if the repository fails.
-    func create(_ name: AppName) async throws -> App {
-        let app = try await store.createApp(name)
+    /// Records the app (owned by `owner`), then creates its repository; undoes the row if the repository fails.
+    func create(_ name: AppName, owner: UserName) async throws -> App {
+        let app = try await store.createApp(name, owner: owner)
         let path = dataDirectory.repository(for: name)
         do {
             try? FileManager.default.removeItem(atPath: path)  // a leftover of a crash between row and repository

@@ -4,19 +4,25 @@ import GantryStore
 import Hummingbird
 
 /// `/api/v1/apps/NAME/config`: an app's config vars, read whole and changed in one request.
-struct ConfigController<Context: RequestContext>: Sendable {
+struct ConfigController: Sendable {
+    typealias Context = GantryRequestContext
     let store: Store
-    let authenticator: Authenticator
     let operations: (any AppOperations)?
 
     /// The largest `PATCH` body read: room for 30 values at the 32 KiB limit.
     static var maximumBodySize: Int { 1 << 20 }
 
-    func addRoutes(to group: RouterGroup<Context>) {
-        group.get("apps/:name/config") { _, context in
-            Response.json(try await store.config(app: appName(context)))
+    func addRoutes(to routes: APIRoutes) {
+        routes.get("apps/:name/config", .app(.read)) { _, context in
+            // `read` sees the keys, not the values (null).
+            let app = try appName(context)
+            let config = try await store.config(app: app)
+            guard try await context.requireCaller().role(on: app, store: store) ?? .read >= .deploy else {
+                return Response.json(config.mapValues { _ in String?.none })
+            }
+            return Response.json(config)
         }
-        group.patch("apps/:name/config", use: change)
+        routes.patch("apps/:name/config", .app(.deploy), audit: "config:set", use: change)
     }
 
     /// Applies a `ConfigChange` and, unless `?deploy=false`, releases and deploys the live
@@ -35,11 +41,13 @@ struct ConfigController<Context: RequestContext>: Sendable {
                     + #"{"KEY": "value", "OTHER": null}, where null unsets a var"#)
         }
         let deploy = request.uri.queryParameters.get("deploy") != "false"
+        // Keys only: a value never reaches the audit log.
+        context.note.detail = (change.set.keys.sorted().map { "set \($0)" } + change.unset.sorted().map { "unset \($0)" }).joined(separator: ", ")
         guard let operations else {
             let config = try await store.changeConfig(app: app, set: change.set, unset: change.unset)
             return Response.json(ConfigChangeResult(config: config, release: nil))
         }
-        let by = try await authenticator.tokenName(of: request, allowBasic: false) ?? "api"
+        let by = try context.requireCaller().user.name.rawValue
         return Response.json(try await operations.changeConfig(app, change, deploy: deploy, trigger: Trigger(.config, by: by)))
     }
 

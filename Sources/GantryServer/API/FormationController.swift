@@ -4,21 +4,22 @@ import Hummingbird
 import ServiceLifecycle
 
 /// `/api/v1/apps/NAME/ps` and `…/formation`: an app's processes, scaling and restarts.
-struct FormationController<Context: RequestContext>: Sendable {
+struct FormationController: Sendable {
+    typealias Context = GantryRequestContext
     let store: Store
     let lifecycle: AppLifecycle
 
-    func addRoutes(to group: RouterGroup<Context>) {
-        group.get("apps/:name/ps") { _, context in
+    func addRoutes(to routes: APIRoutes) {
+        routes.get("apps/:name/ps", .app(.read)) { _, context in
             let app = try await existingApp(context)
             return Response.json(await lifecycle.processes(app))
         }
-        group.get("apps/:name/formation") { _, context in
+        routes.get("apps/:name/formation", .app(.read)) { _, context in
             Response.json(try await store.formation(app: try await existingApp(context)))
         }
-        group.patch("apps/:name/formation", use: scale)
-        group.post("apps/:name/ps/restart", use: restart)
-        group.get("apps/:name/logs", use: logs)
+        routes.patch("apps/:name/formation", .app(.deploy), audit: "ps:scale", use: scale)
+        routes.post("apps/:name/ps/restart", .app(.deploy), audit: "ps:restart", use: restart)
+        routes.get("apps/:name/logs", .app(.read), use: logs)
     }
 
     /// `GET …/logs?lines=N&ps=web.1&follow=1`: text/plain, one `LogLine.formatted` per line;
@@ -74,6 +75,7 @@ struct FormationController<Context: RequestContext>: Sendable {
             throw HTTPProblem(.badRequest, #"invalid formation; send a JSON object of process type to count, such as {"web": 3}"#)
         }
         guard !counts.isEmpty else { throw HTTPProblem(.badRequest, "name at least one process type to scale, such as web=2") }
+        context.note.detail = counts.sorted { $0.key < $1.key }.map { "\($0.key.prefix(40))=\($0.value)" }.joined(separator: " ")
         return Response.json(try await operations().scale(app, counts))
     }
 
@@ -87,6 +89,7 @@ struct FormationController<Context: RequestContext>: Sendable {
         } catch {
             throw HTTPProblem(.badRequest, #"invalid restart request; send {"type": "web"} or {} for every process"#)
         }
+        context.note.detail = restart.type.map { String($0.prefix(40)) } ?? "every process"
         return Response.json(try await operations().restart(app, type: restart.type))
     }
 

@@ -3,11 +3,12 @@ import Hummingbird
 
 /// `POST /api/v1/gc[?dry_run=1]`: reclaims (or, in a dry run, lists) what nothing on disk refers
 /// to any more — see `AppLifecycle.collectGarbage`.
-struct GarbageController<Context: RequestContext>: Sendable {
+struct GarbageController: Sendable {
+    typealias Context = GantryRequestContext
     let lifecycle: AppLifecycle
 
-    func addRoutes(to group: RouterGroup<Context>) {
-        group.post("gc", use: collect)
+    func addRoutes(to routes: APIRoutes) {
+        routes.post("gc", .admin, audit: "gc", use: collect)
     }
 
     @Sendable func collect(_ request: Request, context: Context) async throws -> Response {

@@ -4,18 +4,18 @@ import Hummingbird
 
 /// `/api/v1/apps/NAME/releases`: an app's releases, newest first, as `ReleaseSummary` values:
 /// config keys, never config values.
-struct ReleasesController<Context: RequestContext>: Sendable {
+struct ReleasesController: Sendable {
+    typealias Context = GantryRequestContext
     let store: Store
-    let authenticator: Authenticator
     let operations: (any AppOperations)?
 
     /// The largest page a listing returns.
     static var maximumLimit: Int { 100_000 }
 
-    func addRoutes(to group: RouterGroup<Context>) {
-        group.get("apps/:name/releases", use: list)
-        group.get("apps/:name/releases/:version", use: show)
-        group.post("apps/:name/rollback", use: rollback)
+    func addRoutes(to routes: APIRoutes) {
+        routes.get("apps/:name/releases", .app(.read), use: list)
+        routes.get("apps/:name/releases/:version", .app(.read), use: show)
+        routes.post("apps/:name/rollback", .app(.deploy), audit: "rollback", use: rollback)
     }
 
     /// `GET …/releases?limit=N&before=V`: up to `limit` (default 100) releases below version
@@ -102,8 +102,10 @@ struct ReleasesController<Context: RequestContext>: Sendable {
             throw HTTPProblem(.badRequest, "invalid release version \(version): versions start at v1")
         }
         guard let operations else { throw HTTPProblem(.serviceUnavailable, "this server does not deploy") }
-        let by = try await authenticator.tokenName(of: request, allowBasic: false) ?? "api"
+        context.note.detail = rollback.version.map { "to v\($0)" } ?? "to the last good release"
+        let by = try context.requireCaller().user.name.rawValue
         let release = try await operations.rollback(app, to: rollback.version, trigger: Trigger(.rollback, by: by))
+        context.note.detail = "to v\(release.version)"
         return Response.json(release.summary, status: .created)
     }
 

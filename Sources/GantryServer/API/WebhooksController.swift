@@ -5,18 +5,19 @@ import Hummingbird
 
 /// `/api/v1/apps/NAME/webhooks`: an app's webhooks (created with their secret shown once,
 /// listed without it, removed) and the deliveries they made.
-struct WebhooksController<Context: RequestContext>: Sendable {
+struct WebhooksController: Sendable {
+    typealias Context = GantryRequestContext
     let store: Store
     let configuration: ServerConfiguration
 
-    func addRoutes(to group: RouterGroup<Context>) {
-        group.get("apps/:name/webhooks") { _, context in Response.json(try await store.webhooks(app: appName(context))) }
-        group.post("apps/:name/webhooks", use: create)
-        group.delete("apps/:name/webhooks/:id") { _, context in
+    func addRoutes(to routes: APIRoutes) {
+        routes.get("apps/:name/webhooks", .app(.read)) { _, context in Response.json(try await store.webhooks(app: appName(context))) }
+        routes.post("apps/:name/webhooks", .app(.deploy), audit: "webhooks:add", use: create)
+        routes.delete("apps/:name/webhooks/:id", .app(.deploy), audit: "webhooks:remove") { _, context in
             try await store.deleteWebhook(app: appName(context), id: context.parameters.get("id") ?? "")
             return Response(status: .noContent)
         }
-        group.get("apps/:name/webhooks/deliveries") { request, context in
+        routes.get("apps/:name/webhooks/deliveries", .app(.read)) { request, context in
             let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 100
             guard (1...1000).contains(limit) else { throw HTTPProblem(.badRequest, "limit must be between 1 and 1000") }
             return Response.json(try await store.deliveries(app: appName(context), limit: limit))

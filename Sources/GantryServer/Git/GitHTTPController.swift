@@ -9,7 +9,9 @@ import Logging
 /// `GET /APP.git/info/refs?service=git-receive-pack`, then `POST /APP.git/git-receive-pack`.
 ///
 /// Errors go back as `text/plain`, which git prints to the pusher as `remote:` lines.
-struct GitHTTPController<Context: RequestContext>: Sendable {
+/// A push needs `deploy` access to the app (a fetch `read`); every push is in the audit log.
+struct GitHTTPController: Sendable {
+    typealias Context = GantryRequestContext
     let store: Store
     let authenticator: Authenticator
     let configuration: ServerConfiguration
@@ -17,21 +19,30 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
 
     static var receivePackService: String { "git-receive-pack" }
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: some RouterMethods<Context>) {
         router.get(":repository/info/refs") { request, context in
             await plainTextErrors { try await advertise(request, context) }
         }
         router.post(":repository/git-receive-pack") { request, context in
             await plainTextErrors { try await receivePack(request, context) }
         }
-        router.post(":repository/git-upload-pack") { _, _ in
-            HTTPProblem(.forbidden, "fetching from gantry is not supported over HTTP yet").textResponse
+        router.post(":repository/git-upload-pack") { request, context in
+            await plainTextErrors {
+                _ = try await authorizedApp(request, context, needs: .read)
+                throw Self.noFetch
+            }
         }
     }
 
+    static var noFetch: HTTPProblem {
+        HTTPProblem(.forbidden, "fetching from gantry is not supported over HTTP yet; clone over SSH (`git clone git@HOST:APP`)")
+    }
+
     func advertise(_ request: Request, _ context: Context) async throws -> Response {
-        let (app, _) = try await authorizedApp(request, context)
-        guard request.uri.queryParameters.get("service") == Self.receivePackService else {
+        let isPush = request.uri.queryParameters.get("service") == Self.receivePackService
+        let (app, _) = try await authorizedApp(request, context, needs: isPush ? .deploy : .read)
+        guard isPush else {
+            if request.uri.queryParameters.get("service") == "git-upload-pack" { throw Self.noFetch }
             throw HTTPProblem(.forbidden, "gantry only accepts pushes over smart HTTP (service=git-receive-pack); upgrade git or push with `git push`")
         }
         let advertisement = try receivePack(for: app).advertisement()
@@ -43,7 +54,7 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
     }
 
     func receivePack(_ request: Request, _ context: Context) async throws -> Response {
-        let (app, tokenName) = try await authorizedApp(request, context)
+        let (app, caller) = try await authorizedApp(request, context, needs: .deploy)
         guard request.headers[.contentType] == "application/x-\(Self.receivePackService)-request" else {
             throw HTTPProblem(.unsupportedMediaType, "expected Content-Type application/x-\(Self.receivePackService)-request")
         }
@@ -61,7 +72,9 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
         guard !commands.commands.isEmpty else { return Response(status: .ok, headers: headers) }
 
         let receivePack = receivePack(for: app)
-        let hooks = hooks(app, Trigger(.push, by: tokenName))
+        let hooks = hooks(app, Trigger(.push, by: caller.user.name.rawValue))
+        let auditor = authenticator.auditor
+        let peer = context.peer
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             // The writes below wait for the client; progress waiting for them is bounded.
             let stream = ReplyBuffer()
@@ -74,6 +87,11 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
                 try await writer.write(ByteBuffer(bytes: bytes))
             }
             let report = await results
+            for (command, result) in report {
+                await auditor.record(Auditor.entry(
+                    caller, peer: peer, action: "push", app: app, detail: "\(command.name.prefix(200)) \(command.old.short)..\(command.new.short) over http",
+                    outcome: Auditor.outcome(of: result)))
+            }
             context.logger.info("push to \(app): \(report.map { "\($0.0.name) \($0.1.isOK ? "ok" : "rejected")" }.joined(separator: ", "))")
             try await writer.finish(nil)
         })
@@ -86,23 +104,28 @@ struct GitHTTPController<Context: RequestContext>: Sendable {
             maxPushBytes: configuration.maxPushBytes)
     }
 
-    /// The app named by the URL (`APP.git` or `APP`) and the name of the token that
-    /// authenticated the request.
-    private func authorizedApp(_ request: Request, _ context: Context) async throws -> (AppName, String) {
-        guard let tokenName = try await authenticator.tokenName(of: request, allowBasic: true) else {
+    /// The app named by the URL (`APP.git` or `APP`) and the caller, who has `role` on it.
+    private func authorizedApp(_ request: Request, _ context: Context, needs role: AccessRole) async throws -> (AppName, Caller) {
+        guard let caller = try await authenticator.caller(of: request, peer: context.peer, scheme: .basic, door: "git over http") else {
             throw HTTPProblem(
                 .unauthorized, "authentication required: use an API token as the password (`gantry login` sets up git)",
-                headers: [.wwwAuthenticate: #"Basic realm="gantry""#])
+                headers: [.wwwAuthenticate: Authenticator.Scheme.basic.challenge])
         }
         var name = context.parameters.get("repository") ?? ""
         if name.hasSuffix(".git") { name.removeLast(4) }
         let app = try AppName(name)
         do {
-            return (try await store.app(app).name, tokenName)
+            _ = try await store.app(app)
         } catch {
             guard case .appNotFound = error else { throw error }
             throw HTTPProblem(.notFound, "no app named '\(app)'; create it with `gantry apps:create \(app)`")
         }
+        if let refusal = try await Need.app(role).refusal(of: caller, method: role == .read ? .get : .post, app: app, store: store) {
+            await authenticator.auditor.record(Auditor.entry(
+                caller, peer: context.peer, action: role == .read ? "fetch" : "push", app: app, detail: "over http", outcome: "denied: \(refusal)"))
+            throw HTTPProblem(.forbidden, refusal)
+        }
+        return (app, caller)
     }
 
     private func plainTextErrors(_ body: () async throws -> Response) async -> Response {

@@ -16,7 +16,7 @@ extension GitSSHSession {
     /// - Returns: 0 when every ref was updated, else 1.
     /// - Throws: `GitError` when the repository cannot be read, `ReceiveError` for a malformed
     ///   command section, or the channel's error when the client went away.
-    func receivePack(_ app: AppName, by key: SSHKey, _ input: SSHChannelInput, _ output: Output) async throws -> Int {
+    func receivePack(_ app: AppName, by caller: Caller, peer: String, _ input: SSHChannelInput, _ output: Output) async throws -> Int {
         let receivePack = ReceivePack(
             repositoryPath: configuration.dataDirectory.repository(for: app), scratch: configuration.dataDirectory.scratch,
             maxPushBytes: configuration.maxPushBytes)
@@ -24,7 +24,7 @@ extension GitSSHSession {
         let (request, packStart) = try await input.readCommands(maxPushBytes: receivePack.maxPushBytes)
         guard !request.commands.isEmpty else { return 0 }
 
-        let hooks = lifecycle.pushHooks(app, Trigger(.push, by: key.name.rawValue))
+        let hooks = lifecycle.pushHooks(app, Trigger(.push, by: caller.user.name.rawValue))
         // The writes below wait for the client; progress waiting for them is bounded.
         let stream = ReplyBuffer()
         let reply = ReceivePackReply(sideband: request.usesSideband, buffer: stream)
@@ -36,7 +36,12 @@ extension GitSSHSession {
             try await output.write(.stdout(ByteBuffer(bytes: bytes)))
         }
         let report = await results
-        logger.info("ssh push to \(app) by '\(key.name)': \(report.map { "\($0.0.name) \($0.1.isOK ? "ok" : "rejected")" }.joined(separator: ", "))")
+        for (command, result) in report {
+            await auditor.record(Auditor.entry(
+                caller, peer: peer, action: "push", app: app, detail: "\(command.name.prefix(200)) \(command.old.short)..\(command.new.short) over ssh",
+                outcome: Auditor.outcome(of: result)))
+        }
+        logger.info("ssh push to \(app) by '\(caller.user.name)': \(report.map { "\($0.0.name) \($0.1.isOK ? "ok" : "rejected")" }.joined(separator: ", "))")
         return report.allSatisfy { $0.1.isOK } ? 0 : 1
     }
 

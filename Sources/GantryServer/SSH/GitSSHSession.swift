@@ -12,6 +12,7 @@ struct GitSSHSession: Sendable {
     let store: Store
     let lifecycle: AppLifecycle
     let configuration: ServerConfiguration
+    let auditor: Auditor
     let logger: Logger
 
     /// Serves `channel` until its command is done, then sends the exit status and closes it.
@@ -50,8 +51,10 @@ struct GitSSHSession: Sendable {
         } catch {
             return try await refuse(error.description, output)
         }
-        // The key may have been removed since the connection authenticated.
-        guard let key = identity.key, try await store.sshKey(fingerprint: key.fingerprint)?.name == key.name else {
+        // The key (or its user) may have been removed since the connection authenticated.
+        guard let key = identity.key, let current = try await store.sshKey(fingerprint: key.fingerprint), current.name == key.name,
+            let userName = current.user, let user = try? await store.user(named: userName)
+        else {
             let name = identity.key.map { "'\($0.name)' " } ?? ""
             return try await refuse("the SSH key \(name)is no longer registered with gantry; add it again with `gantry keys:add`", output)
         }
@@ -61,10 +64,17 @@ struct GitSSHSession: Sendable {
             guard case .appNotFound = error else { throw error }
             return try await refuse("no app named '\(command.app)'; create it with `gantry apps:create \(command.app)`", output)
         }
-        logger.info("ssh: \(command.service.rawValue) \(command.app) by key '\(key.name)'")
+        let caller = Caller(user: user, credential: .sshKey(current))
+        let needed: AccessRole = command.service == .receivePack ? .deploy : .read
+        let action = command.service == .receivePack ? "push" : "fetch"
+        if let refusal = try await Need.app(needed).refusal(of: caller, method: needed == .read ? .get : .post, app: command.app, store: store) {
+            await auditor.record(Auditor.entry(caller, peer: identity.peer, action: action, app: command.app, detail: "over ssh", outcome: "denied: \(refusal)"))
+            return try await refuse(refusal, output)
+        }
+        logger.info("ssh: \(command.service.rawValue) \(command.app) by key '\(key.name)' of '\(user.name)'")
         do {
             switch command.service {
-            case .receivePack: return try await receivePack(command.app, by: key, input, output)
+            case .receivePack: return try await receivePack(command.app, by: caller, peer: identity.peer, input, output)
             case .uploadPack: return try await uploadPack(command.app, input, output)
             }
         } catch let error as ReceiveError {

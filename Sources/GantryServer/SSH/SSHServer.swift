@@ -57,6 +57,7 @@ public struct SSHServer: Service {
         let connections = ConnectionSet()
         let unauthenticated = ConnectionLimit(capacity: configuration.maxConnections)
         let (store, logger, grace, idle) = (store, logger, loginGraceTime.timeAmount, configuration.sshIdleTimeout.timeAmount)
+        let (configuration, auditor) = (configuration, Auditor(store: store, logger: logger))
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -67,11 +68,12 @@ public struct SSHServer: Service {
                         return
                     }
                     connection.closeFuture.whenComplete { _ in slot.release() }
-                    let identity = ConnectionIdentity(slot: slot)
+                    let identity = ConnectionIdentity(slot: slot, peer: connection.remoteAddress?.ipAddress ?? "unknown")
                     let ssh = NIOSSHHandler(
                         role: .server(.init(
                             hostKeys: [hostKey.sshKey],
-                            userAuthDelegate: PublicKeyAuthenticator(store: store, identity: identity, logger: logger))),
+                            userAuthDelegate: PublicKeyAuthenticator(
+                                store: store, identity: identity, throttle: configuration.loginThrottle, auditor: auditor, logger: logger))),
                         allocator: connection.allocator,
                         inboundChildChannelInitializer: { channel, type in
                             Self.openSession(channel, type: type, identity: identity, sink: sessionSink)
@@ -90,7 +92,7 @@ public struct SSHServer: Service {
             .bind(host: host, port: port).get()
         await onServerRunning(listener.localAddress?.port ?? port, hostKey)
 
-        let session = GitSSHSession(store: store, lifecycle: lifecycle, configuration: configuration, logger: logger)
+        let session = GitSSHSession(store: store, lifecycle: lifecycle, configuration: configuration, auditor: auditor, logger: logger)
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for await (channel, identity) in sessions {

@@ -24,13 +24,13 @@ extension DataDirectory {
         try files.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     }
 
-    /// On first start (no token in the store), creates the admin API token and writes it to
-    /// `adminToken` with mode 0600.
-    /// - Returns: the file's path when a token was created now, `nil` when one existed.
+    /// On first start (no user in the store), creates the first admin, the user `admin`, and
+    /// writes their API token to `adminToken` with mode 0600.
+    /// - Returns: the file's path when the admin was created now, `nil` when a user existed.
     /// - Throws: `StoreError`, or when the file cannot be written.
     public func createAdminTokenIfNeeded(in store: Store) async throws -> String? {
-        guard try await store.tokenCount() == 0 else { return nil }
-        let token = try await store.createToken(name: "admin")
+        guard try await store.userCount() == 0 else { return nil }
+        let (_, token) = try await store.createUser(try UserName("admin"), role: .admin)
         unlink(adminToken)  // a file whose token is not in this database any more
         guard SecretFile.create(at: adminToken, contents: token + "\n") else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: adminToken])

@@ -9,15 +9,18 @@ import Hummingbird
 /// over the raw body (401: nothing else happens), `ping` is 200 and other events 202
 /// "ignored", a malformed payload is 400, a push to another branch 202 "ignored", a replayed
 /// delivery id 200 "already processed". Anything else is recorded and answered 202 at once;
-/// the deploy runs in the background (`WebhookRunner`).
-struct WebhookReceiver<Context: RequestContext>: Sendable {
+/// the deploy runs in the background (`WebhookRunner`). A refused signature and an accepted
+/// push are written to the audit log.
+struct WebhookReceiver: Sendable {
+    typealias Context = GantryRequestContext
     let store: Store
     let runner: WebhookRunner
+    let auditor: Auditor
 
     /// The largest delivery read.
     static var maximumBodySize: Int { 1 << 20 }
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: some RouterMethods<Context>) {
         router.post("hooks/:app/:id", use: receive)
     }
 
@@ -31,7 +34,11 @@ struct WebhookReceiver<Context: RequestContext>: Sendable {
         let (hook, secrets) = try await webhook(context)
 
         let header = { (name: String) in request.headers[HTTPField.Name(name)!] }
+        let credential = "webhook \(hook.id.prefix(8))… (\(hook.provider))"
         guard WebhookSignature.isValid(provider: hook.provider, header: header, body: bytes, secret: secrets.secret) else {
+            await auditor.record(AuditEntry(
+                user: nil, credential: credential, peer: context.peer, action: "login", app: hook.app.rawValue, detail: "webhook",
+                outcome: "refused: the signature is missing or wrong"))
             throw HTTPProblem(.unauthorized, "the \(hook.provider) signature is missing or wrong; check the webhook's secret")
         }
         let headers = WebhookHeaders(provider: hook.provider, header: header)
@@ -53,6 +60,9 @@ struct WebhookReceiver<Context: RequestContext>: Sendable {
         guard recorded else { return Self.text(.ok, "already processed: delivery \(deliveryID)") }
         let deployment = WebhookDeployment(
             app: hook.app, provider: hook.provider, repoURL: hook.repoURL, branch: hook.branch, after: push.after, pusher: push.pusher)
+        await auditor.record(AuditEntry(
+            user: nil, credential: credential, peer: context.peer, action: "webhook:deliver", app: hook.app.rawValue,
+            detail: "\(push.ref.prefix(100)) \(push.after.short) pushed by \(push.pusher.prefix(60))", outcome: "ok"))
         runner.start(deployment, hook: hook, secrets: secrets, deliveryID: deliveryID)
         return Self.text(.accepted, "accepted: deploying \(push.after.short) of \(hook.branch); `gantry webhooks:deliveries \(hook.app)` follows it")
     }

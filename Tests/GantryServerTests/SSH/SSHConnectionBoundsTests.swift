@@ -25,7 +25,8 @@ import Testing
             let key = root + "/id_ed25519"
             try Self.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key])
             let publicKey = try AuthorizedKey(publicKeyFile: String(contentsOfFile: key + ".pub", encoding: .utf8))
-            _ = try await store.addSSHKey(name: KeyName("alice"), type: publicKey.type, base64: publicKey.base64, fingerprint: publicKey.fingerprint)
+            _ = try await store.createUser(UserName("alice"), role: .member)
+            _ = try await store.addSSHKey(name: KeyName("alice"), type: publicKey.type, base64: publicKey.base64, fingerprint: publicKey.fingerprint, user: UserName("alice"))
 
             let started = ContinuousClock.now
             // -N: authenticate, open no session, send nothing; only the server can end it.
