@@ -5,7 +5,8 @@ import GantryCore
 /// `gantry config APP`: every config var of an app.
 struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "config", abstract: "Show an app's config vars.")
+        commandName: "config", abstract: "Show an app's config vars.",
+        discussion: "With read access only (or a read-only token), the keys are listed and the values hidden (null in --json).")
 
     @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
@@ -20,14 +21,30 @@ struct Config: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config = try await server.client().config(app: app)
-        if output.json { return print(try Display.json(config)) }
+        let client = try server.client()
+        let vars = try await client.configVars(app: app)
+        if output.json { return print(try Display.json(vars)) }
         if shell {
+            let config = vars.compactMapValues { $0 }
+            guard config.count == vars.count else { throw await Self.hiddenValues(app: app, client: client) }
             if !config.isEmpty { print(ConfigDisplay.shell(config)) }
             return
         }
-        guard !config.isEmpty else { return print("\(app) has no config vars; set one with `gantry config:set \(app) KEY=value`.") }
-        print(ConfigDisplay.table(app: app, config: config))
+        guard !vars.isEmpty else { return print("\(app) has no config vars; set one with `gantry config:set \(app) KEY=value`.") }
+        print(ConfigDisplay.table(app: app, vars: vars))
+    }
+
+    /// The error for values gantryd hid: who the caller is and what would show them.
+    static func hiddenValues(app: String, client: GantryAPIClient) async -> CLIError {
+        guard let me = try? await client.whoami() else {
+            return CLIError("config values of \(app) need deploy access; this token has read access only")
+        }
+        if let token = me.token, token.readOnly {
+            return CLIError(
+                "token '\(Display.printable(token.name))' (#\(token.id)) of '\(me.user.name)' is read-only; config values need deploy access: use a token that is not read-only")
+        }
+        return CLIError(
+            "'\(me.user.name)' has read access to \(app); config values need deploy access (an owner can give it: `gantry access:add \(app) \(me.user.name) --role deploy`)")
     }
 }
 
@@ -50,9 +67,11 @@ struct ConfigGet: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let value = try await server.client().config(app: app)[key] else {
+        let client = try server.client()
+        guard let entry = try await client.configVars(app: app)[key] else {
             throw CLIError("\(app) has no config var \(key); `gantry config \(app)` lists them")
         }
+        guard let value = entry else { throw await Config.hiddenValues(app: app, client: client) }
         print(value)
     }
 }

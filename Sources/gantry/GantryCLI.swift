@@ -23,6 +23,10 @@ struct GantryCLI: AsyncParsableCommand {
             CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self, History.self]),
             CommandGroup(name: "SSH keys", subcommands: [Keys.self, KeysAdd.self, KeysRemove.self]),
             CommandGroup(name: "Webhooks", subcommands: [Webhooks.self, WebhooksAdd.self, WebhooksRemove.self, WebhooksDeliveries.self]),
+            CommandGroup(name: "Team", subcommands: [
+                Whoami.self, Users.self, UsersAdd.self, UsersRemove.self, Access.self, AccessAdd.self, AccessRemove.self,
+                Tokens.self, TokensCreate.self, TokensRevoke.self, Audit.self,
+            ]),
             CommandGroup(name: "Setup", subcommands: [Login.self, Init.self, GarbageCollect.self]),
         ]
     )

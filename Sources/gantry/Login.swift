@@ -10,7 +10,7 @@ struct Login: AsyncParsableCommand {
         abstract: "Save an API token and let git push to this server use it.",
         discussion: """
             Without --token, reads the admin token gantryd wrote on its first start \
-            (DIR/admin-token). The token is checked against the server, saved to \
+            (DIR/admin-token). The token is checked against the server (`gantry whoami`), saved to \
             $XDG_CONFIG_HOME/gantry/token (else ~/.config/gantry/token, mode 0600), and \
             `gantry git-credential` becomes git's credential helper for the server's URL.
             """)
@@ -33,15 +33,16 @@ struct Login: AsyncParsableCommand {
     func run() async throws {
         let token = try token ?? readAdminToken()
         let client = GantryAPIClient(server: server.url, token: token)
+        let me: WhoAmI
         do {
-            _ = try await client.apps()
+            me = try await client.whoami()
         } catch .notAuthenticated {
-            throw CLIError("gantryd at \(client.server) does not accept this token; pass a valid one with --token TOKEN")
+            throw CLIError("gantryd at \(client.server) does not accept this token (unknown, revoked or expired); pass a valid one with --token TOKEN")
         }
         let store = TokenStore.standard()
         try store.save(token)
         try await GitSetup.useCredentialHelper(for: client.server)
-        print("Logged in to \(client.server); token saved to \(store.path).")
+        print("Logged in to \(client.server) as \(me.user.name) (\(me.user.role.rawValue)); token saved to \(store.path).")
         print("git push to \(client.server) now authenticates through `gantry git-credential`.")
         if let environmentToken = ProcessInfo.processInfo.environment["GANTRY_TOKEN"], !environmentToken.isEmpty,
            environmentToken != token {

@@ -45,3 +45,9 @@ struct OutputOptions: ParsableArguments {
 func validateAppName(_ name: String) throws {
     do { _ = try AppName(name) } catch { throw CLIError(error.description) }
 }
+
+/// Checks a user name argument the way gantryd will, before any request.
+/// - Throws: `CLIError` with `InvalidUserName`'s one-line explanation.
+func validateUserName(_ name: String) throws {
+    do { _ = try UserName(name) } catch { throw CLIError(error.description) }
+}

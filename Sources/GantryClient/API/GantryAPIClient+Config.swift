@@ -1,10 +1,26 @@
 import GantryCore
 
 extension GantryAPIClient {
-    /// The config vars of `app`, by key.
+    /// The config vars of `app`, by key, as gantryd shows them to the caller: a caller with
+    /// only `read` access (or a read-only token) gets the keys, every value `nil`.
     /// - Throws: `ClientError`; `.rejected` (404) when there is no such app.
-    public func config(app: String) async throws(ClientError) -> [String: String] {
+    public func configVars(app: String) async throws(ClientError) -> [String: String?] {
         try await decode(send(.get, "/apps/\(Self.pathSegment(app))/config"))
+    }
+
+    /// The config vars of `app`, by key, values included: for callers with `deploy` access.
+    /// - Throws: `ClientError`; `.rejected` (404) when there is no such app, (403) when
+    ///   gantryd hid the values because the caller (or their token) has only `read` access.
+    public func config(app: String) async throws(ClientError) -> [String: String] {
+        let vars = try await configVars(app: app)
+        var config: [String: String] = [:]
+        for (key, value) in vars {
+            guard let value else {
+                throw .rejected(status: 403, message: "config values of '\(app)' need deploy access; this token has read access only")
+            }
+            config[key] = value
+        }
+        return config
     }
 
     /// Sets the vars in `set` and unsets the keys in `unset` in one change: gantryd makes all

@@ -10,7 +10,16 @@ public enum ConfigDisplay {
     /// DEBUG:        1
     /// ```
     public static func table(app: String, config: [String: String]) -> String {
-        let fields = config.sorted { $0.key < $1.key }.map { (label: $0.key, value: $0.value) }
+        table(app: app, vars: config.mapValues(Optional.some))
+    }
+
+    /// What a caller with only `read` access sees in place of a value.
+    public static let hiddenValue = "(hidden: read access)"
+
+    /// `table(app:config:)` for what `configVars` returns: a hidden (`nil`) value shows as
+    /// `hiddenValue`.
+    public static func table(app: String, vars: [String: String?]) -> String {
+        let fields = vars.sorted { $0.key < $1.key }.map { (label: $0.key, value: $0.value ?? hiddenValue) }
         return "=== \(app) Config Vars\n" + TextTable.fields(fields)
     }
 

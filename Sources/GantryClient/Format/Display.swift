@@ -23,6 +23,29 @@ public enum Display {
         ref.branchName ?? ref.rawValue
     }
 
+    /// `text` safe to print in a table: every control character (C0, DEL, C1), format
+    /// character (bidirectional overrides, zero-width joiners…) and line or paragraph separator
+    /// written as a Swift escape (`\n`, `\u{1B}`, `\u{202E}`), so text from elsewhere (the
+    /// audit log keeps what callers sent) can neither drive the terminal nor forge lines.
+    public static func printable(_ text: some StringProtocol) -> String {
+        var output = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned:
+                output += scalar.escaped(asASCII: true)
+            default:
+                output.unicodeScalars.append(scalar)
+            }
+        }
+        return output
+    }
+
+    /// `printable(text)`, cut to `maximumLength` characters with `…`.
+    public static func cell(_ text: some StringProtocol, maximumLength: Int = 60) -> String {
+        let shown = printable(text)
+        return shown.count > maximumLength ? shown.prefix(maximumLength - 1) + "…" : shown
+    }
+
     /// `value` as the API's JSON (ISO 8601 dates, sorted keys), pretty-printed for people
     /// and `jq`, slashes unescaped.
     /// - Throws: the encoder's error (not expected for API types).
