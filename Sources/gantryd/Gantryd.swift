@@ -49,10 +49,13 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "Seconds an authenticated SSH connection may pass no data either way before it is closed.")
     var sshIdleTimeout: Int = Int(ServerConfiguration.defaultSSHIdleTimeout.components.seconds)
 
+    @Option(help: "Failed logins (wrong, revoked or expired tokens; unknown SSH keys) a source address may make in a minute before it is refused (429) on the API, git over HTTP and SSH.")
+    var loginFailuresPerMinute: Int = ServerConfiguration.defaultLoginFailuresPerMinute
+
     @Option(help: "Address of a separate listener that serves /metrics without a token (with --metrics-port).")
     var metricsHost: String = "127.0.0.1"
 
-    @Option(help: "Port of a separate listener that serves /metrics without a token (default: none; /metrics on the HTTP port needs an API token).")
+    @Option(help: "Port of a separate listener that serves /metrics without a token (default: none; /metrics on the HTTP port needs an admin's API token).")
     var metricsPort: Int?
 
     @Option(help: ArgumentHelp("The bundled buildpacks (default: buildpacks/ of the Gantry checkout gantryd runs from).", valueName: "dir"))
@@ -103,6 +106,7 @@ struct Gantryd: AsyncParsableCommand {
         guard metricsPort.map({ (0...65535).contains($0) }) ?? true else { throw ValidationError("--metrics-port must be between 0 and 65535") }
         guard httpIdleTimeout > 0, sshIdleTimeout > 0 else { throw ValidationError("--http-idle-timeout and --ssh-idle-timeout must be positive") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard loginFailuresPerMinute > 0 else { throw ValidationError("--login-failures-per-minute must be positive") }
         guard maxPushBytes > 0 else { throw ValidationError("--max-push-bytes must be positive") }
         guard (0...1_000_000_000).contains(minFreeMb) else { throw ValidationError("--min-free-mb must be between 0 and 1000000000") }
         guard keepReleases >= 1 else { throw ValidationError("--keep-releases must be at least 1") }
@@ -151,7 +155,8 @@ struct Gantryd: AsyncParsableCommand {
 
         let configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes,
-            httpIdleTimeout: .seconds(httpIdleTimeout), maxConnections: maxConnections, sshIdleTimeout: .seconds(sshIdleTimeout))
+            httpIdleTimeout: .seconds(httpIdleTimeout), maxConnections: maxConnections, sshIdleTimeout: .seconds(sshIdleTimeout),
+            loginFailuresPerMinute: loginFailuresPerMinute)
         let lifecycle = AppLifecycle(
             pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
             destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },

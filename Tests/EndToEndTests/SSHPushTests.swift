@@ -9,7 +9,9 @@ struct SSHPushTests {
         try await withDaemon { gantry in
             try await gantry.createApp("flask")
             let alice = try await SSHClient.make("alice", for: gantry)
-            _ = try await gantry.api.addSSHKey(name: "alice", publicKey: alice.publicKey)
+            _ = try await gantry.api.createUser(name: "alice", role: "member")
+            _ = try await gantry.api.grantAccess(app: "flask", user: "alice", role: "deploy")
+            _ = try await gantry.api.addSSHKey(name: "alice-laptop", publicKey: alice.publicKey, user: "alice")
             let (local, commit) = try await gantry.makeRepo("flask", template: "python-flask")
             let repo = GitRepo(path: local.path, git: alice.git)
 
@@ -20,7 +22,7 @@ struct SSHPushTests {
             #expect(push.stderr.contains("http://flask.localhost:\(gantry.routerPort) deployed"), "\(push.stderr)")
             #expect(try await gantry.serverRefs("flask") == ["refs/heads/main": commit])
             let release = try #require(try await gantry.api.releases(app: "flask").first)
-            #expect(release.createdBy == "alice", "the key's name is who pushed")
+            #expect(release.createdBy == "alice", "the key's user is who pushed")
             #expect(release.origin == .push)
             #expect(try await gantry.get("flask").status == 200)
 

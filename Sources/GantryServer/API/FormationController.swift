@@ -54,8 +54,11 @@ struct FormationController: Sendable {
                     continuation.finish()
                 }
                 defer { pump.cancel() }
+                let caller = context.caller
                 try await withGracefulShutdownHandler {
                     for await lines in relay {
+                        // At each heartbeat: a token revoked or expired meanwhile ends the stream.
+                        if lines.isEmpty, let caller, await !caller.isStillValid(store: store) { break }
                         try await writer.write(ByteBuffer(string: lines.isEmpty ? "\n" : lines.map { $0.formatted + "\n" }.joined()))
                     }
                 } onGracefulShutdown: {

@@ -34,7 +34,9 @@ struct Authenticator: Sendable {
     func caller(of request: Request, peer: String, scheme: Scheme, door: String) async throws -> Caller? {
         guard let header = request.headers[.authorization] else { return nil }
         if let seconds = throttle.retryAfter(peer) {
-            await auditor.record(AuditEntry(user: nil, credential: nil, peer: peer, action: "login", detail: door, outcome: "refused: too many failed logins"))
+            if throttle.isFirstRefusal(peer) {
+                await auditor.record(AuditEntry(user: nil, credential: nil, peer: peer, action: "login", detail: door, outcome: "refused: too many failed logins"))
+            }
             throw HTTPProblem(
                 .tooManyRequests, "too many failed logins from \(peer); try again in \(seconds) s",
                 headers: [.retryAfter: String(seconds)])

@@ -1,3 +1,4 @@
+import struct Foundation.Date
 import GantryCore
 import GantryStore
 
@@ -34,6 +35,18 @@ struct Caller: Sendable {
     }
 
     static func label(_ token: APIToken) -> String { "token \(token.name.prefix(64)) (#\(token.id))" }
+
+    /// Whether the credential still stands: not revoked, not expired, its user not removed.
+    /// A long call (`logs --follow`) asks again as it goes.
+    func isStillValid(store: Store) async -> Bool {
+        switch credential {
+        case .token(let token):
+            guard let current = try? await store.token(id: token.id), current.revokedAt == nil else { return false }
+            return current.expiresAt.map { $0 > Date() } ?? true
+        case .sshKey(let key):
+            return (try? await store.sshKey(fingerprint: key.fingerprint))?.user == user.name
+        }
+    }
 
     /// What this caller may do on `app`: an admin owns every app; a member has their access;
     /// the credential narrows it (to its apps, to `read` when read-only).

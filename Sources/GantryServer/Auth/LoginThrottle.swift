@@ -8,6 +8,8 @@ final class LoginThrottle: Sendable {
     let limit: Int
     let window: Double
     private let failures = Mutex<[String: [Double]]>([:])
+    /// Until when each refused address has had its refusal written to the audit log.
+    private let reported = Mutex<[String: Double]>([:])
     private let clock: @Sendable () -> Double
 
     init(limit: Int = 10, window: Double = 60, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
@@ -24,6 +26,19 @@ final class LoginThrottle: Sendable {
             table[peer] = recent.isEmpty ? nil : recent
             guard recent.count >= limit, let oldest = recent.first else { return nil }
             return max(1, Int((oldest + window - now).rounded(.up)))
+        }
+    }
+
+    /// Whether a refusal of `peer` (over its limit) is the first one since it went over, the
+    /// one the audit log records: a flood of refused requests is one row, not one each.
+    func isFirstRefusal(_ peer: String) -> Bool {
+        guard let seconds = retryAfter(peer) else { return false }
+        let now = clock()
+        return reported.withLock { table in
+            if let until = table[peer], until > now { return false }
+            if table.count > 100_000 { table = table.filter { $0.value > now } }
+            table[peer] = now + Double(seconds)
+            return true
         }
     }
 

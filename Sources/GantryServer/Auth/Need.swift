@@ -39,7 +39,7 @@ enum Need: Sendable, Hashable, CustomStringConvertible {
             if let scope = caller.scope { return "this token is narrowed to \(Self.list(scope)); use a token of your whole account" }
             return nil
         case .app(let needed):
-            guard let app else { return "no app named" }
+            guard let app else { return "this route names no app" }
             if let scope = caller.scope, !scope.contains(app) { return "this token is narrowed to \(Self.list(scope)), not '\(app)'" }
             guard let role = try await caller.role(on: app, store: store) else {
                 return "'\(caller.user.name)' has no access to '\(app)'; an owner of it can give it (`gantry access:add \(app) \(caller.user.name) --role \(needed.rawValue)`)"

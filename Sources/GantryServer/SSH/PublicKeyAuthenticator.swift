@@ -73,7 +73,7 @@ final class PublicKeyAuthenticator: NIOSSHServerUserAuthenticationDelegate, Send
         Task {
             do {
                 if throttle.retryAfter(peer) != nil {
-                    if identity.refused() {
+                    if identity.refused(), throttle.isFirstRefusal(peer) {
                         await auditor.record(AuditEntry(
                             user: nil, credential: "ssh key \(fingerprint)", peer: peer, action: "login", detail: "ssh",
                             outcome: "refused: too many failed logins"))
