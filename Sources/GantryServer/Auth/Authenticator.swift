@@ -106,11 +106,16 @@ struct Auditor: Sendable {
         }
     }
 
-    /// How a pushed ref's result reads in the log.
-    static func outcome(of result: RefResult) -> String {
-        switch result {
-        case .ok: "ok"
-        case .rejected(let reason): "rejected: \(reason)"
+    /// One row per ref of a push: the ref, old..new, and whether it moved.
+    func push(_ report: [(RefCommand, RefResult)], by caller: Caller, peer: String, app: AppName, door: String) async {
+        for (command, result) in report {
+            let outcome = switch result {
+            case .ok: "ok"
+            case .rejected(let reason): "rejected: \(reason)"
+            }
+            await record(Self.entry(
+                caller, peer: peer, action: "push", app: app,
+                detail: "\(command.name.prefix(200)) \(command.old.short)..\(command.new.short) over \(door)", outcome: outcome))
         }
     }
 

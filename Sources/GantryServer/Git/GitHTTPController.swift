@@ -81,17 +81,15 @@ struct GitHTTPController: Sendable {
             let reply = ReceivePackReply(sideband: commands.usesSideband, buffer: stream)
             async let results = {
                 defer { stream.finish() }
-                return await receivePack.receive(commands, packStart: packStart, input: input, hooks: hooks, reply: reply)
+                let report = await receivePack.receive(commands, packStart: packStart, input: input, hooks: hooks, reply: reply)
+                // Here, not after the reply: a pusher gone before the end still leaves its row.
+                await auditor.push(report, by: caller, peer: peer, app: app, door: "http")
+                return report
             }()
             for await bytes in stream {
                 try await writer.write(ByteBuffer(bytes: bytes))
             }
             let report = await results
-            for (command, result) in report {
-                await auditor.record(Auditor.entry(
-                    caller, peer: peer, action: "push", app: app, detail: "\(command.name.prefix(200)) \(command.old.short)..\(command.new.short) over http",
-                    outcome: Auditor.outcome(of: result)))
-            }
             context.logger.info("push to \(app): \(report.map { "\($0.0.name) \($0.1.isOK ? "ok" : "rejected")" }.joined(separator: ", "))")
             try await writer.finish(nil)
         })

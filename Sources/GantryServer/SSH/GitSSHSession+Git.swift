@@ -30,17 +30,15 @@ extension GitSSHSession {
         let reply = ReceivePackReply(sideband: request.usesSideband, buffer: stream)
         async let results = {
             defer { stream.finish() }
-            return await receivePack.receive(request, packStart: packStart, input: input, hooks: hooks, reply: reply)
+            let report = await receivePack.receive(request, packStart: packStart, input: input, hooks: hooks, reply: reply)
+            // Here, not after the reply: a pusher gone before the end still leaves its row.
+            await auditor.push(report, by: caller, peer: peer, app: app, door: "ssh")
+            return report
         }()
         for await bytes in stream {
             try await output.write(.stdout(ByteBuffer(bytes: bytes)))
         }
         let report = await results
-        for (command, result) in report {
-            await auditor.record(Auditor.entry(
-                caller, peer: peer, action: "push", app: app, detail: "\(command.name.prefix(200)) \(command.old.short)..\(command.new.short) over ssh",
-                outcome: Auditor.outcome(of: result)))
-        }
         logger.info("ssh push to \(app) by '\(caller.user.name)': \(report.map { "\($0.0.name) \($0.1.isOK ? "ok" : "rejected")" }.joined(separator: ", "))")
         return report.allSatisfy { $0.1.isOK } ? 0 : 1
     }
