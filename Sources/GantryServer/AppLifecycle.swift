@@ -11,6 +11,8 @@ public struct AppLifecycle: Sendable {
     public var created: @Sendable (AppName) async -> Void
     /// Called once an app is destroyed: stop its processes, take it out of the router.
     public var destroyed: @Sendable (AppName) async -> Void
+    /// Called with all of an app's custom domains once they changed (the router serves them).
+    public var domainsChanged: @Sendable (AppName, [DomainName]) async -> Void
     /// The Prometheus metrics in the text exposition format, for `GET /metrics`.
     public var metrics: @Sendable () async -> String
     /// The operations that deploy without a push (gantryd: the pipeline's).
@@ -28,6 +30,7 @@ public struct AppLifecycle: Sendable {
         processes: @escaping @Sendable (AppName) async -> [AppProcess] = { _ in [] },
         created: @escaping @Sendable (AppName) async -> Void = { _ in },
         destroyed: @escaping @Sendable (AppName) async -> Void = { _ in },
+        domainsChanged: @escaping @Sendable (AppName, [DomainName]) async -> Void = { _, _ in },
         metrics: @escaping @Sendable () async -> String = { "" },
         operations: (any AppOperations)? = nil,
         webhookDeploy: @escaping @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome = { _ in
@@ -40,6 +43,7 @@ public struct AppLifecycle: Sendable {
         self.processes = processes
         self.created = created
         self.destroyed = destroyed
+        self.domainsChanged = domainsChanged
         self.metrics = metrics
         self.operations = operations
         self.webhookDeploy = webhookDeploy

@@ -43,6 +43,7 @@ func buildApplication(
     TeamController(store: store).addRoutes(to: routes)
     TokensController(store: store).addRoutes(to: routes)
     AuditController(store: store).addRoutes(to: routes)
+    DomainsController(store: store, lifecycle: lifecycle, appsDomain: configuration.appsDomain).addRoutes(to: routes)
     GarbageController(lifecycle: lifecycle).addRoutes(to: routes)
     WebhooksController(store: store, configuration: configuration).addRoutes(to: routes)
     router.get("/healthz") { _, _ in "ok\n" }

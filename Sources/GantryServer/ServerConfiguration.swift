@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// How long an authenticated SSH connection may pass no data either way before it is closed.
     public var sshIdleTimeout: Duration
+    /// Every app is served at `APP.<appsDomain>` (gantryd `--apps-domain`; `localhost`).
+    public var appsDomain: String
     /// Failed logins per source address, shared by the API, smart-HTTP git and SSH (one
     /// instance for every door built from this configuration).
     let loginThrottle: LoginThrottle
@@ -39,8 +41,10 @@ public struct ServerConfiguration: Sendable {
     public init(
         dataDirectory: DataDirectory, host: String = "127.0.0.1", port: Int = 8080, maxPushBytes: Int = defaultMaxPushBytes,
         httpIdleTimeout: Duration = defaultHTTPIdleTimeout, maxConnections: Int = defaultMaxConnections,
-        sshIdleTimeout: Duration = defaultSSHIdleTimeout, loginFailuresPerMinute: Int = defaultLoginFailuresPerMinute
+        sshIdleTimeout: Duration = defaultSSHIdleTimeout, loginFailuresPerMinute: Int = defaultLoginFailuresPerMinute,
+        appsDomain: String = "localhost"
     ) {
+        self.appsDomain = appsDomain
         self.loginThrottle = LoginThrottle(limit: loginFailuresPerMinute)
         self.dataDirectory = dataDirectory
         self.host = host

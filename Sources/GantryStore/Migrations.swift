@@ -21,6 +21,7 @@ enum Migrations {
         migrator.registerMigration("v8-webhooks", migrate: v8Webhooks)
         migrator.registerMigration("v9-interrupted-builds", foreignKeyChecks: .deferred, migrate: v9InterruptedBuilds)
         migrator.registerMigration("v10-users-access-audit", migrate: v10UsersAccessAudit)
+        migrator.registerMigration("v11-domains", migrate: v11Domains)
         return migrator
     }()
 
@@ -417,5 +418,17 @@ enum Migrations {
         try db.execute(sql: "UPDATE ssh_keys SET user_id = ?", arguments: [admin])
         try db.execute(
             sql: "INSERT INTO app_access (app_id, user_id, role, created_at) SELECT id, ?, 'owner', created_at FROM apps", arguments: [admin])
+    }
+
+    /// Custom domains: each belongs to one app (the primary key), and goes with it.
+    private static func v11Domains(_ db: Database) throws {
+        try db.create(table: "domains") { t in
+            // `DomainName` as of this migration: lower-case LDH labels, an optional leading `*.`.
+            t.primaryKey("name", .text)
+                .check(sql: "length(name) BETWEEN 3 AND 253 AND name NOT GLOB '*[^a-z0-9.*-]*' AND name = lower(name)")
+            t.column("app_id", .integer).notNull().references("apps", onDelete: .cascade)
+            t.column("created_at", .datetime).notNull()
+        }
+        try db.create(index: "domains_on_app_id", on: "domains", columns: ["app_id"])
     }
 }

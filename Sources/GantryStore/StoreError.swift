@@ -38,6 +38,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case accessNotFound(AppName, UserName)
     /// No API token has that id (or it is revoked already).
     case tokenNotFound(Int64)
+    /// The domain belongs to another app (named).
+    case domainTaken(DomainName, owner: String)
+    /// The app does not have that domain.
+    case domainNotFound(AppName, DomainName)
     /// SQLite failed, or the database is not one this Gantry can use. The message names the
     /// operation, the database file and what to check.
     case database(String)
@@ -79,6 +83,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "'\(name)' has no access to '\(app)'; `gantry access \(app)` lists who has"
         case .tokenNotFound(let id):
             "no live API token has id \(id); `gantry tokens` lists them"
+        case .domainTaken(let domain, let owner):
+            "\(domain) belongs to the app '\(owner)'; remove it there first (`gantry domains:remove \(owner) \(domain)`)"
+        case .domainNotFound(let app, let domain):
+            "'\(app)' has no domain \(domain); `gantry domains \(app)` lists them"
         case .database(let message):
             message
         }

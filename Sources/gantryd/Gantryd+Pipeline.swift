@@ -58,10 +58,10 @@ extension Gantryd {
             cacheDirectory: dataDirectory.buildCaches, scratchDirectory: dataDirectory.scratch)
         builder.minimumFreeBytes = minFreeMb * 1_000_000
         let deployer = Deployer(runtime: runtime, router: RouterTraffic(router: router), health: HealthChecker(), logsDirectory: dataDirectory.logs)
-        let routerPort = routerPort
+        let (routerPort, appsDomain) = (routerPort, appsDomain.lowercased())
         let pipeline = Pipeline(
             store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scratch: dataDirectory.scratch,
-            publicURL: { app in "http://\(app.rawValue).localhost\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger,
+            publicURL: { app in "http://\(app.rawValue).\(appsDomain)\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger,
             events: metrics.record(_:), keptReleases: keepReleases)
         for line in await pipeline.restoreLiveReleases(repositoryPath: { dataDirectory.repository(for: $0) }) { logger.notice("restore: \(line)") }
         for id in await runtime.removeStrayLogFIFOs() { logger.notice("removed the log FIFO of \(id), a container that is gone") }

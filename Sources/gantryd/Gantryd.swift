@@ -49,6 +49,9 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "Seconds an authenticated SSH connection may pass no data either way before it is closed.")
     var sshIdleTimeout: Int = Int(ServerConfiguration.defaultSSHIdleTimeout.components.seconds)
 
+    @Option(help: "Every app is served at APP.<domain> by the router (point a wildcard DNS record *.<domain> at this host); custom domains come on top (`gantry domains:add`).")
+    var appsDomain: String = "localhost"
+
     @Option(help: "Failed logins (wrong, revoked or expired tokens; unknown SSH keys) a source address may make in a minute before it is refused (429) on the API, git over HTTP and SSH.")
     var loginFailuresPerMinute: Int = ServerConfiguration.defaultLoginFailuresPerMinute
 
@@ -106,6 +109,10 @@ struct Gantryd: AsyncParsableCommand {
         guard metricsPort.map({ (0...65535).contains($0) }) ?? true else { throw ValidationError("--metrics-port must be between 0 and 65535") }
         guard httpIdleTimeout > 0, sshIdleTimeout > 0 else { throw ValidationError("--http-idle-timeout and --ssh-idle-timeout must be positive") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        if appsDomain != "localhost" {
+            do { _ = try DomainName(appsDomain) } catch { throw ValidationError("--apps-domain: \(error)") }
+            guard !appsDomain.hasPrefix("*.") else { throw ValidationError("--apps-domain takes a domain without '*.': apps are APP.<domain>") }
+        }
         guard loginFailuresPerMinute > 0 else { throw ValidationError("--login-failures-per-minute must be positive") }
         guard maxPushBytes > 0 else { throw ValidationError("--max-push-bytes must be positive") }
         guard (0...1_000_000_000).contains(minFreeMb) else { throw ValidationError("--min-free-mb must be between 0 and 1000000000") }
@@ -148,7 +155,9 @@ struct Gantryd: AsyncParsableCommand {
 
         let checkout = Checkout.locate()
         let metrics = GantryMetrics()
-        let router = Router(table: RouteTable(), configuration: RouterConfiguration(host: routerHost, port: routerPort), observer: metrics)
+        let appsDomain = appsDomain.lowercased()
+        let router = Router(table: RouteTable(baseDomain: appsDomain), configuration: RouterConfiguration(host: routerHost, port: routerPort), observer: metrics)
+        for (app, domains) in try await store.allDomains() { router.table.setDomains(app: app, domains.map(\.rawValue)) }
         let (pipeline, network, logWriter) = try await makePipeline(
             dataDirectory: dataDirectory, store: store, stackDirectory: stackDir ?? checkout + "/.stack",
             buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, metrics: metrics, logger: logger)
@@ -156,10 +165,10 @@ struct Gantryd: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes,
             httpIdleTimeout: .seconds(httpIdleTimeout), maxConnections: maxConnections, sshIdleTimeout: .seconds(sshIdleTimeout),
-            loginFailuresPerMinute: loginFailuresPerMinute)
+            loginFailuresPerMinute: loginFailuresPerMinute, appsDomain: appsDomain)
         let lifecycle = AppLifecycle(
             pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
-            destroyed: pipeline.remove(_:), metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
+            destroyed: pipeline.remove(_:), domainsChanged: { router.table.setDomains(app: $0, $1.map(\.rawValue)) }, metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
             operations: pipeline,
             webhookDeploy: { [maxPushBytes] in
                 await pipeline.deploy(

@@ -50,6 +50,23 @@ import Testing
         #expect(pick(table, "example.com") == "other b")
     }
 
+    @Test func aWildcardDomainServesOneLabelBelowItAndAnExactDomainWins() throws {
+        let table = RouteTable(baseDomain: "apps.example.net")
+        let other = try AppName("other")
+        table.setBackends(app: hello, [Backend(id: "a", port: 1)])
+        table.setBackends(app: other, [Backend(id: "b", port: 2)])
+        table.setDomains(app: hello, ["*.example.com"])
+        table.setDomains(app: other, ["shop.example.com"])
+        #expect(pick(table, "www.example.com") == "hello a")
+        #expect(pick(table, "Blog.Example.com:443") == "hello a")
+        #expect(pick(table, "shop.example.com") == "other b")
+        #expect(pick(table, "example.com") == "404 example.com")
+        #expect(pick(table, "a.b.example.com") == "404 a.b.example.com")
+        // The apps' own names are the apps', whatever the wildcards.
+        #expect(pick(table, "other.apps.example.net") == "other b")
+        #expect(pick(table, "hello.localhost") == "404 hello.localhost")
+    }
+
     @Test func roundRobinVisitsEveryBackendInTurn() {
         let table = RouteTable()
         table.setBackends(app: hello, (1...3).map { Backend(id: "w\($0)", port: $0) })

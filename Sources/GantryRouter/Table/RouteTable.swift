@@ -4,7 +4,8 @@ import Synchronization
 /// Which app answers a host name, and which of its processes are up.
 ///
 /// Host names map to apps as `APP.<baseDomain>` (`hello.localhost` → `hello`) or through custom
-/// domains set with ``setDomains(app:_:)``. Each app has a list of healthy backends, served in
+/// domains set with ``setDomains(app:_:)``, which may be wildcards (`*.example.com` serves
+/// `www.example.com`, not `example.com` nor `a.b.example.com`; an exact domain wins). Each app has a list of healthy backends, served in
 /// round robin. The deploy replaces an app's list in one call, so a request always sees either
 /// the old list or the new one, never a mix and never an empty table in between.
 ///
@@ -153,6 +154,8 @@ public final class RouteTable: Sendable {
                 name = owner
             } else if let appKey {
                 name = appKey
+            } else if !state.domains.isEmpty, let owner = Self.wildcardOwner(of: key, in: state.domains) {
+                name = owner
             } else {
                 return .unknownHost(key)
             }
@@ -163,6 +166,13 @@ public final class RouteTable: Sendable {
             slot.begin()
             return .backend(route.app, slot)
         }
+    }
+
+    /// The app of the wildcard domain `*.example.com` that covers `key` (`www.example.com`; one
+    /// label deep, as a wildcard certificate covers it).
+    private static func wildcardOwner(of key: String, in domains: [String: String]) -> String? {
+        guard let dot = key.utf8.firstIndex(of: UInt8(ascii: ".")) else { return nil }
+        return domains["*" + key[dot...]]
     }
 
     /// Another backend of `app` than `excluded`, for one retry after a failed connect; its request

@@ -29,13 +29,14 @@ public struct HTTPProblem: Error, Sendable, CustomStringConvertible {
         case let error as InvalidKeyName: HTTPProblem(.badRequest, error.description)
         case let error as InvalidUserName: HTTPProblem(.badRequest, error.description)
         case let error as InvalidRole: HTTPProblem(.badRequest, error.description)
+        case let error as InvalidDomainName: HTTPProblem(.badRequest, error.description)
         case let error as SSHKeyError: HTTPProblem(.badRequest, error.description)
         case let error as InvalidCloneURL: HTTPProblem(.badRequest, error.description)
         case let error as InvalidRefName: HTTPProblem(.badRequest, error.description)
         case let error as StoreError:
             switch error {
-            case .appExists, .sshKeyExists, .sshKeyDuplicate, .userExists, .lastAdmin, .lastOwner: HTTPProblem(.conflict, error.description)
-            case .appNotFound, .buildNotFound, .releaseNotFound, .sshKeyNotFound, .webhookNotFound, .userNotFound, .accessNotFound, .tokenNotFound:
+            case .appExists, .sshKeyExists, .sshKeyDuplicate, .userExists, .lastAdmin, .lastOwner, .domainTaken: HTTPProblem(.conflict, error.description)
+            case .appNotFound, .buildNotFound, .releaseNotFound, .sshKeyNotFound, .webhookNotFound, .userNotFound, .accessNotFound, .tokenNotFound, .domainNotFound:
                 HTTPProblem(.notFound, error.description)
             case .invalidConfig, .invalidFormation: HTTPProblem(.badRequest, error.description)
             case .releaseStatusConflict: HTTPProblem(.conflict, error.description)

@@ -75,6 +75,9 @@ import Testing
         "GET /api/v1/apps/{name}/webhooks": (.readAlpha, "/api/v1/apps/alpha/webhooks", ""),
         "POST /api/v1/apps/{name}/webhooks": (.changeAlpha, "/api/v1/apps/alpha/webhooks", #"{"provider": "gitea", "repoURL": "https://example.com/a.git"}"#),
         "DELETE /api/v1/apps/{name}/webhooks/{id}": (.changeAlpha, "/api/v1/apps/alpha/webhooks/HOOK", ""),
+        "GET /api/v1/apps/{name}/domains": (.readAlpha, "/api/v1/apps/alpha/domains", ""),
+        "POST /api/v1/apps/{name}/domains": (.changeAlpha, "/api/v1/apps/alpha/domains", #"{"domains": ["www.example.com"]}"#),
+        "DELETE /api/v1/apps/{name}/domains/{domain}": (.changeAlpha, "/api/v1/apps/alpha/domains/alpha.example.com", ""),
         "GET /api/v1/apps/{name}/webhooks/deliveries": (.readAlpha, "/api/v1/apps/alpha/webhooks/deliveries", ""),
     ]
 
@@ -98,6 +101,7 @@ import Testing
             try await server.app("alpha", owner: "olga")
             try await server.app("beta", owner: "olga")
             _ = try await server.store.grantAccess(app: AppName("alpha"), user: UserName("rita"), role: .read)
+            _ = try await server.store.addDomains([DomainName("alpha.example.com")], to: AppName("alpha"))
             let olgaKey = try await server.key("olga-laptop", of: "olga")
             let ritaKey = try await server.key("rita-laptop", of: "rita")
             let miaKey = try await server.key("mia-laptop", of: "mia")

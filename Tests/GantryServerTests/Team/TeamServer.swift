@@ -20,7 +20,10 @@ struct TeamServer {
 
     func client(_ token: String?) -> GantryAPIClient { GantryAPIClient(server: url, token: token) }
 
-    static func with(loginFailuresPerMinute: Int = 1_000_000, _ body: (TeamServer) async throws -> Void) async throws {
+    static func with(
+        loginFailuresPerMinute: Int = 1_000_000, appsDomain: String = "localhost",
+        domainsChanged: @escaping @Sendable (AppName, [DomainName]) async -> Void = { _, _ in }, _ body: (TeamServer) async throws -> Void
+    ) async throws {
         Libgit2.initialize()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-team-tests-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -35,8 +38,9 @@ struct TeamServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let configuration = ServerConfiguration(
-            dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, maxPushBytes: 1 << 24, loginFailuresPerMinute: loginFailuresPerMinute)
-        let lifecycle = AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:))
+            dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, maxPushBytes: 1 << 24, loginFailuresPerMinute: loginFailuresPerMinute,
+            appsDomain: appsDomain)
+        let lifecycle = AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), domainsChanged: domainsChanged)
         let catalog = RouteCatalog()
         let (httpPorts, httpContinuation) = AsyncStream.makeStream(of: Int.self)
         let (sshPorts, sshContinuation) = AsyncStream.makeStream(of: Int.self)
