@@ -16,7 +16,7 @@ SSH_PORT ?= 2222
 # tests, skopeo and umoci to check the OCI images Gantry writes, openssh-client (ssh, ssh-keygen)
 # for the SSH push tests and bench/doors, tmux to drive `gantry history` in a real terminal in
 # the end-to-end tests.
-APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config git ca-certificates python3 busybox-static runc containernetworking-plugins iptables iproute2 debootstrap skopeo umoci openssh-client tmux dumb-init
+APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config git ca-certificates curl python3 busybox-static runc containernetworking-plugins iptables iproute2 debootstrap skopeo umoci openssh-client tmux dumb-init
 
 .PHONY: setup packages bench-packages stack build run test bench bench-doors fuzz clean
 

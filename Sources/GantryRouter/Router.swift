@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// Gantry's HTTP/1.1 reverse proxy: sends each request to a healthy backend of the app its
@@ -19,6 +20,9 @@ public final class Router: Sendable {
     public let table: RouteTable
     /// The settings it was made with.
     public let configuration: RouterConfiguration
+    /// The certificates the HTTPS port presents (``RouterConfiguration/httpsPort``); change
+    /// them at any time.
+    public let certificates: CertificateTable
     private let core: RouterCore
     private let group: any EventLoopGroup
     private let lifecycle = Mutex<Lifecycle>(.idle)
@@ -26,7 +30,8 @@ public final class Router: Sendable {
     private enum Lifecycle {
         case idle
         case starting
-        case running(any Channel)
+        /// The HTTP listener, then the HTTPS one if any.
+        case running([any Channel])
         case shuttingDown(Task<Void, Never>)
         case stopped
     }
@@ -38,12 +43,14 @@ public final class Router: Sendable {
     public init(
         table: RouteTable,
         configuration: RouterConfiguration = RouterConfiguration(),
+        certificates: CertificateTable = CertificateTable(),
         observer: (any RouterObserver)? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "gantry.router")
     ) {
         self.table = table
         self.configuration = configuration
+        self.certificates = certificates
         self.group = eventLoopGroup
         self.core = RouterCore(table: table, configuration: configuration, observer: observer, logger: logger)
     }
@@ -51,7 +58,15 @@ public final class Router: Sendable {
     /// The port the router listens on while it runs (the real one when configured with 0).
     public var port: Int? {
         lifecycle.withLock { state in
-            if case .running(let channel) = state { return channel.localAddress?.port }
+            if case .running(let channels) = state { return channels.first?.localAddress?.port }
+            return nil
+        }
+    }
+
+    /// The HTTPS port while the router runs with one.
+    public var httpsPort: Int? {
+        lifecycle.withLock { state in
+            if case .running(let channels) = state, channels.count > 1 { return channels[1].localAddress?.port }
             return nil
         }
     }
@@ -65,24 +80,38 @@ public final class Router: Sendable {
             guard case .idle = state else { throw RouterError.notStartable(state: "\(Self.name(of: state))") }
             state = .starting
         }
-        let channel: any Channel
+        var channels: [any Channel] = []
         do {
-            channel = try await makeBootstrap().bind(host: configuration.host, port: configuration.port).get()
+            channels.append(try await makeBootstrap(tls: nil).bind(host: configuration.host, port: configuration.port).get())
+            if let httpsPort = configuration.httpsPort {
+                let context: NIOSSLContext
+                do { context = try certificates.makeContext() } catch { throw RouterError.tls("\(error)") }
+                do {
+                    channels.append(try await makeBootstrap(tls: context).bind(host: configuration.host, port: httpsPort).get())
+                } catch {
+                    throw RouterError.bindFailed(host: configuration.host, port: httpsPort, reason: "\(error)")
+                }
+            }
         } catch {
+            for channel in channels { try? await channel.close() }
             lifecycle.withLock { $0 = .idle }
+            if let error = error as? RouterError { throw error }
             throw RouterError.bindFailed(host: configuration.host, port: configuration.port, reason: "\(error)")
         }
         let stoppedMeanwhile = lifecycle.withLock { state -> Bool in
             guard case .starting = state else { return true }
-            state = .running(channel)
+            state = .running(channels)
             return false
         }
         if stoppedMeanwhile {
-            try? await channel.close()
+            for channel in channels { try? await channel.close() }
             throw RouterError.notStartable(state: "shut down")
         }
-        let port = channel.localAddress?.port ?? configuration.port
+        let port = channels[0].localAddress?.port ?? configuration.port
         core.logger.info("router listening", metadata: ["address": "\(configuration.host):\(port)"])
+        if channels.count > 1, let https = channels[1].localAddress?.port {
+            core.logger.info("router listening for HTTPS", metadata: ["address": "\(configuration.host):\(https)"])
+        }
         return port
     }
 
@@ -95,15 +124,15 @@ public final class Router: Sendable {
             return false
         }
         if needsStart { try await start() }
-        let listener: (any Channel)? = lifecycle.withLock { state in
-            if case .running(let channel) = state { return channel }
-            return nil
+        let listeners: [any Channel] = lifecycle.withLock { state in
+            if case .running(let channels) = state { return channels }
+            return []
         }
-        if let listener {
+        if let listener = listeners.first {
             await withTaskCancellationHandler {
                 try? await listener.closeFuture.get()
             } onCancel: {
-                listener.close(promise: nil)
+                for listener in listeners { listener.close(promise: nil) }
             }
         }
         await shutdown()
@@ -117,8 +146,8 @@ public final class Router: Sendable {
             case .idle, .starting, .stopped:
                 state = .stopped
                 return nil
-            case .running(let listener):
-                let task = Task { await self.shutDown(listener: listener) }
+            case .running(let listeners):
+                let task = Task { await self.shutDown(listeners: listeners) }
                 state = .shuttingDown(task)
                 return task
             case .shuttingDown(let task):
@@ -136,8 +165,8 @@ public final class Router: Sendable {
         return result
     }
 
-    private func shutDown(listener: any Channel) async {
-        try? await listener.close()
+    private func shutDown(listeners: [any Channel]) async {
+        for listener in listeners { try? await listener.close() }
         for channel in core.openConnections {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
@@ -152,7 +181,8 @@ public final class Router: Sendable {
         core.logger.info("router stopped")
     }
 
-    private func makeBootstrap() -> ServerBootstrap {
+    /// A listener's bootstrap; with `tls`, each connection is a TLS server first.
+    private func makeBootstrap(tls: NIOSSLContext?) -> ServerBootstrap {
         let core = self.core
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -161,7 +191,8 @@ public final class Router: Sendable {
             .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler = ClientHandler(core: core, loop: core.loopContext(on: channel.eventLoop))
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    let handler = ClientHandler(core: core, loop: core.loopContext(on: channel.eventLoop), https: tls != nil)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     core.register(channel)
                 }

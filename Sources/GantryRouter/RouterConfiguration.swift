@@ -4,6 +4,9 @@ public struct RouterConfiguration: Sendable {
     public var host: String
     /// The port to listen on; 0 picks a free one (see ``Router/start()``).
     public var port: Int
+    /// The port that terminates TLS (on `host`), with the certificates of
+    /// ``Router/certificates``; `nil` for none, 0 for a free one.
+    public var httpsPort: Int?
     /// How long to wait for a backend to accept a connection before trying another (then 502).
     public var connectTimeout: Duration
     /// How long a backend may take to start its response; `nil` waits forever. Then 502.
@@ -31,10 +34,12 @@ public struct RouterConfiguration: Sendable {
         maxIdleConnectionsPerBackend: Int = 64,
         idleConnectionTimeout: Duration = .seconds(4),
         shutdownGracePeriod: Duration = .seconds(10),
-        clientIdleTimeout: Duration = .seconds(60)
+        clientIdleTimeout: Duration = .seconds(60),
+        httpsPort: Int? = nil
     ) {
         self.host = host
         self.port = port
+        self.httpsPort = httpsPort
         self.connectTimeout = connectTimeout
         self.responseTimeout = responseTimeout
         self.maxIdleConnectionsPerBackend = maxIdleConnectionsPerBackend

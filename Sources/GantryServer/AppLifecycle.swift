@@ -13,6 +13,8 @@ public struct AppLifecycle: Sendable {
     public var destroyed: @Sendable (AppName) async -> Void
     /// Called with all of an app's custom domains once they changed (the router serves them).
     public var domainsChanged: @Sendable (AppName, [DomainName]) async -> Void
+    /// Called once an app's certificate was added, replaced or removed (the router presents it).
+    public var certificatesChanged: @Sendable (AppName) async -> Void
     /// The Prometheus metrics in the text exposition format, for `GET /metrics`.
     public var metrics: @Sendable () async -> String
     /// The operations that deploy without a push (gantryd: the pipeline's).
@@ -31,6 +33,7 @@ public struct AppLifecycle: Sendable {
         created: @escaping @Sendable (AppName) async -> Void = { _ in },
         destroyed: @escaping @Sendable (AppName) async -> Void = { _ in },
         domainsChanged: @escaping @Sendable (AppName, [DomainName]) async -> Void = { _, _ in },
+        certificatesChanged: @escaping @Sendable (AppName) async -> Void = { _ in },
         metrics: @escaping @Sendable () async -> String = { "" },
         operations: (any AppOperations)? = nil,
         webhookDeploy: @escaping @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome = { _ in
@@ -44,6 +47,7 @@ public struct AppLifecycle: Sendable {
         self.created = created
         self.destroyed = destroyed
         self.domainsChanged = domainsChanged
+        self.certificatesChanged = certificatesChanged
         self.metrics = metrics
         self.operations = operations
         self.webhookDeploy = webhookDeploy

@@ -22,6 +22,7 @@ enum Migrations {
         migrator.registerMigration("v9-interrupted-builds", foreignKeyChecks: .deferred, migrate: v9InterruptedBuilds)
         migrator.registerMigration("v10-users-access-audit", migrate: v10UsersAccessAudit)
         migrator.registerMigration("v11-domains", migrate: v11Domains)
+        migrator.registerMigration("v12-certificates", migrate: v12Certificates)
         return migrator
     }()
 
@@ -430,5 +431,22 @@ enum Migrations {
             t.column("created_at", .datetime).notNull()
         }
         try db.create(index: "domains_on_app_id", on: "domains", columns: ["app_id"])
+    }
+
+    /// An app's TLS certificate: the chain and key as PEM (the database file is 0600, like
+    /// every secret of gantryd's), what it is for, until when.
+    private static func v12Certificates(_ db: Database) throws {
+        try db.create(table: "certificates") { t in
+            t.primaryKey("app_id", .integer).references("apps", onDelete: .cascade)
+            t.column("chain_pem", .text).notNull()
+            t.column("key_pem", .text).notNull()
+            // The certificate's DNS names, space-separated.
+            t.column("names", .text).notNull()
+            t.column("issuer", .text).notNull()
+            t.column("not_before", .datetime).notNull()
+            t.column("not_after", .datetime).notNull()
+            t.column("source", .text).notNull().check(sql: "source IN ('manual', 'acme')")
+            t.column("created_at", .datetime).notNull()
+        }
     }
 }

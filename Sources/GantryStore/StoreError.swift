@@ -42,6 +42,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case domainTaken(DomainName, owner: String)
     /// The app does not have that domain.
     case domainNotFound(AppName, DomainName)
+    /// The app has no certificate.
+    case certificateNotFound(AppName)
     /// SQLite failed, or the database is not one this Gantry can use. The message names the
     /// operation, the database file and what to check.
     case database(String)
@@ -87,6 +89,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(domain) belongs to the app '\(owner)'; remove it there first (`gantry domains:remove \(owner) \(domain)`)"
         case .domainNotFound(let app, let domain):
             "'\(app)' has no domain \(domain); `gantry domains \(app)` lists them"
+        case .certificateNotFound(let app):
+            "'\(app)' has no certificate; add one with `gantry certs:add \(app) --cert chain.pem --key key.pem`"
         case .database(let message):
             message
         }

@@ -52,6 +52,9 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "Every app is served at APP.<domain> by the router (point a wildcard DNS record *.<domain> at this host); custom domains come on top (`gantry domains:add`).")
     var appsDomain: String = "localhost"
 
+    @Option(help: "Port the router terminates TLS on (on --router-host), with the certificates added by `gantry certs:add` (default: none; 443 for a public server).")
+    var httpsPort: Int?
+
     @Option(help: "Failed logins (wrong, revoked or expired tokens; unknown SSH keys) a source address may make in a minute before it is refused (429) on the API, git over HTTP and SSH.")
     var loginFailuresPerMinute: Int = ServerConfiguration.defaultLoginFailuresPerMinute
 
@@ -106,6 +109,7 @@ struct Gantryd: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be between 0 and 65535") }
         guard (0...65535).contains(sshPort) else { throw ValidationError("--ssh-port must be between 0 and 65535") }
+        guard httpsPort.map({ (0...65535).contains($0) }) ?? true else { throw ValidationError("--https-port must be between 0 and 65535") }
         guard metricsPort.map({ (0...65535).contains($0) }) ?? true else { throw ValidationError("--metrics-port must be between 0 and 65535") }
         guard httpIdleTimeout > 0, sshIdleTimeout > 0 else { throw ValidationError("--http-idle-timeout and --ssh-idle-timeout must be positive") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
@@ -141,7 +145,7 @@ struct Gantryd: AsyncParsableCommand {
         if removeContainers { return try await removeAllContainers(logger: logger) }
         try PortCheck.ensureFree([
             ("--http-port", httpHost, httpPort), ("--router-port", routerHost, routerPort), ("--ssh-port", sshHost, sshPort),
-        ] + (metricsPort.map { [("--metrics-port", metricsHost, $0)] } ?? []))
+        ] + (httpsPort.map { [("--https-port", routerHost, $0)] } ?? []) + (metricsPort.map { [("--metrics-port", metricsHost, $0)] } ?? []))
 
         let dataDirectory = DataDirectory(root: URL(fileURLWithPath: dataDir).standardizedFileURL.path)
         try dataDirectory.prepare()
@@ -156,8 +160,10 @@ struct Gantryd: AsyncParsableCommand {
         let checkout = Checkout.locate()
         let metrics = GantryMetrics()
         let appsDomain = appsDomain.lowercased()
-        let router = Router(table: RouteTable(baseDomain: appsDomain), configuration: RouterConfiguration(host: routerHost, port: routerPort), observer: metrics)
+        let router = Router(table: RouteTable(baseDomain: appsDomain), configuration: RouterConfiguration(host: routerHost, port: routerPort, httpsPort: httpsPort), observer: metrics)
         for (app, domains) in try await store.allDomains() { router.table.setDomains(app: app, domains.map(\.rawValue)) }
+        let certificates = RouterCertificates(store: store, router: router, logger: logger)
+        await certificates.syncAll()
         let (pipeline, network, logWriter) = try await makePipeline(
             dataDirectory: dataDirectory, store: store, stackDirectory: stackDir ?? checkout + "/.stack",
             buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, metrics: metrics, logger: logger)
@@ -168,7 +174,15 @@ struct Gantryd: AsyncParsableCommand {
             loginFailuresPerMinute: loginFailuresPerMinute, appsDomain: appsDomain)
         let lifecycle = AppLifecycle(
             pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
-            destroyed: pipeline.remove(_:), domainsChanged: { router.table.setDomains(app: $0, $1.map(\.rawValue)) }, metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
+            destroyed: {
+                await pipeline.remove($0)
+                router.certificates.remove(app: $0)
+            },
+            domainsChanged: {
+                router.table.setDomains(app: $0, $1.map(\.rawValue))
+                await certificates.sync($0)
+            },
+            certificatesChanged: { await certificates.sync($0) }, metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
             operations: pipeline,
             webhookDeploy: { [maxPushBytes] in
                 await pipeline.deploy(

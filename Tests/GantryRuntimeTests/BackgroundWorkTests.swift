@@ -104,9 +104,14 @@ import Testing
 
     /// The path of the cpu controller's cgroup in a `/proc/…/cgroup` file.
     static func cpuCgroup(of file: String) throws -> String? {
-        try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").lazy
-            .map { $0.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false) }
-            .first { $0.count == 3 && $0[1].split(separator: ",").contains("cpu") }.map { String($0[2]) }
+        // One step at a time: as one chained expression, a loaded machine's compiler gave up
+        // type-checking it ("unable to type-check this expression in reasonable time").
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        for line in lines {
+            let fields: [Substring] = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            if fields.count == 3, fields[1].split(separator: ",").contains("cpu") { return String(fields[2]) }
+        }
+        return nil
     }
 
     /// The scheduling policy (field 41) of a `/proc/…/stat` file.

@@ -20,3 +20,24 @@ extension GantryAPIClient {
         _ = try await send(.delete, "/apps/\(Self.pathSegment(app))/domains/\(Self.pathSegment(domain))")
     }
 }
+
+extension GantryAPIClient {
+    /// The certificate `app`'s domains are served with over HTTPS (none or one).
+    /// - Throws: `ClientError`.
+    public func certificates(app: String) async throws(ClientError) -> [CertificateInfo] {
+        try await decode(send(.get, "/apps/\(Self.pathSegment(app))/certs"))
+    }
+
+    /// Gives `app` a certificate: `chain` (PEM, the site's first) and its `key` (PEM).
+    /// - Throws: `ClientError`; `.rejected` (400) when the key does not match, the certificate
+    ///   expired or covers none of the app's domains.
+    public func addCertificate(app: String, chain: String, key: String) async throws(ClientError) -> CertificateInfo {
+        try await decode(send(.put, "/apps/\(Self.pathSegment(app))/certs", body: try Self.encoded(AddCertificate(chain: chain, key: key))))
+    }
+
+    /// Takes `app`'s certificate away: its domains get none over HTTPS from now on.
+    /// - Throws: `ClientError`; `.rejected` (404) when it has none.
+    public func removeCertificate(app: String) async throws(ClientError) {
+        _ = try await send(.delete, "/apps/\(Self.pathSegment(app))/certs")
+    }
+}

@@ -10,3 +10,18 @@ public enum DomainDisplay {
                 + domains.domains.map { [$0.name.rawValue, $0.name.isWildcard ? "wildcard" : "custom", RelativeTime.describe($0.createdAt, relativeTo: now)] })
     }
 }
+
+extension DomainDisplay {
+    /// `gantry certs APP`: one certificate, field per line.
+    public static func certificate(_ certificate: CertificateInfo, relativeTo now: Date = Date()) -> String {
+        let formatter = ISO8601DateFormatter()
+        let rows: [(String, String)] = [
+            ("Names", certificate.names.map(Display.printable).joined(separator: ", ")),
+            ("Covers", certificate.covers.isEmpty ? "none of the app's domains" : certificate.covers.joined(separator: ", ")),
+            ("Issuer", Display.printable(certificate.issuer)),
+            ("Expires", "\(formatter.string(from: certificate.notAfter)) (\(RelativeTime.describe(certificate.notAfter, relativeTo: now)))"),
+            ("Source", certificate.source),
+        ]
+        return rows.map { "\($0.0):" + String(repeating: " ", count: 9 - $0.0.count) + $0.1 }.joined(separator: "\n")
+    }
+}

@@ -1,5 +1,3 @@
-import struct Foundation.Date
-
 /// A custom domain an app is served at (`www.example.com`, `*.example.com`).
 ///
 /// RFC 1123 host names: labels of 1 to 63 letters, digits and dashes, not starting or ending
@@ -59,32 +57,13 @@ public struct InvalidDomainName: Error, Equatable, Sendable, CustomStringConvert
     }
 }
 
-/// A custom domain of an app, as listed by `gantry domains`.
-public struct Domain: Hashable, Sendable, Codable {
-    public var name: DomainName
-    public var createdAt: Date
-
-    public init(name: DomainName, createdAt: Date) {
-        self.name = name
-        self.createdAt = createdAt
+extension DomainName {
+    /// Whether a certificate for `names` (its DNS names, lower-case) covers this domain: the
+    /// same name, or for a name a wildcard `*.parent` of its parent. A wildcard domain is covered
+    /// only by the same wildcard.
+    public func isCovered(byCertificateNames names: [String]) -> Bool {
+        if names.contains(rawValue) { return true }
+        guard !isWildcard, let dot = rawValue.firstIndex(of: ".") else { return false }
+        return names.contains("*" + rawValue[dot...])
     }
-}
-
-/// `GET /api/v1/apps/NAME/domains`: the host name every app has and its custom domains.
-public struct AppDomains: Hashable, Sendable, Codable {
-    /// `APP.<apps domain>` (gantryd `--apps-domain`, `localhost` by default).
-    public var defaultHost: String
-    public var domains: [Domain]
-
-    public init(defaultHost: String, domains: [Domain]) {
-        self.defaultHost = defaultHost
-        self.domains = domains
-    }
-}
-
-/// Body of `POST /api/v1/apps/NAME/domains`.
-public struct AddDomains: Codable, Sendable, Equatable {
-    public var domains: [String]
-
-    public init(domains: [String]) { self.domains = domains }
 }

@@ -5,12 +5,13 @@ import NIOCore
 /// (RFC 9110 §7.6.1: `Connection` and the fields it names, `Keep-Alive`, `TE`, `Trailer`,
 /// `Transfer-Encoding`, `Upgrade`, `Proxy-*`) are dropped, and the proxy adds its own.
 package enum HeadWriter {
-    /// The request head for the backend: HTTP/1.1, `X-Forwarded-For/-Proto/-Host`, the request
+    /// The request head for the backend: HTTP/1.1, `X-Forwarded-For/-Proto/-Host/-Port` (the
+    /// client's own `-Proto`, `-Host` and `-Port` dropped: only the router says them), the request
     /// id (the client's when usable, else `newRequestID`), `Transfer-Encoding: chunked` for a
     /// chunked body, `Connection: upgrade` and `Upgrade` for an upgrade.
     package static func request(
         _ head: HTTPHead, bytes source: ByteBuffer, clientAddress: String?, newRequestID: RequestID?,
-        allocator: ByteBufferAllocator
+        allocator: ByteBufferAllocator, listener: Listener = Listener(https: false, port: nil)
     ) -> ByteBuffer {
         var out = allocator.buffer(capacity: head.length + 192)
         source.withUnsafeReadableBytes { bytes in
@@ -23,7 +24,7 @@ package enum HeadWriter {
             for field in head.fields {
                 switch field.kind {
                 case .connection, .keepAlive, .te, .trailer, .transferEncoding, .upgrade, .proxy,
-                    .forwardedProto, .forwardedHost:
+                    .forwardedProto, .forwardedHost, .forwardedPort:
                     continue
                 case .forwardedFor:
                     forwardedFor.append(field.valueStart..<field.valueEnd)
@@ -47,7 +48,12 @@ package enum HeadWriter {
                 out.writeStaticString(", ")
             }
             out.writeString(clientAddress ?? "unknown")
-            out.writeStaticString("\r\nx-forwarded-proto: http\r\n")
+            out.writeStaticString(listener.https ? "\r\nx-forwarded-proto: https\r\n" : "\r\nx-forwarded-proto: http\r\n")
+            if let port = listener.port {
+                out.writeStaticString("x-forwarded-port: ")
+                out.writeString(String(port))
+                out.writeStaticString("\r\n")
+            }
             if let host = head.host {
                 out.writeStaticString("x-forwarded-host: ")
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[host]))
@@ -61,6 +67,17 @@ package enum HeadWriter {
             out.writeStaticString("\r\n")
         }
         return out
+    }
+
+    /// The port a client connected to: what `X-Forwarded-Proto` and `-Port` say.
+    package struct Listener: Sendable {
+        package var https: Bool
+        package var port: Int?
+
+        package init(https: Bool, port: Int?) {
+            self.https = https
+            self.port = port
+        }
     }
 
     /// How the response body leaves the proxy.
@@ -130,7 +147,7 @@ package enum HeadWriter {
 /// The field names the proxy treats specially, recognized without allocating.
 enum FieldName {
     case connection, keepAlive, te, trailer, transferEncoding, upgrade, proxy, contentLength
-    case forwardedFor, forwardedProto, forwardedHost, requestID, host, other
+    case forwardedFor, forwardedProto, forwardedHost, forwardedPort, requestID, host, other
 
     init(_ name: String) {
         var name = name
@@ -157,7 +174,8 @@ enum FieldName {
                 && (bytes.count == 5 || bytes[5] == UInt8(ascii: "-")) ? .proxy : .other
         case (UInt8(ascii: "x"), 12): return matches(bytes, "x-request-id") ? .requestID : .other
         case (UInt8(ascii: "x"), 15): return matches(bytes, "x-forwarded-for") ? .forwardedFor : .other
-        case (UInt8(ascii: "x"), 16): return matches(bytes, "x-forwarded-host") ? .forwardedHost : .other
+        case (UInt8(ascii: "x"), 16):
+            return matches(bytes, "x-forwarded-host") ? .forwardedHost : matches(bytes, "x-forwarded-port") ? .forwardedPort : .other
         case (UInt8(ascii: "x"), 17): return matches(bytes, "x-forwarded-proto") ? .forwardedProto : .other
         default: return .other
         }

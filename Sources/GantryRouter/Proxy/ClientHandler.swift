@@ -50,9 +50,13 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// When `timer` fires.
     var timerDue = NIODeadline.distantFuture
 
-    init(core: RouterCore, loop: LoopContext) {
+    /// Whether the client came through the HTTPS port, and which port: for `X-Forwarded-*`.
+    var listener: HeadWriter.Listener
+
+    init(core: RouterCore, loop: LoopContext, https: Bool = false) {
         self.core = core
         self.loop = loop
+        self.listener = HeadWriter.Listener(https: https, port: nil)
     }
 
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
@@ -67,6 +71,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         clientAddress = context.channel.remoteAddress?.ipAddress
+        listener.port = context.channel.localAddress?.port
         setDeadline(.clientIdle)
         context.read()
         context.fireChannelActive()
@@ -191,7 +196,8 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .backend(let app, let slot):
             let generated = head.requestID == nil ? loop.nextRequestID() : nil
             let outgoing = HeadWriter.request(
-                head, bytes: bytes, clientAddress: clientAddress, newRequestID: generated, allocator: context!.channel.allocator)
+                head, bytes: bytes, clientAddress: clientAddress, newRequestID: generated, allocator: context!.channel.allocator,
+                listener: listener)
             let exchange = Exchange(
                 app: app, slot: slot, request: head, outgoingHead: outgoing,
                 clientRequestID: head.requestID.map { bytes.getSlice(at: bytes.readerIndex + $0.lowerBound, length: $0.count)! },

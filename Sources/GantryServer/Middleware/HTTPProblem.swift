@@ -36,7 +36,7 @@ public struct HTTPProblem: Error, Sendable, CustomStringConvertible {
         case let error as StoreError:
             switch error {
             case .appExists, .sshKeyExists, .sshKeyDuplicate, .userExists, .lastAdmin, .lastOwner, .domainTaken: HTTPProblem(.conflict, error.description)
-            case .appNotFound, .buildNotFound, .releaseNotFound, .sshKeyNotFound, .webhookNotFound, .userNotFound, .accessNotFound, .tokenNotFound, .domainNotFound:
+            case .appNotFound, .buildNotFound, .releaseNotFound, .sshKeyNotFound, .webhookNotFound, .userNotFound, .accessNotFound, .tokenNotFound, .domainNotFound, .certificateNotFound:
                 HTTPProblem(.notFound, error.description)
             case .invalidConfig, .invalidFormation: HTTPProblem(.badRequest, error.description)
             case .releaseStatusConflict: HTTPProblem(.conflict, error.description)

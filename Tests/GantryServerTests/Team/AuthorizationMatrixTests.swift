@@ -78,6 +78,9 @@ import Testing
         "GET /api/v1/apps/{name}/domains": (.readAlpha, "/api/v1/apps/alpha/domains", ""),
         "POST /api/v1/apps/{name}/domains": (.changeAlpha, "/api/v1/apps/alpha/domains", #"{"domains": ["www.example.com"]}"#),
         "DELETE /api/v1/apps/{name}/domains/{domain}": (.changeAlpha, "/api/v1/apps/alpha/domains/alpha.example.com", ""),
+        "GET /api/v1/apps/{name}/certs": (.readAlpha, "/api/v1/apps/alpha/certs", ""),
+        "PUT /api/v1/apps/{name}/certs": (.changeAlpha, "/api/v1/apps/alpha/certs", #"{"chain": "x", "key": "y"}"#),
+        "DELETE /api/v1/apps/{name}/certs": (.changeAlpha, "/api/v1/apps/alpha/certs", ""),
         "GET /api/v1/apps/{name}/webhooks/deliveries": (.readAlpha, "/api/v1/apps/alpha/webhooks/deliveries", ""),
     ]
 

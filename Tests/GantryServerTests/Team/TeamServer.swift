@@ -22,7 +22,8 @@ struct TeamServer {
 
     static func with(
         loginFailuresPerMinute: Int = 1_000_000, appsDomain: String = "localhost",
-        domainsChanged: @escaping @Sendable (AppName, [DomainName]) async -> Void = { _, _ in }, _ body: (TeamServer) async throws -> Void
+        domainsChanged: @escaping @Sendable (AppName, [DomainName]) async -> Void = { _, _ in },
+        certificatesChanged: @escaping @Sendable (AppName) async -> Void = { _ in }, _ body: (TeamServer) async throws -> Void
     ) async throws {
         Libgit2.initialize()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-team-tests-\(UUID().uuidString)").path
@@ -40,7 +41,7 @@ struct TeamServer {
         let configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, maxPushBytes: 1 << 24, loginFailuresPerMinute: loginFailuresPerMinute,
             appsDomain: appsDomain)
-        let lifecycle = AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), domainsChanged: domainsChanged)
+        let lifecycle = AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), domainsChanged: domainsChanged, certificatesChanged: certificatesChanged)
         let catalog = RouteCatalog()
         let (httpPorts, httpContinuation) = AsyncStream.makeStream(of: Int.self)
         let (sshPorts, sshContinuation) = AsyncStream.makeStream(of: Int.self)
