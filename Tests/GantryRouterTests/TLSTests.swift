@@ -35,7 +35,7 @@ import Testing
             let https = try #require(router.httpsPort)
 
             func curl(_ name: String, _ path: String = "/") async throws -> (Int32, String) {
-                let result = try await run("/usr/bin/curl", [
+                let result = try await Shell.run("/usr/bin/curl", [
                     "-sS", "--max-time", "10", "--cacert", scratch + "/ca.pem", "--resolve", "\(name):\(https):127.0.0.1",
                     "https://\(name):\(https)\(path)",
                 ])
@@ -60,27 +60,6 @@ import Testing
             certificates.remove(app: hello)
             #expect(try await curl("www.example.test").0 != 0)
             await router.shutdown()
-        }
-    }
-
-    private func run(_ tool: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: tool)
-                    process.arguments = arguments
-                    let pipe = Pipe()
-                    process.standardOutput = pipe
-                    process.standardError = pipe
-                    try process.run()
-                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GantryClient
 import GantryCore
 import GantryGit
+import GantryTesting
 @testable import GantryServer
 @testable import GantryStore
 import Logging
@@ -146,39 +147,6 @@ struct TeamServer {
             lines.append("file \(path) \(bytes.count) \(bytes.hashValue)")
         }
         return lines.sorted()
-    }
-}
-
-/// A tool run to completion.
-enum Shell {
-    struct Result {
-        let status: Int32
-        let output: String
-    }
-
-    /// Runs the tool on a thread of its own: the cooperative pool stays free for the server.
-    static func run(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Swift.Result { try runBlocking(tool, arguments, environment: environment, directory: directory) })
-            }
-        }
-    }
-
-    private static func runBlocking(_ tool: String, _ arguments: [String], environment: [String: String]?, directory: String?) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 }
 
