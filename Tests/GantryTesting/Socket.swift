@@ -59,3 +59,17 @@ public enum Socket {
         return port
     }
 }
+
+/// A loopback port that refuses every connection for as long as this value lives: bound (not
+/// listened on, and without `SO_REUSEADDR`), so that no other test or process can take it
+/// meanwhile — which a port closed again (`Socket.closedPort()`) does not promise.
+public final class RefusedPort: Sendable {
+    public let port: UInt16
+    private let descriptor: Int32
+
+    public init() throws {
+        (descriptor, port) = try Socket.bindLoopback()
+    }
+
+    deinit { close(descriptor) }
+}
