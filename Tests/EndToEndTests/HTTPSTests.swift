@@ -48,6 +48,8 @@ struct HTTPSTests {
 
             try await gantry.restart()
             try await gantry.eventually("the app serves again after the restart") { (try? await gantry.get("blog").status) == 200 }
+            // The router binds its HTTPS port just after its HTTP one.
+            try await gantry.eventually("the router listens for HTTPS again") { LocalPort.accepts(httpsPort) }
             served = try await curl("www.example.test")
             #expect(served.succeeded, "\(served)\n\(gantry.logTail())")
 
