@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     public var sshIdleTimeout: Duration
     /// Every app is served at `APP.<appsDomain>` (gantryd `--apps-domain`; `localhost`).
     public var appsDomain: String
+    /// Whether gantryd gets certificates over ACME (`--acme-directory`): `gantry certs` shows
+    /// where that stands for each app.
+    public var automaticCertificates: Bool
     /// Failed logins per source address, shared by the API, smart-HTTP git and SSH (one
     /// instance for every door built from this configuration).
     let loginThrottle: LoginThrottle
@@ -42,9 +45,10 @@ public struct ServerConfiguration: Sendable {
         dataDirectory: DataDirectory, host: String = "127.0.0.1", port: Int = 8080, maxPushBytes: Int = defaultMaxPushBytes,
         httpIdleTimeout: Duration = defaultHTTPIdleTimeout, maxConnections: Int = defaultMaxConnections,
         sshIdleTimeout: Duration = defaultSSHIdleTimeout, loginFailuresPerMinute: Int = defaultLoginFailuresPerMinute,
-        appsDomain: String = "localhost"
+        appsDomain: String = "localhost", automaticCertificates: Bool = false
     ) {
         self.appsDomain = appsDomain
+        self.automaticCertificates = automaticCertificates
         self.loginThrottle = LoginThrottle(limit: loginFailuresPerMinute)
         self.dataDirectory = dataDirectory
         self.host = host

@@ -23,6 +23,7 @@ enum Migrations {
         migrator.registerMigration("v10-users-access-audit", migrate: v10UsersAccessAudit)
         migrator.registerMigration("v11-domains", migrate: v11Domains)
         migrator.registerMigration("v12-certificates", migrate: v12Certificates)
+        migrator.registerMigration("v13-acme-status", migrate: v13ACMEStatus)
         return migrator
     }()
 
@@ -447,6 +448,21 @@ enum Migrations {
             t.column("not_after", .datetime).notNull()
             t.column("source", .text).notNull().check(sql: "source IN ('manual', 'acme')")
             t.column("created_at", .datetime).notNull()
+        }
+    }
+
+    /// Where getting an app's certificate over ACME stands: what was asked for, the last
+    /// error, when the next attempt (a retry or the renewal) is due.
+    private static func v13ACMEStatus(_ db: Database) throws {
+        try db.create(table: "acme_status") { t in
+            t.primaryKey("app_id", .integer).references("apps", onDelete: .cascade)
+            // The DNS names asked for, space-separated.
+            t.column("names", .text).notNull()
+            t.column("state", .text).notNull().check(sql: "state IN ('issuing', 'issued', 'failed')")
+            t.column("last_error", .text)
+            t.column("failures", .integer).notNull().defaults(to: 0)
+            t.column("next_attempt_at", .datetime)
+            t.column("updated_at", .datetime).notNull()
         }
     }
 }

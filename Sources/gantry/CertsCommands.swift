@@ -5,7 +5,13 @@ import GantryCore
 
 /// `gantry certs APP`.
 struct Certs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "certs", abstract: "Show the certificate an app is served with over HTTPS.")
+    static let configuration = CommandConfiguration(
+        commandName: "certs", abstract: "Show the certificate an app is served with over HTTPS.",
+        discussion: """
+            When gantryd runs with an ACME directory, every app gets a certificate for its domains \
+            by itself (renewed two thirds into its lifetime); this shows where that stands, with \
+            the CA's last error. A certificate added with `certs:add` replaces the automatic one.
+            """)
 
     @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
@@ -17,10 +23,16 @@ struct Certs: AsyncParsableCommand {
     func run() async throws {
         let certificates = try await server.client().certificates(app: app)
         if output.json { return print(try Display.json(certificates)) }
-        guard let certificate = certificates.first else {
-            return print("\(app) has no certificate; add one with `gantry certs:add \(app) --cert chain.pem --key key.pem`.")
+        if let certificate = certificates.certificate {
+            print(DomainDisplay.certificate(certificate))
+        } else if certificates.automatic == nil {
+            print("\(app) has no certificate; add one with `gantry certs:add \(app) --cert chain.pem --key key.pem`.")
         }
-        print(DomainDisplay.certificate(certificate))
+        if let automatic = certificates.automatic {
+            if certificates.certificate != nil { print("") }
+            print("Automatic certificate (ACME):")
+            print(DomainDisplay.automatic(automatic))
+        }
     }
 }
 

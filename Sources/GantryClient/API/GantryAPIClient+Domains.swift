@@ -22,9 +22,10 @@ extension GantryAPIClient {
 }
 
 extension GantryAPIClient {
-    /// The certificate `app`'s domains are served with over HTTPS (none or one).
+    /// The certificate `app`'s domains are served with over HTTPS, if any, and where getting
+    /// one automatically stands (when gantryd runs with an ACME directory).
     /// - Throws: `ClientError`.
-    public func certificates(app: String) async throws(ClientError) -> [CertificateInfo] {
+    public func certificates(app: String) async throws(ClientError) -> AppCertificates {
         try await decode(send(.get, "/apps/\(Self.pathSegment(app))/certs"))
     }
 

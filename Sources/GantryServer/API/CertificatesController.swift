@@ -5,17 +5,21 @@ import Hummingbird
 
 /// `/api/v1/apps/NAME/certs`: the certificate an app's domains are served with over HTTPS.
 /// A certificate is checked before it is kept (`CertificateCheck`) and reaches the router at
-/// once; its key is never shown again.
+/// once; its key is never shown again. With `automatic` (gantryd `--acme-directory`), what
+/// `AutomaticCertificates` last did for the app is shown beside it.
 struct CertificatesController: Sendable {
     typealias Context = GantryRequestContext
     let store: Store
     let lifecycle: AppLifecycle
+    let automatic: Bool
 
     func addRoutes(to routes: APIRoutes) {
         routes.get("apps/:name/certs", .app(.read)) { _, context in
             let app = try appName(context)
             let domains = try await store.domains(app: app).map(\.name)
-            return Response.json(try await store.certificate(app: app).map { [Self.info($0, domains: domains)] } ?? [])
+            return Response.json(AppCertificates(
+                certificate: try await store.certificate(app: app).map { Self.info($0, domains: domains) },
+                automatic: automatic ? try await store.automaticCertificate(app: app) : nil))
         }
         routes.put("apps/:name/certs", .app(.deploy), audit: "certs:add", use: add)
         routes.delete("apps/:name/certs", .app(.deploy), audit: "certs:remove") { _, context in
