@@ -10,7 +10,8 @@ extension ACMEClient {
     /// - Parameters:
     ///   - domains: lower-case ASCII (or punycode) names, already validated; the first is the
     ///     subject's CN. At least one.
-    ///   - timeout: the limit for the whole issuance, polling included.
+    ///   - timeout: the limit for the whole issuance: each request (from the order on) and
+    ///     each poll may take only what is left of it.
     /// - Returns: the chain, its new key and the leaf's validity.
     /// - Throws: `ACMEError.challengeFailed` naming the domain the CA could not validate,
     ///   `.refused` with the CA's problem (a rate limit, a refused name), `.orderInvalid`,
@@ -38,7 +39,7 @@ extension ACMEClient {
         let names = domains.joined(separator: ", ")
         let created = try await post(
             directory.newOrder, payload: Self.json(NewOrderPayload(identifiers: domains.map(ACMEIdentifier.dns))),
-            action: "the order for \(names)", signer: signer)
+            action: "the order for \(names)", signer: signer, deadline: deadline)
         guard let orderURL = created.headers["Location"], !orderURL.isEmpty else {
             throw .malformedResponse(url: directory.newOrder, detail: "newOrder answered without a Location header")
         }
@@ -47,7 +48,7 @@ extension ACMEClient {
 
         var started: [(url: String, domain: String)] = []
         for url in order.authorizations {
-            if let domain = try await startChallenge(url, responder: responder, signer: signer, published: &published) {
+            if let domain = try await startChallenge(url, responder: responder, signer: signer, deadline: deadline, published: &published) {
                 started.append((url, domain))
             }
         }
@@ -72,9 +73,9 @@ extension ACMEClient {
     /// - Returns: the domain when validation was started; nil when the authorization was
     ///   valid already (the CA reused an earlier one).
     private func startChallenge(
-        _ url: String, responder: any HTTP01Responder, signer: JWS.Signer, published: inout [String]
+        _ url: String, responder: any HTTP01Responder, signer: JWS.Signer, deadline: Deadline, published: inout [String]
     ) async throws(ACMEError) -> String? {
-        let response = try await post(url, payload: nil, action: "the authorization request", signer: signer)
+        let response = try await post(url, payload: nil, action: "the authorization request", signer: signer, deadline: deadline)
         let authorization = try Self.decode(ACMEAuthorization.self, response, url: url)
         let domain = authorization.identifier.value
         switch authorization.status {
@@ -95,7 +96,8 @@ extension ACMEClient {
         await responder.publish(token: token, keyAuthorization: accountKey.keyAuthorization(for: token))
         published.append(token)
         if challenge.status == "pending" {
-            _ = try await post(challenge.url, payload: Self.json(EmptyPayload()), action: "the challenge of \(domain)", signer: signer)
+            _ = try await post(
+                challenge.url, payload: Self.json(EmptyPayload()), action: "the challenge of \(domain)", signer: signer, deadline: deadline)
         }
         logger?.debug("ACME HTTP-01 challenge started", metadata: ["domain": "\(domain)"])
         return domain
@@ -110,7 +112,7 @@ extension ACMEClient {
         let csr = try CertificateRequest.der(domains: domains, key: key)
         let finalized = try await post(
             order.finalize, payload: Self.json(FinalizePayload(csr: Base64URL.encode(csr))),
-            action: "the finalization of the order for \(names)", signer: signer)
+            action: "the finalization of the order for \(names)", signer: signer, deadline: deadline)
         var order = try Self.decode(ACMEOrder.self, finalized, url: order.finalize)
         if order.status != "valid" && order.status != "invalid" {
             order = try await poll(
@@ -123,7 +125,7 @@ extension ACMEClient {
         }
         let download = try await post(
             certificateURL, payload: nil, action: "the certificate download", signer: signer,
-            accept: "application/pem-certificate-chain")
+            accept: "application/pem-certificate-chain", deadline: deadline)
         let certificate = try IssuedCertificate(chainPEM: download.bodyText, keyPEM: key.pemRepresentation, url: certificateURL)
         logger?.info("ACME certificate issued", metadata: ["domains": "\(names)", "notAfter": "\(certificate.notAfter)"])
         return certificate

@@ -18,17 +18,30 @@ extension ACMEClient {
 
     /// POSTs `payload` (nil: POST-as-GET) to `url`, signed, with a fresh nonce; sends it again
     /// after a `badNonce` rejection, up to `badNonceRetries` times.
+    /// - Parameter deadline: when given, the request may take only what is left of it.
     /// - Returns: the 2xx response.
-    /// - Throws: `ACMEError.refused` naming `action` with the CA's problem; transport errors.
+    /// - Throws: `ACMEError.refused` naming `action` with the CA's problem; `.timedOut` when
+    ///   `deadline` passed; transport errors.
     func post(
-        _ url: String, payload: [UInt8]?, action: String, signer: JWS.Signer, accept: String = "application/json"
+        _ url: String, payload: [UInt8]?, action: String, signer: JWS.Signer, accept: String = "application/json",
+        deadline: Deadline? = nil
     ) async throws(ACMEError) -> HTTPResponse {
         var retries = 0
         while true {
             let nonce = try await takeNonce()
             let jws = try JWS.sign(payload: payload, url: url, nonce: nonce, signer: signer, key: accountKey)
-            let response = try await send(HTTPRequest(
-                method: .post, url: url, headers: ["Content-Type": "application/jose+json", "Accept": accept], body: jws.body))
+            let request = HTTPRequest(
+                method: .post, url: url, headers: ["Content-Type": "application/jose+json", "Accept": accept], body: jws.body,
+                timeout: try deadline?.timeLeft(for: action))
+            let response: HTTPResponse
+            do {
+                response = try await send(request)
+            } catch {
+                if case .unreachable = error, let deadline, deadline.hasPassed {
+                    throw .timedOut(waitingFor: action, limit: deadline.limit)
+                }
+                throw error
+            }
             if response.isSuccess { return response }
             let problem = Self.problem(in: response)
             if problem.isACME("badNonce"), retries < Self.badNonceRetries {
@@ -47,7 +60,7 @@ extension ACMEClient {
         until isDone: (Resource) -> Bool
     ) async throws(ACMEError) -> Resource {
         while true {
-            let response = try await post(url, payload: nil, action: "the request for \(waitingFor)", signer: signer)
+            let response = try await post(url, payload: nil, action: waitingFor, signer: signer, deadline: deadline)
             let resource = try Self.decode(Resource.self, response, url: url)
             if isDone(resource) { return resource }
             let delay = Self.retryAfter(in: response.headers) ?? Self.defaultPollInterval
@@ -150,5 +163,16 @@ struct Deadline: Sendable {
     init(after limit: Duration) {
         self.limit = limit
         end = .now + limit
+    }
+
+    /// Whether it is over.
+    var hasPassed: Bool { ContinuousClock.now >= end }
+
+    /// How long a request for `waitingFor` may take: what is left, at most 30 s.
+    /// - Throws: `ACMEError.timedOut` when nothing is left.
+    func timeLeft(for waitingFor: String) throws(ACMEError) -> Duration {
+        let left = end - .now
+        guard left > .zero else { throw .timedOut(waitingFor: waitingFor, limit: limit) }
+        return min(left, .seconds(30))
     }
 }

@@ -7,9 +7,15 @@ import Synchronization
 final class FakeTransport: ACMETransport {
     typealias Answer = @Sendable (_ request: HTTPRequest, _ index: Int) -> HTTPResponse
     private let answer: Answer
+    private let hangs: @Sendable (HTTPRequest) -> Bool
     private let recorded = Mutex<[HTTPRequest]>([])
 
-    init(answer: @escaping Answer) { self.answer = answer }
+    /// A CA answering as `answer` says, except to requests it `hangs` on: those get no answer
+    /// until their timeout, as from a CA that accepted the connection and went silent.
+    init(hangs: @escaping @Sendable (HTTPRequest) -> Bool = { _ in false }, answer: @escaping Answer) {
+        self.hangs = hangs
+        self.answer = answer
+    }
 
     var requests: [HTTPRequest] { recorded.withLock { $0 } }
 
@@ -18,12 +24,16 @@ final class FakeTransport: ACMETransport {
             requests.append(request)
             return requests.count - 1
         }
+        if hangs(request) {
+            try? await Task.sleep(for: request.timeout ?? .seconds(30))
+            throw .timedOut(url: request.url, detail: "Operation timed out")
+        }
         return answer(request, index)
     }
 
     /// A CA that serves the directory and a nonce `from-head`, and answers every POST as `post` says.
-    static func ca(post: @escaping Answer) -> FakeTransport {
-        FakeTransport { request, index in
+    static func ca(hangs: @escaping @Sendable (HTTPRequest) -> Bool = { _ in false }, post: @escaping Answer) -> FakeTransport {
+        FakeTransport(hangs: hangs) { request, index in
             switch request.method {
             case .get: directory
             case .head: HTTPResponse(status: 200, headers: ["Replay-Nonce": "from-head"])

@@ -6,8 +6,8 @@ import Testing
 @Suite("ACMEClient issuance flow")
 struct IssueFlowTests {
     /// A CA whose one authorization (for `a.example`, challenge token `token`) stays pending.
-    static func stuckCA(token: String) -> FakeTransport {
-        FakeTransport.ca { request, _ in
+    static func stuckCA(token: String, hangs: @escaping @Sendable (HTTPRequest) -> Bool = { _ in false }) -> FakeTransport {
+        FakeTransport.ca(hangs: hangs) { request, _ in
             switch request.url {
             case "https://ca/acct":
                 return HTTPResponse(status: 201, headers: ["Location": "https://ca/acct/1"], body: Array("{}".utf8))
@@ -45,6 +45,22 @@ struct IssueFlowTests {
         }
         #expect(ContinuousClock.now - start < .seconds(10))
         #expect(responder.everPublished == ["tok_1"])
+        #expect(responder.published.isEmpty)
+    }
+
+    @Test func aCAThatGoesSilentIsGivenOnlyTheTimeLeft() async {
+        let transport = Self.stuckCA(token: "tok_2", hangs: { $0.url == "https://ca/chall/1" })
+        let responder = TestHTTP01Responder()
+        let start = ContinuousClock.now
+        await #expect {
+            _ = try await Self.client(transport).issue(domains: ["a.example"], responder: responder, timeout: .seconds(1))
+        } throws: { error in
+            guard case .timedOut(let waitingFor, let limit) = error as? ACMEError else { return false }
+            return waitingFor == "the challenge of a.example" && limit == .seconds(1)
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))  // not the 30 s of a request without a deadline
+        let challengeRequest = transport.requests.first { $0.url == "https://ca/chall/1" }
+        #expect(challengeRequest?.timeout.map { $0 <= .seconds(1) } == true)
         #expect(responder.published.isEmpty)
     }
 
