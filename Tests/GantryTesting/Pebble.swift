@@ -95,6 +95,7 @@ public final class Pebble: Sendable {
 
     /// Pebble did not come up.
     public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong, with pebble's and challtestsrv's logs when they ran.
         public let message: String
         public var description: String { message }
     }
