@@ -18,7 +18,7 @@ SSH_PORT ?= 2222
 # the end-to-end tests.
 APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config git ca-certificates curl python3 busybox-static runc containernetworking-plugins iptables iproute2 debootstrap skopeo umoci openssh-client tmux dumb-init
 
-.PHONY: setup packages bench-packages stack build run test bench bench-doors fuzz clean
+.PHONY: setup packages test-packages bench-packages stack build run test bench bench-doors fuzz clean
 
 setup: packages stack build
 
@@ -31,6 +31,10 @@ install_missing = missing=""; for p in $(1); do \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "==> Debian packages present"; fi
+
+# What only `make test` needs: pebble (and pebble-challtestsrv), the ACME test CA that
+# GantryACMETests run the ACME client against.
+TEST_PACKAGES := pebble
 
 # What only `make bench` needs: wrk and nginx, the load generator and the peer of bench/router.
 BENCH_PACKAGES := wrk nginx-light
@@ -65,11 +69,14 @@ LOAD_TESTS := BoundsTests|StreamingTests|HostilePackTests|HostileLayerTests|Endl
 
 # Last, the short variant of bench/crash: gantryd (the release build) killed 5 times while it
 # deploys, each restart checked for lost releases, inconsistencies and orphans.
-test: setup
+test: setup test-packages
 	$(SWIFT) test --skip 'EndToEndTests|$(LOAD_TESTS)'
 	$(SWIFT) test --skip-build --filter EndToEndTests --skip '$(LOAD_TESTS)'
 	$(SWIFT) test --skip-build --no-parallel --filter '$(LOAD_TESTS)'
 	bench/crash --kills 5
+
+test-packages:
+	@$(call install_missing,$(TEST_PACKAGES))
 
 bench-packages:
 	@$(call install_missing,$(BENCH_PACKAGES))

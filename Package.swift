@@ -56,6 +56,14 @@ let package = Package(
         ]),
         // Outbound HTTP over libcurl: the CLI's API client, gantryd's health checks and callbacks.
         .target(name: "GantryHTTP", dependencies: ["GantryCore", "CCurl"]),
+        // RFC 8555 ACME client (HTTP-01) over GantryHTTP: accounts, orders, CSRs, certificates.
+        .target(name: "GantryACME", dependencies: [
+            "GantryHTTP",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Container runtimes: runc (default); health checks of started web processes.
         .target(name: "GantryRuntime", dependencies: [
             "GantryCore", "GantryImage", "GantryBuildpacks", "GantryHTTP",
@@ -136,6 +144,14 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Tests/GantryTesting"),
         .testTarget(name: "GantryHTTPTests", dependencies: ["GantryHTTP", "GantryTesting"]),
+        // The ACME client against the real pebble CA (GantryTesting's `Pebble`), and its pure parts.
+        .testTarget(name: "GantryACMETests", dependencies: [
+            "GantryACME", "GantryHTTP", "GantryTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "GantryClientTests", dependencies: ["GantryClient", "GantryTesting"]),
         .testTarget(name: "GantryTerminalTests", dependencies: ["GantryTerminal"]),
         // The CLI's pure parts (the history view's model), through `@testable import gantry`.

@@ -61,6 +61,9 @@ enum CurlTransfer {
         try handle.set(CURLOPT_TIMEOUT_MS, milliseconds(request.timeout ?? configuration.timeout), "CURLOPT_TIMEOUT_MS")
         try handle.set(CURLOPT_USERAGENT, configuration.userAgent, "CURLOPT_USERAGENT")
         try handle.set(CURLOPT_NOPROXY, configuration.usesProxy ? noProxy : "*", "CURLOPT_NOPROXY")
+        if let caBundlePath = configuration.caBundlePath {
+            try handle.set(CURLOPT_CAINFO, caBundlePath, "CURLOPT_CAINFO")
+        }
         try handle.set(CURLOPT_HTTPHEADER, pointer: UnsafeMutableRawPointer(headerList.raw), "CURLOPT_HTTPHEADER")
 
         let userdata = Unmanaged.passUnretained(state).toOpaque()

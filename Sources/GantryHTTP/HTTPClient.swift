@@ -21,17 +21,23 @@ public struct HTTPClient: Sendable {
         /// Whether the environment's proxy settings apply. Default true; false for requests
         /// that must go straight to their address (health checks of a container).
         public var usesProxy: Bool
+        /// A PEM file of CA certificates that HTTPS servers are verified against instead of
+        /// the system's bundle (`CURLOPT_CAINFO`): a test CA such as pebble's. Default nil, the
+        /// system's bundle.
+        public var caBundlePath: String?
 
         /// Creates a configuration; every argument has the default described on its property.
         public init(
             connectTimeout: Duration = .seconds(5), timeout: Duration = .seconds(30),
-            maximumResponseSize: Int = 64 << 20, userAgent: String = "gantry/\(Gantry.version)", usesProxy: Bool = true
+            maximumResponseSize: Int = 64 << 20, userAgent: String = "gantry/\(Gantry.version)", usesProxy: Bool = true,
+            caBundlePath: String? = nil
         ) {
             self.connectTimeout = connectTimeout
             self.timeout = timeout
             self.maximumResponseSize = maximumResponseSize
             self.userAgent = userAgent
             self.usesProxy = usesProxy
+            self.caBundlePath = caBundlePath
         }
     }
 

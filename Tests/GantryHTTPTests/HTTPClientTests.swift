@@ -116,6 +116,22 @@ struct HTTPClientTests {
         }
     }
 
+    @Test func caBundlePathTrustsAPrivateCAWhichTheSystemBundleDoesNot() async throws {
+        // pebble serves HTTPS with a certificate of GantryTesting's own test CA.
+        try await withPebble(httpPort: try Socket.closedPort()) { pebble in
+            let trusting = HTTPClient(configuration: .init(caBundlePath: pebble.caBundlePath))
+            let response = try await trusting.perform(HTTPRequest(url: pebble.directoryURL))
+            #expect(response.status == 200)
+            #expect(response.bodyText.contains("newNonce"))
+            await #expect {
+                _ = try await client.perform(HTTPRequest(url: pebble.directoryURL))
+            } throws: { error in
+                guard case .transferFailed(_, _, let detail) = error as? HTTPClientError else { return false }
+                return detail.lowercased().contains("certificate")
+            }
+        }
+    }
+
     @Test func emptyHeaderValuesAreSentNotDropped() {
         let lines = CurlTransfer.headerLines(for: HTTPRequest(url: "http://x/", headers: ["X-Empty": ""]))
         #expect(lines == ["X-Empty;", "Expect:"])

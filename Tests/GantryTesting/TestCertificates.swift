@@ -27,7 +27,14 @@ public struct TestCertificates {
         caName = name
     }
 
-    /// A leaf for `names` signed by this CA, valid from `notBefore` to `notAfter`.
+    /// A DNS name, or an IP address SAN for a dotted IPv4 literal (`127.0.0.1`).
+    static func subjectAlternativeName(_ name: String) -> GeneralName {
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
+        guard octets.count == 4, name.split(separator: ".", omittingEmptySubsequences: false).count == 4 else { return .dnsName(name) }
+        return .ipAddress(ASN1OctetString(contentBytes: ArraySlice(octets)))
+    }
+
+    /// A leaf for `names` (DNS names or IPv4 literals) signed by this CA, valid from `notBefore` to `notAfter`.
     /// - Returns: the chain (leaf, CA) and the leaf's key, as PEM.
     public func leaf(_ names: [String], notBefore: Date = Date() - 60, notAfter: Date = Date() + 86_400) throws -> (chain: String, key: String) {
         let key = P256.Signing.PrivateKey()
@@ -36,7 +43,7 @@ public struct TestCertificates {
             notValidAfter: notAfter, issuer: caName, subject: try DistinguishedName { CommonName(names.first ?? "leaf") },
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
-                SubjectAlternativeNames(names.map { .dnsName($0) })
+                SubjectAlternativeNames(names.map(Self.subjectAlternativeName))
                 try ExtendedKeyUsage([.serverAuth])
             },
             issuerPrivateKey: .init(caKey))
