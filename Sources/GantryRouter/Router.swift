@@ -23,6 +23,9 @@ public final class Router: Sendable {
     /// The certificates the HTTPS port presents (``RouterConfiguration/httpsPort``); change
     /// them at any time.
     public let certificates: CertificateTable
+    /// The ACME HTTP-01 challenges the plain HTTP port answers; publish and withdraw them at
+    /// any time.
+    public let challenges: ChallengeTable
     private let core: RouterCore
     private let group: any EventLoopGroup
     private let lifecycle = Mutex<Lifecycle>(.idle)
@@ -44,6 +47,7 @@ public final class Router: Sendable {
         table: RouteTable,
         configuration: RouterConfiguration = RouterConfiguration(),
         certificates: CertificateTable = CertificateTable(),
+        challenges: ChallengeTable = ChallengeTable(),
         observer: (any RouterObserver)? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "gantry.router")
@@ -51,8 +55,9 @@ public final class Router: Sendable {
         self.table = table
         self.configuration = configuration
         self.certificates = certificates
+        self.challenges = challenges
         self.group = eventLoopGroup
-        self.core = RouterCore(table: table, configuration: configuration, observer: observer, logger: logger)
+        self.core = RouterCore(table: table, challenges: challenges, configuration: configuration, observer: observer, logger: logger)
     }
 
     /// The port the router listens on while it runs (the real one when configured with 0).
@@ -108,6 +113,7 @@ public final class Router: Sendable {
             throw RouterError.notStartable(state: "shut down")
         }
         let port = channels[0].localAddress?.port ?? configuration.port
+        if channels.count > 1 { core.httpsPort.store(channels[1].localAddress?.port ?? 0, ordering: .relaxed) }
         core.logger.info("router listening", metadata: ["address": "\(configuration.host):\(port)"])
         if channels.count > 1, let https = channels[1].localAddress?.port {
             core.logger.info("router listening for HTTPS", metadata: ["address": "\(configuration.host):\(https)"])
@@ -166,6 +172,7 @@ public final class Router: Sendable {
     }
 
     private func shutDown(listeners: [any Channel]) async {
+        core.httpsPort.store(0, ordering: .relaxed)
         for listener in listeners { try? await listener.close() }
         for channel in core.openConnections {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
