@@ -4,8 +4,9 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// Gantry's HTTP/1.1 reverse proxy: sends each request to a healthy backend of the app its
-/// Host names, per the ``RouteTable``.
+/// Gantry's reverse proxy: sends each request to a healthy backend of the app its Host names,
+/// per the ``RouteTable``. Clients speak HTTP/1.1, or HTTP/2 on the HTTPS port (ALPN `h2`);
+/// backends always HTTP/1.1.
 ///
 /// Heads are parsed strictly (no request smuggling through it) and rewritten: hop-by-hop fields
 /// out, `X-Forwarded-For/-Proto/-Host` and `X-Request-Id` in. Bodies are passed on as they
@@ -188,7 +189,8 @@ public final class Router: Sendable {
         core.logger.info("router stopped")
     }
 
-    /// A listener's bootstrap; with `tls`, each connection is a TLS server first.
+    /// A listener's bootstrap; with `tls`, each connection is a TLS server first, then HTTP/2 or
+    /// HTTP/1.1 as the client chose by ALPN.
     private func makeBootstrap(tls: NIOSSLContext?) -> ServerBootstrap {
         let core = self.core
         return ServerBootstrap(group: group)
@@ -198,9 +200,13 @@ public final class Router: Sendable {
             .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    let handler = ClientHandler(core: core, loop: core.loopContext(on: channel.eventLoop), https: tls != nil)
-                    try channel.pipeline.syncOperations.addHandler(handler)
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+                        try pipeline.addHandler(ProtocolSwitch(core: core))
+                    } else {
+                        try pipeline.addHandler(ClientHandler(core: core, loop: core.loopContext(on: channel.eventLoop)))
+                    }
                     core.register(channel)
                 }
             }

@@ -39,6 +39,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Shutdown asked this connection to finish its current request and close.
     var quiescing = false
     var clientAddress: String?
+    private var started = false
     var backendNeedsFlush = false
     var clientNeedsFlush = false
     /// What happens at `deadline`: the idle client is closed, or the silent backend gets a 502.
@@ -63,6 +64,8 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // Added after the TLS handshake (or to an HTTP/2 stream already open): start now.
+        if context.channel.isActive { start(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -70,11 +73,18 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    /// The connection is open: note its addresses, start the idle clock, read.
+    private func start(context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
         clientAddress = context.channel.remoteAddress?.ipAddress
         listener.port = context.channel.localAddress?.port
         setDeadline(.clientIdle)
         context.read()
-        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

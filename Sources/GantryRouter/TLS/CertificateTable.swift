@@ -59,14 +59,14 @@ public final class CertificateTable: Sendable {
         "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
     ].joined(separator: ":")
 
-    /// The server TLS context: TLS 1.2 (``cipherSuites``) and 1.3, HTTP/1.1 by ALPN, the
-    /// certificate chosen per hello by this table.
+    /// The server TLS context: TLS 1.2 (``cipherSuites``) and 1.3, `h2` and `http/1.1` by ALPN,
+    /// the certificate chosen per hello by this table.
     func makeContext() throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .none  // no client certificates
         configuration.minimumTLSVersion = .tlsv12
         configuration.cipherSuites = Self.cipherSuites
-        configuration.applicationProtocols = ["http/1.1"]
+        configuration.applicationProtocols = ["h2", "http/1.1"]
         configuration.sslContextCallback = { [self] values, promise in
             if let override = override(for: values.serverHostname) {
                 promise.succeed(override)
