@@ -62,10 +62,13 @@ import Testing
                       "lo\r\n0\r\n\r\n"] {
             try channel.writeOutbound(ByteBuffer(string: piece))
         }
-        guard case .headers(let headers) = try channel.readOutbound(as: HTTP2Frame.FramePayload.self) else {
+        guard case .headers(let informational) = try channel.readOutbound(as: HTTP2Frame.FramePayload.self),
+            case .headers(let headers) = try channel.readOutbound(as: HTTP2Frame.FramePayload.self)
+        else {
             Issue.record("no HEADERS")
             return
         }
+        #expect(informational.headers.first(name: ":status") == "100" && !informational.endStream)
         #expect(headers.headers.map { "\($0.name): \($0.value)" } == [":status: 200", "x-app: yes"])
         #expect(!headers.endStream)
         var body = ""

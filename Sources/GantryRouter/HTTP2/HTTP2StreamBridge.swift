@@ -11,7 +11,8 @@ import NIOHTTP2
 /// request per stream; the client handler closes the stream after the response), DATA frames
 /// the body: as they came under a `Content-Length`, else in chunks. Outbound, the client
 /// handler's HTTP/1.1 response is read back with the router's parser and sent as HEADERS and
-/// DATA frames (1xx heads dropped, chunk framing removed, hop-by-hop fields dropped).
+/// DATA frames (1xx heads as informational HEADERS, chunk framing removed, hop-by-hop fields
+/// dropped).
 ///
 /// Flow control does the backpressure: the stream channel's `autoRead` is off, the client
 /// handler reads only while the backend can take more (WINDOW_UPDATEs follow the reads), and
@@ -168,7 +169,11 @@ final class HTTP2StreamBridge: ChannelDuplexHandler, RemovableChannelHandler {
                 }
                 let headBytes = bytes.readSlice(length: head.length)!
                 response = .head(nil, scanned: 0)
-                guard head.status >= 200 else { continue }  // 100 Continue, 103: not passed on
+                guard head.status >= 200 else {
+                    // 100 Continue, 103 Early Hints: an informational HEADERS frame; the final one follows.
+                    frames.append(.headers(.init(headers: Self.fields(of: head, bytes: headBytes))))
+                    continue
+                }
                 frames.append(responseHeaders(head, bytes: headBytes))
             case .body(var framer):
                 guard bytes.readableBytes > 0 else { break loop }
@@ -191,8 +196,8 @@ final class HTTP2StreamBridge: ChannelDuplexHandler, RemovableChannelHandler {
         flushFrames(frames, context: context, promise: promise)
     }
 
-    /// The HEADERS of a response head; sets up the body's framer (or ends the stream).
-    private func responseHeaders(_ head: HTTPHead, bytes: ByteBuffer) -> HTTP2Frame.FramePayload {
+    /// `:status` and the end-to-end fields of a response head, names lower-cased.
+    private static func fields(of head: HTTPHead, bytes: ByteBuffer) -> HPACKHeaders {
         var headers = HPACKHeaders()
         headers.reserveCapacity(head.fields.count + 1)
         headers.add(name: ":status", value: String(head.status))
@@ -208,6 +213,12 @@ final class HTTP2StreamBridge: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
         }
+        return headers
+    }
+
+    /// The HEADERS of a final response head; sets up the body's framer (or ends the stream).
+    private func responseHeaders(_ head: HTTPHead, bytes: ByteBuffer) -> HTTP2Frame.FramePayload {
+        let headers = Self.fields(of: head, bytes: bytes)
         let framer: BodyFramer
         if isHEAD || head.status == 204 || head.status == 304 {
             framer = BodyFramer(.none)
