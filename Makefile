@@ -32,8 +32,9 @@ install_missing = missing=""; for p in $(1); do \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "==> Debian packages present"; fi
 
-# What only `make bench` needs: wrk and nginx, the load generator and the peer of bench/router.
-BENCH_PACKAGES := wrk nginx-light
+# What only `make bench` needs: wrk and nginx, the load generator and the peer of bench/router
+# and bench/tls; openssl makes bench/tls's certificate and checks session resumption.
+BENCH_PACKAGES := wrk nginx-light openssl
 
 packages:
 	@$(call install_missing,$(APT_PACKAGES))
