@@ -105,4 +105,20 @@ import Testing
             #expect(refused != 0, "\(refusal)")
         }
     }
+
+    @Test func shutdownLetsRunningStreamsFinish() async throws {
+        try await withBackends(1) { backends in
+            try await withH2Router(backends) { fixture in
+                async let slow = fixture.curl(
+                    ["--http2", "-w", " %{http_version}", "https://www.example.test:\(fixture.httpsPort)/slow?ms=800"], names: names)
+                try await Task.sleep(for: .milliseconds(300))
+                await fixture.router.shutdown()
+                let (status, output) = try await slow
+                #expect(status == 0 && output == "slow web-1 2", "\(output)")
+                // And nothing is served any more.
+                let (refused, _) = try await fixture.curl(["--http2", "https://www.example.test:\(fixture.httpsPort)/"], names: names)
+                #expect(refused != 0)
+            }
+        }
+    }
 }
