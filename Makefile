@@ -33,11 +33,12 @@ install_missing = missing=""; for p in $(1); do \
 	else echo "==> Debian packages present"; fi
 
 # What only `make test` needs: pebble (and pebble-challtestsrv), the ACME test CA that
-# GantryACMETests run the ACME client against.
+# GantryACMETests and the end-to-end ACME tests run against.
 TEST_PACKAGES := pebble
 
-# What only `make bench` needs: wrk and nginx, the load generator and the peer of bench/router.
-BENCH_PACKAGES := wrk nginx-light
+# What only `make bench` needs: wrk and nginx, the load generator and the peer of bench/router
+# and bench/tls; openssl makes bench/tls's certificate and checks session resumption.
+BENCH_PACKAGES := wrk nginx-light openssl
 
 packages:
 	@$(call install_missing,$(APT_PACKAGES))

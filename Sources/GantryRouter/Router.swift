@@ -4,8 +4,9 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// Gantry's HTTP/1.1 reverse proxy: sends each request to a healthy backend of the app its
-/// Host names, per the ``RouteTable``.
+/// Gantry's reverse proxy: sends each request to a healthy backend of the app its Host names,
+/// per the ``RouteTable``. Clients speak HTTP/1.1, or HTTP/2 on the HTTPS port (ALPN `h2`);
+/// backends always HTTP/1.1.
 ///
 /// Heads are parsed strictly (no request smuggling through it) and rewritten: hop-by-hop fields
 /// out, `X-Forwarded-For/-Proto/-Host` and `X-Request-Id` in. Bodies are passed on as they
@@ -23,6 +24,9 @@ public final class Router: Sendable {
     /// The certificates the HTTPS port presents (``RouterConfiguration/httpsPort``); change
     /// them at any time.
     public let certificates: CertificateTable
+    /// The ACME HTTP-01 challenges the plain HTTP port answers; publish and withdraw them at
+    /// any time.
+    public let challenges: ChallengeTable
     private let core: RouterCore
     private let group: any EventLoopGroup
     private let lifecycle = Mutex<Lifecycle>(.idle)
@@ -44,6 +48,7 @@ public final class Router: Sendable {
         table: RouteTable,
         configuration: RouterConfiguration = RouterConfiguration(),
         certificates: CertificateTable = CertificateTable(),
+        challenges: ChallengeTable = ChallengeTable(),
         observer: (any RouterObserver)? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "gantry.router")
@@ -51,8 +56,9 @@ public final class Router: Sendable {
         self.table = table
         self.configuration = configuration
         self.certificates = certificates
+        self.challenges = challenges
         self.group = eventLoopGroup
-        self.core = RouterCore(table: table, configuration: configuration, observer: observer, logger: logger)
+        self.core = RouterCore(table: table, challenges: challenges, configuration: configuration, observer: observer, logger: logger)
     }
 
     /// The port the router listens on while it runs (the real one when configured with 0).
@@ -108,6 +114,7 @@ public final class Router: Sendable {
             throw RouterError.notStartable(state: "shut down")
         }
         let port = channels[0].localAddress?.port ?? configuration.port
+        if channels.count > 1 { core.httpsPort.store(channels[1].localAddress?.port ?? 0, ordering: .relaxed) }
         core.logger.info("router listening", metadata: ["address": "\(configuration.host):\(port)"])
         if channels.count > 1, let https = channels[1].localAddress?.port {
             core.logger.info("router listening for HTTPS", metadata: ["address": "\(configuration.host):\(https)"])
@@ -166,6 +173,7 @@ public final class Router: Sendable {
     }
 
     private func shutDown(listeners: [any Channel]) async {
+        core.httpsPort.store(0, ordering: .relaxed)
         for listener in listeners { try? await listener.close() }
         for channel in core.openConnections {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
@@ -181,7 +189,8 @@ public final class Router: Sendable {
         core.logger.info("router stopped")
     }
 
-    /// A listener's bootstrap; with `tls`, each connection is a TLS server first.
+    /// A listener's bootstrap; with `tls`, each connection is a TLS server first, then HTTP/2 or
+    /// HTTP/1.1 as the client chose by ALPN.
     private func makeBootstrap(tls: NIOSSLContext?) -> ServerBootstrap {
         let core = self.core
         return ServerBootstrap(group: group)
@@ -191,9 +200,13 @@ public final class Router: Sendable {
             .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    let handler = ClientHandler(core: core, loop: core.loopContext(on: channel.eventLoop), https: tls != nil)
-                    try channel.pipeline.syncOperations.addHandler(handler)
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+                        try pipeline.addHandler(ProtocolSwitch(core: core))
+                    } else {
+                        try pipeline.addHandler(ClientHandler(core: core, loop: core.loopContext(on: channel.eventLoop)))
+                    }
                     core.register(channel)
                 }
             }

@@ -6,6 +6,7 @@ import Synchronization
 /// connections (for shutdown) and each event loop's `LoopContext`.
 final class RouterCore: Sendable {
     let table: RouteTable
+    let challenges: ChallengeTable
     let configuration: RouterConfiguration
     let observer: (any RouterObserver)?
     let logger: Logger
@@ -13,11 +14,18 @@ final class RouterCore: Sendable {
     let responseTimeout: TimeAmount?
     /// `configuration.clientIdleTimeout` in NIO's unit.
     let clientIdleTimeout: TimeAmount
+    /// The bound HTTPS port while the router has one, else 0: where plain requests of apps that
+    /// force HTTPS are redirected.
+    let httpsPort = Atomic<Int>(0)
     private let loops = Mutex<[ObjectIdentifier: NIOLoopBound<LoopContext>]>([:])
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    init(table: RouteTable, configuration: RouterConfiguration, observer: (any RouterObserver)?, logger: Logger) {
+    init(
+        table: RouteTable, challenges: ChallengeTable = ChallengeTable(), configuration: RouterConfiguration,
+        observer: (any RouterObserver)?, logger: Logger
+    ) {
         self.table = table
+        self.challenges = challenges
         self.configuration = configuration
         self.observer = observer
         self.logger = logger

@@ -89,10 +89,11 @@ package enum HeadWriter {
         case closeDelimited
     }
 
-    /// The response head for a client speaking HTTP/1.`clientMinorVersion`.
+    /// The response head for a client speaking HTTP/1.`clientMinorVersion`; with `hsts`, its
+    /// `Strict-Transport-Security: max-age=hsts` replaces the backend's own (see ``RoutePolicy``).
     package static func response(
         _ head: HTTPHead, bytes source: ByteBuffer, clientMinorVersion: Int, body: BodyFraming, keepAlive: Bool,
-        allocator: ByteBufferAllocator
+        allocator: ByteBufferAllocator, hsts: Int? = nil
     ) -> ByteBuffer {
         var out = allocator.buffer(capacity: head.length + 64)
         source.withUnsafeReadableBytes { bytes in
@@ -109,10 +110,17 @@ package enum HeadWriter {
                     continue
                 case .contentLength where dropLength:
                     continue
+                case .strictTransportSecurity where hsts != nil:
+                    continue
                 default:
                     if !head.connectionOptions.isEmpty, isListed(field, in: head.connectionOptions, bytes) { continue }
                 }
                 writeLine(field, from: bytes, into: &out)
+            }
+            if let hsts {
+                out.writeStaticString("strict-transport-security: max-age=")
+                out.writeString(String(hsts))
+                out.writeStaticString("\r\n")
             }
             if status == 101, let upgrade = head.upgrade {
                 out.writeStaticString("connection: upgrade\r\nupgrade: ")
@@ -147,7 +155,7 @@ package enum HeadWriter {
 /// The field names the proxy treats specially, recognized without allocating.
 enum FieldName {
     case connection, keepAlive, te, trailer, transferEncoding, upgrade, proxy, contentLength
-    case forwardedFor, forwardedProto, forwardedHost, forwardedPort, requestID, host, other
+    case forwardedFor, forwardedProto, forwardedHost, forwardedPort, requestID, host, strictTransportSecurity, other
 
     init(_ name: String) {
         var name = name
@@ -169,6 +177,7 @@ enum FieldName {
         case (UInt8(ascii: "t"), 17): return matches(bytes, "transfer-encoding") ? .transferEncoding : .other
         case (UInt8(ascii: "u"), 7): return matches(bytes, "upgrade") ? .upgrade : .other
         case (UInt8(ascii: "h"), 4): return matches(bytes, "host") ? .host : .other
+        case (UInt8(ascii: "s"), 25): return matches(bytes, "strict-transport-security") ? .strictTransportSecurity : .other
         case (UInt8(ascii: "p"), 5...):
             return matches(UnsafeBufferPointer(rebasing: bytes.prefix(5)), "proxy")
                 && (bytes.count == 5 || bytes[5] == UInt8(ascii: "-")) ? .proxy : .other

@@ -255,7 +255,9 @@ extension ClientHandler {
         }
         if case .closeDelimited = body { keep = false }
         exchange.keepClient = keep
-        let out = HeadWriter.response(head, bytes: bytes, clientMinorVersion: clientMinor, body: body, keepAlive: keep, allocator: context.channel.allocator)
+        let out = HeadWriter.response(
+            head, bytes: bytes, clientMinorVersion: clientMinor, body: body, keepAlive: keep, allocator: context.channel.allocator,
+            hsts: exchange.hsts)
         context.write(wrapOutboundOut(out), promise: nil)
         clientNeedsFlush = true
     }

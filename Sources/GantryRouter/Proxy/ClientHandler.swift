@@ -39,6 +39,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Shutdown asked this connection to finish its current request and close.
     var quiescing = false
     var clientAddress: String?
+    private var started = false
     var backendNeedsFlush = false
     var clientNeedsFlush = false
     /// What happens at `deadline`: the idle client is closed, or the silent backend gets a 502.
@@ -63,6 +64,8 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // Added after the TLS handshake (or to an HTTP/2 stream already open): start now.
+        if context.channel.isActive { start(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -70,11 +73,18 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    /// The connection is open: note its addresses, start the idle clock, read.
+    private func start(context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
         clientAddress = context.channel.remoteAddress?.ipAddress
         listener.port = context.channel.localAddress?.port
         setDeadline(.clientIdle)
         context.read()
-        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -185,15 +195,24 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func begin(_ head: HTTPHead, bytes: ByteBuffer) {
         let start = NIODeadline.now()
         deadline = nil
+        if !listener.https, let answer = challengeAnswer(head, bytes: bytes) {
+            reply(answer, app: nil, to: head, bytes: bytes, start: start)
+            return
+        }
+        let arrival: RouteTable.Arrival = listener.https ? .tls : .plain(canRedirect: core.httpsPort.load(ordering: .relaxed) != 0)
         let decision = bytes.withUnsafeReadableBytes { all in
-            core.table.route(hostBytes: head.host.map { UnsafeRawBufferPointer(rebasing: all[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
+            core.table.route(
+                hostBytes: head.host.map { UnsafeRawBufferPointer(rebasing: all[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0),
+                via: arrival)
         }
         switch decision {
         case .unknownHost(let host):
             reply(ErrorPage.unknownHost(host), app: nil, to: head, bytes: bytes, start: start)
         case .noBackends(let app):
             reply(ErrorPage.noBackends(app), app: app, to: head, bytes: bytes, start: start)
-        case .backend(let app, let slot):
+        case .redirectToHTTPS(let app, let host):
+            reply(redirect(app, host: host, head, bytes: bytes), app: app, to: head, bytes: bytes, start: start)
+        case .backend(let app, let slot, let hsts):
             let generated = head.requestID == nil ? loop.nextRequestID() : nil
             let outgoing = HeadWriter.request(
                 head, bytes: bytes, clientAddress: clientAddress, newRequestID: generated, allocator: context!.channel.allocator,
@@ -202,9 +221,37 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
                 app: app, slot: slot, request: head, outgoingHead: outgoing,
                 clientRequestID: head.requestID.map { bytes.getSlice(at: bytes.readerIndex + $0.lowerBound, length: $0.count)! },
                 generatedRequestID: generated, start: start)
+            exchange.hsts = hsts
             phase = .proxying(exchange)
             acquireBackend(for: exchange)
         }
+    }
+
+    /// The answer to a request for `/.well-known/acme-challenge/…` (any method, any Host), or
+    /// `nil` for any other path.
+    private func challengeAnswer(_ head: HTTPHead, bytes: ByteBuffer) -> ErrorPage? {
+        guard case .request(let method, let target) = head.kind else { return nil }
+        return bytes.withUnsafeReadableBytes { all -> ErrorPage? in
+            let path = UnsafeRawBufferPointer(rebasing: all[target])
+            let prefix = ChallengeTable.pathPrefix.utf8
+            guard path.count > prefix.count, path.prefix(prefix.count).elementsEqual(prefix) else { return nil }
+            let methodBytes = UnsafeRawBufferPointer(rebasing: all[method])
+            guard methodBytes.elementsEqual("GET".utf8) || methodBytes.elementsEqual("HEAD".utf8) else { return .challengeMethod }
+            let rest = path.dropFirst(prefix.count)
+            let token = rest.prefix { $0 != UInt8(ascii: "?") }
+            return core.challenges.answer(tokenBytes: token).map(ErrorPage.challengeAnswer) ?? .unknownChallenge
+        }
+    }
+
+    /// The 308 to the HTTPS port for an app that forces HTTPS (400 for a host that cannot be
+    /// put in a `Location`).
+    private func redirect(_ app: AppName, host: String, _ head: HTTPHead, bytes: ByteBuffer) -> ErrorPage {
+        guard case .request(_, let target) = head.kind else { return .badRequest(.malformed("not a request")) }
+        let location = bytes.withUnsafeReadableBytes { all in
+            HTTPSRedirect.location(host: host, target: UnsafeRawBufferPointer(rebasing: all[target]), port: core.httpsPort.load(ordering: .relaxed))
+        }
+        guard let location else { return .badRequest(.malformed("the Host is not a DNS name or IP address")) }
+        return .redirect(to: location, app: app)
     }
 
     /// Answers with the router's own page. A request with a body gets `Connection: close`

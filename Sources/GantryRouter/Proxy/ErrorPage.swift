@@ -1,11 +1,32 @@
 import GantryCore
 import NIOCore
 
-/// The router's own answers: short pages that say what is wrong in the user's words.
+/// The router's own answers: short pages that say what is wrong in the user's words, and
+/// the few answers that are not errors (ACME challenges, HTTPS redirects).
 struct ErrorPage {
     var status: Int
     var reason: String
     var message: String
+    /// A `text/plain` body sent as it is instead of the HTML page (an ACME key authorization).
+    var plainBody: String?
+    /// The `Location` of a redirect (built by the router from checked parts only).
+    var location: String?
+
+    /// 200: the key authorization of an ACME HTTP-01 challenge.
+    static func challengeAnswer(_ keyAuthorization: String) -> ErrorPage {
+        ErrorPage(status: 200, reason: "OK", message: "", plainBody: keyAuthorization)
+    }
+
+    /// 404: no ACME challenge is published for this token (or it is not a token).
+    static let unknownChallenge = ErrorPage(status: 404, reason: "Not Found", message: "no ACME challenge is pending for this token")
+
+    /// 405: ACME challenges are read with GET (or HEAD).
+    static let challengeMethod = ErrorPage(status: 405, reason: "Method Not Allowed", message: "ACME challenges are read with GET")
+
+    /// 308: the app is served over HTTPS only.
+    static func redirect(to location: String, app: AppName) -> ErrorPage {
+        ErrorPage(status: 308, reason: "Permanent Redirect", message: "\(app) is served over HTTPS", location: location)
+    }
 
     /// 404: no app answers this host name.
     static func unknownHost(_ host: String) -> ErrorPage {
@@ -38,10 +59,11 @@ struct ErrorPage {
     /// The whole response; without a body for a HEAD request.
     func render(requestID: String?, close: Bool, headRequest: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
         let title = "\(status) \(reason)"
-        let body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(title)</title></head>"
+        let body = plainBody ?? "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(title)</title></head>"
             + "<body><h1>\(title)</h1><p>\(Self.escape(message))</p><p><small>gantry router</small></p></body></html>\n"
         var out = allocator.buffer(capacity: 256 + body.utf8.count)
-        out.writeString("HTTP/1.1 \(title)\r\ncontent-type: text/html; charset=utf-8\r\n")
+        out.writeString("HTTP/1.1 \(title)\r\ncontent-type: \(plainBody == nil ? "text/html; charset=utf-8" : "text/plain")\r\n")
+        if let location { out.writeString("location: \(location)\r\n") }
         out.writeString("content-length: \(body.utf8.count)\r\ncache-control: no-store\r\n")
         if let requestID { out.writeString("x-request-id: \(requestID)\r\n") }
         if close { out.writeStaticString("connection: close\r\n") }

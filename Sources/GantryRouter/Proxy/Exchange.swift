@@ -38,6 +38,8 @@ final class Exchange {
     var responseFramer = BodyFramer(.none)
     var backendKeepAlive = false
     var keepClient = true
+    /// `Strict-Transport-Security: max-age=` this on the response (HTTPS, per the app's policy).
+    var hsts: Int?
     /// The backend answered 101: the connections become a byte pipe.
     var upgraded = false
     private(set) var isFinished = false

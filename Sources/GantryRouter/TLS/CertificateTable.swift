@@ -51,13 +51,22 @@ public final class CertificateTable: Sendable {
         }
     }
 
-    /// The server TLS context: TLS 1.2 and 1.3 with NIOSSL's default (modern, forward-secret)
-    /// ciphers, HTTP/1.1 by ALPN, the certificate chosen per hello by this table.
+    /// The TLS 1.2 cipher suites offered: Mozilla's "intermediate" list, ECDHE with AES-GCM or
+    /// ChaCha20-Poly1305 only (forward-secret AEAD; NIOSSL's default also allows CBC and RSA key
+    /// exchange). TLS 1.3 has its own three AEAD suites. bench/tls gives nginx the same list.
+    public static let cipherSuites = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
+
+    /// The server TLS context: TLS 1.2 (``cipherSuites``) and 1.3, `h2` and `http/1.1` by ALPN,
+    /// the certificate chosen per hello by this table.
     func makeContext() throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .none  // no client certificates
         configuration.minimumTLSVersion = .tlsv12
-        configuration.applicationProtocols = ["http/1.1"]
+        configuration.cipherSuites = Self.cipherSuites
+        configuration.applicationProtocols = ["h2", "http/1.1"]
         configuration.sslContextCallback = { [self] values, promise in
             if let override = override(for: values.serverHostname) {
                 promise.succeed(override)

@@ -23,6 +23,8 @@ public final class RouteTable: Sendable {
         var domains: [String: String] = [:]
         /// Slots taken out of the table while still serving requests, by backend id.
         var retired: [String: BackendSlot] = [:]
+        /// App name → its HTTPS policy, when not ``RoutePolicy/none``.
+        var policies: [String: RoutePolicy] = [:]
     }
 
     private struct AppRoute {
@@ -77,9 +79,23 @@ public final class RouteTable: Sendable {
         }
     }
 
-    /// Forgets `app`, its backends and its domains: its host names answer 404 from now on.
+    /// Sets the HTTPS policy of `app` (see ``RoutePolicy``), replacing the previous one; it
+    /// applies to every host name of the app from the next request on.
+    public func setPolicy(app: AppName, _ policy: RoutePolicy) {
+        state.withLock { state in
+            state.policies[app.rawValue] = policy == .none ? nil : policy
+        }
+    }
+
+    /// The HTTPS policy of `app` now.
+    public func policy(for app: AppName) -> RoutePolicy {
+        state.withLock { $0.policies[app.rawValue] ?? .none }
+    }
+
+    /// Forgets `app`, its backends, its domains and its policy: its host names answer 404 from now on.
     public func removeApp(_ app: AppName) {
         state.withLock { state in
+            state.policies[app.rawValue] = nil
             guard let route = state.apps.removeValue(forKey: app.rawValue) else { return }
             for domain in route.domains where state.domains[domain] == app.rawValue {
                 state.domains[domain] = nil
@@ -131,16 +147,24 @@ public final class RouteTable: Sendable {
 
     /// Where a request for `host` goes. The chosen slot's request count is already raised:
     /// the caller must call `end()` on it once the response is over.
-    func route(host: String) -> RouteDecision {
-        route(normalizedHost: HostName.normalize(host))
+    /// - Parameter via: the port the request came in on; decides the app's HTTPS policy.
+    func route(host: String, via: Arrival = .plain(canRedirect: false)) -> RouteDecision {
+        route(normalizedHost: HostName.normalize(host), via: via)
     }
 
     /// `route(host:)` for the raw bytes of a Host field.
-    func route(hostBytes: UnsafeRawBufferPointer) -> RouteDecision {
-        route(normalizedHost: HostName.normalize(hostBytes))
+    func route(hostBytes: UnsafeRawBufferPointer, via: Arrival = .plain(canRedirect: false)) -> RouteDecision {
+        route(normalizedHost: HostName.normalize(hostBytes), via: via)
     }
 
-    private func route(normalizedHost key: String) -> RouteDecision {
+    /// The port a request came in on, as far as the app's ``RoutePolicy`` cares.
+    enum Arrival {
+        /// The plain HTTP port; `canRedirect` when the router has an HTTPS port to send it to.
+        case plain(canRedirect: Bool)
+        case tls
+    }
+
+    private func route(normalizedHost key: String, via: Arrival) -> RouteDecision {
         let suffix = dottedBaseDomain.utf8.count
         let appKey: String?
         if key.utf8.count > suffix, key.utf8.suffix(suffix).elementsEqual(dottedBaseDomain.utf8) {
@@ -160,11 +184,20 @@ public final class RouteTable: Sendable {
                 return .unknownHost(key)
             }
             guard let route = state.apps[name] else { return .unknownHost(key) }
+            var hsts: Int?
+            if !state.policies.isEmpty, let policy = state.policies[name] {
+                switch via {
+                case .plain(let canRedirect):
+                    if canRedirect, policy.forceHTTPS { return .redirectToHTTPS(route.app, host: key) }
+                case .tls:
+                    hsts = policy.hstsSeconds
+                }
+            }
             guard !route.slots.isEmpty else { return .noBackends(route.app) }
             let slot = route.slots[route.next % route.slots.count]
             state.apps[name]!.next = (route.next &+ 1) & Int.max
             slot.begin()
-            return .backend(route.app, slot)
+            return .backend(route.app, slot, hsts: hsts)
         }
     }
 
@@ -218,6 +251,10 @@ enum RouteDecision {
     case unknownHost(String)
     /// The app exists but has no running backend.
     case noBackends(AppName)
-    /// Send the request to this backend of the app.
-    case backend(AppName, BackendSlot)
+    /// Send the request to this backend of the app; over HTTPS, with `Strict-Transport-Security:
+    /// max-age=hsts` on the response when the app's policy says so.
+    case backend(AppName, BackendSlot, hsts: Int?)
+    /// The app forces HTTPS and the request came on the plain port: 308 to `https://host…`
+    /// (`host` normalized: lowercased, without port).
+    case redirectToHTTPS(AppName, host: String)
 }

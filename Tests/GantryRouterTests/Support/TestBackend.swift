@@ -113,6 +113,9 @@ final class TestBackend: Sendable {
                     try await outbound.write(.head(head))
                     for piece in ["one ", "two ", "three"] { try await outbound.write(.body(.byteBuffer(ByteBuffer(string: piece)))) }
                     try await outbound.write(.end(nil))
+                case "/hsts":
+                    try await Self.skipBody(&parts)
+                    try await Self.reply(outbound, id, extra: ["Strict-Transport-Security": "max-age=1; includeSubDomains"])
                 case "/slow":
                     try await Self.skipBody(&parts)
                     try await Task.sleep(for: .milliseconds(query["ms"].flatMap(Int.init) ?? 500))
