@@ -114,7 +114,7 @@ let package = Package(
         ]),
         .executableTarget(name: "gantryd", dependencies: [
             "GantryServer", "GantryPipeline", "GantryStore", "GantryGit", "GantryCore", "GantryImage", "GantryRuntime", "GantryBuildpacks",
-            "GantryRouter", "GantryMetrics",
+            "GantryRouter", "GantryMetrics", "GantryACME",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

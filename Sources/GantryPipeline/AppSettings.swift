@@ -13,6 +13,8 @@ import GantryImage
 /// | `GANTRY_PIDS` | process limit of each app process's container | 256 |
 /// | `GANTRY_CPU` | CPU time each app process may use, in cores (`0.5`, `2`) | no limit |
 /// | `GANTRY_EARLY_BOOT` | `0`: web processes start only after the tests passed, not while they run | `1` |
+/// | `GANTRY_FORCE_HTTPS` | `1`: requests over plain HTTP are redirected to HTTPS (308) | `0` |
+/// | `GANTRY_HSTS` | seconds of `Strict-Transport-Security: max-age=` on HTTPS responses | none |
 struct AppSettings {
     var buildpack: String?
     var limits = BuildLimits()
@@ -21,6 +23,7 @@ struct AppSettings {
     var processCPU: Double?
     /// Whether a push's web processes boot, unrouted, while its tests run (`Pipeline.bootWhileTesting`).
     var bootsWhileTesting = true
+    var https = HTTPSPolicy()
 
     /// - Throws: `BuildError.other` naming the var whose value is unusable.
     init(config: [String: String]) throws(BuildError) {
@@ -53,6 +56,16 @@ struct AppSettings {
         case nil, "1": bootsWhileTesting = true
         case "0": bootsWhileTesting = false
         case let text?: throw .other("config var GANTRY_EARLY_BOOT=\(text.prefix(20)) must be 1 (web processes boot while the tests run, unrouted) or 0 (only once they passed)")
+        }
+        switch config["GANTRY_FORCE_HTTPS"] {
+        case nil, "0": https.forceHTTPS = false
+        case "1": https.forceHTTPS = true
+        case let text?: throw .other("config var GANTRY_FORCE_HTTPS=\(text.prefix(20)) must be 1 (redirect plain HTTP to HTTPS) or 0")
+        }
+        if config["GANTRY_HSTS"] == "0" {
+            https.hstsSeconds = 0  // tells browsers to forget an earlier max-age
+        } else {
+            https.hstsSeconds = try Self.positive("GANTRY_HSTS", in: config, maximum: 2 * 365 * 86_400)
         }
     }
 

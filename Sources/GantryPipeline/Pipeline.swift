@@ -265,6 +265,7 @@ public struct Pipeline: Sendable {
         plan.memoryLimitBytes = settings.processMemoryBytes
         plan.pidsLimit = settings.processPids
         plan.cpuLimit = settings.processCPU
+        plan.https = settings.https
         plan.user = user
         return plan
     }

@@ -55,6 +55,15 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "Port the router terminates TLS on (on --router-host), with the certificates added by `gantry certs:add` (default: none; 443 for a public server).")
     var httpsPort: Int?
 
+    @Option(help: ArgumentHelp("An ACME directory to get every app's certificates from, renewed by themselves (Let's Encrypt: https://acme-v02.api.letsencrypt.org/directory; try its staging https://acme-staging-v02.api.letsencrypt.org/directory first). The CA validates over HTTP-01: the router must be reachable on port 80 at each domain.", valueName: "url"))
+    var acmeDirectory: String?
+
+    @Option(help: ArgumentHelp("The contact the ACME CA is given for the account (expiry warnings).", valueName: "address"))
+    var acmeEmail: String?
+
+    @Option(help: ArgumentHelp("A PEM file of CA certificates to trust for the ACME directory's own TLS (a private CA, or pebble in tests); default: the system's.", valueName: "file"))
+    var acmeCaBundle: String?
+
     @Option(help: "Failed logins (wrong, revoked or expired tokens; unknown SSH keys) a source address may make in a minute before it is refused (429) on the API, git over HTTP and SSH.")
     var loginFailuresPerMinute: Int = ServerConfiguration.defaultLoginFailuresPerMinute
 
@@ -117,6 +126,13 @@ struct Gantryd: AsyncParsableCommand {
             do { _ = try DomainName(appsDomain) } catch { throw ValidationError("--apps-domain: \(error)") }
             guard !appsDomain.hasPrefix("*.") else { throw ValidationError("--apps-domain takes a domain without '*.': apps are APP.<domain>") }
         }
+        if let acmeDirectory {
+            guard acmeDirectory.hasPrefix("https://") || acmeDirectory.hasPrefix("http://") else { throw ValidationError("--acme-directory must be an http(s) URL") }
+            guard httpsPort != nil else { throw ValidationError("--acme-directory needs --https-port: the certificates are served there") }
+        }
+        if let acmeEmail, acmeEmail.contains(where: { $0.isWhitespace || $0 == "," }) || !acmeEmail.contains("@") {
+            throw ValidationError("--acme-email must be one e-mail address")
+        }
         guard loginFailuresPerMinute > 0 else { throw ValidationError("--login-failures-per-minute must be positive") }
         guard maxPushBytes > 0 else { throw ValidationError("--max-push-bytes must be positive") }
         guard (0...1_000_000_000).contains(minFreeMb) else { throw ValidationError("--min-free-mb must be between 0 and 1000000000") }
@@ -164,6 +180,15 @@ struct Gantryd: AsyncParsableCommand {
         for (app, domains) in try await store.allDomains() { router.table.setDomains(app: app, domains.map(\.rawValue)) }
         let certificates = RouterCertificates(store: store, router: router, logger: logger)
         await certificates.syncAll()
+        let automaticCertificates = try acmeDirectory.map { directory in
+            AutomaticCertificates(
+                store: store,
+                authority: try ACMEAuthority(
+                    directoryURL: directory, email: acmeEmail, caBundlePath: acmeCaBundle, accountKeyPath: dataDirectory.acmeAccountKey, router: router,
+                    logger: logger),
+                appsDomain: appsDomain, logger: logger
+            ) { await certificates.sync($0) }
+        }
         let (pipeline, network, logWriter) = try await makePipeline(
             dataDirectory: dataDirectory, store: store, stackDirectory: stackDir ?? checkout + "/.stack",
             buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, metrics: metrics, logger: logger)
@@ -171,7 +196,7 @@ struct Gantryd: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes,
             httpIdleTimeout: .seconds(httpIdleTimeout), maxConnections: maxConnections, sshIdleTimeout: .seconds(sshIdleTimeout),
-            loginFailuresPerMinute: loginFailuresPerMinute, appsDomain: appsDomain)
+            loginFailuresPerMinute: loginFailuresPerMinute, appsDomain: appsDomain, automaticCertificates: automaticCertificates != nil)
         let lifecycle = AppLifecycle(
             pushHooks: pipeline.hooks(for:trigger:), processes: pipeline.processes(of:), created: pipeline.register(_:),
             destroyed: {
@@ -181,8 +206,12 @@ struct Gantryd: AsyncParsableCommand {
             domainsChanged: {
                 router.table.setDomains(app: $0, $1.map(\.rawValue))
                 await certificates.sync($0)
+                await automaticCertificates?.changed($0)
             },
-            certificatesChanged: { await certificates.sync($0) }, metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
+            certificatesChanged: {
+                await certificates.sync($0)
+                await automaticCertificates?.changed($0)
+            }, metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
             operations: pipeline,
             webhookDeploy: { [maxPushBytes] in
                 await pipeline.deploy(
@@ -199,6 +228,7 @@ struct Gantryd: AsyncParsableCommand {
         }
         var services: [any Service] = [NetworkService(network: network), app, ssh, RouterService(router: router), SupervisorService(pipeline: pipeline),
             LogWriterService(logWriter: logWriter, logger: logger)]
+        if let automaticCertificates { services.append(AutomaticCertificatesService(certificates: automaticCertificates)) }
         if let metricsPort {
             services.append(buildMetricsApplication(
                 host: metricsHost, port: metricsPort, configuration: configuration, metrics: lifecycle.metrics, logger: logger

@@ -2,6 +2,7 @@ import GantryCore
 import GantryPipeline
 import GantryRouter
 import GantryRuntime
+import GantryServer
 import Logging
 import ServiceLifecycle
 
@@ -57,6 +58,16 @@ struct LogWriterService: Service {
     }
 }
 
+/// Automatic certificates as a service: orders and renewals until gantryd shuts down (an order
+/// cut short is asked for again at the next start).
+struct AutomaticCertificatesService: Service {
+    let certificates: AutomaticCertificates
+
+    func run() async {
+        await cancelWhenGracefulShutdown { await certificates.run() }
+    }
+}
+
 /// The deployer's view of the router: swap an app's backends, drain one.
 struct RouterTraffic: TrafficRouter {
     let router: Router
@@ -67,6 +78,10 @@ struct RouterTraffic: TrafficRouter {
 
     func remove(_ app: AppName) async {
         router.table.removeApp(app)
+    }
+
+    func apply(_ policy: HTTPSPolicy, to app: AppName) async {
+        router.table.setPolicy(app: app, RoutePolicy(forceHTTPS: policy.forceHTTPS, hstsSeconds: policy.hstsSeconds))
     }
 
     func drain(_ backendID: String, timeout: Duration) async -> Int {

@@ -200,13 +200,13 @@ extension GantryDaemon {
     }
 
     /// Waits up to 20 s for `condition`.
-    func eventually(_ what: String, _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
+    func eventually(_ what: String, within limit: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if await condition() { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw FixtureFailure("\(what) did not happen within 20 s; gantryd's log:\n\(logTail())")
+        throw FixtureFailure("\(what) did not happen within \(limit); gantryd's log:\n\(logTail())")
     }
 }
 

@@ -28,3 +28,15 @@ extension AppSettingsTests {
         #expect(error?.description.contains("GANTRY_EARLY_BOOT=no") == true, "\(String(describing: error))")
     }
 }
+
+extension AppSettingsTests {
+    @Test func forceHTTPSAndHSTSComeFromTheirConfigVars() throws {
+        #expect(try AppSettings(config: [:]).https == HTTPSPolicy(forceHTTPS: false, hstsSeconds: nil))
+        #expect(try AppSettings(config: ["GANTRY_FORCE_HTTPS": "1", "GANTRY_HSTS": "31536000"]).https == HTTPSPolicy(forceHTTPS: true, hstsSeconds: 31_536_000))
+        #expect(try AppSettings(config: ["GANTRY_HSTS": "0"]).https.hstsSeconds == 0, "max-age=0 tells browsers to forget")
+        for (key, value) in [("GANTRY_FORCE_HTTPS", "yes"), ("GANTRY_HSTS", "-1"), ("GANTRY_HSTS", "1y"), ("GANTRY_HSTS", "99999999999")] {
+            let error = #expect(throws: BuildError.self) { try AppSettings(config: [key: value]) }
+            #expect(error?.description.contains("\(key)=\(value)") == true, "\(String(describing: error))")
+        }
+    }
+}

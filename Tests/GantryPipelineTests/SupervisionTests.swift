@@ -307,8 +307,11 @@ final class FakeRuntime: ContainerRuntime {
 
 final class RecordingRouter: TrafficRouter {
     private let routes = Mutex<[String: [String]]>([:])
+    private let policies = Mutex<[String: HTTPSPolicy]>([:])
 
     func backends(of app: String) -> [String] { routes.withLock { $0[app] ?? [] } }
+    func policy(of app: String) -> HTTPSPolicy? { policies.withLock { $0[app] } }
+    func apply(_ policy: HTTPSPolicy, to app: AppName) async { policies.withLock { $0[app.rawValue] = policy } }
     func route(_ app: AppName, to backends: [WebBackend]) async { routes.withLock { $0[app.rawValue] = backends.map(\.id) } }
     func remove(_ app: AppName) async { routes.withLock { $0[app.rawValue] = nil } }
     func drain(_ backendID: String, timeout: Duration) async -> Int { 0 }

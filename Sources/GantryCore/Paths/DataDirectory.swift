@@ -7,6 +7,7 @@
 ///   gantry.sqlite        SQLite database (WAL), 0600 like its -wal and -shm
 ///   admin-token          the first admin API token, mode 0600
 ///   ssh-host-key         the SSH server's Ed25519 host key, mode 0600
+///   acme-account-key.pem the ACME account's P-256 key (`--acme-directory`), mode 0600
 ///   repos/APP.git        one bare repository per app
 ///   images/              OCI image layout: oci-layout, index.json, blobs/sha256/…
 ///   layers/DIGEST/       unpacked image layers, the read-only lower dirs of containers
@@ -30,6 +31,7 @@ public struct DataDirectory: Sendable, Hashable {
     public var database: String { root + "/gantry.sqlite" }
     public var adminToken: String { root + "/admin-token" }
     public var sshHostKey: String { root + "/ssh-host-key" }
+    public var acmeAccountKey: String { root + "/acme-account-key.pem" }
     public var repositories: String { root + "/repos" }
     public var scratch: String { root + "/tmp" }
     public var images: String { root + "/images" }

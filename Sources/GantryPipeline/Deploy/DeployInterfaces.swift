@@ -13,11 +13,27 @@ public struct WebBackend: Hashable, Sendable {
     }
 }
 
+/// How the router treats a release's plain HTTP and HTTPS requests (config vars
+/// `GANTRY_FORCE_HTTPS`, `GANTRY_HSTS`).
+public struct HTTPSPolicy: Hashable, Sendable {
+    /// Requests over plain HTTP are redirected (308) to HTTPS.
+    public var forceHTTPS: Bool
+    /// Responses over HTTPS carry `Strict-Transport-Security: max-age=` this.
+    public var hstsSeconds: Int?
+
+    public init(forceHTTPS: Bool = false, hstsSeconds: Int? = nil) {
+        self.forceHTTPS = forceHTTPS
+        self.hstsSeconds = hstsSeconds
+    }
+}
+
 /// What the deployer needs of the router: swap an app's backends at once, and wait for a
 /// backend that left the table to finish its in-flight requests.
 public protocol TrafficRouter: Sendable {
     /// Replaces the app's backends atomically; an empty list means "no running release".
     func route(_ app: AppName, to backends: [WebBackend]) async
+    /// Sets how the app's requests over HTTP and HTTPS are treated (the live release's config).
+    func apply(_ policy: HTTPSPolicy, to app: AppName) async
     /// Forgets the app (destroyed): its host answers "no such app" again.
     func remove(_ app: AppName) async
     /// Waits until `backendID` has no request in flight, or `timeout` passed.

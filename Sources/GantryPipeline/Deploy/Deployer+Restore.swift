@@ -41,6 +41,7 @@ extension Deployer {
                 }
             }
             apps[plan.app] = processes
+            await router.apply(plan.https, to: plan.app)
             await router.route(plan.app, to: webBackends(processes))
         }
         var unplanned: [AppName: [Tracked]] = [:]

@@ -26,6 +26,8 @@ public actor Deployer {
         public var cpuLimit: Double?
         /// The app's unprivileged uid (`AppUser`).
         public var user = AppUser.nobody
+        /// `GANTRY_FORCE_HTTPS`, `GANTRY_HSTS`.
+        public var https = HTTPSPolicy()
 
         public init(
             app: AppName, release: Int, layers: [String], environment: [String: String], processTypes: [String: String],
@@ -105,6 +107,7 @@ public actor Deployer {
         let old = apps[plan.app] ?? []
         apps[plan.app] = started
         plans[plan.app] = plan
+        await router.apply(plan.https, to: plan.app)
         await router.route(plan.app, to: webBackends(started))
         if !old.isEmpty {
             log("Switching traffic … done; stopping v\(old[0].process.release)")

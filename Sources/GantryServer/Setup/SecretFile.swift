@@ -2,11 +2,11 @@ import Glibc
 
 /// Files only gantryd may read (the admin token, the SSH host key): created with mode 0600 by
 /// `open(2)` itself, never widened then narrowed, whatever the process's umask.
-enum SecretFile {
+package enum SecretFile {
     /// Writes `text` to a new file at `path`, mode 0600; fails when something is there.
     /// A partial file is removed.
     /// - Returns: whether the whole text was written.
-    static func create(at path: String, contents text: String) -> Bool {
+    package static func create(at path: String, contents text: String) -> Bool {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return false }
         let bytes = Array(text.utf8)

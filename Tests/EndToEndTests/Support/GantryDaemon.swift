@@ -98,13 +98,14 @@ struct GantryDaemon: Sendable {
 ///     caller removes it.
 /// - Throws: `FixtureFailure` when gantryd cannot be found or does not come up; what `body` throws.
 func withDaemon<Value: Sendable>(
-    maxPushBytes: Int? = nil, arguments extra: [String] = [], dataDirectory: String? = nil, _ body: (GantryDaemon) async throws -> Value
+    maxPushBytes: Int? = nil, arguments extra: [String] = [], dataDirectory: String? = nil, routerPort: Int? = nil,
+    _ body: (GantryDaemon) async throws -> Value
 ) async throws -> Value {
     let scratch = try ScratchDirectory(prefix: "gantry-e2e")
     defer { scratch.remove() }
     let git = try Git(home: scratch.directory("home"))
     let (daemon, _) = try await DaemonLauncher.start(
-        in: scratch, git: git, maxPushBytes: maxPushBytes, arguments: extra, dataDirectory: dataDirectory)
+        in: scratch, git: git, maxPushBytes: maxPushBytes, arguments: extra, dataDirectory: dataDirectory, routerPort: routerPort)
     do {
         let result = try await body(daemon)
         await DaemonLauncher.stop(daemon.process.current) { daemon.logTail() }
@@ -210,10 +211,11 @@ enum DaemonLauncher {
 
     /// Starts gantryd in `scratch/data` (or `dataDirectory`) and waits until it wrote its admin
     /// token and accepts connections. A port taken meanwhile by someone else means another try
-    /// on a new port.
+    /// on a new port (but for `routerPort`, when the test needs to know it beforehand).
     /// - Throws: `FixtureFailure` with gantryd's log when it exits or does not come up in time.
     static func start(
-        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?, arguments extra: [String] = [], dataDirectory: String? = nil
+        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?, arguments extra: [String] = [], dataDirectory: String? = nil,
+        routerPort fixedRouterPort: Int? = nil
     ) async throws -> (GantryDaemon, RunningProcess) {
         let binary = try binary()
         let data = DataDirectory(root: dataDirectory ?? scratch.path + "/data")
@@ -222,7 +224,7 @@ enum DaemonLauncher {
         var failures: [String] = []
         for _ in 0..<3 {
             let port = try LocalPort.free()
-            let routerPort = try LocalPort.free()
+            let routerPort = try fixedRouterPort ?? LocalPort.free()
             let sshPort = try LocalPort.free()
             var arguments = [
                 "--data-dir", data.root, "--http-host", "127.0.0.1", "--http-port", String(port), "--router-port", String(routerPort),
