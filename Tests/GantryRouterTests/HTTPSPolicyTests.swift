@@ -88,6 +88,12 @@ import Testing
                 let (_, plainOther) = try await fixture.curl(["-i", "http://shop.example.test:\(fixture.port)/"], names: names)
                 #expect(plainOther.hasPrefix("HTTP/1.1 200") && plainOther.hasSuffix("web-2"), "\(plainOther)")
                 #expect(!plainOther.lowercased().contains("strict-transport-security"))
+                // The HTTPS port does not answer ACME challenges: the path goes to the app.
+                try fixture.router.challenges.publish(token: "tok", keyAuthorization: "tok.key")
+                let (_, overTLS) = try await fixture.curl(["https://www.example.test:\(fixture.httpsPort)/.well-known/acme-challenge/tok"], names: names)
+                #expect(overTLS == "web-1", "\(overTLS)")
+                let (_, plainChallenge) = try await fixture.curl(["http://www.example.test:\(fixture.port)/.well-known/acme-challenge/tok"], names: names)
+                #expect(plainChallenge == "tok.key", "\(plainChallenge)")
                 // Policy off again: hello is served over plain HTTP, and HTTPS has no HSTS.
                 table.setPolicy(app: hello, .none)
                 let (_, plainHello) = try await fixture.curl(["-i", "http://www.example.test:\(fixture.port)/"], names: names)

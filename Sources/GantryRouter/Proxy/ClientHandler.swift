@@ -234,7 +234,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         return bytes.withUnsafeReadableBytes { all -> ErrorPage? in
             let path = UnsafeRawBufferPointer(rebasing: all[target])
             let prefix = ChallengeTable.pathPrefix.utf8
-            guard path.count > prefix.count, path.prefix(prefix.count).elementsEqual(prefix) else { return nil }
+            guard path.count >= prefix.count, path.prefix(prefix.count).elementsEqual(prefix) else { return nil }
             let methodBytes = UnsafeRawBufferPointer(rebasing: all[method])
             guard methodBytes.elementsEqual("GET".utf8) || methodBytes.elementsEqual("HEAD".utf8) else { return .challengeMethod }
             let rest = path.dropFirst(prefix.count)
