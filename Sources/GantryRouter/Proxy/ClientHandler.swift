@@ -40,6 +40,8 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     var quiescing = false
     var clientAddress: String?
     private var started = false
+    /// Over TLS, a response head waiting to go out with the first body bytes of the same read.
+    var heldHead: ByteBuffer?
     var backendNeedsFlush = false
     var clientNeedsFlush = false
     /// What happens at `deadline`: the idle client is closed, or the silent backend gets a 502.
