@@ -62,7 +62,7 @@ import Testing
             }
             let withQuery = try await TestClient.get(port: port, host: "hello.localhost", path: path + "?x=1")
             #expect(withQuery.body == token + ".key")
-            for bad in ["/.well-known/acme-challenge/unknown", "/.well-known/acme-challenge/a%2Fb", "/.well-known/acme-challenge/a.b"] {
+            for bad in ["/.well-known/acme-challenge/", "/.well-known/acme-challenge/unknown", "/.well-known/acme-challenge/a%2Fb", "/.well-known/acme-challenge/a.b"] {
                 let missing = try await TestClient.get(port: port, host: "hello.localhost", path: bad)
                 #expect(missing.status == 404, "\(bad)")
                 #expect(!missing.body.contains("web-1"))

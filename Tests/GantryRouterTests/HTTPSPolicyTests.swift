@@ -41,6 +41,20 @@ import Testing
         #expect(RoutePolicy(hstsSeconds: -1).hstsSeconds == nil)
     }
 
+    @Test func policyComesFromConfigVars() {
+        #expect(RoutePolicy(configVars: [:]) == .none)
+        #expect(RoutePolicy(configVars: ["GANTRY_FORCE_HTTPS": "1", "GANTRY_HSTS": "31536000"])
+            == RoutePolicy(forceHTTPS: true, hstsSeconds: 31_536_000))
+        #expect(RoutePolicy(configVars: ["GANTRY_FORCE_HTTPS": "TRUE"]).forceHTTPS)
+        #expect(RoutePolicy(configVars: ["GANTRY_HSTS": "0"]).hstsSeconds == 0)
+        for bad in ["yes please", "2", "on"] { #expect(!RoutePolicy(configVars: ["GANTRY_FORCE_HTTPS": bad]).forceHTTPS) }
+        for bad in ["1y", "-1", "+5", "63072001", "99999999999999999999", " 60"] {
+            #expect(RoutePolicy(configVars: ["GANTRY_HSTS": bad]).hstsSeconds == nil, "\(bad)")
+        }
+        #expect(RoutePolicy.problems(configVars: ["GANTRY_FORCE_HTTPS": "0", "GANTRY_HSTS": "60"]).isEmpty)
+        #expect(RoutePolicy.problems(configVars: ["GANTRY_FORCE_HTTPS": "yes", "GANTRY_HSTS": "1y"]).count == 2)
+    }
+
     @Test func locationsKeepPathAndQueryAndRefuseOddHosts() {
         func location(_ host: String, _ target: String, _ port: Int) -> String? {
             var target = target
@@ -88,6 +102,12 @@ import Testing
                 let (_, plainOther) = try await fixture.curl(["-i", "http://shop.example.test:\(fixture.port)/"], names: names)
                 #expect(plainOther.hasPrefix("HTTP/1.1 200") && plainOther.hasSuffix("web-2"), "\(plainOther)")
                 #expect(!plainOther.lowercased().contains("strict-transport-security"))
+                // The HTTPS port does not answer ACME challenges: the path goes to the app.
+                try fixture.router.challenges.publish(token: "tok", keyAuthorization: "tok.key")
+                let (_, overTLS) = try await fixture.curl(["https://www.example.test:\(fixture.httpsPort)/.well-known/acme-challenge/tok"], names: names)
+                #expect(overTLS == "web-1", "\(overTLS)")
+                let (_, plainChallenge) = try await fixture.curl(["http://www.example.test:\(fixture.port)/.well-known/acme-challenge/tok"], names: names)
+                #expect(plainChallenge == "tok.key", "\(plainChallenge)")
                 // Policy off again: hello is served over plain HTTP, and HTTPS has no HSTS.
                 table.setPolicy(app: hello, .none)
                 let (_, plainHello) = try await fixture.curl(["-i", "http://www.example.test:\(fixture.port)/"], names: names)

@@ -19,6 +19,7 @@ final class ProtocolSwitch: ChannelInboundHandler, RemovableChannelHandler {
     private let core: RouterCore
     /// Bytes that came before the switch (none expected: the handshake completes first).
     private var early: [ByteBuffer] = []
+    private var earlyBytes = 0
 
     init(core: RouterCore) {
         self.core = core
@@ -53,7 +54,13 @@ final class ProtocolSwitch: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        early.append(unwrapInboundIn(data))
+        let buffer = unwrapInboundIn(data)
+        earlyBytes += buffer.readableBytes
+        guard earlyBytes <= HTTPHeadParser.maximumHeadSize else {
+            context.close(promise: nil)  // bounded like everything a client sends
+            return
+        }
+        early.append(buffer)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -140,7 +140,7 @@ extension ClientHandler {
         let done: Bool
         do {
             done = try exchange.responseFramer.consume(&buffer) { body in
-                context.write(self.wrapOutboundOut(body), promise: nil)
+                self.writeBody(body, context: context)
             }
         } catch {
             // The response was cut short: the client can only learn it from a closed connection.
@@ -150,6 +150,7 @@ extension ClientHandler {
             closeConnection()
             return
         }
+        releaseHeldHead(context: context)
         clientNeedsFlush = true
         if done { endResponse(of: exchange, connection: connection, leftover: buffer.readableBytes > 0) }
     }
@@ -258,8 +259,41 @@ extension ClientHandler {
         let out = HeadWriter.response(
             head, bytes: bytes, clientMinorVersion: clientMinor, body: body, keepAlive: keep, allocator: context.channel.allocator,
             hsts: exchange.hsts)
-        context.write(wrapOutboundOut(out), promise: nil)
+        if listener.https {
+            heldHead = out  // written with the body bytes of this read: see `writeBody`
+        } else {
+            context.write(wrapOutboundOut(out), promise: nil)
+        }
         clientNeedsFlush = true
+    }
+
+    /// Writes response body bytes to the client. Over TLS a response head still held is sent in
+    /// the same buffer when the two are small: one TLS record (one SSL_write, one AEAD seal)
+    /// instead of two per small response (NIOSSL seals each write on its own). Measured with wrk
+    /// (64 keep-alive HTTPS connections, 2 busy CPUs, 3 alternated 5 s rounds): 28,430 / 28,959 /
+    /// 29,573 → 29,884 / 30,463 / 29,126 requests/s, about +5% in two rounds of three.
+    private func writeBody(_ body: ByteBuffer, context: ChannelHandlerContext) {
+        if var head = heldHead {
+            heldHead = nil
+            if head.readableBytes + body.readableBytes <= Self.coalescedResponseLimit {
+                var body = body
+                head.writeBuffer(&body)
+                context.write(wrapOutboundOut(head), promise: nil)
+                return
+            }
+            context.write(wrapOutboundOut(head), promise: nil)
+        }
+        context.write(wrapOutboundOut(body), promise: nil)
+    }
+
+    /// The largest head and body sent as one buffer (a TLS record holds 16 KiB).
+    static var coalescedResponseLimit: Int { 16 * 1024 - 256 }
+
+    /// Writes the response head if `writeBody` did not take it.
+    private func releaseHeldHead(context: ChannelHandlerContext) {
+        guard let head = heldHead else { return }
+        heldHead = nil
+        context.write(wrapOutboundOut(head), promise: nil)
     }
 
     private func endResponse(of exchange: Exchange, connection: BackendConnection, leftover: Bool) {

@@ -40,6 +40,8 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     var quiescing = false
     var clientAddress: String?
     private var started = false
+    /// Over TLS, a response head waiting to go out with the first body bytes of the same read.
+    var heldHead: ByteBuffer?
     var backendNeedsFlush = false
     var clientNeedsFlush = false
     /// What happens at `deadline`: the idle client is closed, or the silent backend gets a 502.
@@ -234,7 +236,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         return bytes.withUnsafeReadableBytes { all -> ErrorPage? in
             let path = UnsafeRawBufferPointer(rebasing: all[target])
             let prefix = ChallengeTable.pathPrefix.utf8
-            guard path.count > prefix.count, path.prefix(prefix.count).elementsEqual(prefix) else { return nil }
+            guard path.count >= prefix.count, path.prefix(prefix.count).elementsEqual(prefix) else { return nil }
             let methodBytes = UnsafeRawBufferPointer(rebasing: all[method])
             guard methodBytes.elementsEqual("GET".utf8) || methodBytes.elementsEqual("HEAD".utf8) else { return .challengeMethod }
             let rest = path.dropFirst(prefix.count)
