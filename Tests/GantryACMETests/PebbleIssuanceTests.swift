@@ -131,7 +131,9 @@ struct PebbleIssuanceTests {
             guard case .unreachable(let failedURL, let detail) = error as? ACMEError else { return false }
             return failedURL == url && !detail.isEmpty && "\(error)".contains(url)
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Refused at once, not after the 30 s request limit (a loaded machine running the whole
+        // unit pass in parallel once took 6 s to say so).
+        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     @Test func pebblesTLSIsNotTrustedWithoutItsCABundle() async throws {

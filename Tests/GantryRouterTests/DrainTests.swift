@@ -62,7 +62,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(5))
                 port = router.port
             }
-            let slow = Task { [port] in try await TestClient.get(port: port!, host: "hello.localhost", path: "/slow?ms=400") }
+            let slow = Task { [port] in try await TestClient.get(port: port!, host: "hello.localhost", path: "/slow?ms=1500") }  // long enough for the shutdown to reach it on a loaded machine
             while backends[0].requestsStarted.load(ordering: .relaxed) < 1 { try await Task.sleep(for: .milliseconds(5)) }
             running.cancel()
             try await running.value

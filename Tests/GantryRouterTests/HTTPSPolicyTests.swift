@@ -41,20 +41,6 @@ import Testing
         #expect(RoutePolicy(hstsSeconds: -1).hstsSeconds == nil)
     }
 
-    @Test func policyComesFromConfigVars() {
-        #expect(RoutePolicy(configVars: [:]) == .none)
-        #expect(RoutePolicy(configVars: ["GANTRY_FORCE_HTTPS": "1", "GANTRY_HSTS": "31536000"])
-            == RoutePolicy(forceHTTPS: true, hstsSeconds: 31_536_000))
-        #expect(RoutePolicy(configVars: ["GANTRY_FORCE_HTTPS": "TRUE"]).forceHTTPS)
-        #expect(RoutePolicy(configVars: ["GANTRY_HSTS": "0"]).hstsSeconds == 0)
-        for bad in ["yes please", "2", "on"] { #expect(!RoutePolicy(configVars: ["GANTRY_FORCE_HTTPS": bad]).forceHTTPS) }
-        for bad in ["1y", "-1", "+5", "63072001", "99999999999999999999", " 60"] {
-            #expect(RoutePolicy(configVars: ["GANTRY_HSTS": bad]).hstsSeconds == nil, "\(bad)")
-        }
-        #expect(RoutePolicy.problems(configVars: ["GANTRY_FORCE_HTTPS": "0", "GANTRY_HSTS": "60"]).isEmpty)
-        #expect(RoutePolicy.problems(configVars: ["GANTRY_FORCE_HTTPS": "yes", "GANTRY_HSTS": "1y"]).count == 2)
-    }
-
     @Test func locationsKeepPathAndQueryAndRefuseOddHosts() {
         func location(_ host: String, _ target: String, _ port: Int) -> String? {
             var target = target
