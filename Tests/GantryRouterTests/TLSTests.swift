@@ -1,4 +1,6 @@
+import Foundation
 import GantryCore
+import GantryTesting
 import Testing
 
 @testable import GantryRouter
@@ -44,6 +46,28 @@ import Testing
                 // A certificate removed is no longer presented, at once.
                 fixture.router.certificates.remove(app: hello)
                 #expect(try await curl("www.example.test").0 != 0)
+            }
+        }
+    }
+
+    /// A flood of connections that never finish their handshake — silent, or stopped half way
+    /// through a ClientHello — holds nothing past the client idle timeout, and the port goes on
+    /// serving handshakes meanwhile.
+    @Test func handshakesNeverFinishedAreClosedAtTheIdleTimeout() async throws {
+        try await withBackends(1) { backends in
+            let table = RouteTable()
+            table.setBackends(app: hello, [backends[0].backend])
+            table.setDomains(app: hello, ["www.example.test"])
+            try await TLSRouter.with(table, app: hello, names: ["www.example.test"], clientIdleTimeout: .milliseconds(500)) { fixture in
+                let silent = try await Socket.openIdle(100, port: fixture.httpsPort)
+                let halfway = try await Socket.openIdle(100, port: fixture.httpsPort)
+                defer { for fd in silent + halfway { close(fd) } }
+                // A handshake record promising 512 bytes, of which 6 come.
+                for fd in halfway { try Socket.sendAll(fd, [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]) }
+                let served = try await fixture.curl(["https://www.example.test:\(fixture.httpsPort)/"], names: ["www.example.test"])
+                #expect(served.status == 0 && served.output == "web-1", "\(served)")
+                let open = try await Socket.waitUntilClosed(silent + halfway, within: .seconds(15))
+                #expect(open.isEmpty, "\(open.count) of 200 unfinished handshakes still open")
             }
         }
     }

@@ -16,7 +16,7 @@ struct TLSRouter: Sendable {
     /// Starts a router over `table` with a certificate for `names` (owned by `app`), runs
     /// `body`, then shuts it down and removes its scratch directory.
     static func with<T: Sendable>(
-        _ table: RouteTable, app: AppName, names: [String], _ body: (TLSRouter) async throws -> T
+        _ table: RouteTable, app: AppName, names: [String], clientIdleTimeout: Duration = .seconds(60), _ body: (TLSRouter) async throws -> T
     ) async throws -> T {
         let authority = try TestCertificates()
         let scratch = FileManager.default.currentDirectoryPath + "/.build/gantry-tls-\(UUID().uuidString)"
@@ -27,7 +27,7 @@ struct TLSRouter: Sendable {
         let (chain, key) = try authority.leaf(names)
         try certificates.set(app: app, names: names, chainPEM: chain, keyPEM: key)
         let router = Router(
-            table: table, configuration: RouterConfiguration(host: "127.0.0.1", port: 0, httpsPort: 0), certificates: certificates)
+            table: table, configuration: RouterConfiguration(host: "127.0.0.1", port: 0, clientIdleTimeout: clientIdleTimeout, httpsPort: 0), certificates: certificates)
         let port = try await router.start()
         let fixture = TLSRouter(router: router, port: port, httpsPort: router.httpsPort!, scratch: scratch, caPEM: authority.caPEM)
         do {
