@@ -1,6 +1,7 @@
 import GantryCore
 import GantryRouter
 import Prometheus
+import Synchronization
 
 /// gantryd's Prometheus metrics, served at `GET /metrics` in the text exposition format:
 ///
@@ -12,6 +13,10 @@ import Prometheus
 public struct GantryMetrics: RouterObserver {
     /// The one registry every metric lives in.
     public let registry = PrometheusCollectorRegistry()
+    /// The router's series, found once per app and status: the registry's own lookup (a
+    /// descriptor built, its name composed and hashed with the labels, under its lock) cost
+    /// 6.6% of the router's CPU per request in bench/tls's keep-alive case.
+    private let routerSeries = RouterSeries()
 
     /// The buckets of the request-latency histogram: 1 ms to 10 s.
     static let latencyBuckets: [Duration] = [
@@ -57,9 +62,14 @@ public struct GantryMetrics: RouterObserver {
     /// Counts one finished router request and records its latency.
     public func requestCompleted(_ record: RequestRecord) {
         let app = record.app?.rawValue ?? ""
-        registry.makeCounter(descriptor: Self.requests, labels: [("app", app), ("status", String(record.status))]).increment()
-        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("app", app)], buckets: Self.latencyBuckets)
-            .record(record.duration)
+        let (counter, histogram) = routerSeries.series(app: app, status: record.status) {
+            (
+                registry.makeCounter(descriptor: Self.requests, labels: [("app", app), ("status", String(record.status))]),
+                registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("app", app)], buckets: Self.latencyBuckets)
+            )
+        }
+        counter.increment()
+        histogram.record(record.duration)
     }
 
     /// Counts a finished build or deploy (the pipeline's `events` hook).
@@ -76,5 +86,24 @@ public struct GantryMetrics: RouterObserver {
     public func render(runningContainers: Int) -> String {
         registry.makeGauge(descriptor: Self.runningContainers).set(Double(runningContainers))
         return registry.emitToString()
+    }
+}
+
+/// The router's counter and histogram of each app and status seen, kept beside the registry.
+/// A destroyed app's series stay, as they do in the registry.
+private final class RouterSeries: Sendable {
+    private struct Key: Hashable {
+        var app: String
+        var status: Int
+    }
+
+    private let table = Mutex<[Key: (Counter, DurationHistogram)]>([:])
+
+    func series(app: String, status: Int, make: () -> (Counter, DurationHistogram)) -> (Counter, DurationHistogram) {
+        let key = Key(app: app, status: status)
+        if let found = table.withLock({ $0[key] }) { return found }
+        let made = make()
+        table.withLock { $0[key] = made }
+        return made
     }
 }
