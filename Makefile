@@ -66,7 +66,7 @@ run: setup
 # fork bomb and packet capture, a hundred deploys counting the host's network namespaces and rules,
 # a data directory on a loop-mounted ext4 filled to the last block (its stack copy is 700 MB),
 # 20,000 fuzzed inputs through each of 14 parsers (some 30 s).
-LOAD_TESTS := BoundsTests|StreamingTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests|DiskFullTests|FuzzFastPathTests
+LOAD_TESTS := BoundsTests|HostilePushTests|HostileWebhookTests|StreamingTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests|DiskFullTests|FuzzFastPathTests
 
 # Last, the short variant of bench/crash: gantryd (the release build) killed 5 times while it
 # deploys, each restart checked for lost releases, inconsistencies and orphans.

@@ -91,8 +91,14 @@ struct WebhookTests {
         }
     }
 
-    // MARK: - Helpers
+}
 
+/// Deliveries as a git server sends them, for the webhook suites.
+protocol DeliversWebhooks {}
+
+extension WebhookTests: DeliversWebhooks {}
+
+extension DeliversWebhooks {
     static func pusher(_ provider: WebhookProvider) -> String {
         provider == .gitlab ? "jsmith" : "alice"
     }

@@ -115,9 +115,10 @@ struct PebbleIssuanceTests {
                 directoryURL: pebble.directoryURL, accountKey: .generate(), contact: [], caBundlePath: pebble.caBundlePath,
                 logger: retries.logger)
             var accounts: Set<String> = []
+            // Without retries, 40 registrations would all pass 20% rejections once in 7,500 runs;
+            // how many retries were logged is not asserted (NonceRetryTests counts them exactly).
             for _ in 0..<40 { accounts.insert(try await client.registerAccount()) }
-            #expect(accounts.count == 1)
-            #expect(retries.count > 0)
+            #expect(accounts.count == 1, "\(retries.count) retries")
         }
     }
 

@@ -62,7 +62,13 @@ import Testing
             let process = try Self.start(command.executable, command.arguments)
             try await Task.sleep(for: .milliseconds(200))
             #expect(try Self.cpuCgroup(of: "/proc/\(process.processIdentifier)/cgroup") == "/gantry-idle/\(identity)/gantryd")
-            try await Task.sleep(for: .seconds(2))
+            // ~1 s on a quiet machine; the whole unit pass running beside it may delay the guard.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline,
+                try Self.cpuCgroup(of: "/proc/\(process.processIdentifier)/cgroup") == "/gantry-idle/\(identity)/gantryd"
+            {
+                try await Task.sleep(for: .milliseconds(250))
+            }
             return process
         }
         defer { Self.kill(starved) }

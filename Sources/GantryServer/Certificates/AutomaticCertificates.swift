@@ -78,8 +78,9 @@ public actor AutomaticCertificates {
             case .issue:
                 return try await issue(app, names: names, previous: status)
             }
+        } catch .appNotFound {
+            return nil  // destroyed meanwhile: its rows went with it
         } catch {
-            // The app went away meanwhile, or the database failed: nothing to keep for it now.
             logger.warning("automatic certificate of \(app): \(error)")
             return nil
         }

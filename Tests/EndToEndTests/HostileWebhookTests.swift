@@ -4,8 +4,11 @@ import GantryCore
 import Testing
 
 /// Webhook deliveries that would cost gantryd or roll an app back: a fetch bigger than the
-/// push limit, and a signed payload naming an older commit than the deployed one.
-extension WebhookTests {
+/// push limit, and a signed payload naming an older commit than the deployed one. CPU-heavy by
+/// design (a pack inflated up to its limit), so it runs in `make test`'s serialized load pass
+/// (`LOAD_TESTS`).
+@Suite("hostile webhook deliveries", .serialized, .timeLimit(.minutes(10)))
+struct HostileWebhookTests: DeliversWebhooks {
     @Test func aFetchOverThePushLimitFailsTheDeliveryAndBuildsNothing() async throws {
         try await withDaemon(maxPushBytes: 20_000) { gantry in
             let source = try await SourceRepository.make(in: gantry)

@@ -4,8 +4,11 @@ import GantryTesting
 import Testing
 
 /// A pack made to exhaust gantryd, pushed to a real daemon: refused with the reason, while
-/// gantryd's memory stays small, the app's refs and another app stay as they were.
-extension GitPushTests {
+/// gantryd's memory stays small, the app's refs and another app stay as they were. With its
+/// bounds on time and memory it runs in `make test`'s serialized load pass (`LOAD_TESTS`), not
+/// beside the other end-to-end tests on two cores.
+@Suite("hostile pushes", .serialized, .timeLimit(.minutes(2)))
+struct HostilePushTests {
     @Test func aPackWhoseDeltaInflatesToTenGiBIsRefusedAndGantrydStaysSmall() async throws {
         try await withDaemon { gantry in
             try await gantry.createApp("bomb")
