@@ -134,8 +134,11 @@ struct HealthCheckerTests {
             if index == 1 { process.die() }
             return Self.answer(503)
         }) { server in
+            // A budget far above the two attempts' few milliseconds: the unit pass's synchronous
+            // git and skopeo fixtures once held both cooperative threads for 11 s, and a 10 s
+            // budget ran out after the first attempt.
             let result = await checker.waitUntilHealthy(
-                port: Int(server.port), policy: Self.check(limit: .within(.seconds(10)))) { process.isRunning() }
+                port: Int(server.port), policy: Self.check(limit: .within(.seconds(60)))) { process.isRunning() }
             #expect(result == .crashed)
             #expect(server.requests.count == 2)
         }
