@@ -37,16 +37,13 @@ actor ACMEAuthority: CertificateAuthority {
     private static func loadOrCreateKey(at path: String, logger: Logger) throws -> ACMEAccountKey {
         guard FileManager.default.fileExists(atPath: path) else {
             let key = ACMEAccountKey.generate()
-            let temporary = path + ".new"
-            try? FileManager.default.removeItem(atPath: temporary)
-            guard SecretFile.create(at: temporary, contents: key.pemRepresentation), rename(temporary, path) == 0 else {
+            guard SecretFile.replace(at: path, contents: key.pemRepresentation) else {
                 throw StartupError("cannot write the ACME account key to \(path); check that gantryd may write to the data directory")
             }
             logger.notice("created the ACME account key \(path) (mode 0600)")
             return key
         }
-        let mode = ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue ?? 0
-        guard mode & 0o077 == 0 else {
+        if let mode = SecretFile.widerMode(at: path) {
             throw StartupError("the ACME account key \(path) is readable by other users (mode \(String(mode, radix: 8))); run `chmod 600 \(path)`")
         }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8), let key = try? ACMEAccountKey(pemRepresentation: text) else {

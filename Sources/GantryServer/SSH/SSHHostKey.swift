@@ -29,17 +29,12 @@ public struct SSHHostKey: Sendable {
         guard files.fileExists(atPath: path) else {
             let key = Curve25519.Signing.PrivateKey()
             let text = "ed25519 " + key.rawRepresentation.base64EncodedString() + "\n"
-            // Written beside the target with 0600 from the start, then renamed into place.
-            let temporary = path + ".new"
-            try? files.removeItem(atPath: temporary)
-            guard SecretFile.create(at: temporary, contents: text), rename(temporary, path) == 0
-            else {
+            guard SecretFile.replace(at: path, contents: text) else {
                 throw .hostKey("cannot write the SSH host key to \(path); check that gantryd may write to the data directory")
             }
             return (SSHHostKey(key), true)
         }
-        let attributes = try? files.attributesOfItem(atPath: path)
-        if let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+        if let mode = SecretFile.widerMode(at: path) {
             throw .hostKey("the SSH host key \(path) is readable by other users (mode \(String(mode, radix: 8))); run `chmod 600 \(path)`")
         }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {

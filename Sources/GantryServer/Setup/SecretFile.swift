@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Files only gantryd may read (the admin token, the SSH host key): created with mode 0600 by
@@ -21,5 +22,22 @@ package enum SecretFile {
         close(fd)
         if !complete { unlink(path) }
         return complete
+    }
+
+    /// Writes `text` to `path` whole or not at all: into `PATH.new` (mode 0600 from the
+    /// start), then renamed into place.
+    /// - Returns: whether it is there.
+    package static func replace(at path: String, contents text: String) -> Bool {
+        let temporary = path + ".new"
+        try? FileManager.default.removeItem(atPath: temporary)
+        return create(at: temporary, contents: text) && rename(temporary, path) == 0
+    }
+
+    /// The mode of the file at `path` when other users may read or write it; nil when only its
+    /// owner may (or it cannot be read at all, which reading it then says).
+    package static func widerMode(at path: String) -> Int? {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 else { return nil }
+        return mode
     }
 }
