@@ -9,17 +9,11 @@ import Testing
 /// `--acme-directory`, checked with the real curl over HTTP/2 and HTTP/1.1.
 @Suite("automatic certificates over ACME", .serialized, .timeLimit(.minutes(5)))
 struct ACMETests {
-    /// A gantryd whose router pebble validates against, and the CLI and curl to drive it.
+    /// A gantryd whose router pebble validates against, and curl to reach it over HTTPS.
     struct Site {
         let gantry: GantryDaemon
         let httpsPort: Int
         let files: String
-        let cli: String
-        var environment: [String: String]
-
-        func gantryCLI(_ arguments: [String]) async throws -> ProcessOutput {
-            try await ChildProcess.run(cli, arguments, environment: environment, timeout: .seconds(30))
-        }
 
         /// `curl https://NAME:PORT/`, trusting `ca` only.
         func curl(_ name: String, ca: String, _ options: [String] = []) async throws -> ProcessOutput {
@@ -47,10 +41,7 @@ struct ACMETests {
                 try #require(push.succeeded, "\(push)")
                 let files = try gantry.scratch.directory("tls")
                 try await pebble.rootPEM().write(toFile: files + "/pebble-root.pem", atomically: true, encoding: .utf8)
-                var environment = gantry.git.environment
-                environment["GANTRY_URL"] = gantry.server
-                environment["GANTRY_TOKEN"] = gantry.token
-                try await body(Site(gantry: gantry, httpsPort: httpsPort, files: files, cli: try Templates.cli(), environment: environment))
+                try await body(Site(gantry: gantry, httpsPort: httpsPort, files: files))
             }
         }
     }
@@ -58,7 +49,7 @@ struct ACMETests {
     @Test func anAddedDomainGetsACertificateServedOverHTTP2AndHTTP1AndRenewedBeforeItExpires() async throws {
         try await withSite(validity: .seconds(45)) { site in
             let root = site.files + "/pebble-root.pem"
-            #expect(try await site.gantryCLI(["domains:add", "blog", "www.example.test"]).succeeded)
+            #expect(try await site.gantry.cli(["domains:add", "blog", "www.example.test"]).succeeded)
             try await site.gantry.eventually("pebble issued a certificate") { (try? await site.certificates().certificate?.source) == "acme" }
             let first = try #require(try await site.certificates().certificate)
             #expect(first.names == ["www.example.test"] && first.covers == ["www.example.test"])
@@ -68,7 +59,7 @@ struct ACMETests {
             let http1 = try await site.curl("www.example.test", ca: root, ["--http1.1"])
             #expect(http1.succeeded && http1.stdout.contains("Gantry"), "\(http1)")
 
-            let shown = try await site.gantryCLI(["certs", "blog"])
+            let shown = try await site.gantry.cli(["certs", "blog"])
             #expect(shown.stdout.contains("Automatic certificate (ACME)") && shown.stdout.contains("issued; renews at"), "\(shown)")
             let mode = try FileManager.default.attributesOfItem(atPath: site.gantry.data.acmeAccountKey)[.posixPermissions] as? NSNumber
             #expect(mode?.intValue == 0o600)
@@ -85,10 +76,10 @@ struct ACMETests {
     @Test func forceHTTPSRedirectsHSTSIsSentOverHTTPSAndAManualCertificateReplacesTheAutomaticOne() async throws {
         try await withSite { site in
             let root = site.files + "/pebble-root.pem"
-            #expect(try await site.gantryCLI(["domains:add", "blog", "www.example.test"]).succeeded)
+            #expect(try await site.gantry.cli(["domains:add", "blog", "www.example.test"]).succeeded)
             try await site.gantry.eventually("pebble issued a certificate") { (try? await site.certificates().certificate?.source) == "acme" }
 
-            let set = try await site.gantryCLI(["config:set", "blog", "GANTRY_FORCE_HTTPS=1", "GANTRY_HSTS=600"])
+            let set = try await site.gantry.cli(["config:set", "blog", "GANTRY_FORCE_HTTPS=1", "GANTRY_HSTS=600"])
             #expect(set.succeeded, "\(set)")
             let plain = try await ChildProcess.run(
                 "/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "-H", "Host: www.example.test", "http://127.0.0.1:\(site.gantry.routerPort)/about?x=1"],
@@ -102,7 +93,7 @@ struct ACMETests {
             try chain.write(toFile: site.files + "/chain.pem", atomically: true, encoding: .utf8)
             try key.write(toFile: site.files + "/key.pem", atomically: true, encoding: .utf8)
             try authority.caPEM.write(toFile: site.files + "/own-ca.pem", atomically: true, encoding: .utf8)
-            #expect(try await site.gantryCLI(["certs:add", "blog", "--cert", site.files + "/chain.pem", "--key", site.files + "/key.pem"]).succeeded)
+            #expect(try await site.gantry.cli(["certs:add", "blog", "--cert", site.files + "/chain.pem", "--key", site.files + "/key.pem"]).succeeded)
             #expect(try await site.curl("www.example.test", ca: site.files + "/own-ca.pem").succeeded)
             let certificates = try await site.certificates()
             #expect(certificates.certificate?.source == "manual" && certificates.automatic == nil, "\(certificates)")
@@ -111,12 +102,12 @@ struct ACMETests {
 
     @Test func aDomainTheCARefusesIsShownInGantryCertsAndTheAppKeepsServingOverHTTP() async throws {
         try await withSite(blocking: ["blocked.example.test"]) { site in
-            #expect(try await site.gantryCLI(["domains:add", "blog", "blocked.example.test"]).succeeded)
+            #expect(try await site.gantry.cli(["domains:add", "blog", "blocked.example.test"]).succeeded)
             try await site.gantry.eventually("the refusal is recorded") { (try? await site.certificates().automatic?.state) == "failed" }
             let status = try #require(try await site.certificates().automatic)
             #expect(status.failures == 1 && status.nextAttemptAt != nil)
             #expect(status.lastError?.contains("blocked.example.test") == true, "\(status)")
-            let shown = try await site.gantryCLI(["certs", "blog"])
+            let shown = try await site.gantry.cli(["certs", "blog"])
             #expect(shown.stdout.contains("failed 1 time") && shown.stdout.contains("Error:"), "\(shown)")
             let plain = try await ChildProcess.run(
                 "/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: blocked.example.test", "http://127.0.0.1:\(site.gantry.routerPort)/"],

@@ -21,25 +21,21 @@ struct DomainsTests {
                     url: "http://127.0.0.1:\(gantry.routerPort)/", headers: ["Host": host], timeout: .seconds(10))).status
             }
             #expect(try await status("www.example.test") == 404)
-            let cli = try Templates.cli()
-            var environment = gantry.git.environment
-            environment["GANTRY_URL"] = gantry.server
-            environment["GANTRY_TOKEN"] = gantry.token
-            let added = try await ChildProcess.run(cli, ["domains:add", "blog", "www.example.test", "*.example.dev"], environment: environment, timeout: .seconds(30))
+            let added = try await gantry.cli(["domains:add", "blog", "www.example.test", "*.example.dev"])
             #expect(added.succeeded, "\(added)")
             #expect(try await status("www.example.test") == 200)
             #expect(try await status("WWW.EXAMPLE.TEST.:8080") == 200)
             #expect(try await status("preview.example.dev") == 200)
             #expect(try await status("example.dev") == 404)
             #expect(try await gantry.api.releases(app: "blog").count == releases, "no redeploy")
-            let listed = try await ChildProcess.run(cli, ["domains", "blog"], environment: environment, timeout: .seconds(30))
+            let listed = try await gantry.cli(["domains", "blog"])
             #expect(listed.stdout.contains("www.example.test") && listed.stdout.contains("blog.localhost"), "\(listed)")
 
             try await gantry.restart()
             try await gantry.eventually("the app serves again after the restart") { (try? await gantry.get("blog").status) == 200 }
             #expect(try await status("www.example.test") == 200)
 
-            let removed = try await ChildProcess.run(cli, ["domains:remove", "blog", "www.example.test"], environment: environment, timeout: .seconds(30))
+            let removed = try await gantry.cli(["domains:remove", "blog", "www.example.test"])
             #expect(removed.succeeded, "\(removed)")
             #expect(try await status("www.example.test") == 404)
             #expect(try await status("preview.example.dev") == 200)

@@ -24,26 +24,19 @@ struct HTTPSTests {
             try key.write(toFile: files + "/key.pem", atomically: true, encoding: .utf8)
             try authority.caPEM.write(toFile: files + "/ca.pem", atomically: true, encoding: .utf8)
 
-            let cli = try Templates.cli()
-            var environment = gantry.git.environment
-            environment["GANTRY_URL"] = gantry.server
-            environment["GANTRY_TOKEN"] = gantry.token
-            func gantryCLI(_ arguments: [String]) async throws -> ProcessOutput {
-                try await ChildProcess.run(cli, arguments, environment: environment, timeout: .seconds(30))
-            }
             func curl(_ name: String) async throws -> ProcessOutput {
                 try await ChildProcess.run(
                     "/usr/bin/curl", ["-sS", "--max-time", "10", "--cacert", files + "/ca.pem", "--resolve", "\(name):\(httpsPort):127.0.0.1", "https://\(name):\(httpsPort)/"],
                     timeout: .seconds(20))
             }
-            #expect(try await gantryCLI(["domains:add", "blog", "www.example.test", "other.example.test"]).succeeded)
+            #expect(try await gantry.cli(["domains:add", "blog", "www.example.test", "other.example.test"]).succeeded)
             #expect(try await curl("www.example.test").status != 0, "no certificate yet")
-            let added = try await gantryCLI(["certs:add", "blog", "--cert", files + "/chain.pem", "--key", files + "/key.pem"])
+            let added = try await gantry.cli(["certs:add", "blog", "--cert", files + "/chain.pem", "--key", files + "/key.pem"])
             #expect(added.succeeded && added.stdout.contains("served over HTTPS at www.example.test"), "\(added)")
             var served = try await curl("www.example.test")
             #expect(served.succeeded && served.stdout.contains("Gantry"), "\(served)")
             #expect(try await curl("other.example.test").status != 0, "a name the certificate does not cover gets none")
-            let shown = try await gantryCLI(["certs", "blog"])
+            let shown = try await gantry.cli(["certs", "blog"])
             #expect(shown.stdout.contains("Gantry Test CA") && shown.stdout.contains("www.example.test"), "\(shown)")
 
             try await gantry.restart()
@@ -53,7 +46,7 @@ struct HTTPSTests {
             served = try await curl("www.example.test")
             #expect(served.succeeded, "\(served)\n\(gantry.logTail())")
 
-            #expect(try await gantryCLI(["certs:remove", "blog"]).succeeded)
+            #expect(try await gantry.cli(["certs:remove", "blog"]).succeeded)
             #expect(try await curl("www.example.test").status != 0)
         }
     }

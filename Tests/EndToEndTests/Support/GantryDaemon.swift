@@ -36,6 +36,14 @@ struct GantryDaemon: Sendable {
     /// The REST API, as the admin.
     var api: GantryAPIClient { GantryAPIClient(server: server, token: token) }
 
+    /// The real `gantry` CLI against this daemon, as the admin (`GANTRY_URL`, `GANTRY_TOKEN`).
+    func cli(_ arguments: [String]) async throws -> ProcessOutput {
+        var environment = git.environment
+        environment["GANTRY_URL"] = server
+        environment["GANTRY_TOKEN"] = token
+        return try await ChildProcess.run(try Templates.cli(), arguments, environment: environment, timeout: .seconds(30))
+    }
+
     /// The smart-HTTP remote of `app`, with `token` (default: the admin's) as the password.
     func remote(_ app: String, token: String? = nil) -> String {
         "http://gantry:\(token ?? self.token)@127.0.0.1:\(port)/\(app).git"
