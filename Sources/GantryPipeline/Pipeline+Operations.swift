@@ -68,6 +68,9 @@ extension Pipeline {
         _ = try Formation(formation)
         return try await queues.serialized(app) { () async throws -> [AppProcess] in
             let live = try await liveRelease(app)
+            if formation[Formation.releaseType] != nil {
+                throw OperationError(.invalid, "the release process runs once per release, before it takes traffic; it cannot be scaled")
+            }
             for type in formation.keys.sorted() where live.processTypes[type] == nil {
                 let known = live.processTypes.keys.sorted().joined(separator: ", ")
                 throw OperationError(.invalid, "\(app) has no process type '\(type)' (v\(live.version) has: \(known.isEmpty ? "none" : known))")

@@ -21,13 +21,17 @@ public struct Formation: Hashable, Sendable, Codable {
         self.counts = counts
     }
 
+    /// The Procfile's release command (`release:`): run once per release before it takes
+    /// traffic, never part of a formation.
+    public static let releaseType = "release"
+
     /// Heroku's formation for a new release: one `web` process if there is a `web` type, none
-    /// of the others. Names that are not valid process types are left out.
+    /// of the others. Names that are not valid process types are left out, and so is `release`.
     /// - Parameter processTypes: the release's process types and their commands
     ///   (`Release.processTypes`).
     public static func `default`(for processTypes: [String: String]) -> Formation {
         var counts: [String: Int] = [:]
-        for type in processTypes.keys where isValidType(type) {
+        for type in processTypes.keys where isValidType(type) && type != releaseType {
             counts[type] = type == "web" ? 1 : 0
         }
         return Formation(unchecked: counts)

@@ -173,13 +173,7 @@ public actor Deployer {
     }
 
     func start(_ plan: Plan, type: String, index: Int, command: String, restarts: Int = 0) async throws(DeployError) -> Tracked {
-        var environment = plan.environment
-        environment["DYNO"] = "\(type).\(index)"
-        let id = AppProcess.containerID(app: plan.app, release: plan.release, type: type, index: index)
-        let spec = ContainerSpec(
-            id: id, layers: plan.layers, arguments: Launcher.processArguments(for: command), environment: environment,
-            workingDirectory: "/app", mounts: Launcher.initMount.map { [$0] } ?? [], memoryLimitBytes: plan.memoryLimitBytes, pidsLimit: plan.pidsLimit, cpuLimit: plan.cpuLimit,
-            hostname: "\(plan.app.rawValue)-\(type)-\(index)", user: plan.user)
+        let spec = spec(plan, type: type, index: index, arguments: Launcher.processArguments(for: command))
         let endpoint: Endpoint
         do {
             try FileManager.default.createDirectory(atPath: logDirectory(plan.app), withIntermediateDirectories: true)
