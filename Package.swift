@@ -94,7 +94,7 @@ let package = Package(
         // Full-screen terminal views: raw mode with guaranteed restore, keys, frames (`gantry history`).
         .target(name: "GantryTerminal"),
         // The REST API client (over GantryHTTP) used by the CLI and the tests.
-        .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP"]),
+        .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP", "GantryTerminal"]),
         // The front doors: smart-HTTP git, REST API, webhooks (HMAC with swift-crypto, commit
         // statuses over GantryHTTP); git over gantryd's own SSH server.
         .target(name: "GantryServer", dependencies: [

@@ -15,6 +15,7 @@ import GantryImage
 /// | `GANTRY_EARLY_BOOT` | `0`: web processes start only after the tests passed, not while they run | `1` |
 /// | `GANTRY_FORCE_HTTPS` | `1`: requests over plain HTTP are redirected to HTTPS (308) | `0` |
 /// | `GANTRY_HSTS` | seconds of `Strict-Transport-Security: max-age=` on HTTPS responses | none |
+/// | `GANTRY_RELEASE_TIMEOUT` | seconds the release command (Procfile `release:`) may run | 3600 |
 struct AppSettings {
     var buildpack: String?
     var limits = BuildLimits()
@@ -24,6 +25,9 @@ struct AppSettings {
     /// Whether a push's web processes boot, unrouted, while its tests run (`Pipeline.bootWhileTesting`).
     var bootsWhileTesting = true
     var https = HTTPSPolicy()
+    /// How long the release command may run (Heroku's default: an hour).
+    var releaseTimeout = defaultReleaseTimeout
+    static let defaultReleaseTimeout: Duration = .seconds(3600)
 
     /// - Throws: `BuildError.other` naming the var whose value is unusable.
     init(config: [String: String]) throws(BuildError) {
@@ -42,6 +46,9 @@ struct AppSettings {
         }
         if let megabytes = try Self.positive("GANTRY_MEMORY_MB", in: config, maximum: 64 * 1024) {
             processMemoryBytes = megabytes << 20
+        }
+        if let seconds = try Self.positive("GANTRY_RELEASE_TIMEOUT", in: config, maximum: 24 * 3600) {
+            releaseTimeout = .seconds(seconds)
         }
         if let pids = try Self.positive("GANTRY_PIDS", in: config, maximum: 32768) {
             processPids = pids

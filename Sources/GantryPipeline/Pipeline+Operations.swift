@@ -130,20 +130,32 @@ extension Pipeline {
             app: app, buildID: base.buildID, imageTag: base.imageTag, imageDigest: base.imageDigest, commit: base.commit,
             config: config, processTypes: base.processTypes, description: description, createdBy: trigger.by, origin: trigger.origin)
         await deployer.event(app, "v\(release.version): \(description) (by \(trigger.by))")
+        var phase: ReleasePhase?
         do {
             let plan = try await plan(release, image: image, manifests: nil)
+            // Its release command runs again, as on Heroku: the config it runs with changed,
+            // or the schema must go back with the code.
+            phase = try await runReleasePhase(plan, of: release) { line in logger.info("\(app) v\(release.version) release command: \(line)") }
             try await deployer.deploy(plan) { line in logger.info("\(app) v\(release.version): \(line)") }
         } catch {
             let reason = (error as? DeployError)?.description ?? "\(error)"
             try? await store.markReleaseFailed(id: release.id, reason: reason)
             events(.releaseFinished(app: app, status: .failed))
-            throw OperationError(.failed, "v\(release.version) of \(app) did not go live: \(reason); the live release keeps serving")
+            var message = "v\(release.version) of \(app) did not go live: \(reason); the live release keeps serving"
+            if case .releaseCommandFailed = error as? DeployError,
+                let output = try? await store.release(app: app, version: release.version).releasePhase?.output, !output.isEmpty
+            {
+                message += "\nLast lines of the release command (all of them: gantry releases:info \(app) \(release.name)):\n"
+                message += output.suffix(20).map { "  " + $0 }.joined(separator: "\n")
+            }
+            throw OperationError(.failed, message)
         }
         try await store.markReleaseLive(id: release.id)
         events(.releaseFinished(app: app, status: .live))
         await collectGarbage(app)
         var live = release
         live.status = .live
+        live.releasePhase = phase
         return live
     }
 

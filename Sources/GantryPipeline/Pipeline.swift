@@ -216,6 +216,12 @@ public struct Pipeline: Sendable {
                 await deployer.discard(booted)
                 throw error
             }
+            do {
+                try await releasePhase(plan, of: release, log: log)
+            } catch {
+                await deployer.discard(booted)  // none: an app with a release command boots nothing early
+                throw error
+            }
             try await deployer.deploy(plan, booted: booted, log: log.step)
             CrashPoint.reached(.deployed)
             try await store.markReleaseLive(id: release.id)
@@ -272,11 +278,12 @@ public struct Pipeline: Sendable {
 
     /// Boots the web processes of the release this build is to become while its tests run
     /// (on its layers' directories, which become the image's unpacked layers), unless the app set
-    /// `GANTRY_EARLY_BOOT=0`. The router sends them nothing until the tests have passed and the
+    /// `GANTRY_EARLY_BOOT=0` or has a release command. The router sends them nothing until the tests have passed and the
     /// release is recorded; then the deploy only has to switch. Any problem here leaves it to
     /// the deploy after the tests, which plans again and says what is wrong.
     func bootWhileTesting(_ compiled: CompiledApp?, config: [String: String], settings: AppSettings, manifests: AppManifests) async -> Deployer.Boot? {
-        guard settings.bootsWhileTesting, let compiled else { return nil }
+        // A release command runs before any process of its release starts.
+        guard settings.bootsWhileTesting, let compiled, compiled.processTypes[Formation.releaseType] == nil else { return nil }
         let app = compiled.request.app
         guard let version = try? await store.nextReleaseVersion(app: app),
             let plan = try? await plan(

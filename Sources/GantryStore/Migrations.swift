@@ -24,6 +24,7 @@ enum Migrations {
         migrator.registerMigration("v11-domains", migrate: v11Domains)
         migrator.registerMigration("v12-certificates", migrate: v12Certificates)
         migrator.registerMigration("v13-acme-status", migrate: v13ACMEStatus)
+        migrator.registerMigration("v14-release-phases", migrate: v14ReleasePhases)
         return migrator
     }()
 
@@ -463,6 +464,20 @@ enum Migrations {
             t.column("failures", .integer).notNull().defaults(to: 0)
             t.column("next_attempt_at", .datetime)
             t.column("updated_at", .datetime).notNull()
+        }
+    }
+
+    private static func v14ReleasePhases(_ db: Database) throws {
+        try db.create(table: "release_phases") { t in
+            t.primaryKey("release_id", .integer).references("releases", onDelete: .cascade)
+            t.column("status", .text).notNull()
+                .check(sql: "status IN ('running', 'succeeded', 'failed', 'timed out', 'interrupted')")
+            t.column("outcome", .text)
+            t.column("seconds", .double)
+            // The first lines of its output, newline-separated; the rest is only counted.
+            t.column("output", .text).notNull().defaults(to: "")
+            t.column("dropped_lines", .integer).notNull().defaults(to: 0)
+            t.column("started_at", .datetime).notNull()
         }
     }
 }

@@ -24,6 +24,7 @@ extension Store {
     /// - builds `received`/`building`/`testing` → `interrupted`, their log so far kept and a
     ///   last line saying so;
     /// - releases `pending` → `failed` ("interrupted …"): the release before them kept serving;
+    ///   a release command that was running → `interrupted`;
     /// - webhook deliveries `pending` → `deployed` when their commit's release went live (the
     ///   deploy finished, only its bookkeeping did not), else `failed` ("interrupted …").
     /// It also lists the live releases of pushes and webhooks with their build's ref, for the
@@ -57,6 +58,8 @@ extension Store {
                     arguments: ["interrupted: gantryd stopped during its deploy; the release before it kept serving", id])
                 result.lines.append("release v\(version) of \(app): pending → failed (interrupted)")
             }
+            try db.execute(
+                sql: "UPDATE release_phases SET status = 'interrupted', outcome = 'gantryd stopped while it ran' WHERE status = 'running'")
             let deliveries = try Row.fetchAll(
                 db,
                 sql: """

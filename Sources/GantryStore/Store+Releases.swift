@@ -146,7 +146,7 @@ extension Store {
                 .limit(limit)
                 .fetchAll(db)
                 .map { try $0.release(app: app) }
-            return try Self.withCommitMessages(releases, in: db)
+            return try Self.withReleasePhases(Self.withCommitMessages(releases, in: db), output: false, in: db)
         }
     }
 
@@ -178,7 +178,7 @@ extension Store {
             else {
                 throw StoreError.releaseNotFound(app, version: version)
             }
-            return try Self.withCommitMessages([record.release(app: app)], in: db)[0]
+            return try Self.withReleasePhases(Self.withCommitMessages([record.release(app: app)], in: db), output: true, in: db)[0]
         }
     }
 

@@ -153,7 +153,9 @@ struct DeployOptions: ParsableArguments {
 
     /// ` Released and deployed v13.`, or what happens instead.
     static func outcome(_ result: ConfigChangeResult, app: String) -> String {
-        if let release = result.release { return " Released and deployed \(release.name)." }
+        if let release = result.release {
+            return " Released and deployed \(release.name)." + (ReleaseDisplay.releasePhaseReport(release).map { "\n" + $0 } ?? "")
+        }
         return " No release made: the next deploy of \(app) uses it."
     }
 }

@@ -99,6 +99,7 @@ struct Rollback: AsyncParsableCommand {
     func run() async throws {
         let release = try await server.client().rollback(app: app, to: try parsedVersion())
         if output.json { return print(try Display.json(release)) }
+        if let report = ReleaseDisplay.releasePhaseReport(release) { print(report) }
         print("\(release.description): \(release.name) of \(app) is live.")
     }
 

@@ -1,3 +1,4 @@
+import GantryCore
 import GantryImage
 @testable import GantryPipeline
 import Testing
@@ -38,5 +39,27 @@ extension AppSettingsTests {
             let error = #expect(throws: BuildError.self) { try AppSettings(config: [key: value]) }
             #expect(error?.description.contains("\(key)=\(value)") == true, "\(String(describing: error))")
         }
+    }
+}
+
+extension AppSettingsTests {
+    @Test func theReleaseCommandHasAnHourUnlessTheAppSaysOtherwise() throws {
+        #expect(try AppSettings(config: [:]).releaseTimeout == .seconds(3600))
+        #expect(try AppSettings(config: ["GANTRY_RELEASE_TIMEOUT": "90"]).releaseTimeout == .seconds(90))
+        let error = #expect(throws: BuildError.self) { try AppSettings(config: ["GANTRY_RELEASE_TIMEOUT": "0"]) }
+        #expect(error?.description.contains("GANTRY_RELEASE_TIMEOUT=0") == true, "\(String(describing: error))")
+    }
+}
+
+/// A release command's output is kept up to a bound; the rest is counted.
+struct KeptOutputTests {
+    @Test func theFirstLinesAreKeptCutToTheirLimitAndTheRestCounted() {
+        let kept = KeptOutput()
+        kept.append(String(repeating: "é", count: 1000))  // 2000 bytes
+        for index in 2...(ReleasePhase.maximumLines + 5) { kept.append("line \(index)") }
+        let (lines, dropped) = kept.contents
+        #expect(lines.count == ReleasePhase.maximumLines && dropped == 5)
+        #expect(lines[0].utf8.count <= ReleasePhase.maximumLineBytes && lines[0].hasPrefix("éé"))
+        #expect(lines.last == "line \(ReleasePhase.maximumLines)")
     }
 }

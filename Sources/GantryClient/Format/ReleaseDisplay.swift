@@ -1,5 +1,6 @@
 import Foundation
 import GantryCore
+import GantryTerminal
 
 /// How `gantry releases` and `gantry releases:info` print releases. Config values never reach
 /// the CLI: a `ReleaseSummary` carries the keys only.
@@ -53,6 +54,7 @@ public enum ReleaseDisplay {
             ("Created", Display.timestamp(release.createdAt, relativeTo: now)),
         ]
         if let reason = release.failureReason { fields.append(("Failure", oneLine(reason))) }
+        if let phase = release.releasePhase { fields.append(("Release command", releasePhase(phase))) }
         fields.append(("Commit", release.commit?.hex ?? "unknown"))
         if let summary = detail.build?.commitSummary {
             fields.append(("Message", oneLine(summary.message)))
@@ -78,7 +80,33 @@ public enum ReleaseDisplay {
             let processes = release.processTypes.sorted { $0.key < $1.key }.map { (label: $0.key, value: $0.value) }
             text += "\n\n=== Process types\n" + TextTable.fields(processes)
         }
+        if let phase = release.releasePhase, let output = releasePhaseOutput(phase) {
+            text += "\n\n=== Release command output\n" + output
+        }
         return text
+    }
+
+    /// `succeeded (exit status 0) in 2.3 s`, `running`.
+    public static func releasePhase(_ phase: ReleasePhase) -> String {
+        var text = phase.status.rawValue
+        if let outcome = phase.outcome, phase.status != .succeeded || outcome != "exit status 0" { text += " (\(oneLine(outcome)))" }
+        if let seconds = phase.seconds { text += " in \(Display.seconds(seconds))" }
+        return text
+    }
+
+    /// What `rollback` and `config:set` print after the release they made: its release
+    /// command's outcome and output; `nil` when it has none.
+    public static func releasePhaseReport(_ release: ReleaseSummary) -> String? {
+        guard let phase = release.releasePhase else { return nil }
+        let output = releasePhaseOutput(phase).map { "\n" + $0.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") }
+        return "Release command \(releasePhase(phase))" + (output ?? "")
+    }
+
+    /// The kept lines of its output, and how many more it wrote; `nil` when there are none.
+    public static func releasePhaseOutput(_ phase: ReleasePhase) -> String? {
+        var lines = (phase.output ?? []).map { TerminalText.plain($0) }
+        if phase.droppedLines > 0 { lines.append("… \(phase.droppedLines) more line\(phase.droppedLines == 1 ? "" : "s") not kept") }
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 
     /// `+NEW -OLD ~CHANGED`, or `unchanged`.

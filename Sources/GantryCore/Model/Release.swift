@@ -56,6 +56,8 @@ public struct Release: Hashable, Sendable, Identifiable {
     public var status: ReleaseStatus
     /// Why the deploy failed, in words a user can act on; `nil` unless `status` is `failed`.
     public var failureReason: String?
+    /// Its release command, when its Procfile has one and it ran (not read with every release).
+    public var releasePhase: ReleasePhase?
 
     /// A release as recorded.
     public init(
@@ -92,7 +94,7 @@ public struct Release: Hashable, Sendable, Identifiable {
             id: id, app: app, version: version, buildID: buildID, imageTag: imageTag,
             imageDigest: imageDigest, commit: commit, configKeys: configKeys, processTypes: processTypes,
             description: description, createdBy: createdBy, origin: origin, createdAt: createdAt, status: status,
-            failureReason: failureReason, commitMessage: commitMessage)
+            failureReason: failureReason, commitMessage: commitMessage, releasePhase: releasePhase)
     }
 }
 
@@ -133,14 +135,16 @@ public struct ReleaseSummary: Hashable, Sendable, Codable, Identifiable {
     public var createdAt: Date
     public var status: ReleaseStatus
     public var failureReason: String?
+    public var releasePhase: ReleasePhase?
 
     /// A summary with these fields; see `Release` for what each means.
     public init(
         id: Int64, app: AppName, version: Int, buildID: Int64?, imageTag: String, imageDigest: String,
         commit: ObjectID?, configKeys: [String], processTypes: [String: String], description: String,
         createdBy: String, origin: ReleaseOrigin = .push, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil,
-        commitMessage: String? = nil
+        commitMessage: String? = nil, releasePhase: ReleasePhase? = nil
     ) {
+        self.releasePhase = releasePhase
         self.origin = origin
         self.commitMessage = commitMessage
         self.id = id

@@ -60,6 +60,8 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
     case runtime(RuntimeError)
     /// The deploy was abandoned (gantryd is stopping, or the push went away).
     case cancelled
+    /// The release command (Procfile `release:`) did not succeed: `outcome` says how it ended.
+    case releaseCommandFailed(outcome: String)
 
     public var description: String {
         switch self {
@@ -68,6 +70,7 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
         case .noLiveRelease(let app): "\(app) has no live release; deploy it with `git push` first"
         case .runtime(let error): error.description
         case .cancelled: "the deploy was cancelled"
+        case .releaseCommandFailed(let outcome): "the release command failed (\(outcome))"
         }
     }
 
@@ -84,6 +87,7 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .unhealthy: "health check failed"
         case .crashed: "crashed at boot"
+        case .releaseCommandFailed: "release command failed"
         case .runtime(let error) where NoSpace.isMentioned(in: error.reason): NoSpace.words
         default: "deploy failed"
         }

@@ -31,6 +31,7 @@ enum ReleaseDetailText {
         lines.append(field("Commit", commit(release, detail.build)))
         lines.append(field("Build", build(detail.build)))
         lines.append(field("Tests", tests(detail.build)))
+        if let phase = release.releasePhase { lines.append(field("Release", "command " + ReleaseDisplay.releasePhase(phase))) }
         lines.append(field("Image", release.imageDigest))
         lines.append(config(detail))
         if let log = detail.build?.log, logLines > 0 {
