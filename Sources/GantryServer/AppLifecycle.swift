@@ -15,6 +15,8 @@ public struct AppLifecycle: Sendable {
     public var domainsChanged: @Sendable (AppName, [DomainName]) async -> Void
     /// Called once an app's certificate was added, replaced or removed (the router presents it).
     public var certificatesChanged: @Sendable (AppName) async -> Void
+    /// Called once an app went into maintenance (or changed its page) or out of it (`nil`).
+    public var maintenanceChanged: @Sendable (AppName, Maintenance?) async -> Void
     /// The Prometheus metrics in the text exposition format, for `GET /metrics`.
     public var metrics: @Sendable () async -> String
     /// The operations that deploy without a push (gantryd: the pipeline's).
@@ -34,6 +36,7 @@ public struct AppLifecycle: Sendable {
         destroyed: @escaping @Sendable (AppName) async -> Void = { _ in },
         domainsChanged: @escaping @Sendable (AppName, [DomainName]) async -> Void = { _, _ in },
         certificatesChanged: @escaping @Sendable (AppName) async -> Void = { _ in },
+        maintenanceChanged: @escaping @Sendable (AppName, Maintenance?) async -> Void = { _, _ in },
         metrics: @escaping @Sendable () async -> String = { "" },
         operations: (any AppOperations)? = nil,
         webhookDeploy: @escaping @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome = { _ in
@@ -48,6 +51,7 @@ public struct AppLifecycle: Sendable {
         self.destroyed = destroyed
         self.domainsChanged = domainsChanged
         self.certificatesChanged = certificatesChanged
+        self.maintenanceChanged = maintenanceChanged
         self.metrics = metrics
         self.operations = operations
         self.webhookDeploy = webhookDeploy

@@ -44,6 +44,7 @@ func buildApplication(
     TokensController(store: store).addRoutes(to: routes)
     AuditController(store: store).addRoutes(to: routes)
     DomainsController(store: store, lifecycle: lifecycle, appsDomain: configuration.appsDomain).addRoutes(to: routes)
+    MaintenanceController(store: store, lifecycle: lifecycle).addRoutes(to: routes)
     CertificatesController(store: store, lifecycle: lifecycle, automatic: configuration.automaticCertificates).addRoutes(to: routes)
     GarbageController(lifecycle: lifecycle).addRoutes(to: routes)
     WebhooksController(store: store, configuration: configuration).addRoutes(to: routes)

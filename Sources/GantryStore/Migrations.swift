@@ -25,6 +25,7 @@ enum Migrations {
         migrator.registerMigration("v12-certificates", migrate: v12Certificates)
         migrator.registerMigration("v13-acme-status", migrate: v13ACMEStatus)
         migrator.registerMigration("v14-release-phases", migrate: v14ReleasePhases)
+        migrator.registerMigration("v15-maintenance", migrate: v15Maintenance)
         return migrator
     }()
 
@@ -478,6 +479,16 @@ enum Migrations {
             t.column("output", .text).notNull().defaults(to: "")
             t.column("dropped_lines", .integer).notNull().defaults(to: 0)
             t.column("started_at", .datetime).notNull()
+        }
+    }
+
+    private static func v15Maintenance(_ db: Database) throws {
+        try db.create(table: "maintenance") { t in
+            t.primaryKey("app_id", .integer).references("apps", onDelete: .cascade)
+            // NULL: the default page text.
+            t.column("message", .text).check(sql: "message IS NULL OR length(CAST(message AS BLOB)) BETWEEN 1 AND 500")
+            t.column("since", .datetime).notNull()
+            t.column("turned_on_by", .text).notNull()
         }
     }
 }

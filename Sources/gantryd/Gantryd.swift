@@ -178,6 +178,7 @@ struct Gantryd: AsyncParsableCommand {
         let appsDomain = appsDomain.lowercased()
         let router = Router(table: RouteTable(baseDomain: appsDomain), configuration: RouterConfiguration(host: routerHost, port: routerPort, httpsPort: httpsPort), observer: metrics)
         for (app, domains) in try await store.allDomains() { router.table.setDomains(app: app, domains.map(\.rawValue)) }
+        for (app, maintenance) in try await store.allMaintenance() { router.table.setMaintenance(app: app, on: true, message: maintenance.message?.rawValue) }
         let certificates = RouterCertificates(store: store, router: router, logger: logger)
         await certificates.syncAll()
         let automaticCertificates = try acmeDirectory.map { directory in
@@ -211,7 +212,9 @@ struct Gantryd: AsyncParsableCommand {
             certificatesChanged: {
                 await certificates.sync($0)
                 await automaticCertificates?.changed($0)
-            }, metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
+            },
+            maintenanceChanged: { router.table.setMaintenance(app: $0, on: $1 != nil, message: $1?.message?.rawValue) },
+            metrics: { metrics.render(runningContainers: await pipeline.runningContainers()) },
             operations: pipeline,
             webhookDeploy: { [maxPushBytes] in
                 await pipeline.deploy(

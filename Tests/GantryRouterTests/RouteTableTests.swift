@@ -10,6 +10,7 @@ import Testing
         switch table.route(host: host) {
         case .unknownHost(let host): return "404 \(host)"
         case .noBackends(let app): return "503 \(app)"
+        case .maintenance(let app, _): return "503 maintenance \(app)"
         case .backend(let app, let slot, _):
             slot.end()
             return "\(app) \(slot.backend.id)"

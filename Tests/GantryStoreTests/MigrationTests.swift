@@ -15,7 +15,7 @@ struct MigrationTests {
         let tables = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         #expect(tables == [
             "acme_status", "api_token_apps", "api_tokens", "app_access", "apps", "audit_events", "build_log_chunks", "builds", "certificates", "config_vars", "domains", "formation",
-            "grdb_migrations", "release_phases", "releases", "ssh_keys", "users", "webhook_deliveries", "webhooks",
+            "grdb_migrations", "maintenance", "release_phases", "releases", "ssh_keys", "users", "webhook_deliveries", "webhooks",
         ])
         let indexes = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'build%' AND sql IS NOT NULL ORDER BY name")
         #expect(indexes == ["build_log_chunks_on_build_id_id", "builds_on_app_id_id"])

@@ -212,6 +212,8 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             reply(ErrorPage.unknownHost(host), app: nil, to: head, bytes: bytes, start: start)
         case .noBackends(let app):
             reply(ErrorPage.noBackends(app), app: app, to: head, bytes: bytes, start: start)
+        case .maintenance(let app, let message):
+            reply(ErrorPage.maintenance(app, message: message), app: app, to: head, bytes: bytes, start: start)
         case .redirectToHTTPS(let app, let host):
             reply(redirect(app, host: host, head, bytes: bytes), app: app, to: head, bytes: bytes, start: start)
         case .backend(let app, let slot, let hsts):

@@ -11,6 +11,8 @@ struct ErrorPage {
     var plainBody: String?
     /// The `Location` of a redirect (built by the router from checked parts only).
     var location: String?
+    /// `Retry-After`, in seconds.
+    var retryAfter: Int?
 
     /// 200: the key authorization of an ACME HTTP-01 challenge.
     static func challengeAnswer(_ keyAuthorization: String) -> ErrorPage {
@@ -39,6 +41,13 @@ struct ErrorPage {
         ErrorPage(status: 503, reason: "Service Unavailable", message: "\(app) has no running release")
     }
 
+    /// 503: the app is in maintenance (`gantry maintenance:on`); clients may come back in a minute.
+    static func maintenance(_ app: AppName, message: String?) -> ErrorPage {
+        ErrorPage(
+            status: 503, reason: "Service Unavailable", message: message ?? "\(app) is down for maintenance; please try again shortly",
+            retryAfter: 60)
+    }
+
     /// 502: the app's processes refused, reset, answered nonsense or did not answer in time.
     static func backendFailed(_ app: AppName) -> ErrorPage {
         ErrorPage(status: 502, reason: "Bad Gateway", message: "\(app)'s web process failed to answer")
@@ -64,6 +73,7 @@ struct ErrorPage {
         var out = allocator.buffer(capacity: 256 + body.utf8.count)
         out.writeString("HTTP/1.1 \(title)\r\ncontent-type: \(plainBody == nil ? "text/html; charset=utf-8" : "text/plain")\r\n")
         if let location { out.writeString("location: \(location)\r\n") }
+        if let retryAfter { out.writeString("retry-after: \(retryAfter)\r\n") }
         out.writeString("content-length: \(body.utf8.count)\r\ncache-control: no-store\r\n")
         if let requestID { out.writeString("x-request-id: \(requestID)\r\n") }
         if close { out.writeStaticString("connection: close\r\n") }

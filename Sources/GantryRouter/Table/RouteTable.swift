@@ -25,6 +25,8 @@ public final class RouteTable: Sendable {
         var retired: [String: BackendSlot] = [:]
         /// App name → its HTTPS policy, when not ``RoutePolicy/none``.
         var policies: [String: RoutePolicy] = [:]
+        /// App name → the text of its maintenance page (`nil`: the default), for apps in maintenance.
+        var maintenance: [String: String?] = [:]
     }
 
     private struct AppRoute {
@@ -87,15 +89,24 @@ public final class RouteTable: Sendable {
         }
     }
 
+    /// Puts `app` in maintenance (every request gets 503 and a page saying `message`, or a
+    /// default text), or takes it out with `on` false; its backends stay as they are.
+    public func setMaintenance(app: AppName, on: Bool, message: String? = nil) {
+        state.withLock { state in
+            if on { state.maintenance[app.rawValue] = .some(message) } else { state.maintenance[app.rawValue] = nil }
+        }
+    }
+
     /// The HTTPS policy of `app` now.
     public func policy(for app: AppName) -> RoutePolicy {
         state.withLock { $0.policies[app.rawValue] ?? .none }
     }
 
-    /// Forgets `app`, its backends, its domains and its policy: its host names answer 404 from now on.
+    /// Forgets `app`, its backends, its domains, its policy and its maintenance: its host names answer 404 from now on.
     public func removeApp(_ app: AppName) {
         state.withLock { state in
             state.policies[app.rawValue] = nil
+            state.maintenance[app.rawValue] = nil
             guard let route = state.apps.removeValue(forKey: app.rawValue) else { return }
             for domain in route.domains where state.domains[domain] == app.rawValue {
                 state.domains[domain] = nil
@@ -193,6 +204,7 @@ public final class RouteTable: Sendable {
                     hsts = policy.hstsSeconds
                 }
             }
+            if !state.maintenance.isEmpty, let message = state.maintenance[name] { return .maintenance(route.app, message: message) }
             guard !route.slots.isEmpty else { return .noBackends(route.app) }
             let slot = route.slots[route.next % route.slots.count]
             state.apps[name]!.next = (route.next &+ 1) & Int.max
@@ -251,6 +263,8 @@ enum RouteDecision {
     case unknownHost(String)
     /// The app exists but has no running backend.
     case noBackends(AppName)
+    /// The app is in maintenance: 503 with its page (`message`, or the default text).
+    case maintenance(AppName, message: String?)
     /// Send the request to this backend of the app; over HTTPS, with `Strict-Transport-Security:
     /// max-age=hsts` on the response when the app's policy says so.
     case backend(AppName, BackendSlot, hsts: Int?)

@@ -81,6 +81,9 @@ import Testing
         "GET /api/v1/apps/{name}/certs": (.readAlpha, "/api/v1/apps/alpha/certs", ""),
         "PUT /api/v1/apps/{name}/certs": (.changeAlpha, "/api/v1/apps/alpha/certs", #"{"chain": "x", "key": "y"}"#),
         "DELETE /api/v1/apps/{name}/certs": (.changeAlpha, "/api/v1/apps/alpha/certs", ""),
+        "GET /api/v1/apps/{name}/maintenance": (.readAlpha, "/api/v1/apps/alpha/maintenance", ""),
+        "PUT /api/v1/apps/{name}/maintenance": (.changeAlpha, "/api/v1/apps/alpha/maintenance", #"{"message": "back soon"}"#),
+        "DELETE /api/v1/apps/{name}/maintenance": (.changeAlpha, "/api/v1/apps/alpha/maintenance", ""),
         "GET /api/v1/apps/{name}/webhooks/deliveries": (.readAlpha, "/api/v1/apps/alpha/webhooks/deliveries", ""),
     ]
 
