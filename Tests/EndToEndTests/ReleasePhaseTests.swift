@@ -51,6 +51,13 @@ struct ReleasePhaseTests {
             #expect(push.stderr.components(separatedBy: "migrating release.1").count == 2, "it ran once")
             let info = try await gantry.cli(["releases:info", "mig", "v2"])
             #expect(info.stdout.contains("Release command") && info.stdout.contains("succeeded in"), "\(info)")
+            do {
+                _ = try await gantry.api.scale(app: "mig", ["release": 1])
+                Issue.record("the release process was scaled")
+            } catch let ClientError.rejected(code, message) {
+                #expect(code == 400 && message.contains("cannot be scaled"), "\(code) \(message)")
+            }
+            #expect(try await gantry.api.processes(app: "mig").map(\.name) == ["web.1"])
         }
     }
 
