@@ -58,18 +58,14 @@ struct GitSSHSession: Sendable {
             let name = identity.key.map { "'\($0.name)' " } ?? ""
             return try await refuse("the SSH key \(name)is no longer registered with gantry; add it again with `gantry keys:add`", output)
         }
-        do {
-            _ = try await store.app(command.app)
-        } catch {
-            guard case .appNotFound = error else { throw error }
-            return try await refuse("no app named '\(command.app)'; create it with `gantry apps:create \(command.app)`", output)
-        }
         let caller = Caller(user: user, credential: .sshKey(current))
         let needed: AccessRole = command.service == .receivePack ? .deploy : .read
         let action = command.service == .receivePack ? "push" : "fetch"
-        if let refusal = try await Need.app(needed).refusal(of: caller, method: needed == .read ? .get : .post, app: command.app, store: store) {
-            await auditor.record(Auditor.entry(caller, peer: identity.peer, action: action, app: command.app, detail: "over ssh", outcome: "denied: \(refusal)"))
-            return try await refuse(refusal, output)
+        if let refusal = try await Need.gitRefusal(of: caller, needs: needed, app: command.app, store: store) {
+            if let reason = refusal.audited {
+                await auditor.record(Auditor.entry(caller, peer: identity.peer, action: action, app: command.app, detail: "over ssh", outcome: "denied: \(reason)"))
+            }
+            return try await refuse(refusal.message, output)
         }
         logger.info("ssh: \(command.service.rawValue) \(command.app) by key '\(key.name)' of '\(user.name)'")
         do {
