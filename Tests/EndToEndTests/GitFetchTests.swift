@@ -159,4 +159,42 @@ struct GitFetchTests {
             #expect(try await gantry.builds("copy").isEmpty)
         }
     }
+
+    @Test func aClientThatHangsUpMidPackEndsGitUploadPack() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("big")
+            let repo = try await gantry.makeRepo("big")
+            let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
+            let blob = random.readData(ofLength: 24 << 20)  // incompressible: the pack is as large
+            try random.close()
+            let commit = try await repo.commit("a large file", data: ["large.bin": blob])
+            let push = try await repo.push(gantry.remote("big"), ["main:refs/heads/large"])
+            try #require(push.succeeded, "\(push)")
+
+            // A protocol v2 fetch of the whole pack, read at 100 KiB/s and given up after 2 s.
+            let request = gantry.scratch.path + "/fetch-request"
+            let body = PktLine.encode("command=fetch\n") + Array("0001".utf8) + PktLine.encode("want \(commit)\n") + PktLine.encode("done\n") + Array("0000".utf8)
+            try Data(body).write(to: URL(fileURLWithPath: request))
+            async let curl = ChildProcess.run("/usr/bin/curl", [
+                "-s", "-o", "/dev/null", "--max-time", "2", "--limit-rate", "100k", "-u", "git:\(gantry.token)",
+                "-H", "Content-Type: application/x-git-upload-pack-request", "-H", "Git-Protocol: version=2",
+                "--data-binary", "@" + request, "http://127.0.0.1:\(gantry.port)/big.git/git-upload-pack",
+            ], environment: gantry.git.environment, timeout: .seconds(30))
+            let repository = try gantry.repositoryPath("big")
+            func uploadPacks() -> [String] {
+                let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+                return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
+                    let line = ChildProcess.read("/proc/\(pid)/cmdline").replacingOccurrences(of: "\0", with: " ")
+                    return line.contains("upload-pack") && line.contains(repository) ? line : nil
+                }
+            }
+            try await Task.sleep(for: .seconds(1))
+            #expect(!uploadPacks().isEmpty, "git upload-pack serves the slow client")
+            let ended = try await curl
+            #expect(ended.status == 28, "curl gave up on its own: \(ended)")
+            let deadline = ContinuousClock.now + .seconds(15)
+            while !uploadPacks().isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+            #expect(uploadPacks().isEmpty, "git upload-pack outlived its client: \(uploadPacks())")
+        }
+    }
 }
