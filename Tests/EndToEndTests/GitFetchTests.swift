@@ -119,7 +119,7 @@ struct GitFetchTests {
         }
     }
 
-    @Test func aCommitOnADepthOneClonePushesOverHTTPAndSSH() async throws {
+    @Test func aCommitOnADepthOneClonePushesOverHTTPAndSSHWhichSpeaksProtocolTwoToo() async throws {
         try await withDaemon { gantry in
             _ = try await deployedBlog(gantry)
             let alice = try await SSHClient.make("alice", for: gantry)
@@ -138,6 +138,9 @@ struct GitFetchTests {
             let sshPush = try await sshCI.push(alice.remote("blog"), ["HEAD:refs/heads/topic"])
             #expect(sshPush.succeeded, "\(sshPush)\n\(gantry.logTail())")
             #expect(try await gantry.serverRefs("blog")["refs/heads/topic"] == topic)
+            // Over SSH too, git asks for protocol v2 (GIT_PROTOCOL) and gets it.
+            let listed = try await alice.git.with(["GIT_TRACE_PACKET": "1"]).run(["-c", "protocol.version=2", "ls-remote", alice.remote("blog")])
+            #expect(listed.succeeded && listed.stderr.contains("ls-remote< version 2") && listed.stdout.contains("refs/heads/topic"), "\(listed)")
             #expect(try await gantry.fsck("blog").succeeded)
         }
     }

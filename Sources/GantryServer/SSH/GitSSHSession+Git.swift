@@ -37,12 +37,12 @@ extension GitSSHSession {
     }
 
     /// A clone or fetch: git's own upload-pack (`UploadPack`) with the channel as its stdin,
-    /// stdout and stderr.
+    /// stdout and stderr, in the protocol version the client asked for (`GIT_PROTOCOL`).
     /// - Returns: git's exit status.
     /// - Throws: `SubprocessError` when git cannot be started, or the channel's error.
-    func uploadPack(_ app: AppName, _ input: SSHChannelInput, _ output: Output) async throws -> Int {
+    func uploadPack(_ app: AppName, parameters: GitProtocolParameters?, _ input: SSHChannelInput, _ output: Output) async throws -> Int {
         try await UploadPack(repository: configuration.dataDirectory.repository(for: app)).run(
-            .session, parameters: nil, input: input,
+            .session, parameters: parameters, input: input,
             output: { try await output.write(.stdout($0)) }, errors: { try await output.write(.stderr($0)) })
     }
 }

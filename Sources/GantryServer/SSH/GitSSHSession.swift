@@ -29,22 +29,28 @@ struct GitSSHSession: Sendable {
 
     /// The exit status of the session's one command.
     private func serve(_ input: SSHChannelInput, _ output: Output, identity: ConnectionIdentity) async throws -> Int {
+        var parameters: GitProtocolParameters?
         while let request = try await input.nextInput() {
             switch request {
             case .data:
                 continue  // bytes before any command mean nothing
+            case .gitProtocol(let value):
+                parameters = GitProtocolParameters(header: value)
             case .refused(let what, let wantReply):
                 if wantReply { try await output.write(.reply(success: true)) }
                 return try await refuse("gantry offers no \(what) over SSH; it only receives `git push` and serves `git clone` of ssh://git@HOST:PORT/APP.git", output)
             case .exec(let command, let wantReply):
                 if wantReply { try await output.write(.reply(success: true)) }
-                return try await exec(command, input, output, identity: identity)
+                return try await exec(command, parameters, input, output, identity: identity)
             }
         }
         return 1
     }
 
-    private func exec(_ text: String, _ input: SSHChannelInput, _ output: Output, identity: ConnectionIdentity) async throws -> Int {
+    /// - Parameter parameters: the client's `GIT_PROTOCOL`, validated (for a fetch).
+    private func exec(
+        _ text: String, _ parameters: GitProtocolParameters?, _ input: SSHChannelInput, _ output: Output, identity: ConnectionIdentity
+    ) async throws -> Int {
         let command: GitExecCommand
         do {
             command = try GitExecCommand.parse(text)
@@ -71,7 +77,7 @@ struct GitSSHSession: Sendable {
         do {
             switch command.service {
             case .receivePack: return try await receivePack(command.app, by: caller, peer: identity.peer, input, output)
-            case .uploadPack: return try await uploadPack(command.app, input, output)
+            case .uploadPack: return try await uploadPack(command.app, parameters: parameters, input, output)
             }
         } catch let error as ReceiveError {
             return try await refuse(error.description, output)
