@@ -77,4 +77,18 @@ import Testing
             #expect(form.status == 415)
         }
     }
+
+    @Test func aUserWithoutAccessIsToldWhatACallerNamingNoAppIsTold() async throws {
+        try await TestServer.with { server in
+            _ = try await server.client.createApp("hello")
+            let mia = try await server.client.createUser(name: "mia", role: "member")
+            for service in ["git-upload-pack", "git-receive-pack"] {
+                let hello = try await server.gitRequest(.get, "/hello.git/info/refs?service=\(service)", password: mia.token)
+                let ghost = try await server.gitRequest(.get, "/ghost.git/info/refs?service=\(service)", password: mia.token)
+                #expect(hello.status == 404 && ghost.status == 404, "\(service): \(hello.status) \(ghost.status)")
+                #expect(hello.text.replacingOccurrences(of: "hello", with: "APP") == ghost.text.replacingOccurrences(of: "ghost", with: "APP"))
+                #expect(hello.text.contains("no app named 'hello'"), "\(hello.text)")
+            }
+        }
+    }
 }
