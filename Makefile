@@ -65,7 +65,7 @@ run: setup
 # process's resident memory, which only means something with no other test running), a hostile app's
 # fork bomb and packet capture, a hundred deploys counting the host's network namespaces and rules,
 # a data directory on a loop-mounted ext4 filled to the last block (its stack copy is 700 MB),
-# 20,000 fuzzed inputs through each of 14 parsers (some 30 s).
+# 20,000 fuzzed inputs through each of 15 parsers (some 30 s).
 LOAD_TESTS := BoundsTests|HostilePushTests|HostileWebhookTests|StreamingTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests|DiskFullTests|FuzzFastPathTests
 
 # End-to-end tests run at most E2E_WIDTH at a time: each starts a gantryd with builds and

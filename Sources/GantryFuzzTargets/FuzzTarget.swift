@@ -44,7 +44,7 @@ public struct FuzzFailure: Error, Equatable, Sendable, CustomStringConvertible {
 public enum FuzzTargets {
     /// All targets, in the order `make fuzz` runs them.
     public static let all: [FuzzTarget] = [
-        GitTargets.pktLine, GitTargets.receivePack, GitTargets.packStream, GitTargets.packIndex, GitTargets.packDelta,
+        GitTargets.pktLine, GitTargets.receivePack, GitTargets.packStream, GitTargets.packIndex, GitTargets.packDelta, RequestTargets.gzipRequest,
         ManifestTargets.procfile, ManifestTargets.appJSON, ManifestTargets.releaseYAML,
         WebhookTargets.gitea, WebhookTargets.github, WebhookTargets.gitlab,
         RouterTargets.httpHead, RouterTargets.httpBody,

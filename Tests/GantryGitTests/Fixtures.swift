@@ -69,11 +69,11 @@ struct PushFixture {
             ["pack-objects", "--stdout", "--revs", "-q"] + (old == nil ? [] : ["--thin"]), in: work, input: Array(revisions.utf8), quiet: quiet)
     }
 
-    func receive(_ commands: [RefCommand], capabilities: Set<String> = ["report-status", "side-band-64k"], pack: [UInt8] = [], maxPushBytes: Int = 1 << 30, hooks: ReceivePackHooks = .init(), keepaliveInterval: Duration = .seconds(5)) async -> (results: [RefResult], output: [UInt8]) {
+    func receive(_ commands: [RefCommand], capabilities: Set<String> = ["report-status", "side-band-64k"], pack: [UInt8] = [], maxPushBytes: Int = 1 << 30, hooks: ReceivePackHooks = .init(), keepaliveInterval: Duration = .seconds(5), shallow: [ObjectID] = []) async -> (results: [RefResult], output: [UInt8]) {
         let output = Mutex<[UInt8]>([])
         let reply = ReceivePackReply(sideband: capabilities.contains("side-band-64k")) { bytes in output.withLock { $0 += bytes } }
         let receivePack = ReceivePack(repositoryPath: bare, scratch: scratch, maxPushBytes: maxPushBytes, keepaliveInterval: keepaliveInterval)
-        let request = ReceivePackRequest(commands: commands, capabilities: capabilities)
+        let request = ReceivePackRequest(commands: commands, capabilities: capabilities, shallow: shallow)
         let report = await receivePack.receive(request, packStart: [], input: ChunkedInput(pack), hooks: hooks, reply: reply)
         return (report.map(\.1), output.withLock { $0 })
     }

@@ -39,10 +39,31 @@ import Testing
 
     @Test(arguments: [
         "not a command", "\(String(repeating: "1", count: 40)) short refs/heads/main",
-        "shallow \(String(repeating: "1", count: 40))", "\(ObjectID.zero.hex) \(ObjectID.zero.hex) refs/heads/main",
+        "\(ObjectID.zero.hex) \(ObjectID.zero.hex) refs/heads/main",
+        "shallow 1234", "shallow \(ObjectID.zero.hex)", "shallow \(String(repeating: "g", count: 40))", "shallow  \(String(repeating: "1", count: 40))",
     ])
     func rejectsMalformedCommands(_ line: String) {
         var parser = ReceivePackRequestParser()
         #expect(throws: ReceiveError.self) { try parser.feed(PktLine.encode(line: line) + PktLine.flushBytes) }
+    }
+
+    @Test func readsAShallowClonesBoundariesBeforeTheCommands() throws {
+        let boundary = String(repeating: "3", count: 40)
+        let body = PktLine.encode(line: "shallow \(boundary)") + PktLine.encode(line: "shallow \(old)")
+            + PktLine.encode(Array("\(old) \(new) refs/heads/main\0report-status side-band-64k\n".utf8)) + PktLine.flushBytes + Array("PACK".utf8)
+        var parser = ReceivePackRequestParser()
+        guard case .done(let request) = try parser.feed(body) else { Issue.record("not done"); return }
+        #expect(request.shallow == [try ObjectID(boundary), try ObjectID(old)])
+        #expect(request.commands.map(\.name) == ["refs/heads/main"])
+        #expect(request.usesSideband, "the capabilities ride on the first command, not on a shallow line")
+        #expect(Array(parser.remainder) == Array("PACK".utf8))
+    }
+
+    @Test func shallowLinesCountAgainstTheCommandSectionLimit() {
+        let line = PktLine.encode(line: "shallow \(old)")
+        var parser = ReceivePackRequestParser(maxPushBytes: line.count * 10)
+        #expect(throws: ReceiveError.commandsTooLarge(limit: line.count * 10)) {
+            try parser.feed(Array([[UInt8]](repeating: line, count: 20).joined()))
+        }
     }
 }

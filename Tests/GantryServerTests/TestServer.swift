@@ -49,9 +49,12 @@ struct TestServer {
     }
 
     /// A raw request with the admin token as HTTP basic credentials, as git sends it.
-    func gitRequest(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: [UInt8] = [], password: String? = nil) async throws -> GantryClient.HTTPResponse {
+    func gitRequest(
+        _ method: HTTPMethod, _ path: String, contentType: String? = nil, body: [UInt8] = [], password: String? = nil, headers extra: [String: String] = [:]
+    ) async throws -> GantryClient.HTTPResponse {
         var headers: HTTPHeaders = ["Authorization": "Basic " + Data("git:\(password ?? token)".utf8).base64EncodedString()]
         if let contentType { headers = HTTPHeaders(headers.map { $0 } + [.init(name: "Content-Type", value: contentType)]) }
+        headers = HTTPHeaders(headers.map { $0 } + extra.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: $0.value) })
         return try await HTTPClient().perform(GantryClient.HTTPRequest(method: method, url: url + path, headers: headers, body: body))
     }
 }

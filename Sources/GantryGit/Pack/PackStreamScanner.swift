@@ -134,13 +134,8 @@ package final class PackStreamScanner {
         let given = Int(stream.avail_in)
         var status: Int32 = Z_OK
         repeat {
-            let before = Int(stream.total_out)
-            status = scratch.withUnsafeMutableBytes { buffer in
-                stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                stream.avail_out = UInt32(buffer.count)
-                return CZlib.inflate(&stream, Z_NO_FLUSH)
-            }
-            let produced = Int(stream.total_out) - before
+            let produced: Int
+            (status, produced) = stream.inflate(into: &scratch)
             guard status == Z_OK || status == Z_STREAM_END || (status == Z_BUF_ERROR && stream.avail_in == 0) else {
                 throw .unpack("pack entry at offset \(entryOffset) is corrupt (zlib \(status))")
             }

@@ -96,12 +96,23 @@ extension ReceivePack {
 
     /// Why a command's new tip is unusable, or `nil`: it must exist, the pack that brought
     /// it must be connected, and a branch must point at a commit.
-    static func checkTip(_ command: RefCommand, in session: ReceiveSession) -> String? {
+    ///
+    /// A push from a shallow clone is connected when the repository has the commits its pack
+    /// stops at; when it is not and the repository lacks some of the pusher's shallow
+    /// boundaries (`missingShallow`), the push would make the repository shallow, which git's
+    /// receive-pack refuses (`receive.shallowUpdate` off) in these words.
+    static func checkTip(_ command: RefCommand, in session: ReceiveSession, missingShallow: Bool = false) -> String? {
         guard !command.isDelete else { return nil }
-        guard let type = try? session.repository.objectType(of: command.new) else { return "missing necessary objects" }
+        guard let type = try? session.repository.objectType(of: command.new) else {
+            return missingShallow ? shallowUpdateRefused : "missing necessary objects"
+        }
         if command.refName?.branchName != nil && type != "commit" { return "not a commit: branches must point at commits" }
-        return session.quarantine.connectivityProblem
+        guard let problem = session.quarantine.connectivityProblem else { return nil }
+        return missingShallow && problem == "missing necessary objects" ? shallowUpdateRefused : problem
     }
+
+    /// git's report for a push that would make the repository shallow.
+    static var shallowUpdateRefused: String { "shallow update not allowed" }
 
     /// Moves the quarantined pack into the repository and the refs by compare-and-swap:
     /// each on its own, or all in one transaction for an atomic push.

@@ -113,6 +113,12 @@ public struct ReceivePack: Sendable {
             return finish(request, results: results, unpackError: error.explainingNoSpace(scratch: scratch).description, reply: reply)
         }
 
+        // The pusher's shallow boundaries this repository lacks (git's "theirs"): a tip that
+        // needs them would leave the repository shallow, which git refuses by default.
+        let missingShallow = request.shallow.isEmpty ? [] : await session.run { session in
+            request.shallow.filter { ((try? session.repository.objectType(of: $0)) ?? nil) == nil }
+        }
+
         // 1. The pack, into quarantine.
         if request.expectsPack {
             let started = ContinuousClock.now
@@ -128,7 +134,9 @@ public struct ReceivePack: Sendable {
         }
 
         // 2. Every new tip must now exist, and branches must point at commits.
-        let tips = await session.run { session in request.commands.map { Self.checkTip($0, in: session) } }
+        let tips = await session.run { session in
+            request.commands.map { Self.checkTip($0, in: session, missingShallow: !missingShallow.isEmpty) }
+        }
         results = zip(results, tips).map { result, tip in result.isOK ? tip.map(RefResult.rejected) ?? .ok : result }
 
         // 3. Keepalives while the hooks run (they may build for minutes).

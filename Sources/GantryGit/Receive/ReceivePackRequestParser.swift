@@ -67,13 +67,17 @@ public struct ReceivePackRequestParser: Sendable {
     private mutating func parseCommand(_ payload: [UInt8]) throws(ReceiveError) {
         var line = payload
         if line.last == UInt8(ascii: "\n") { line.removeLast() }
+        if line.starts(with: Array("shallow ".utf8)) {
+            // A shallow clone's boundary commits come first and carry no capabilities.
+            request.shallow.append(try Self.shallow(String(decoding: line, as: UTF8.self)))
+            return
+        }
         if request.commands.isEmpty, let nul = line.firstIndex(of: 0) {
             let capabilities = String(decoding: line[(nul + 1)...], as: UTF8.self)
             request.capabilities = Set(capabilities.split(separator: " ").map(String.init))
             line = Array(line[..<nul])
         }
         let text = String(decoding: line, as: UTF8.self)
-        if text.hasPrefix("shallow ") { throw .protocol("shallow pushes are not supported; push from a complete clone") }
         if text.hasPrefix("push-cert") { throw .protocol("signed pushes are not supported") }
         let fields = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
         guard fields.count == 3, !fields[2].isEmpty,
@@ -83,5 +87,14 @@ public struct ReceivePackRequestParser: Sendable {
         }
         if old.isZero && new.isZero { throw .protocol("command for \(fields[2]) has two zero ids") }
         request.commands.append(RefCommand(name: String(fields[2]), old: old, new: new))
+    }
+
+    /// The commit of a `shallow OID` line (gitprotocol-pack: `shallow = PKT-LINE("shallow" SP obj-id LF)`).
+    static func shallow(_ text: String) throws(ReceiveError) -> ObjectID {
+        let hex = text.dropFirst("shallow ".count)
+        guard hex.count == 40, let id = try? ObjectID(String(hex)), !id.isZero else {
+            throw .protocol("bad shallow line '\(text.prefix(200))': expected 'shallow OID'")
+        }
+        return id
     }
 }

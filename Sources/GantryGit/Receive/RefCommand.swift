@@ -34,13 +34,17 @@ public struct ReceivePackRequest: Sendable, Equatable {
     public var commands: [RefCommand] = []
     public var capabilities: Set<String> = []
     public var pushOptions: [String] = []
+    /// The commits where the pusher's shallow clone ends (`shallow OID` lines): their parents
+    /// are missing on the client, so the pack cannot bring them.
+    public var shallow: [ObjectID] = []
     /// The bytes the section took on the wire; they count against the push limit.
     public var size = 0
 
-    public init(commands: [RefCommand] = [], capabilities: Set<String> = [], pushOptions: [String] = []) {
+    public init(commands: [RefCommand] = [], capabilities: Set<String> = [], pushOptions: [String] = [], shallow: [ObjectID] = []) {
         self.commands = commands
         self.capabilities = capabilities
         self.pushOptions = pushOptions
+        self.shallow = shallow
     }
 
     /// Whether the client asked for side-band-64k (progress and status multiplexed).

@@ -5,11 +5,14 @@ import GantryStore
 import Hummingbird
 import Logging
 
-/// git's smart-HTTP protocol (gitprotocol-http) for pushes:
-/// `GET /APP.git/info/refs?service=git-receive-pack`, then `POST /APP.git/git-receive-pack`.
+/// git's smart-HTTP protocol (gitprotocol-http): pushes (`GET /APP.git/info/refs?service=
+/// git-receive-pack`, then `POST /APP.git/git-receive-pack`) and clones and fetches
+/// (`service=git-upload-pack`, then `POST /APP.git/git-upload-pack`, protocol v0 or v2).
 ///
 /// Errors go back as `text/plain`, which git prints to the pusher as `remote:` lines.
-/// A push needs `deploy` access to the app (a fetch `read`); every push is in the audit log.
+/// A push needs `deploy` access to the app, a fetch `read`; a caller with no access at all is
+/// told what a caller naming an app that does not exist is told. Every push, and every
+/// refused push or fetch, is in the audit log (as over SSH).
 struct GitHTTPController: Sendable {
     typealias Context = GantryRequestContext
     let store: Store
@@ -27,23 +30,17 @@ struct GitHTTPController: Sendable {
             await plainTextErrors { try await receivePack(request, context) }
         }
         router.post(":repository/git-upload-pack") { request, context in
-            await plainTextErrors {
-                _ = try await authorizedApp(request, context, needs: .read)
-                throw Self.noFetch
-            }
+            await plainTextErrors { try await uploadPack(request, context) }
         }
     }
 
-    static var noFetch: HTTPProblem {
-        HTTPProblem(.forbidden, "fetching from gantry is not supported over HTTP yet; clone over SSH (`git clone git@HOST:APP`)")
-    }
-
     func advertise(_ request: Request, _ context: Context) async throws -> Response {
-        let isPush = request.uri.queryParameters.get("service") == Self.receivePackService
+        let service = request.uri.queryParameters.get("service")
+        let isPush = service == Self.receivePackService
         let (app, _) = try await authorizedApp(request, context, needs: isPush ? .deploy : .read)
         guard isPush else {
-            if request.uri.queryParameters.get("service") == "git-upload-pack" { throw Self.noFetch }
-            throw HTTPProblem(.forbidden, "gantry only accepts pushes over smart HTTP (service=git-receive-pack); upgrade git or push with `git push`")
+            if service == Self.uploadPackService { return try await uploadPack(.advertisement, app: app, request, context) }
+            throw HTTPProblem(.forbidden, "gantry speaks git's smart HTTP only (service=git-receive-pack or git-upload-pack); upgrade git")
         }
         let advertisement = try receivePack(for: app).advertisement()
         var body = PktLine.encode(line: "# service=\(Self.receivePackService)") + PktLine.flushBytes
@@ -103,7 +100,7 @@ struct GitHTTPController: Sendable {
     }
 
     /// The app named by the URL (`APP.git` or `APP`) and the caller, who has `role` on it.
-    private func authorizedApp(_ request: Request, _ context: Context, needs role: AccessRole) async throws -> (AppName, Caller) {
+    func authorizedApp(_ request: Request, _ context: Context, needs role: AccessRole) async throws -> (AppName, Caller) {
         guard let caller = try await authenticator.caller(of: request, peer: context.peer, scheme: .basic, door: "git over http") else {
             throw HTTPProblem(
                 .unauthorized, "authentication required: use an API token as the password (`gantry login` sets up git)",
@@ -112,16 +109,12 @@ struct GitHTTPController: Sendable {
         var name = context.parameters.get("repository") ?? ""
         if name.hasSuffix(".git") { name.removeLast(4) }
         let app = try AppName(name)
-        do {
-            _ = try await store.app(app)
-        } catch {
-            guard case .appNotFound = error else { throw error }
-            throw HTTPProblem(.notFound, "no app named '\(app)'; create it with `gantry apps:create \(app)`")
-        }
-        if let refusal = try await Need.app(role).refusal(of: caller, method: role == .read ? .get : .post, app: app, store: store) {
-            await authenticator.auditor.record(Auditor.entry(
-                caller, peer: context.peer, action: role == .read ? "fetch" : "push", app: app, detail: "over http", outcome: "denied: \(refusal)"))
-            throw HTTPProblem(.forbidden, refusal)
+        if let refusal = try await Need.gitRefusal(of: caller, needs: role, app: app, store: store) {
+            if let reason = refusal.audited {
+                await authenticator.auditor.record(Auditor.entry(
+                    caller, peer: context.peer, action: role == .read ? "fetch" : "push", app: app, detail: "over http", outcome: "denied: \(reason)"))
+            }
+            throw HTTPProblem(refusal.isNotFound ? .notFound : .forbidden, refusal.message)
         }
         return (app, caller)
     }

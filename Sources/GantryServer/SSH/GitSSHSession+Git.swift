@@ -1,13 +1,6 @@
 import GantryCore
 import GantryGit
 import NIOCore
-import Subprocess
-
-#if canImport(System)
-import System
-#else
-import SystemPackage
-#endif
 
 extension GitSSHSession {
     /// A push: the same `ReceivePack` and pipeline hooks as over smart-HTTP. The advertisement,
@@ -43,42 +36,13 @@ extension GitSSHSession {
         return report.allSatisfy { $0.1.isOK } ? 0 : 1
     }
 
-    /// A clone or fetch: libgit2 has no server side, so git's own `git upload-pack --strict`
-    /// runs on the app's repository with the channel as its stdin, stdout and stderr.
+    /// A clone or fetch: git's own upload-pack (`UploadPack`) with the channel as its stdin,
+    /// stdout and stderr, in the protocol version the client asked for (`GIT_PROTOCOL`).
     /// - Returns: git's exit status.
     /// - Throws: `SubprocessError` when git cannot be started, or the channel's error.
-    func uploadPack(_ app: AppName, _ input: SSHChannelInput, _ output: Output) async throws -> Int {
-        let repository = configuration.dataDirectory.repository(for: app)
-        let git = Background.command("/usr/bin/git", ["upload-pack", "--strict", "--timeout=600", repository])
-        let result = try await Subprocess.run(
-            .path(FilePath(git.executable)), arguments: Arguments(git.arguments),
-            input: .inputWriter, output: .sequence, error: .sequence
-        ) { execution in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    // The client's bytes to git; ends when the client closes its side (or, cancelled,
-                    // once git is done).
-                    let writer = execution.standardInputWriter
-                    while let bytes = try await input.next() { _ = try await writer.write(bytes) }
-                    try await writer.finish()
-                }
-                async let errors: Void = {
-                    for try await chunk in execution.standardError { try await output.write(.stderr(Self.buffer(chunk))) }
-                }()
-                for try await chunk in execution.standardOutput {
-                    try await output.write(.stdout(Self.buffer(chunk)))
-                }
-                try await errors
-                group.cancelAll()
-            }
-        }
-        switch result.terminationStatus {
-        case .exited(let code): return Int(code)
-        case .signaled: return 1
-        }
-    }
-
-    private static func buffer(_ chunk: SubprocessOutputSequence.Buffer) -> ByteBuffer {
-        chunk.withUnsafeBytes { ByteBuffer(bytes: $0) }
+    func uploadPack(_ app: AppName, parameters: GitProtocolParameters?, _ input: SSHChannelInput, _ output: Output) async throws -> Int {
+        try await UploadPack(repository: configuration.dataDirectory.repository(for: app)).run(
+            .session, parameters: parameters, input: input,
+            output: { try await output.write(.stdout($0)) }, errors: { try await output.write(.stderr($0)) })
     }
 }

@@ -29,22 +29,28 @@ struct GitSSHSession: Sendable {
 
     /// The exit status of the session's one command.
     private func serve(_ input: SSHChannelInput, _ output: Output, identity: ConnectionIdentity) async throws -> Int {
+        var parameters: GitProtocolParameters?
         while let request = try await input.nextInput() {
             switch request {
             case .data:
                 continue  // bytes before any command mean nothing
+            case .gitProtocol(let value):
+                parameters = GitProtocolParameters(header: value)
             case .refused(let what, let wantReply):
                 if wantReply { try await output.write(.reply(success: true)) }
                 return try await refuse("gantry offers no \(what) over SSH; it only receives `git push` and serves `git clone` of ssh://git@HOST:PORT/APP.git", output)
             case .exec(let command, let wantReply):
                 if wantReply { try await output.write(.reply(success: true)) }
-                return try await exec(command, input, output, identity: identity)
+                return try await exec(command, parameters, input, output, identity: identity)
             }
         }
         return 1
     }
 
-    private func exec(_ text: String, _ input: SSHChannelInput, _ output: Output, identity: ConnectionIdentity) async throws -> Int {
+    /// - Parameter parameters: the client's `GIT_PROTOCOL`, validated (for a fetch).
+    private func exec(
+        _ text: String, _ parameters: GitProtocolParameters?, _ input: SSHChannelInput, _ output: Output, identity: ConnectionIdentity
+    ) async throws -> Int {
         let command: GitExecCommand
         do {
             command = try GitExecCommand.parse(text)
@@ -58,24 +64,20 @@ struct GitSSHSession: Sendable {
             let name = identity.key.map { "'\($0.name)' " } ?? ""
             return try await refuse("the SSH key \(name)is no longer registered with gantry; add it again with `gantry keys:add`", output)
         }
-        do {
-            _ = try await store.app(command.app)
-        } catch {
-            guard case .appNotFound = error else { throw error }
-            return try await refuse("no app named '\(command.app)'; create it with `gantry apps:create \(command.app)`", output)
-        }
         let caller = Caller(user: user, credential: .sshKey(current))
         let needed: AccessRole = command.service == .receivePack ? .deploy : .read
         let action = command.service == .receivePack ? "push" : "fetch"
-        if let refusal = try await Need.app(needed).refusal(of: caller, method: needed == .read ? .get : .post, app: command.app, store: store) {
-            await auditor.record(Auditor.entry(caller, peer: identity.peer, action: action, app: command.app, detail: "over ssh", outcome: "denied: \(refusal)"))
-            return try await refuse(refusal, output)
+        if let refusal = try await Need.gitRefusal(of: caller, needs: needed, app: command.app, store: store) {
+            if let reason = refusal.audited {
+                await auditor.record(Auditor.entry(caller, peer: identity.peer, action: action, app: command.app, detail: "over ssh", outcome: "denied: \(reason)"))
+            }
+            return try await refuse(refusal.message, output)
         }
         logger.info("ssh: \(command.service.rawValue) \(command.app) by key '\(key.name)' of '\(user.name)'")
         do {
             switch command.service {
             case .receivePack: return try await receivePack(command.app, by: caller, peer: identity.peer, input, output)
-            case .uploadPack: return try await uploadPack(command.app, input, output)
+            case .uploadPack: return try await uploadPack(command.app, parameters: parameters, input, output)
             }
         } catch let error as ReceiveError {
             return try await refuse(error.description, output)

@@ -1,3 +1,4 @@
+import GantryGit
 import NIOCore
 import NIOSSH
 
@@ -5,6 +6,8 @@ import NIOSSH
 enum SessionInput: Sendable {
     /// An exec request: the command line.
     case exec(String, wantReply: Bool)
+    /// `GIT_PROTOCOL` from an environment request (git asks for protocol v2 with it).
+    case gitProtocol(String)
     /// A request gantry refuses (a shell, a terminal, a subsystem), named for the message.
     case refused(String, wantReply: Bool)
     /// Bytes on the channel (the command's stdin).
@@ -26,7 +29,8 @@ enum SessionOutput: Sendable {
 /// Turns a session channel's SSH messages into `SessionInput` values and `SessionOutput`
 /// values into SSH messages, so the session itself is plain async code over an
 /// `NIOAsyncChannel`. Environment requests are declined without a word (OpenSSH clients send
-/// `LANG` on every connection); other requests that want an answer are refused.
+/// `LANG` on every connection), but `GIT_PROTOCOL` is passed on (git validates nothing of it
+/// here; the session does); other requests that want an answer are refused.
 final class SSHSessionHandler: ChannelDuplexHandler {
     typealias InboundIn = SSHChannelData
     typealias InboundOut = SessionInput
@@ -51,6 +55,7 @@ final class SSHSessionHandler: ChannelDuplexHandler {
         case let request as SSHChannelRequestEvent.SubsystemRequest:
             deliver(.refused("subsystem '\(request.subsystem.prefix(40))'", wantReply: request.wantReply), context)
         case let request as SSHChannelRequestEvent.EnvironmentRequest:
+            if request.name == "GIT_PROTOCOL" { deliver(.gitProtocol(String(request.value.prefix(GitProtocolParameters.maxLength + 1))), context) }
             if request.wantReply { context.triggerUserOutboundEvent(ChannelFailureEvent(), promise: nil) }
         case is SSHChannelRequestEvent.WindowChangeRequest, is SSHChannelRequestEvent.SignalRequest,
             is SSHChannelRequestEvent.LocalFlowControlRequest:
