@@ -203,7 +203,7 @@ extension HostileLayerTests {
         #expect(DiskUsage.bytes(of: root) > 0)
         #expect(!FileManager.default.fileExists(atPath: output), "no partial layer")
 
-        UntrustedTree.remove(root)
+        try await blocking { UntrustedTree.remove(root) }  // runs and waits for rm -rf
         #expect(!FileManager.default.fileExists(atPath: root), "removed whatever its depth")
     }
 
