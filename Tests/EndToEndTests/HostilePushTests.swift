@@ -21,7 +21,7 @@ struct HostilePushTests {
             let started = ContinuousClock.now
             let response = try await postReceivePack(
                 gantry, app: "bomb", command: "\(first) \(String(repeating: "1", count: 40)) refs/heads/side",
-                pack: try CraftedPack.deltaBomb().packed())
+                pack: try await CraftedPack.deltaBomb().packed())
             let said = String(decoding: response.body, as: UTF8.self)
             #expect(said.contains("ng refs/heads/side unpacker error"), "\(said)")
             #expect(said.contains("is a delta whose result is 9.77 GiB, over the limit of 512.0 MiB per delta"), "\(said)")

@@ -62,15 +62,9 @@ struct ConfigClientTests {
         let values = ["it's", "a\nb", "$(echo no)", "`x`", "\\", "\"", "~", "é 🚀", "!event", "*"]
         let script = values.enumerated().map { ConfigDisplay.shellLine(key: "V\($0.offset)", value: $0.element) + "\n" }.joined()
             + values.indices.map { #"printf '%s\0' "$V\#($0)""# }.joined(separator: "\n")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = try output.fileHandleForReading.readToEnd() ?? Data()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let result = try await Shell.run("/bin/sh", ["-c", script], errors: .inherited)
+        #expect(result.status == 0)
+        let data = result.data
         let printed = data.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
         #expect(printed == values)
     }

@@ -6,14 +6,14 @@ import Testing
 
 @Suite struct ExportTests {
     @Test func exportsTheCommitTreeWithModesAndInnerSymlinks() async throws {
-        let fixture = try PushFixture()
+        let fixture = try await PushFixture()
         try FileManager.default.createDirectory(atPath: fixture.work + "/bin", withIntermediateDirectories: true)
         try "#!/bin/sh\necho hi\n".write(toFile: fixture.work + "/bin/run", atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.work + "/bin/run")
         try FileManager.default.createSymbolicLink(atPath: fixture.work + "/run", withDestinationPath: "bin/run")
-        try git(["add", "bin/run", "run"], in: fixture.work)
-        let commit = try fixture.commit("app.py", "print('hi')\n")
-        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try fixture.pack(commit))
+        try await git(["add", "bin/run", "run"], in: fixture.work)
+        let commit = try await fixture.commit("app.py", "print('hi')\n")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try await fixture.pack(commit))
 
         let target = fixture.directory.path + "/export"
         try Repository.open(at: fixture.bare).export(commit, to: target)
@@ -25,25 +25,25 @@ import Testing
 
     @Test(arguments: ["/etc/passwd", "../outside", "sub/../../x"])
     func refusesSymlinksLeavingTheTree(_ destination: String) async throws {
-        let fixture = try PushFixture()
+        let fixture = try await PushFixture()
         try FileManager.default.createSymbolicLink(atPath: fixture.work + "/link", withDestinationPath: destination)
-        try git(["add", "link"], in: fixture.work)
-        let commit = try fixture.commit("a.txt", "x")
-        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try fixture.pack(commit))
+        try await git(["add", "link"], in: fixture.work)
+        let commit = try await fixture.commit("a.txt", "x")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try await fixture.pack(commit))
         #expect(throws: ExportError.unsafeSymlink(path: "link", target: destination)) {
             try Repository.open(at: fixture.bare).export(commit, to: fixture.directory.path + "/export")
         }
     }
 
     @Test func preReceiveCanExportQuarantinedObjects() async throws {
-        let fixture = try PushFixture()
-        let commit = try fixture.commit("a.txt", "from quarantine")
+        let fixture = try await PushFixture()
+        let commit = try await fixture.commit("a.txt", "from quarantine")
         let target = fixture.directory.path + "/export"
         let hooks = ReceivePackHooks(preReceive: { commands, objects, _ in
             do { try await objects.export(commands[0].new, to: target) } catch { return ["\(error)"] }
             return [nil]
         })
-        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try fixture.pack(commit), hooks: hooks)
+        let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try await fixture.pack(commit), hooks: hooks)
         #expect(results == [.ok])
         #expect(try String(contentsOfFile: target + "/a.txt", encoding: .utf8) == "from quarantine")
     }
@@ -52,15 +52,15 @@ import Testing
 /// The export's symlink check resolves links as the kernel does, through the tree's other links.
 @Suite struct SymlinkResolutionTests {
     func exportRefusal(_ links: [(String, String)]) async throws -> ExportError? {
-        let fixture = try PushFixture()
+        let fixture = try await PushFixture()
         for (path, target) in links {
             let directory = URL(fileURLWithPath: fixture.work + "/" + path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try FileManager.default.createSymbolicLink(atPath: fixture.work + "/" + path, withDestinationPath: target)
-            try git(["add", path], in: fixture.work)
+            try await git(["add", path], in: fixture.work)
         }
-        let commit = try fixture.commit("a.txt", "x")
-        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try fixture.pack(commit))
+        let commit = try await fixture.commit("a.txt", "x")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: commit)], pack: try await fixture.pack(commit))
         do {
             try Repository.open(at: fixture.bare).export(commit, to: fixture.directory.path + "/export")
             return nil
@@ -95,22 +95,17 @@ import Testing
 /// Trees nested deep enough to break a recursive walk or the kernel's path limit.
 @Suite struct DeepTreeExportTests {
     @Test func aTreeWhosePathsAreLongerThanTheKernelTakesIsRefusedWithoutRecursing() async throws {
-        let fixture = try PushFixture()
-        let first = try fixture.commit("a.txt", "x")
+        let fixture = try await PushFixture()
+        let first = try await fixture.commit("a.txt", "x")
         // 3,000 levels: under receive's nesting limit, but a 6,001-byte path.
         let path = Array(repeating: "d", count: 3_000).joined(separator: "/") + "/f"
         let stream = "commit refs/heads/deep\ncommitter T <t@example.com> 0 +0000\ndata 4\ndeep\nfrom \(first.hex)\n"
             + "M 100644 inline \(path)\ndata 2\nx\n\n"
-        // git's work happens on a Dispatch thread: it takes a while, and the pool is shared.
         let work = fixture.work
-        let deep = try await blocking {
-            _ = try git(["fast-import", "--quiet"], in: work, input: Array(stream.utf8), quiet: true)
-            return try ObjectID(String(decoding: try git(["rev-parse", "refs/heads/deep"], in: work), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        let pack = try await blocking {
-            try git(["pack-objects", "--stdout", "--revs", "-q"], in: work, input: Array("\(deep.hex)\n".utf8), quiet: true)
-        }
+        _ = try await git(["fast-import", "--quiet"], in: work, input: Array(stream.utf8), quiet: true)
+        let deep = try await ObjectID(String(decoding: git(["rev-parse", "refs/heads/deep"], in: work), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines))
+        let pack = try await git(["pack-objects", "--stdout", "--revs", "-q"], in: work, input: Array("\(deep.hex)\n".utf8), quiet: true)
         let (results, _) = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: deep)], pack: pack)
         try #require(results == [.ok])
 

@@ -8,7 +8,7 @@ import Testing
 /// never says a word (libgit2 1.5 has no socket timeout).
 @Suite struct FetchTimeoutTests {
     @Test func aCloneURLThatNeverAnswersIsGivenUpAtTheTimeout() async throws {
-        let fixture = try PushFixture()
+        let fixture = try await PushFixture()
         let (listener, port) = try Socket.bindLoopback()
         defer { close(listener) }
         try #require(listen(listener, 16) == 0)  // the kernel completes the handshake; nobody answers
@@ -31,11 +31,11 @@ import Testing
     }
 
     @Test func aFetchThatEndsInTimeIsNeverInterrupted() async throws {
-        let fixture = try PushFixture()
-        let tip = try fixture.commit("a.txt", "one")
-        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: tip)], pack: try fixture.pack(tip))
+        let fixture = try await PushFixture()
+        let tip = try await fixture.commit("a.txt", "one")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: tip)], pack: try await fixture.pack(tip))
         let source = try CloneURL("file://" + fixture.bare)
-        let target = try PushFixture()
+        let target = try await PushFixture()
         let bare = target.bare
 
         let fetched = try await blocking { () -> Bool in

@@ -1,6 +1,7 @@
 import Foundation
 import GantryCore
 import GantryGit
+import GantryTesting
 import Synchronization
 
 /// A temporary directory removed when the test ends.
@@ -13,30 +14,19 @@ final class TemporaryDirectory {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Runs the real `git` with an argument array and returns its standard output.
-@discardableResult
+/// Runs the real `git` with an argument array (off the cooperative pool) and returns its standard output.
 /// - Parameter quiet: whether git's warnings are thrown away (a 10,000-level tree makes
 ///   `pack-objects` warn once per path it cannot check attributes for).
-func git(_ arguments: [String], in directory: String, input: [UInt8]? = nil, quiet: Bool = false) throws -> [UInt8] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-    process.arguments = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    process.environment = ["HOME": directory, "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin"]
-    let output = Pipe()
-    let stdin = Pipe()
-    process.standardOutput = output
-    process.standardInput = stdin
-    if quiet { process.standardError = FileHandle.nullDevice }
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input)) }
-    try stdin.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
+@discardableResult
+func git(_ arguments: [String], in directory: String, input: [UInt8]? = nil, quiet: Bool = false) async throws -> [UInt8] {
+    let result = try await Shell.run(
+        "/usr/bin/git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"] + arguments,
+        environment: ["HOME": directory, "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin"], directory: directory,
+        input: input ?? [], errors: quiet ? .discarded : .inherited)
+    guard result.status == 0 else {
         throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")) failed"])
     }
-    return Array(data)
+    return result.bytes
 }
 
 /// A work tree to make commits and packs in, beside a bare repository created with libgit2.
@@ -46,26 +36,27 @@ struct PushFixture {
     var bare: String { directory.path + "/server.git" }
     var scratch: String { directory.path + "/tmp" }
 
-    init() throws {
+    init() async throws {
         Libgit2.initialize()
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        try git(["init", "-q"], in: work)
+        try await git(["init", "-q"], in: work)
         try Repository.createBare(at: bare)
     }
 
     /// Commits a file and returns the new commit's id.
-    func commit(_ file: String, _ contents: String) throws -> ObjectID {
-        try contents.write(toFile: work + "/" + file, atomically: true, encoding: .utf8)
-        try git(["add", file], in: work)
-        try git(["commit", "-q", "-m", "change \(file)"], in: work)
-        return try ObjectID(String(decoding: git(["rev-parse", "HEAD"], in: work), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    func commit(_ file: String, _ contents: String) async throws -> ObjectID {
+        let path = work + "/" + file
+        try await blocking { try contents.write(toFile: path, atomically: true, encoding: .utf8) }  // an atomic write fsyncs
+        try await git(["add", file], in: work)
+        try await git(["commit", "-q", "-m", "change \(file)"], in: work)
+        return try await ObjectID(String(decoding: git(["rev-parse", "HEAD"], in: work), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// A pack of what `new` has that `old` lacks; thin (bases left out) when `old` is given.
-    func pack(_ new: ObjectID, since old: ObjectID? = nil, quiet: Bool = false) throws -> [UInt8] {
+    func pack(_ new: ObjectID, since old: ObjectID? = nil, quiet: Bool = false) async throws -> [UInt8] {
         let revisions = "\(new.hex)\n" + (old.map { "^\($0.hex)\n" } ?? "")
-        return try git(
+        return try await git(
             ["pack-objects", "--stdout", "--revs", "-q"] + (old == nil ? [] : ["--thin"]), in: work, input: Array(revisions.utf8), quiet: quiet)
     }
 

@@ -4,18 +4,18 @@ import GantryCore
 import Testing
 
 @Suite struct PackReadingTests {
-    @Test func indexAndEntryTypesAgreeWithGitVerifyPack() throws {
-        let fixture = try PushFixture()
+    @Test func indexAndEntryTypesAgreeWithGitVerifyPack() async throws {
+        let fixture = try await PushFixture()
         var text = ""
         for round in 0..<30 {  // one file growing commit by commit: blob and tree deltas
             text += "line \(round) of a file that changes a little each time\n"
-            _ = try fixture.commit("notes.txt", text)
+            _ = try await fixture.commit("notes.txt", text)
         }
-        let head = try fixture.commit("other.txt", "x")
-        let pack = try fixture.pack(head)
+        let head = try await fixture.commit("other.txt", "x")
+        let pack = try await fixture.pack(head)
         let packPath = fixture.scratch + "/test.pack"
         try Data(pack).write(to: URL(fileURLWithPath: packPath))
-        try git(["index-pack", packPath], in: fixture.work)
+        try await git(["index-pack", packPath], in: fixture.work)
 
         let index = try PackIndex(path: fixture.scratch + "/test.idx")
         let mapped = try MappedFile(path: packPath)
@@ -24,7 +24,7 @@ import Testing
         let names: [String: UInt8] = ["commit": 1, "tree": 2, "blob": 3, "tag": 4]
         var expected: [String: (type: UInt8, offset: Int)] = [:]
         var deltas = 0
-        for line in String(decoding: try git(["verify-pack", "-v", fixture.scratch + "/test.idx"], in: fixture.work), as: UTF8.self).split(separator: "\n") {
+        for line in String(decoding: try await git(["verify-pack", "-v", fixture.scratch + "/test.idx"], in: fixture.work), as: UTF8.self).split(separator: "\n") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 5, fields[0].count == 40, let type = names[String(fields[1])], let offset = Int(fields[4]) else { continue }
             expected[String(fields[0])] = (type, offset)
@@ -45,7 +45,8 @@ import Testing
         var read = 0
         for position in entries.positionsInPackOrder where entries.entries[position].type != PackEntries.blob {
             let type = entries.entries[position].type == PackEntries.commit ? "commit" : "tree"
-            #expect(try reader.content(at: position) == git(["cat-file", type, ObjectID(raw: index.id(at: position).baseAddress!).hex], in: fixture.work))
+            let expected = try await git(["cat-file", type, ObjectID(raw: index.id(at: position).baseAddress!).hex], in: fixture.work)
+            #expect(try reader.content(at: position) == expected)
             read += 1
         }
         #expect(read == 62)

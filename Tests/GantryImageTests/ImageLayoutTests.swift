@@ -43,22 +43,22 @@ import Testing
         let layout = try ImageLayout(root: layoutPath)
         let image = try await writeApp(layout)
 
-        let skopeo = try command("/usr/bin/skopeo", ["inspect", "oci:\(layoutPath):hello-build-1"])
+        let skopeo = try await command("/usr/bin/skopeo", ["inspect", "oci:\(layoutPath):hello-build-1"])
         try #require(skopeo.status == 0, "\(skopeo.error)")
         let inspected = try JSONSerialization.jsonObject(with: Data(skopeo.output.utf8)) as! [String: Any]
         #expect(inspected["Digest"] as? String == image.digest.description)
         #expect(inspected["Layers"] as? [String] == image.layers.map(\.digest.description))
         #expect((inspected["Labels"] as? [String: String])?["io.gantry.process.web"] == "gunicorn app:app")
 
-        let stat = try command("/usr/bin/umoci", ["stat", "--image", "\(layoutPath):hello-build-1", "--json"])
+        let stat = try await command("/usr/bin/umoci", ["stat", "--image", "\(layoutPath):hello-build-1", "--json"])
         #expect(stat.status == 0, "\(stat.error)")
-        let tags = try command("/usr/bin/umoci", ["ls", "--layout", layoutPath])
+        let tags = try await command("/usr/bin/umoci", ["ls", "--layout", layoutPath])
         #expect(tags.output.split(separator: "\n") == ["hello-build-1"])
 
         // Copying reads every blob and checks it against its digest.
-        let copy = try command("/usr/bin/skopeo", ["copy", "--quiet", "oci:\(layoutPath):hello-build-1", "dir:\(scratch)/copy"])
+        let copy = try await command("/usr/bin/skopeo", ["copy", "--quiet", "oci:\(layoutPath):hello-build-1", "dir:\(scratch)/copy"])
         #expect(copy.status == 0, "\(copy.error)")
-        let unpack = try command("/usr/bin/umoci", ["unpack", "--rootless", "--image", "\(layoutPath):hello-build-1", scratch + "/bundle"])
+        let unpack = try await command("/usr/bin/umoci", ["unpack", "--rootless", "--image", "\(layoutPath):hello-build-1", scratch + "/bundle"])
         #expect(unpack.status == 0, "\(unpack.error)")
         #expect(try Tree.read(scratch + "/bundle/rootfs/app/app.py") == "print('hello')\n")
     }
@@ -127,7 +127,7 @@ import Testing
         #expect(try blobs() == Set(([kept.digest, kept.configDigest] + kept.layers.map(\.digest)).map(\.hex)))
         #expect(try await layout.image(tag: "hello-build-1") == kept)
         #expect(try await layout.image(tag: "hello-build-2") == nil)
-        let skopeo = try command("/usr/bin/skopeo", ["inspect", "oci:\(layoutPath):hello-build-1"])
+        let skopeo = try await command("/usr/bin/skopeo", ["inspect", "oci:\(layoutPath):hello-build-1"])
         #expect(skopeo.status == 0, "\(skopeo.error)")
     }
 

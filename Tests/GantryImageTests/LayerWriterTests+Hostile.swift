@@ -9,13 +9,13 @@ import Testing
     var scratch: String { ScratchDirectory.path }
 
     /// `tar -tvf` lines of the layer at `path`.
-    func verboseList(_ path: String) throws -> [String] {
-        let result = try command("/usr/bin/tar", ["--quoting-style=literal", "--numeric-owner", "-tvf", path])
+    func verboseList(_ path: String) async throws -> [String] {
+        let result = try await command("/usr/bin/tar", ["--quoting-style=literal", "--numeric-owner", "-tvf", path])
         try #require(result.status == 0, "\(result.error)")
         return result.output.split(separator: "\n").map(String.init)
     }
 
-    @Test(.scratchDirectory) func setuidSetgidAndWorldWriteBitsAreDroppedStickyKept() throws {
+    @Test(.scratchDirectory) func setuidSetgidAndWorldWriteBitsAreDroppedStickyKept() async throws {
         let root = scratch + "/app"
         try Tree.file(root + "/suid", "#!/bin/sh\n", mode: 0o4755)
         try Tree.file(root + "/sgid", "#!/bin/sh\n", mode: 0o2755)
@@ -26,7 +26,7 @@ import Testing
 
         let out = scratch + "/out"
         try Tree.directory(out)
-        let result = try command("/usr/bin/tar", ["-x", "--numeric-owner", "-p", "-f", scratch + "/layer.tar", "-C", out])
+        let result = try await command("/usr/bin/tar", ["-x", "--numeric-owner", "-p", "-f", scratch + "/layer.tar", "-C", out])
         try #require(result.status == 0, "\(result.error)")
         #expect(try Tree.status(out + "/app/suid").st_mode & 0o7777 == 0o755)
         #expect(try Tree.status(out + "/app/sgid").st_mode & 0o7777 == 0o755)
@@ -35,14 +35,14 @@ import Testing
         #expect(try Tree.status(out + "/app/shared").st_mode & 0o7777 == 0o775)
     }
 
-    @Test(.scratchDirectory) func deviceNodesAreNotWritten() throws {
+    @Test(.scratchDirectory) func deviceNodesAreNotWritten() async throws {
         let root = scratch + "/app"
         try Tree.file(root + "/kept", "x")
         // What a build running as root in its container could make: the host's disk (8:0) and memory (1:1).
         #expect(mknod(root + "/sda", S_IFBLK | 0o666, dev_t(8 << 8)) == 0)
         #expect(mknod(root + "/mem", S_IFCHR | 0o666, dev_t(1 << 8 | 1)) == 0)
         _ = try LayerWriter().write(directory: root, to: scratch + "/layer.tar")
-        let entries = try verboseList(scratch + "/layer.tar")
+        let entries = try await verboseList(scratch + "/layer.tar")
         #expect(entries.count == 1)
         #expect(entries.allSatisfy { !$0.hasPrefix("b") && !$0.hasPrefix("c") })
     }
@@ -72,14 +72,14 @@ import Testing
         #expect(layer.size < 2 << 20 + (names + 10) * TarHeader.blockSize)
         #expect(try LayerWriter.contentSize(of: root) == 2 << 20)
         // The first name in entry order (`big0`, `big1` sort before `links/`) is the file.
-        let entries = try verboseList(scratch + "/layer.tar")
+        let entries = try await verboseList(scratch + "/layer.tar")
         #expect(entries.filter { $0.hasPrefix("-") }.map { $0.split(separator: " ").last! } == ["big0", "big1"])
         #expect(entries.filter { $0.hasPrefix("h") }.count == contents.count * linksPerFile)
         // Reproducible: written again, the same bytes.
         #expect(again == layer)
     }
 
-    @Test(.scratchDirectory) func sparseFilesKeepTheirDataAndHoles() throws {
+    @Test(.scratchDirectory) func sparseFilesKeepTheirDataAndHoles() async throws {
         let root = scratch + "/app"
         try Tree.directory(root)
         let path = root + "/sparse"
@@ -95,7 +95,7 @@ import Testing
         _ = try LayerWriter().write(directory: root, to: scratch + "/layer.tar")
         let out = scratch + "/out"
         try Tree.directory(out)
-        let result = try command("/usr/bin/tar", ["-x", "-f", scratch + "/layer.tar", "-C", out])
+        let result = try await command("/usr/bin/tar", ["-x", "-f", scratch + "/layer.tar", "-C", out])
         try #require(result.status == 0, "\(result.error)")
         let original = try Data(contentsOf: URL(fileURLWithPath: path))
         let extracted = try Data(contentsOf: URL(fileURLWithPath: out + "/sparse"))
@@ -103,7 +103,7 @@ import Testing
         #expect(extracted == original)
     }
 
-    @Test(.scratchDirectory) func aOneTerabyteSparseFileIsMeasuredWithoutReadingIt() throws {
+    @Test(.scratchDirectory) func aOneTerabyteSparseFileIsMeasuredWithoutReadingIt() async throws {
         let root = scratch + "/app"
         try Tree.file(root + "/small", "x")
         let path = root + "/huge"
@@ -118,7 +118,7 @@ import Testing
         #expect(elapsed < .milliseconds(500))
     }
 
-    @Test(.scratchDirectory) func contentSizeCountsApparentSizesAndLinksOnce() throws {
+    @Test(.scratchDirectory) func contentSizeCountsApparentSizesAndLinksOnce() async throws {
         let root = scratch + "/app"
         try Tree.file(root + "/a", String(repeating: "a", count: 1000))
         try Tree.file(root + "/sub/b", String(repeating: "b", count: 500))
@@ -143,7 +143,7 @@ import Testing
 }
 
 extension HostileLayerTests {
-    @Test(.scratchDirectory) func sanitizingLeavesTheTreeItsLayerHolds() throws {
+    @Test(.scratchDirectory) func sanitizingLeavesTheTreeItsLayerHolds() async throws {
         let root = scratch + "/app"
         try Tree.file(root + "/suid", "#!/bin/sh\n", mode: 0o4755)
         try Tree.file(root + "/sub/open", "anyone", mode: 0o666)
@@ -203,7 +203,7 @@ extension HostileLayerTests {
         #expect(DiskUsage.bytes(of: root) > 0)
         #expect(!FileManager.default.fileExists(atPath: output), "no partial layer")
 
-        UntrustedTree.remove(root)
+        try await blocking { UntrustedTree.remove(root) }  // runs and waits for rm -rf
         #expect(!FileManager.default.fileExists(atPath: root), "removed whatever its depth")
     }
 

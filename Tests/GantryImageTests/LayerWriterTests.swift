@@ -10,19 +10,19 @@ import Testing
         try LayerWriter(prefix: prefix).write(directory: directory, to: scratch + "/" + name)
     }
 
-    func list(_ tar: String) throws -> [String] {
-        let result = try command("/usr/bin/tar", ["--quoting-style=literal", "-tf", tar])
+    func list(_ tar: String) async throws -> [String] {
+        let result = try await command("/usr/bin/tar", ["--quoting-style=literal", "-tf", tar])
         try #require(result.status == 0, "\(result.error)")
         return result.output.split(separator: "\n").map(String.init)
     }
 
-    func extract(_ tar: String, into directory: String) throws {
+    func extract(_ tar: String, into directory: String) async throws {
         try Tree.directory(directory)
-        let result = try command("/usr/bin/tar", ["-x", "--numeric-owner", "-p", "-f", tar, "-C", directory])
+        let result = try await command("/usr/bin/tar", ["-x", "--numeric-owner", "-p", "-f", tar, "-C", directory])
         try #require(result.status == 0, "\(result.error)")
     }
 
-    @Test(.scratchDirectory) func sameDirectoryWrittenTwiceGivesSameDigest() throws {
+    @Test(.scratchDirectory) func sameDirectoryWrittenTwiceGivesSameDigest() async throws {
         try Tree.app(at: scratch + "/app")
         let first = try write(scratch + "/app", to: "first.tar")
         let second = try write(scratch + "/app", to: "second.tar")
@@ -32,7 +32,7 @@ import Testing
         #expect(first.mediaType == "application/vnd.oci.image.layer.v1.tar")
     }
 
-    @Test(.scratchDirectory) func mtimesOwnersAndCreationOrderDoNotChangeDigest() throws {
+    @Test(.scratchDirectory) func mtimesOwnersAndCreationOrderDoNotChangeDigest() async throws {
         try Tree.app(at: scratch + "/a")
         // The same tree made in the opposite order, with other times and owners.
         let b = scratch + "/b"
@@ -49,7 +49,7 @@ import Testing
         #expect(try write(scratch + "/a", to: "a.tar") == write(b, to: "b.tar"))
     }
 
-    @Test(.scratchDirectory) func changingOneByteChangesDigest() throws {
+    @Test(.scratchDirectory) func changingOneByteChangesDigest() async throws {
         try Tree.app(at: scratch + "/app")
         let before = try write(scratch + "/app", to: "before.tar")
         try Tree.file(scratch + "/app/app.py", "print('hellO')\n")
@@ -58,32 +58,32 @@ import Testing
         #expect(before.size == after.size)
     }
 
-    @Test(.scratchDirectory) func changingOnlyAModeChangesDigest() throws {
+    @Test(.scratchDirectory) func changingOnlyAModeChangesDigest() async throws {
         try Tree.app(at: scratch + "/app")
         let before = try write(scratch + "/app", to: "before.tar")
         #expect(chmod(scratch + "/app/app.py", 0o640) == 0)
         #expect(try write(scratch + "/app", to: "after.tar").digest != before.digest)
     }
 
-    @Test(.scratchDirectory) func digestIsSha256OfTheWrittenFile() throws {
+    @Test(.scratchDirectory) func digestIsSha256OfTheWrittenFile() async throws {
         try Tree.app(at: scratch + "/app")
         let layer = try write(scratch + "/app", to: "layer.tar")
-        let sum = try command("/usr/bin/sha256sum", [scratch + "/layer.tar"])
+        let sum = try await command("/usr/bin/sha256sum", [scratch + "/layer.tar"])
         #expect(sum.output.prefix(64) == Substring(layer.digest.hex))
         #expect(try Tree.status(scratch + "/layer.tar").st_size == layer.size)
         #expect(layer.size % 512 == 0)
     }
 
-    @Test(.scratchDirectory) func entriesAreSortedByNameInByteOrder() throws {
+    @Test(.scratchDirectory) func entriesAreSortedByNameInByteOrder() async throws {
         let root = scratch + "/tree"
         for name in ["b", "a-c", "a/b", "a/a", "B", "é", "a.txt"] { try Tree.file(root + "/" + name, name) }
         _ = try write(root, to: "layer.tar")
-        let names = try list(scratch + "/layer.tar")
+        let names = try await list(scratch + "/layer.tar")
         #expect(names == ["B", "a-c", "a.txt", "a/", "a/a", "a/b", "b", "é"])
         #expect(names.map { Array($0.utf8) } == names.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
     }
 
-    @Test(.scratchDirectory) func longNamesAndSymlinksRoundTripThroughTar() throws {
+    @Test(.scratchDirectory) func longNamesAndSymlinksRoundTripThroughTar() async throws {
         let root = scratch + "/tree"
         let longComponent = String(repeating: "n", count: 150)
         let deep = (1...12).map { "directory\($0)" }.joined(separator: "/")
@@ -97,13 +97,13 @@ import Testing
         try Tree.directory(root + "/private", mode: 0o700)
 
         let layer = try write(root, prefix: "app", to: "layer.tar")
-        let names = try list(scratch + "/layer.tar")
+        let names = try await list(scratch + "/layer.tar")
         #expect(names.first == "app/")
         #expect(names.contains("app/" + longComponent))
         #expect(names.contains("app/" + deep + "/file.txt"))
 
         let out = scratch + "/out"
-        try extract(scratch + "/layer.tar", into: out)
+        try await extract(scratch + "/layer.tar", into: out)
         #expect(try Tree.read(out + "/app/" + longComponent) == "long name")
         #expect(try Tree.read(out + "/app/" + deep + "/file.txt") == "deep")
         #expect(try Tree.status(out + "/app/" + deep + "/file.txt").st_mode & 0o7777 == 0o640)
@@ -120,48 +120,48 @@ import Testing
         #expect(try write(out + "/app", prefix: "app", to: "again.tar") == layer)
     }
 
-    @Test(.scratchDirectory) func prefixParentsAreWrittenBeforeTheTree() throws {
+    @Test(.scratchDirectory) func prefixParentsAreWrittenBeforeTheTree() async throws {
         try Tree.app(at: scratch + "/app")
         _ = try write(scratch + "/app", prefix: "/workspace/app/", to: "layer.tar")
-        let names = try list(scratch + "/layer.tar")
+        let names = try await list(scratch + "/layer.tar")
         #expect(Array(names.prefix(3)) == ["workspace/", "workspace/app/", "workspace/app/Procfile"])
         #expect(throws: ImageError.invalidPrefix("../app")) { try LayerWriter(prefix: "../app") }
     }
 
-    @Test(.scratchDirectory) func laterNamesOfAFileBecomeHardLinksAndSpecialFilesAreSkipped() throws {
+    @Test(.scratchDirectory) func laterNamesOfAFileBecomeHardLinksAndSpecialFilesAreSkipped() async throws {
         let root = scratch + "/tree"
         try Tree.file(root + "/original", "shared")
         #expect(link(root + "/original", root + "/hardlink") == 0)
         #expect(mkfifo(root + "/fifo", 0o644) == 0)
         _ = try write(root, to: "layer.tar")
-        #expect(try list(scratch + "/layer.tar") == ["hardlink", "original"])
-        try extract(scratch + "/layer.tar", into: scratch + "/out")
+        #expect(try await list(scratch + "/layer.tar") == ["hardlink", "original"])
+        try await extract(scratch + "/layer.tar", into: scratch + "/out")
         #expect(try Tree.read(scratch + "/out/original") == "shared")
         // The first name in entry order holds the content, the later one links to it.
         #expect(try Tree.status(scratch + "/out/original").st_nlink == 2)
         #expect(try Tree.status(scratch + "/out/hardlink").st_ino == Tree.status(scratch + "/out/original").st_ino)
     }
 
-    @Test(.scratchDirectory) func symlinkedDirectoriesAreNotFollowed() throws {
+    @Test(.scratchDirectory) func symlinkedDirectoriesAreNotFollowed() async throws {
         let root = scratch + "/tree"
         try Tree.file(scratch + "/outside/secret", "outside")
         try Tree.directory(root)
         try Tree.symlink(root + "/escape", to: scratch + "/outside")
         _ = try write(root, to: "layer.tar")
-        #expect(try list(scratch + "/layer.tar") == ["escape"])
+        #expect(try await list(scratch + "/layer.tar") == ["escape"])
     }
 
-    @Test(.scratchDirectory) func largeFilesAreStreamedIntact() throws {
+    @Test(.scratchDirectory) func largeFilesAreStreamedIntact() async throws {
         let root = scratch + "/tree"
         let bytes = (0..<(3 << 20) + 123).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
         try Tree.directory(root)
         try Tree.bytes(root + "/big.bin", bytes)
         _ = try write(root, to: "layer.tar")
-        try extract(scratch + "/layer.tar", into: scratch + "/out")
+        try await extract(scratch + "/layer.tar", into: scratch + "/out")
         #expect(try Data(contentsOf: URL(fileURLWithPath: scratch + "/out/big.bin")) == Data(bytes))
     }
 
-    @Test(.scratchDirectory) func failedWriteLeavesNoFile() throws {
+    @Test(.scratchDirectory) func failedWriteLeavesNoFile() async throws {
         #expect(throws: ImageError.self) { try write(scratch + "/missing", to: "layer.tar") }
         #expect(!FileManager.default.fileExists(atPath: scratch + "/layer.tar"))
     }

@@ -47,9 +47,9 @@ func makeStack(at directory: String, name: String = "bookworm-test", digest: Str
         #expect(FileManager.default.fileExists(atPath: scratch + "/images/.gantry/verified/" + stack.digest.hex))
         #expect(try await layout.image(tag: stack.tag) == image)
 
-        let skopeo = try command("/usr/bin/skopeo", ["inspect", "oci:\(scratch)/images:stack:bookworm-test"])
+        let skopeo = try await command("/usr/bin/skopeo", ["inspect", "oci:\(scratch)/images:stack:bookworm-test"])
         #expect(skopeo.status == 0, "\(skopeo.error)")
-        let umoci = try command("/usr/bin/umoci", ["stat", "--image", "\(scratch)/images:stack:bookworm-test"])
+        let umoci = try await command("/usr/bin/umoci", ["stat", "--image", "\(scratch)/images:stack:bookworm-test"])
         #expect(umoci.status == 0, "\(umoci.error)")
 
         // Importing again (every start of gantryd) gives the same image.

@@ -3,32 +3,13 @@ import Glibc
 import Testing
 @_exported import GantryTesting
 
-/// What a command printed and how it ended.
-struct CommandResult {
-    var status: Int32
-    var output: String
-    var error: String
-}
-
-/// Runs `executable` with an argument array (no shell) and collects its output.
+/// Runs `executable` with an argument array (no shell, off the cooperative pool) and collects
+/// its standard output and error.
 @discardableResult
-func command(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    process.environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": NSTemporaryDirectory()]
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(
-        status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-        error: String(decoding: errorData, as: UTF8.self))
+func command(_ executable: String, _ arguments: [String], in directory: String? = nil) async throws -> Shell.Result {
+    try await Shell.run(
+        executable, arguments, environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": NSTemporaryDirectory()], directory: directory,
+        errors: .separate)
 }
 
 /// Builders for small file trees.

@@ -21,7 +21,7 @@ import Testing
         let reply: ReceivePackReply
 
         init() async throws {
-            store = try Store(path: ScratchDirectory.path + "/gantry.sqlite")
+            store = try await blocking { [path = ScratchDirectory.path + "/gantry.sqlite"] in try Store(path: path) }
             let app = try AppName("noisy")
             _ = try await store.createApp(app)
             build = try await store.recordBuild(

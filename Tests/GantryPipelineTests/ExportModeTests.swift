@@ -2,6 +2,7 @@ import Foundation
 import GantryCore
 import GantryGit
 import GantryImage
+import GantryTesting
 import Glibc
 import Testing
 
@@ -10,18 +11,11 @@ import Testing
 @Suite(.serialized) struct ExportModeTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-export-\(UUID().uuidString)").path
 
-    func run(_ arguments: [String], in directory: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = ["-c", "user.name=Test", "-c", "user.email=test@example.com"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "git \(arguments) failed")
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    func run(_ arguments: [String], in directory: String) async throws -> String {
+        let result = try await Shell.run(
+            "/usr/bin/git", ["-c", "user.name=Test", "-c", "user.email=test@example.com"] + arguments, directory: directory, errors: .inherited)
+        try #require(result.status == 0, "git \(arguments) failed")
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Exports `commit` into a fresh `app` directory made under `mask`, then writes its layer.
@@ -39,17 +33,17 @@ import Testing
         return lstat(path, &info) == 0 ? info.st_mode & 0o7777 : 0
     }
 
-    @Test func aCommitGivesTheSameLayerUnderUmask077And022() throws {
+    @Test func aCommitGivesTheSameLayerUnderUmask077And022() async throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let work = root + "/work"
         try FileManager.default.createDirectory(atPath: work + "/bin", withIntermediateDirectories: true)
         try Data("print('hi')\n".utf8).write(to: URL(fileURLWithPath: work + "/app.py"))
         try Data("#!/bin/sh\n".utf8).write(to: URL(fileURLWithPath: work + "/bin/run"))
         #expect(chmod(work + "/bin/run", 0o755) == 0)
-        _ = try run(["init", "-q"], in: work)
-        _ = try run(["add", "."], in: work)
-        _ = try run(["commit", "-q", "-m", "modes"], in: work)
-        let commit = try ObjectID(try run(["rev-parse", "HEAD"], in: work))
+        _ = try await run(["init", "-q"], in: work)
+        _ = try await run(["add", "."], in: work)
+        _ = try await run(["commit", "-q", "-m", "modes"], in: work)
+        let commit = try ObjectID(try await run(["rev-parse", "HEAD"], in: work))
         Libgit2.initialize()
         let repository = try Repository.open(at: work + "/.git")
 

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import GantryCore
 import GantryRuntime
+import GantryTesting
 import Synchronization
 import Testing
 
@@ -96,14 +97,7 @@ import Testing
     @Test func withoutTheIdleCgroupChangeWorksCommandsRunAtSchedIdle() async throws {
         #expect(!Background.isEnabled)
         let command = await Background.changeWork { Background.command("/bin/cat", ["/proc/self/stat"]) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command.executable)
-        process.arguments = command.arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let stat = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let stat = try await Shell.run(command.executable, command.arguments, errors: .inherited).output
         #expect(Self.policy(ofStat: stat) == 5)  // SCHED_IDLE
         #expect(Background.command("/bin/cat", []) == ("/bin/cat", []))  // not change work
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GantryCore
 import GantryRuntime
+import GantryTesting
 import Glibc
 import Testing
 
@@ -119,8 +120,8 @@ import Testing
         // A /30 holds the bridge's address and one container's.
         let bridge = "gtest\(UInt16.random(in: 1000...65000))"
         let fixture = try RuntimeFixture(network: try NetworkConfiguration(bridge: bridge, subnet: "10.199.\(UInt8.random(in: 0...250)).0/30"))
-        defer {
-            // The bridge, its addresses and the host's rules for it (HostFirewall's).
+        // The bridge, its addresses and the host's rules for it (HostFirewall's).
+        func removeNetwork() async {
             for (tool, arguments) in [
                 ("/sbin/ip", ["link", "delete", bridge]),
                 ("/usr/sbin/iptables", ["-w", "-D", "INPUT", "-i", bridge, "-j", "GANTRY-INPUT"]),
@@ -132,26 +133,32 @@ import Testing
                 ("/usr/sbin/iptables", ["-w", "-t", "nat", "-F", "GANTRY-NAT-" + bridge]),
                 ("/usr/sbin/iptables", ["-w", "-t", "nat", "-X", "GANTRY-NAT-" + bridge]),
             ] {
-                (try? Process.run(URL(fileURLWithPath: tool), arguments: arguments))?.waitUntilExit()
+                _ = try? await Shell.run(tool, arguments, errors: .inherited)
             }
             try? FileManager.default.removeItem(atPath: "/var/lib/cni/networks/" + bridge)
         }
-        _ = try await fixture.runtime.start(fixture.spec("t-first", "exec sleep 60"), logFile: fixture.root + "/first.log")
-        let error = await #expect(throws: RuntimeError.self) { _ = try await fixture.run("t-second", "true") }
-        #expect(error?.reason.contains("no free address in the container network 10.199.") == true, "\(String(describing: error))")
-        await fixture.runtime.stop("t-first", grace: .zero)
-        #expect(await fixture.attachedNetworks().isEmpty)
-        let (status, _) = try await fixture.run("t-third", "true")
-        #expect(status.isSuccess, "the address is free again")
-        // A stopped container's namespace waits to be detached, but gives up its address at
-        // once to a container that needs it.
-        _ = try await fixture.runtime.start(fixture.spec("t-fourth", "exec sleep 60"), logFile: fixture.root + "/fourth.log")
-        try await Background.changeWork {
-            await fixture.runtime.stop("t-fourth", grace: .zero)
-            let (next, lines) = try await fixture.run("t-fifth", "true")
-            #expect(next.isSuccess, "\(lines)")
+        do {
+            _ = try await fixture.runtime.start(fixture.spec("t-first", "exec sleep 60"), logFile: fixture.root + "/first.log")
+            let error = await #expect(throws: RuntimeError.self) { _ = try await fixture.run("t-second", "true") }
+            #expect(error?.reason.contains("no free address in the container network 10.199.") == true, "\(String(describing: error))")
+            await fixture.runtime.stop("t-first", grace: .zero)
+            #expect(await fixture.attachedNetworks().isEmpty)
+            let (status, _) = try await fixture.run("t-third", "true")
+            #expect(status.isSuccess, "the address is free again")
+            // A stopped container's namespace waits to be detached, but gives up its address at
+            // once to a container that needs it.
+            _ = try await fixture.runtime.start(fixture.spec("t-fourth", "exec sleep 60"), logFile: fixture.root + "/fourth.log")
+            try await Background.changeWork {
+                await fixture.runtime.stop("t-fourth", grace: .zero)
+                let (next, lines) = try await fixture.run("t-fifth", "true")
+                #expect(next.isSuccess, "\(lines)")
+            }
+            #expect(await fixture.attachedNetworks().isEmpty)
+        } catch {
+            await removeNetwork()
+            throw error
         }
-        #expect(await fixture.attachedNetworks().isEmpty)
+        await removeNetwork()
     }
 
     @Test func containerResolversSkipLoopbackAddresses() throws {

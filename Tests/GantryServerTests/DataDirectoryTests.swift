@@ -2,6 +2,7 @@ import Foundation
 import GantryCore
 import GantryServer
 import GantryStore
+import GantryTesting
 import Testing
 
 @Suite struct DataDirectoryTests {
@@ -10,7 +11,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         let directory = DataDirectory(root: root)
         try directory.prepare()
-        let store = try Store(path: directory.database)
+        let store = try await blocking { [path = directory.database] in try Store(path: path) }
         #expect(try await directory.createAdminTokenIfNeeded(in: store) == directory.adminToken)
         let attributes = try FileManager.default.attributesOfItem(atPath: directory.adminToken)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)

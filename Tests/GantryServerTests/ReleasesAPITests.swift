@@ -2,6 +2,7 @@ import Foundation
 import GantryClient
 import GantryCore
 import GantryStore
+import GantryTesting
 import Testing
 
 @Suite struct ReleasesAPITests {
@@ -11,7 +12,7 @@ import Testing
     /// deployer will), v2 live and v3 failed when there are that many.
     static func seed(_ server: TestServer, count: Int = 3) async throws -> Store {
         _ = try await server.client.createApp("hello")
-        let store = try Store(path: server.dataDirectory.database)
+        let store = try await blocking { [path = server.dataDirectory.database] in try Store(path: path) }
         let app = try AppName("hello")
         for version in 1...count {
             let release = try await store.createRelease(

@@ -4,6 +4,7 @@ import GantryCore
 import GantryGit
 import GantryServer
 import GantryStore
+import GantryTesting
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -28,7 +29,7 @@ struct TestServer {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let dataDirectory = DataDirectory(root: root)
         try dataDirectory.prepare()
-        let store = try Store(path: dataDirectory.database)
+        let store = try await blocking { [path = dataDirectory.database] in try Store(path: path) }
         // Before the directory goes (defers run last first): an open pool would leave its WAL
         // files behind the removal, and delete them later, leaving the directory empty.
         defer { try? store.close() }

@@ -6,7 +6,7 @@ import Testing
 struct AppTests {
     @Test
     func createdAppReadsBackIdentically() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let created = try await store.createApp(Fixture.app("hello"))
         #expect(created.name == Fixture.app("hello"))
         #expect(try await store.app(Fixture.app("hello")) == created)
@@ -14,7 +14,7 @@ struct AppTests {
 
     @Test
     func rejectsDuplicateApp() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         _ = try await store.createApp(Fixture.app("hello"))
         await #expect(throws: StoreError.appExists(Fixture.app("hello"))) {
             try await store.createApp(Fixture.app("hello"))
@@ -24,7 +24,7 @@ struct AppTests {
 
     @Test
     func concurrentCreatesOfOneNameLetExactlyOneWin() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<10 {
                 group.addTask {
@@ -44,7 +44,7 @@ struct AppTests {
 
     @Test
     func listsAppsSortedByName() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         for name in ["zeta", "alpha", "mid-2", "mid-10"] {
             _ = try await store.createApp(Fixture.app(name))
         }
@@ -53,7 +53,7 @@ struct AppTests {
 
     @Test
     func missingAppIsNotFound() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         await #expect(throws: StoreError.appNotFound(Fixture.app("ghost"))) {
             try await store.app(Fixture.app("ghost"))
         }
@@ -64,7 +64,7 @@ struct AppTests {
 
     @Test
     func deletingAnAppRemovesItsBuildsOnly() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let doomed = Fixture.app("doomed")
         let kept = Fixture.app("kept")
         _ = try await store.createApp(doomed)

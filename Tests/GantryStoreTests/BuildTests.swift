@@ -9,7 +9,7 @@ struct BuildTests {
     let app = Fixture.app("hello")
 
     init() async throws {
-        store = try Store.temporary()
+        store = try await blocking { try Store.temporary() }
         _ = try await store.createApp(app)
     }
 

@@ -9,7 +9,7 @@ struct ConfigTests {
     let app = Fixture.app("hello")
 
     init() async throws {
-        store = try Store.temporary()
+        store = try await blocking { try Store.temporary() }
         _ = try await store.createApp(app)
     }
 
@@ -137,8 +137,8 @@ struct ConfigTests {
     @Test(.scratchDirectory)
     func concurrentChangesFromTwoConnectionsAllLand() async throws {
         // Two stores on one file, as two processes would be: only SQLite's lock orders them.
-        let first = try Store(path: Fixture.databasePath)
-        let second = try Store(path: Fixture.databasePath)
+        let first = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
+        let second = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         _ = try await first.createApp(app)
         let app = self.app
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -24,7 +24,7 @@ struct ConfigUpgradeTests {
     /// Writes a v3 database at `Fixture.databasePath` through the store's own API: apps `blog`
     /// (two builds with logs and stages) and `api`, a token; returns every row.
     static func v3Database() async throws -> [[String?]] {
-        let store = try Store(path: Fixture.databasePath, migratingUpTo: "v3-build-log-chunks")
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path, migratingUpTo: "v3-build-log-chunks") }
         #expect(store.migrationsAppliedAtOpen == ["v1-apps-tokens-builds", "v2-build-stages", "v3-build-log-chunks"])
         let blog = Fixture.app("blog")
         _ = try await store.createApp(blog)
@@ -51,7 +51,7 @@ struct ConfigUpgradeTests {
         let before = try await Self.v3Database()
         #expect(before[2].count == 2 && before[3].count == 4)
 
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(store.migrationsAppliedAtOpen == Array(Fixture.allMigrations.dropFirst(3)))
         #expect(try await store.appliedMigrations() == Fixture.allMigrations)
         for (sql, rows) in zip(Self.v3Rows, before) {
@@ -68,8 +68,8 @@ struct ConfigUpgradeTests {
     @Test(.scratchDirectory)
     func schemaMatchesANewDatabase() async throws {
         _ = try await Self.v3Database()
-        let upgraded = try Store(path: Fixture.databasePath)
-        let fresh = try Store.temporary()
+        let upgraded = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
+        let fresh = try await blocking { try Store.temporary() }
         let schema = "SELECT type || ' ' || name || ' ' || tbl_name || ': ' || quote(sql) FROM sqlite_master ORDER BY name"
         #expect(try await upgraded.strings(sql: schema) == (try await fresh.strings(sql: schema)))
     }
@@ -77,7 +77,7 @@ struct ConfigUpgradeTests {
     @Test(.scratchDirectory)
     func configWorksOnTheUpgradedAppsAndCascades() async throws {
         _ = try await Self.v3Database()
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         let blog = Fixture.app("blog"), api = Fixture.app("api")
         #expect(try await store.changeConfig(app: blog, set: ["GANTRY_BUILDPACK": "python", "DEBUG": "1"])
             == ["GANTRY_BUILDPACK": "python", "DEBUG": "1"])
@@ -85,7 +85,7 @@ struct ConfigUpgradeTests {
         try store.close()
 
         // Kept across a reopen, which runs no migration.
-        let reopened = try Store(path: Fixture.databasePath)
+        let reopened = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(reopened.migrationsAppliedAtOpen.isEmpty)
         #expect(try await reopened.config(app: blog) == ["GANTRY_BUILDPACK": "python", "DEBUG": "1"])
         try await reopened.deleteApp(blog)

@@ -9,7 +9,7 @@ struct DomainTests {
 
     @Test
     func aDomainBelongsToOneAppAndTheRefusalNamesTheOwner() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         _ = try await store.createApp(Self.app("blog"))
         _ = try await store.createApp(Self.app("shop"))
         let added = try await store.addDomains([Self.domain("www.example.com"), Self.domain("*.example.org")], to: Self.app("blog"))
@@ -25,7 +25,7 @@ struct DomainTests {
 
     @Test
     func removedDomainsAndDestroyedAppsFreeTheirNames() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         _ = try await store.createApp(Self.app("blog"))
         _ = try await store.addDomains([Self.domain("www.example.com"), Self.domain("example.com")], to: Self.app("blog"))
         #expect(try await store.removeDomain(Self.domain("example.com"), from: Self.app("blog")).map(\.name.rawValue) == ["www.example.com"])

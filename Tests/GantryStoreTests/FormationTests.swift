@@ -8,7 +8,7 @@ struct FormationTests {
     let app = Fixture.app("hello")
 
     init() async throws {
-        store = try Store.temporary()
+        store = try await blocking { try Store.temporary() }
         _ = try await store.createApp(app)
     }
 

@@ -8,7 +8,7 @@ struct MigrationTests {
     @Test(.scratchDirectory)
     func migratesAnEmptyFile() async throws {
         #expect(!FileManager.default.fileExists(atPath: Fixture.databasePath))
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(FileManager.default.fileExists(atPath: Fixture.databasePath))
         #expect(store.migrationsAppliedAtOpen == Fixture.allMigrations)
         #expect(try await store.appliedMigrations() == Fixture.allMigrations)
@@ -32,7 +32,7 @@ struct MigrationTests {
     @Test(.scratchDirectory)
     func reopeningKeepsDataAndRunsNoMigration() async throws {
         let name = Fixture.app("hello")
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         let app = try await store.createApp(name)
         let build = try await store.recordBuild(
             app: name, ref: Fixture.main, oldCommit: .zero, newCommit: Fixture.first, status: .received)
@@ -40,7 +40,7 @@ struct MigrationTests {
         let token = try await store.adminToken()
         try store.close()
 
-        let reopened = try Store(path: Fixture.databasePath)
+        let reopened = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(reopened.migrationsAppliedAtOpen.isEmpty)
         #expect(try await reopened.appliedMigrations() == Fixture.allMigrations)
         #expect(try await reopened.rowCount("grdb_migrations") == Fixture.allMigrations.count)
@@ -53,7 +53,7 @@ struct MigrationTests {
 
     @Test(.scratchDirectory)
     func refusesADatabaseMigratedByANewerGantry() async throws {
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         try await store.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
         try store.close()
 
@@ -66,13 +66,13 @@ struct MigrationTests {
 
     @Test
     func walModeIsOn() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         #expect(try await store.journalMode() == "wal")
     }
 
     @Test
     func foreignKeysAreEnforced() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         _ = try await store.createApp(Fixture.app("hello"))
         func insert(appID: String) -> String {
             "INSERT INTO builds (app_id, ref, old_commit, new_commit, status, created_at) VALUES (\(appID), 'refs/heads/main', '\(ObjectID.zero.hex)', '\(Fixture.first.hex)', 'received', '2025-01-01 00:00:00.000')"
@@ -91,7 +91,7 @@ struct MigrationTests {
 
     @Test
     func schemaRejectsMalformedBuildRows() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         _ = try await store.createApp(Fixture.app("hello"))
         let rows: [[String]] = [
             ["refs/heads/main", "abc", Fixture.first.hex, "received"],
@@ -133,7 +133,7 @@ struct MigrationTests {
     @Test
     func schemaAcceptsEveryBuildStatus() async throws {
         // Fails when BuildStatus gains a case without a migration widening the CHECK constraint.
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let name = Fixture.app("hello")
         _ = try await store.createApp(name)
         for status in BuildStatus.allCases {
@@ -167,7 +167,7 @@ struct MigrationTests {
 
     @Test
     func temporaryStoreRemovesItsDirectory() async throws {
-        var store: Store? = try Store.temporary()
+        var store: Store? = try await blocking { try Store.temporary() }
         let directory = try #require(store).path.replacingOccurrences(of: "/gantry.sqlite", with: "")
         _ = try await store?.createApp(Fixture.app("hello"))
         #expect(FileManager.default.fileExists(atPath: directory))

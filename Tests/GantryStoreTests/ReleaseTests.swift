@@ -27,7 +27,7 @@ struct ReleaseTests {
     let app = Fixture.app("hello")
 
     init() async throws {
-        store = try Store.temporary()
+        store = try await blocking { try Store.temporary() }
         _ = try await store.createApp(app)
     }
 

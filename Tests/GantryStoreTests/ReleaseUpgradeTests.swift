@@ -15,7 +15,7 @@ struct ReleaseUpgradeTests {
     /// (two builds with logs and stages, config vars) and `api` (a var), a token; returns
     /// every row.
     static func v4Database() async throws -> [[String?]] {
-        let store = try Store(path: Fixture.databasePath, migratingUpTo: "v4-config-vars")
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path, migratingUpTo: "v4-config-vars") }
         #expect(store.migrationsAppliedAtOpen == Array(Fixture.allMigrations.prefix(4)))
         let blog = Fixture.app("blog")
         _ = try await store.createApp(blog)
@@ -43,7 +43,7 @@ struct ReleaseUpgradeTests {
         let before = try await Self.v4Database()
         #expect(before[2].count == 2 && before[5].count == 3)
 
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(store.migrationsAppliedAtOpen == Array(Fixture.allMigrations.dropFirst(4)))
         #expect(try await store.appliedMigrations() == Fixture.allMigrations)
         for (sql, rows) in zip(Self.v4Rows, before) {
@@ -64,8 +64,8 @@ struct ReleaseUpgradeTests {
     @Test(.scratchDirectory)
     func schemaMatchesANewDatabase() async throws {
         _ = try await Self.v4Database()
-        let upgraded = try Store(path: Fixture.databasePath)
-        let fresh = try Store.temporary()
+        let upgraded = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
+        let fresh = try await blocking { try Store.temporary() }
         let schema = "SELECT type || ' ' || name || ' ' || tbl_name || ': ' || quote(sql) FROM sqlite_master ORDER BY name"
         #expect(try await upgraded.strings(sql: schema) == (try await fresh.strings(sql: schema)))
     }
@@ -73,7 +73,7 @@ struct ReleaseUpgradeTests {
     @Test(.scratchDirectory)
     func releasesWorkOnTheUpgradedAppsAndCascade() async throws {
         _ = try await Self.v4Database()
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         let blog = Fixture.app("blog"), api = Fixture.app("api")
         let config = try await store.config(app: blog)
         let v1 = try await store.createRelease(
@@ -86,7 +86,7 @@ struct ReleaseUpgradeTests {
         try await store.markReleaseLive(id: theirs.id)
         try store.close()
 
-        let reopened = try Store(path: Fixture.databasePath)
+        let reopened = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(try await reopened.liveReleases().map(\.app) == [api, blog])
         #expect(try await reopened.formation(app: blog) == ["web": 1])
         try await reopened.deleteApp(blog)

@@ -12,7 +12,7 @@ struct SSHKeyTests {
 
     @Test
     func addedKeyIsListedAndFoundByFingerprint() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let owner = try await store.createUser(UserName("owner"), role: .member).0.name
         let added = try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint, user: owner)
         #expect(added.name == Self.name("alice"))
@@ -26,7 +26,7 @@ struct SSHKeyTests {
 
     @Test
     func refusesATakenNameAndTheSameKeyUnderAnotherName() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let owner = try await store.createUser(UserName("owner"), role: .member).0.name
         _ = try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint, user: owner)
         await #expect(throws: StoreError.sshKeyExists(Self.name("alice"))) {
@@ -40,7 +40,7 @@ struct SSHKeyTests {
 
     @Test
     func removedKeyNoLongerAuthenticates() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let owner = try await store.createUser(UserName("owner"), role: .member).0.name
         _ = try await store.addSSHKey(name: Self.name("alice"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint, user: owner)
         try await store.deleteSSHKey(Self.name("alice"))
@@ -51,7 +51,7 @@ struct SSHKeyTests {
 
     @Test
     func keysAreListedByName() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let owner = try await store.createUser(UserName("owner"), role: .member).0.name
         _ = try await store.addSSHKey(name: Self.name("zoe"), type: "ssh-ed25519", base64: Self.blob, fingerprint: Self.fingerprint, user: owner)
         _ = try await store.addSSHKey(name: Self.name("adam"), type: "ecdsa-sha2-nistp256", base64: Self.blob, fingerprint: Self.otherFingerprint, user: owner)
@@ -71,7 +71,7 @@ struct SSHKeyTests {
         "('alice', 'ssh-ed25519', '\(blob)', '\(fingerprint)', NULL)",
     ])
     func constraintsRefuseRowsNoParserWouldMake(_ values: String) async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let owner = try await store.createUser(UserName("owner"), role: .member).0.name
         await #expect(throws: StoreError.self) {
             try await store.execute(sql: "INSERT INTO ssh_keys (name, key_type, key_base64, fingerprint, created_at) VALUES \(values)")

@@ -10,7 +10,7 @@ struct TeamTests {
 
     @Test
     func aNewUserGetsAFirstTokenThatAuthenticatesAsThem() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let (user, token) = try await store.createUser(Self.user("alice"), role: .member)
         #expect(user.role == .member)
         guard case .valid(let found, let owner) = try await store.authenticate(token: token) else {
@@ -23,7 +23,7 @@ struct TeamTests {
 
     @Test
     func theLastAdminCannotBeRemovedAndARemovedUsersTokensAndKeysGoWithThem() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         _ = try await store.createUser(Self.user("root"), role: .admin)
         let (_, token) = try await store.createUser(Self.user("alice"), role: .member)
         _ = try await store.addSSHKey(
@@ -40,7 +40,7 @@ struct TeamTests {
 
     @Test
     func aMemberSeesTheAppsTheyOwnOrWereGivenAndAnAdminSeesAll() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         _ = try await store.createUser(Self.user("root"), role: .admin)
         _ = try await store.createUser(Self.user("olga"), role: .member)
         _ = try await store.createUser(Self.user("rita"), role: .member)
@@ -66,7 +66,7 @@ struct TeamTests {
 
     @Test
     func theLastOwnerCannotLeaveNorBeMadeLessUnlessAnotherOwnerExists() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         _ = try await store.createUser(Self.user("olga"), role: .member)
         _ = try await store.createUser(Self.user("otto"), role: .member)
         _ = try await store.createApp(Self.app("alpha"), owner: Self.user("olga"))
@@ -83,7 +83,7 @@ struct TeamTests {
 
     @Test
     func tokensAreNarrowedRevokedAndExpired() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         _ = try await store.createUser(Self.user("olga"), role: .member)
         _ = try await store.createApp(Self.app("alpha"), owner: Self.user("olga"))
         _ = try await store.createApp(Self.app("beta"), owner: Self.user("olga"))
@@ -119,7 +119,7 @@ struct TeamTests {
 
     @Test
     func theAuditLogIsAppendOnlyPagedAndFiltered() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         for index in 1...5 {
             try await store.appendAudit(AuditEntry(
                 user: index.isMultiple(of: 2) ? "olga" : "rita", credential: "token x (#1)", peer: "127.0.0.1", action: "config:set",
@@ -138,7 +138,7 @@ struct TeamTests {
 
     @Test(.scratchDirectory)
     func anExistingDatabaseGetsAnAdminWhoKeepsEveryTokenKeyAndApp() async throws {
-        let old = try Store(path: Fixture.databasePath, migratingUpTo: "v9-interrupted-builds")
+        let old = try await blocking { [path = Fixture.databasePath] in try Store(path: path, migratingUpTo: "v9-interrupted-builds") }
         try await old.execute(sql: """
             INSERT INTO apps (name, created_at) VALUES ('blog', '2025-01-01 00:00:00.000');
             INSERT INTO api_tokens (name, token_sha256, created_at) VALUES ('admin', '\(Store.sha256Hex("the-old-token"))', '2025-01-01 00:00:00.000');
@@ -147,7 +147,7 @@ struct TeamTests {
             """)
         try old.close()
 
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(store.migrationsAppliedAtOpen == ["v10-users-access-audit", "v11-domains", "v12-certificates", "v13-acme-status", "v14-release-phases", "v15-maintenance"])
         #expect(try await store.users().map { "\($0.name) \($0.role.rawValue)" } == ["admin admin"])
         guard case .valid(let token, let user) = try await store.authenticate(token: "the-old-token") else {
@@ -161,7 +161,7 @@ struct TeamTests {
 
     @Test(.scratchDirectory)
     func aFreshDatabaseHasNoUserUntilGantrydMakesTheFirstAdmin() async throws {
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(try await store.userCount() == 0)
     }
 }

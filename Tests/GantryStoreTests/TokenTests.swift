@@ -22,7 +22,7 @@ extension TokenCheck {
 struct TokenTests {
     @Test
     func tokenHasGantryPrefixAnd40HexDigits() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let token = try await store.adminToken()
         #expect(token.hasPrefix("gantry_"))
         let digits = token.dropFirst("gantry_".count)
@@ -32,7 +32,7 @@ struct TokenTests {
 
     @Test
     func authenticatesTheRightTokenOnly() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let admin = try await store.adminToken()
         let ci = try await store.createToken(for: UserName("admin"), name: "ci").token
         #expect(admin != ci)
@@ -48,7 +48,7 @@ struct TokenTests {
 
     @Test
     func authenticationRecordsLastUse() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let token = try await store.adminToken()
         #expect(try await store.strings(sql: "SELECT last_used_at FROM api_tokens") == [nil])
         _ = try await store.authenticate(token: "gantry_wrong")
@@ -60,7 +60,7 @@ struct TokenTests {
 
     @Test
     func lastUseIsRecordedAtMostOncePerMinute() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let token = try await store.adminToken()
         func lastUsed() async throws -> [String?] {
             try await store.strings(sql: "SELECT strftime('%s', last_used_at) FROM api_tokens")
@@ -80,13 +80,13 @@ struct TokenTests {
 
     @Test(.scratchDirectory)
     func recentlyUsedTokenIsCheckedWhileAnotherProcessWrites() async throws {
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         let token = try await store.adminToken()
         let now = Date()
         #expect(try await store.authenticate(token: token, now: now - 10).tokenName == "admin")
 
         // Another connection, as another process would, holds the write lock.
-        let other = try Store(path: Fixture.databasePath)
+        let other = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         let (locked, lockedContinuation) = AsyncStream<Void>.makeStream()
         let release = DispatchSemaphore(value: 0)
         let holder = Task {
@@ -107,7 +107,7 @@ struct TokenTests {
 
     @Test(.scratchDirectory)
     func plaintextTokenIsNowhereOnDisk() async throws {
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         let token = try await store.adminToken()
         #expect(try await store.authenticate(token: token).tokenName == "admin")
 

@@ -30,7 +30,7 @@ struct UpgradeTests {
     /// `doomed`, so the AUTOINCREMENT counter (8) is above the largest id left (6). With
     /// `deleteEveryBuild`, `kept`'s builds go too.
     static func v1Database(deleteEveryBuild: Bool = false) async throws -> V1Contents {
-        let store = try Store(path: Fixture.databasePath, migratingUpTo: "v1-apps-tokens-builds")
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path, migratingUpTo: "v1-apps-tokens-builds") }
         #expect(store.migrationsAppliedAtOpen == ["v1-apps-tokens-builds"])
         func insert(app: String, status: String, finished: Bool, log: String) -> String {
             let finishedAt = finished ? "'2025-01-01 00:05:00.250'" : "NULL"
@@ -75,7 +75,7 @@ struct UpgradeTests {
         let before = try await Self.v1Database()
         #expect(before.buildRows.count == 6)
 
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(store.migrationsAppliedAtOpen == Array(Fixture.allMigrations.dropFirst()))
         #expect(try await store.strings(sql: Self.v1BuildRows) == before.buildRows)
         #expect(try await store.strings(sql: "SELECT quote(id) || ' ' || name || ' ' || created_at FROM apps ORDER BY id") == before.appRows)
@@ -107,8 +107,8 @@ struct UpgradeTests {
     @Test(.scratchDirectory)
     func schemaMatchesANewDatabase() async throws {
         _ = try await Self.v1Database()
-        let upgraded = try Store(path: Fixture.databasePath)
-        let fresh = try Store.temporary()
+        let upgraded = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
+        let fresh = try await blocking { try Store.temporary() }
         let schema = "SELECT type || ' ' || name || ' ' || tbl_name || ': ' || quote(sql) FROM sqlite_master ORDER BY name"
         #expect(try await upgraded.strings(sql: schema) == (try await fresh.strings(sql: schema)))
         #expect(try await upgraded.strings(sql: "SELECT name FROM sqlite_master WHERE sql LIKE '%builds_new%'").isEmpty)
@@ -118,7 +118,7 @@ struct UpgradeTests {
     @Test(.scratchDirectory)
     func newStatusesAreAcceptedAndUnknownOnesStillRejected() async throws {
         _ = try await Self.v1Database()
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         let kept = Fixture.app("kept")
         for status in BuildStatus.allCases {
             let build = try await store.recordBuild(
@@ -140,7 +140,7 @@ struct UpgradeTests {
     @Test(.scratchDirectory)
     func foreignKeysStillCascadeAndReject() async throws {
         _ = try await Self.v1Database()
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         let kept = Fixture.app("kept")
         await #expect {
             try await store.execute(sql: """
@@ -162,7 +162,7 @@ struct UpgradeTests {
     @Test(.scratchDirectory, arguments: [false, true])
     func idsOfDeletedBuildsAreNotReused(deleteEveryBuild: Bool) async throws {
         _ = try await Self.v1Database(deleteEveryBuild: deleteEveryBuild)
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(try await store.strings(sql: "SELECT name || ' ' || seq FROM sqlite_sequence ORDER BY name") == ["builds 8"])
         let build = try await store.recordBuild(
             app: Fixture.app("kept"), ref: Fixture.main, oldCommit: .zero, newCommit: Fixture.second, status: .received)
@@ -175,7 +175,7 @@ struct UpgradeTests {
         // No build ever: no AUTOINCREMENT counter to carry over. (Copying no rows leaves a
         // counter at 0, as good as none.)
         try Store(path: Fixture.databasePath, migratingUpTo: "v1-apps-tokens-builds").close()
-        let store = try Store(path: Fixture.databasePath)
+        let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
         #expect(try await store.appliedMigrations() == Fixture.allMigrations)
         #expect(try await store.strings(sql: "SELECT name || ' ' || seq FROM sqlite_sequence") == ["builds 0"])
         _ = try await store.createApp(Fixture.app("hello"))

@@ -20,7 +20,7 @@ struct WebhookTests {
     }
 
     @Test func createdWebhooksHaveRandomURLSafeIDsAndSecretsAndListWithoutThem() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let (first, secret) = try await Self.makeHook(store)
         let (second, otherSecret) = try await Self.makeHook(store)
         #expect(first.id != second.id && secret != otherSecret)
@@ -34,7 +34,7 @@ struct WebhookTests {
     }
 
     @Test func aWebhookBelongsToItsAppOnly() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let (hook, _) = try await Self.makeHook(store)
         _ = try await store.createApp(Fixture.app("other"))
         await #expect(throws: StoreError.webhookNotFound(Fixture.app("other"), hook.id)) {
@@ -46,7 +46,7 @@ struct WebhookTests {
     }
 
     @Test func aReplayedDeliveryIDIsNotRecordedTwice() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let (hook, _) = try await Self.makeHook(store)
         #expect(try await store.recordDelivery(Self.delivery(hook, id: "d-1")))
         #expect(try await store.recordDelivery(Self.delivery(hook, id: "d-1", after: Fixture.second)) == false)
@@ -56,7 +56,7 @@ struct WebhookTests {
     }
 
     @Test func finishingADeliveryRecordsItsOutcomeAndRestartsFailPendingOnes() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let (hook, _) = try await Self.makeHook(store)
         _ = try await store.recordDelivery(Self.delivery(hook, id: "done"))
         _ = try await store.recordDelivery(Self.delivery(hook, id: "cut"))
@@ -68,7 +68,7 @@ struct WebhookTests {
     }
 
     @Test func removingAWebhookOrItsAppRemovesItsDeliveries() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let (hook, _) = try await Self.makeHook(store)
         let (kept, _) = try await Self.makeHook(store)
         _ = try await store.recordDelivery(Self.delivery(hook, id: "a"))
@@ -81,7 +81,7 @@ struct WebhookTests {
     }
 
     @Test func theSchemaRefusesAnUnknownProviderAndABadCommit() async throws {
-        let store = try Store.temporary()
+        let store = try await blocking { try Store.temporary() }
         let (hook, _) = try await Self.makeHook(store)
         await #expect(throws: StoreError.self) {
             try await store.execute(sql: "UPDATE webhooks SET provider = 'bitbucket' WHERE id = '\(hook.id)'")

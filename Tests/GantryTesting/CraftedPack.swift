@@ -35,10 +35,10 @@ public struct CraftedPack {
     }
 
     /// The pack: header, entries, SHA-1 trailer.
-    public func packed() throws -> [UInt8] {
+    public func packed() async throws -> [UInt8] {
         let header = Array("PACK".utf8) + [0, 0, 0, 2] + [24, 16, 8, 0].map { UInt8((count >> Int($0)) & 0xff) }
         let body = header + bytes
-        return body + (try Self.sha1(body))
+        return body + (try await Self.sha1(body))
     }
 
     /// A delta's header: the base's size, then the result's, as base-128 varints.
@@ -87,18 +87,8 @@ public struct CraftedPack {
         return out + [24, 16, 8, 0].map { UInt8((adler >> UInt32($0)) & 0xff) }
     }
 
-    private static func sha1(_ data: [UInt8]) throws -> [UInt8] {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("crafted-pack-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try Data(data).write(to: URL(fileURLWithPath: file))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha1sum")
-        process.arguments = [file]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+    private static func sha1(_ data: [UInt8]) async throws -> [UInt8] {
+        let text = try await Shell.run("/usr/bin/sha1sum", [], input: data, errors: .inherited).output
         let hex = Array(text.prefix(40).utf8)
         return stride(from: 0, to: 40, by: 2).map { UInt8(String(decoding: hex[$0 ..< $0 + 2], as: UTF8.self), radix: 16)! }
     }

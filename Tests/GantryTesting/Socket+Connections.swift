@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -39,19 +39,16 @@ extension Socket {
     /// which must not block Swift's cooperative pool (and the servers of other tests).
     /// - Throws: `Failure` when one cannot be made (the ones made are closed).
     public static func openIdle(_ count: Int, port: Int) async throws -> [Int32] {
-        let result: Result<[Int32], Failure> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var sockets: [Int32] = []
-                do {
-                    for _ in 0..<count { sockets.append(try connectLoopback(port: port)) }
-                    continuation.resume(returning: .success(sockets))
-                } catch {
-                    for fd in sockets { close(fd) }
-                    continuation.resume(returning: .failure(error as! Failure))
-                }
+        try await blocking {
+            var sockets: [Int32] = []
+            do {
+                for _ in 0..<count { sockets.append(try connectLoopback(port: port)) }
+                return sockets
+            } catch {
+                for fd in sockets { close(fd) }
+                throw error
             }
         }
-        return try result.get()
     }
 
     /// Waits up to `limit` for the peer to close each of `sockets`.

@@ -11,7 +11,7 @@ import Testing
         try await SSHTestServer.with(maxConnections: 256, loginGraceTime: .seconds(2)) { port, _, _ in
             let flood = try await Socket.flood(port: port, count: 5_000, within: .seconds(10)) {
                 // Slots came back: a new connection is served (gets the server's banner).
-                let banner = try SSHLoginGraceTests.readUntilClosed(port: port, limit: 20)
+                let banner = try await SSHLoginGraceTests.readUntilClosed(port: port, limit: 20)
                 #expect(banner.hasPrefix("SSH-2.0-"))
             }
             #expect(flood.closedAtOnce >= 5_000 - 256, "\(flood.closedAtOnce) of 5000 closed within 1 s")
@@ -23,14 +23,14 @@ import Testing
     @Test func anAuthenticatedConnectionWithoutTrafficIsClosedAfterTheIdleTimeout() async throws {
         try await SSHTestServer.with(sshIdleTimeout: .seconds(2)) { port, store, root in
             let key = root + "/id_ed25519"
-            try Self.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key])
+            try await Self.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key])
             let publicKey = try AuthorizedKey(publicKeyFile: String(contentsOfFile: key + ".pub", encoding: .utf8))
             _ = try await store.createUser(UserName("alice"), role: .member)
             _ = try await store.addSSHKey(name: KeyName("alice"), type: publicKey.type, base64: publicKey.base64, fingerprint: publicKey.fingerprint, user: UserName("alice"))
 
             let started = ContinuousClock.now
             // -N: authenticate, open no session, send nothing; only the server can end it.
-            let output = try Self.run("/usr/bin/ssh", [
+            let output = try await Self.run("/usr/bin/ssh", [
                 "-v", "-N", "-i", key, "-p", String(port), "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
                 "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "ServerAliveInterval=0", "git@127.0.0.1",
             ], timeout: 20)
@@ -41,19 +41,7 @@ import Testing
 
     /// Runs `tool`, waits up to `timeout` seconds (then kills it), and returns its stderr.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String], timeout: Int = 60) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(TimeInterval(timeout))
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    static func run(_ tool: String, _ arguments: [String], timeout: Int = 60) async throws -> String {
+        try await Shell.run(tool, arguments, errors: .separate, timeout: .seconds(timeout)).error
     }
 }

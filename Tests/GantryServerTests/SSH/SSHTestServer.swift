@@ -3,6 +3,7 @@ import GantryCore
 import GantryGit
 import GantryServer
 import GantryStore
+import GantryTesting
 import Logging
 
 /// gantryd's SSH server alone on a free port with a temporary data directory, for one test.
@@ -17,7 +18,7 @@ enum SSHTestServer {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let dataDirectory = DataDirectory(root: root)
         try dataDirectory.prepare()
-        let store = try Store(path: dataDirectory.database)
+        let store = try await blocking { [path = dataDirectory.database] in try Store(path: path) }
         defer { try? store.close() }
         var logger = Logger(label: "test")
         logger.logLevel = .warning

@@ -55,8 +55,8 @@ import Testing
         let installed = Installed()
         let certificates: AutomaticCertificates
 
-        init(appsDomain: String = "localhost") throws {
-            store = try Store(path: ScratchDirectory.path + "/gantry.sqlite")
+        init(appsDomain: String = "localhost") async throws {
+            store = try await blocking { [path = ScratchDirectory.path + "/gantry.sqlite"] in try Store(path: path) }
             ca = try LocalCA(clock: clock)
             let clock = clock
             let installed = installed
@@ -72,7 +72,7 @@ import Testing
     let blog = try! AppName("blog")
 
     @Test(.scratchDirectory) func anAddedDomainGetsACertificateRenewedTwoThirdsIntoItsLifetime() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         _ = try await fixture.store.createApp(blog)
         #expect(await fixture.certificates.check(blog) == nil, "no domain a CA can validate: nothing asked")
         _ = try await fixture.store.addDomains([DomainName("www.example.test"), DomainName("*.example.dev")], to: blog)
@@ -94,7 +94,7 @@ import Testing
     }
 
     @Test(.scratchDirectory) func aRefusalIsKeptForGantryCertsAndRetriedWithBackoffOrAfterWhatTheCAAsked() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         _ = try await fixture.store.createApp(blog)
         _ = try await fixture.store.addDomains([DomainName("www.example.test")], to: blog)
         fixture.ca.failures.withLock {
@@ -123,7 +123,7 @@ import Testing
     }
 
     @Test(.scratchDirectory) func aNewDomainIsAskedForAtOnceEvenAfterAFailureForTheOldNames() async throws {
-        let fixture = try Fixture(appsDomain: "apps.example.net")
+        let fixture = try await Fixture(appsDomain: "apps.example.net")
         _ = try await fixture.store.createApp(blog)
         fixture.ca.failures.withLock { $0 = [CertificateAuthorityError("connection refused")] }
         _ = await fixture.certificates.check(blog)
@@ -135,7 +135,7 @@ import Testing
     }
 
     @Test(.scratchDirectory) func aCertificateOfTheUsersOwnIsNeverReplacedAndStopsTheAutomaticOne() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         _ = try await fixture.store.createApp(blog)
         _ = try await fixture.store.addDomains([DomainName("www.example.test")], to: blog)
         _ = await fixture.certificates.check(blog)
@@ -155,7 +155,7 @@ import Testing
     }
 
     @Test(.scratchDirectory) func runLooksAtEveryAppAtStartAndAtAChangedOneAtOnce() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         _ = try await fixture.store.createApp(blog)
         _ = try await fixture.store.addDomains([DomainName("www.example.test")], to: blog)
         let shop = try AppName("shop")

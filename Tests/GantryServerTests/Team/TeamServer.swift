@@ -32,7 +32,7 @@ struct TeamServer {
         let dataDirectory = DataDirectory(root: root + "/data")
         try dataDirectory.prepare()
         try FileManager.default.createDirectory(atPath: root + "/scratch", withIntermediateDirectories: true)
-        let store = try Store(path: dataDirectory.database)
+        let store = try await blocking { [path = dataDirectory.database] in try Store(path: path) }
         defer { try? store.close() }
         _ = try await dataDirectory.createAdminTokenIfNeeded(in: store)
         let token = try String(contentsOfFile: dataDirectory.adminToken, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
