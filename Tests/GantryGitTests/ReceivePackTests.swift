@@ -58,22 +58,22 @@ import Testing
     }
 
     @Test func aShallowClonesPushIsAcceptedWhenTheRepositoryHasItsBoundary() async throws {
-        let fixture = try PushFixture()
-        let first = try fixture.commit("a.txt", "hello")
-        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: try fixture.pack(first))
-        let second = try fixture.commit("b.txt", "world")
+        let fixture = try await PushFixture()
+        let first = try await fixture.commit("a.txt", "hello")
+        _ = await fixture.receive([RefCommand(name: "refs/heads/main", old: .zero, new: first)], pack: try await fixture.pack(first))
+        let second = try await fixture.commit("b.txt", "world")
         let (results, _) = await fixture.receive(
-            [RefCommand(name: "refs/heads/main", old: first, new: second)], pack: try fixture.pack(second, since: first), shallow: [first])
+            [RefCommand(name: "refs/heads/main", old: first, new: second)], pack: try await fixture.pack(second, since: first), shallow: [first])
         #expect(results == [.ok])
         #expect(try fixture.serverRefs()["refs/heads/main"] == second)
     }
 
     @Test func aShallowPushThatWouldMakeTheRepositoryShallowIsRefusedInGitsWords() async throws {
-        let fixture = try PushFixture()
-        let first = try fixture.commit("a.txt", "hello")
-        let second = try fixture.commit("b.txt", "world")
+        let fixture = try await PushFixture()
+        let first = try await fixture.commit("a.txt", "hello")
+        let second = try await fixture.commit("b.txt", "world")
         let (results, output) = await fixture.receive(
-            [RefCommand(name: "refs/heads/main", old: .zero, new: second)], pack: try fixture.pack(second, since: first), shallow: [first])
+            [RefCommand(name: "refs/heads/main", old: .zero, new: second)], pack: try await fixture.pack(second, since: first), shallow: [first])
         #expect(results == [.rejected("shallow update not allowed")])
         #expect(String(decoding: output, as: UTF8.self).contains("ng refs/heads/main shallow update not allowed"))
         #expect(try fixture.serverRefs().isEmpty)
