@@ -23,7 +23,40 @@ struct BoundedChannel<Inner: ServerChildChannel>: ServerChildChannel {
     }
 
     func handle(value: Inner.Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
+        var quiet = Logger(label: logger.label) { _ in ClosedBeforeRequestFilter(inner: logger.handler) }
+        quiet.logLevel = logger.logLevel
+        await inner.handle(value: value, logger: quiet)
+    }
+}
+
+/// Drops the error the upgrade channel logs for a connection closed before its first request
+/// (by the bounds above, or by a client that connects and leaves): one line per such
+/// connection would let anyone flood gantryd's log. Everything else goes through.
+struct ClosedBeforeRequestFilter: LogHandler {
+    var inner: any LogHandler
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        if event.message.description == "Error handling upgrade result",
+            event.metadata?["error.type"]?.description == "\(ChannelError.inappropriateOperationForState)"
+        {
+            return
+        }
+        inner.log(event: event)
     }
 }
 
