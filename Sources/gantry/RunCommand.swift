@@ -44,7 +44,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let client = try server.client()
-        let tty = !detach && isatty(STDIN_FILENO) == 1
+        let tty = !detach && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
         let size = tty ? (TerminalSize.of(STDOUT_FILENO) ?? TerminalSize.of(STDIN_FILENO)).map { WindowSize(columns: $0.columns, rows: $0.rows) } : nil
         let request = RunRequest(
             command: arguments, tty: tty, size: size, detach: detach, timeoutSeconds: try TokenLifetime(parsing: timeout).seconds)
@@ -69,17 +69,19 @@ struct Run: AsyncParsableCommand {
     /// must not hold the concurrency pool), then its end; with a terminal, its size after each
     /// SIGWINCH.
     static func localInput(tty: Bool) -> AsyncStream<AttachedInput> {
-        let (stream, continuation) = AsyncStream.makeStream(of: AttachedInput.self)
+        // A few chunks at most ahead of the WebSocket: a large piped input is read as it is sent.
+        let (stream, continuation) = AsyncStream.makeStream(of: AttachedInput.self, bufferingPolicy: .bufferingOldest(16))
         Thread {
             var buffer = [UInt8](repeating: 0, count: 16 << 10)
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
                 if count > 0 {
-                    continuation.yield(.data(Array(buffer[0..<count])))
+                    let chunk = AttachedInput.data(Array(buffer[0..<count]))
+                    while case .dropped = continuation.yield(chunk) { usleep(10_000) }
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {
-                    continuation.yield(.endOfInput)
+                    while case .dropped = continuation.yield(.endOfInput) { usleep(10_000) }
                     return
                 }
             }

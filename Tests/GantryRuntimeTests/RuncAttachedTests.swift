@@ -61,6 +61,30 @@ import Testing
         #expect(fixture.leftoverMounts.isEmpty)
     }
 
+    @Test func inputLargerThanThePipeArrivesWholeAndInOrder() async throws {
+        let fixture = try RuntimeFixture()
+        try withTools(fixture, ["wc", "md5sum"])
+        let chunk = (0..<(64 << 10)).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let (run, feed, collected) = start(fixture, "t-large", "md5sum; echo done >&2", terminal: nil)
+        for _ in 0..<64 { feed.yield(.data(chunk)) }  // 4 MiB, a megabyte at most queued in gantryd
+        feed.yield(.endOfInput)
+        #expect(try await run.value == .exited(0))
+        var whole: [UInt8] = []
+        for _ in 0..<64 { whole += chunk }
+        let path = fixture.root + "/shared/input"
+        try Data(whole).write(to: URL(fileURLWithPath: path))
+        let reference = Process()
+        reference.executableURL = URL(fileURLWithPath: "/usr/bin/md5sum")
+        reference.arguments = [path]
+        let pipe = Pipe()
+        reference.standardOutput = pipe
+        try reference.run()
+        reference.waitUntilExit()
+        let digest = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(32)
+        #expect(collected.stdout.hasPrefix(String(digest)), "\(collected.stdout) against \(digest)")
+        #expect(collected.stderr == "done\n")
+    }
+
     @Test func aTerminalHasTheClientsSizeAndFollowsResizes() async throws {
         let fixture = try RuntimeFixture()
         try withTools(fixture, ["stty", "tty"])

@@ -146,6 +146,7 @@ final class AttachedStreams: @unchecked Sendable {
 final class InputPump: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [[UInt8]] = []
+    private var queuedBytes = 0
     private var finished = false
     private var stopped = false
     private let fd: Int32
@@ -160,9 +161,16 @@ final class InputPump: @unchecked Sendable {
         condition.withLock {
             guard !finished else { return }
             queue.append(bytes)
+            queuedBytes += bytes.count
             condition.signal()
         }
     }
+
+    /// The bytes sent and not written yet: a sender waits while there are more than `limit`.
+    var backlog: Int { condition.withLock { queuedBytes } }
+
+    /// What a sender lets queue up before it waits (the process reads slower than its client writes).
+    static let limit = 1 << 20
 
     /// The input ended: what was sent is written, then the descriptor closed.
     func finish() {
@@ -183,7 +191,9 @@ final class InputPump: @unchecked Sendable {
     private func next() -> [UInt8]? {
         condition.withLock {
             while queue.isEmpty && !finished && !stopped { condition.wait() }
-            return stopped || queue.isEmpty ? nil : queue.removeFirst()
+            guard !stopped, !queue.isEmpty else { return nil }
+            queuedBytes -= queue[0].count
+            return queue.removeFirst()
         }
     }
 

@@ -57,7 +57,10 @@ extension RuncRuntime {
                 let feeder = Task {
                     for await event in input {
                         switch event {
-                        case .data(let bytes): pump.send(bytes)
+                        case .data(let bytes):
+                            // Not another chunk while a megabyte waits: the client's input stays in its socket.
+                            while pump.backlog > InputPump.limit, (try? await Task.sleep(for: .milliseconds(10))) != nil {}
+                            pump.send(bytes)
                         case .endOfInput: if streams.master == nil { pump.finish() }
                         case .resize(let size):
                             guard let master = streams.master else { continue }

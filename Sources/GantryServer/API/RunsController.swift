@@ -81,13 +81,15 @@ struct RunsController: Sendable {
     ) async {
         enum Event: Sendable { case clientLeft, ended(RunFrame), flushed }
         let relay = OutputRelay()
-        let (input, feed) = AsyncStream.makeStream(of: AttachedInput.self)
+        // A few frames at most between the socket and the process: a client writing faster than
+        // the process reads waits in TCP, not in gantryd's memory.
+        let (input, feed) = AsyncStream.makeStream(of: AttachedInput.self, bufferingPolicy: .bufferingOldest(16))
         await withTaskGroup(of: Event.self) { group in
             group.addTask {
                 do {
                     for try await message in inbound.messages(maxSize: RunResponse.maximumFrameSize) {
                         guard case .binary(let buffer) = message, let event = (try? RunFrame(decoding: buffer.readableBytesView))?.attachedInput else { continue }
-                        feed.yield(event)
+                        while case .dropped = feed.yield(event) { try await Task.sleep(for: .milliseconds(10)) }
                     }
                 } catch {}
                 feed.finish()
