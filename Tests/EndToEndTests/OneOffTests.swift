@@ -108,21 +108,47 @@ struct OneOffTests {
         }
     }
 
+    /// `gantry run APP -- sleep 100` in the background, once its container runs.
+    func startSleeping(_ gantry: GantryDaemon, _ app: String) async throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Templates.cli())
+        process.arguments = ["run", app, "--", "sleep", "100"]
+        var environment = gantry.git.environment
+        environment["GANTRY_URL"] = gantry.server
+        environment["GANTRY_TOKEN"] = gantry.token
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await gantry.eventually("the one-off container runs") { runContainers(gantry, app) == [app + ".v1.run.1"] }
+        return process
+    }
+
+    @Test func aTimeoutEndsTheCommandWithStatus124() async throws {
+        try await withDaemon { gantry in
+            try await deploy(gantry, "slow")
+            let slow = try await cli(gantry, ["run", "--timeout", "2s", "slow", "--", "sleep", "100"])
+            #expect(slow.status == 124 && slow.stderr.contains("timed out after 2 s"), "\(slow)")
+            #expect(runContainers(gantry, "slow").isEmpty)
+        }
+    }
+
+    @Test func aGantrydStoppingEndsAnAttachedRunAndItsClient() async throws {
+        try await withDaemon { gantry in
+            try await deploy(gantry, "halt")
+            let client = try await startSleeping(gantry, "halt")
+            try await gantry.restart()  // SIGTERM: an issue if gantryd waits for the run
+            try await gantry.eventually("the client exits") { !client.isRunning }
+            #expect(client.terminationStatus != 0)
+            try await gantry.eventually("the container is removed") { runContainers(gantry, "halt").isEmpty }
+        }
+    }
+
     @Test func aClientKilledMidCommandLeavesNoContainerWithinSeconds() async throws {
         try await withDaemon { gantry in
             try await deploy(gantry, "gone")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try Templates.cli())
-            process.arguments = ["run", "gone", "--", "sleep", "100"]
-            var environment = gantry.git.environment
-            environment["GANTRY_URL"] = gantry.server
-            environment["GANTRY_TOKEN"] = gantry.token
-            process.environment = environment
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            try await gantry.eventually("the one-off container runs") { runContainers(gantry, "gone") == ["gone.v1.run.1"] }
+            let process = try await startSleeping(gantry, "gone")
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             try await gantry.eventually("the container is removed", within: .seconds(10)) { runContainers(gantry, "gone").isEmpty }
