@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -94,7 +95,15 @@ let package = Package(
         // Full-screen terminal views: raw mode with guaranteed restore, keys, frames (`gantry history`).
         .target(name: "GantryTerminal"),
         // The REST API client (over GantryHTTP) used by the CLI and the tests.
-        .target(name: "GantryClient", dependencies: ["GantryCore", "GantryHTTP", "GantryTerminal"]),
+        // One-off processes attach over a WebSocket on the API port (`gantry run`).
+        .target(name: "GantryClient", dependencies: [
+            "GantryCore", "GantryHTTP", "GantryTerminal",
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         // The front doors: smart-HTTP git, REST API, webhooks (HMAC with swift-crypto, commit
         // statuses over GantryHTTP); git over gantryd's own SSH server.
         .target(name: "GantryServer", dependencies: [
@@ -102,6 +111,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "NIOSSH", package: "swift-nio-ssh"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -113,7 +113,7 @@ extension Pipeline {
     }
 
     /// The app's live release; scaling and restarts need one.
-    private func liveRelease(_ app: AppName) async throws -> Release {
+    func liveRelease(_ app: AppName) async throws -> Release {
         guard let live = try await store.currentRelease(app: app) else {
             throw OperationError(.conflict, "\(app) has no live release; deploy it with `git push` first")
         }

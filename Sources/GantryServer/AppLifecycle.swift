@@ -68,4 +68,26 @@ public protocol AppOperations: Sendable {
     /// The app's process output and deploy events, merged by time: the last lines, then — with
     /// `query.follow` — new ones as they are written, until the consumer stops.
     func logs(_ app: AppName, _ query: LogQuery) async -> AsyncStream<[LogLine]>
+    /// `gantry run`: checks that the app has a live release to run a command in.
+    func checkRun(_ app: AppName) async throws
+    /// Runs a one-off process attached: `input` in, `output` out (called on a thread of its
+    /// own, may block); cancelling the calling task ends it.
+    func runAttached(
+        _ app: AppName, _ request: RunRequest, input: AsyncStream<AttachedInput>, output: @escaping @Sendable (AttachedOutput) -> Void
+    ) async throws -> ExitStatus
+    /// Starts a one-off process in the background. Returns its name (`run.N`).
+    func runDetached(_ app: AppName, _ request: RunRequest) async throws -> String
+}
+
+extension AppOperations {
+    /// Operations that run no one-off processes (tests' fakes).
+    public func checkRun(_ app: AppName) async throws { throw OperationError(.conflict, "this server does not run one-off processes") }
+    public func runAttached(
+        _ app: AppName, _ request: RunRequest, input: AsyncStream<AttachedInput>, output: @escaping @Sendable (AttachedOutput) -> Void
+    ) async throws -> ExitStatus {
+        throw OperationError(.conflict, "this server does not run one-off processes")
+    }
+    public func runDetached(_ app: AppName, _ request: RunRequest) async throws -> String {
+        throw OperationError(.conflict, "this server does not run one-off processes")
+    }
 }

@@ -4,6 +4,7 @@ import GantryHTTP
 import GantryStore
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 
 /// The one composition root of gantryd's HTTP door, used by `gantryd` and by the tests:
@@ -47,6 +48,11 @@ func buildApplication(
     MaintenanceController(store: store, lifecycle: lifecycle).addRoutes(to: routes)
     CertificatesController(store: store, lifecycle: lifecycle, automatic: configuration.automaticCertificates).addRoutes(to: routes)
     GarbageController(lifecycle: lifecycle).addRoutes(to: routes)
+    let runs = RunsController(lifecycle: lifecycle, tickets: RunTickets())
+    runs.addRoutes(to: routes)
+    // The router that decides WebSocket upgrades: `gantry run`'s attach only, authenticated as the API.
+    let webSocketRouter = Router(context: GantryRequestContext.self)
+    runs.addAttachRoute(to: webSocketRouter.group(RouterPath(API.prefix)).add(middleware: APIAuthMiddleware(authenticator: authenticator)))
     WebhooksController(store: store, configuration: configuration).addRoutes(to: routes)
     router.get("/healthz") { _, _ in "ok\n" }
     APIRoutes(group: router.group("/metrics").add(middleware: APIAuthMiddleware(authenticator: authenticator)), store: store, auditor: auditor)
@@ -60,7 +66,7 @@ func buildApplication(
         .addRoutes(to: router)
 
     return Application(
-        router: base, server: boundedServer(configuration),
+        router: base, server: boundedServer(configuration, webSocketRouter: webSocketRouter),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gantry/\(Gantry.version)"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
@@ -89,6 +95,20 @@ private func metricsResponse(_ metrics: @Sendable () async -> String) async -> R
     Response(
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
         body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics())))
+}
+
+/// HTTP/1.1 with the door's connection bounds and the WebSocket upgrades `webSocketRouter`
+/// accepts (`BoundedChannel`).
+private func boundedServer(_ configuration: ServerConfiguration, webSocketRouter: Router<GantryRequestContext>) -> HTTPServerBuilder {
+    let limit = ConnectionLimit(capacity: configuration.maxConnections)
+    let webSocketResponder = webSocketRouter.buildResponder()
+    let upgrade = HTTP1WebSocketUpgradeChannel.Configuration(
+        http1: .init(idleTimeout: configuration.httpIdleTimeout.timeAmount), ws: .init(maxFrameSize: RunResponse.maximumFrameSize))
+    return HTTPServerBuilder { responder in
+        BoundedChannel(
+            inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: upgrade),
+            limit: limit, idleTimeout: configuration.httpIdleTimeout.timeAmount)
+    }
 }
 
 /// HTTP/1.1 with the door's connection bounds: the idle timeout and the cap on connections.

@@ -18,6 +18,8 @@ enum TerminalRestore {
         var output: Int32 = -1
         /// Its settings before raw mode.
         var saved = termios()
+        /// 1 when the full screen is to be left too (`FullScreen`), 0 for raw mode alone (`RawTerminal`).
+        var fullScreen: sig_atomic_t = 1
     }
 
     /// The signals after which the terminal is restored before the process goes on as it
@@ -42,12 +44,13 @@ enum TerminalRestore {
 
     /// Saves `saved` as the settings to restore on `input`, and installs the handlers and the
     /// `atexit` hook. Called by `FullScreen` only, before it changes anything.
-    static func arm(input: Int32, output: Int32, saved: termios) {
+    static func arm(input: Int32, output: Int32, saved: termios, fullScreen: Bool = true) {
         _ = state
         _ = previous
         state.pointee.input = input
         state.pointee.output = output
         state.pointee.saved = saved
+        state.pointee.fullScreen = fullScreen ? 1 : 0
         state.pointee.active = 1
         if !atexitRegistered {
             atexitRegistered = true
@@ -77,8 +80,10 @@ enum TerminalRestore {
     static func restore() {
         guard state.pointee.active != 0 else { return }
         state.pointee.active = 0
-        let sequence = FrameWriter.leaveFullScreen
-        _ = write(state.pointee.output, sequence.utf8Start, sequence.utf8CodeUnitCount)
+        if state.pointee.fullScreen != 0 {
+            let sequence = FrameWriter.leaveFullScreen
+            _ = write(state.pointee.output, sequence.utf8Start, sequence.utf8CodeUnitCount)
+        }
         _ = tcsetattr(state.pointee.input, TCSANOW, &state.pointee.saved)
     }
 

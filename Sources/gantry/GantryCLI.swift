@@ -18,7 +18,9 @@ struct GantryCLI: AsyncParsableCommand {
         groupedSubcommands: [
             CommandGroup(name: "Apps", subcommands: [Apps.self, AppsCreate.self, AppsInfo.self, AppsDestroy.self]),
             CommandGroup(name: "Domains", subcommands: [Domains.self, DomainsAdd.self, DomainsRemove.self, Certs.self, CertsAdd.self, CertsRemove.self]),
-            CommandGroup(name: "Processes", subcommands: [Ps.self, PsScale.self, PsRestart.self, Logs.self, MaintenanceStatus.self, MaintenanceOn.self, MaintenanceOff.self]),
+            CommandGroup(name: "Processes", subcommands: [
+                Ps.self, PsScale.self, PsRestart.self, Logs.self, Run.self, MaintenanceStatus.self, MaintenanceOn.self, MaintenanceOff.self,
+            ]),
             CommandGroup(name: "Builds", subcommands: [Builds.self, BuildsInfo.self]),
             CommandGroup(name: "Config", subcommands: [Config.self, ConfigGet.self, ConfigSet.self, ConfigUnset.self]),
             CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self, History.self]),

@@ -21,7 +21,7 @@ struct TestServer {
         maxPushBytes: Int = 1 << 30, httpIdleTimeout: Duration = ServerConfiguration.defaultHTTPIdleTimeout,
         maxConnections: Int = ServerConfiguration.defaultMaxConnections, metrics: @escaping @Sendable () async -> String = { "" },
         webhookDeploy: @escaping @Sendable (WebhookDeployment) async -> WebhookDeployment.Outcome = { _ in .fetchFailed("not in this test") },
-        collectGarbage: (@Sendable (Bool) async throws -> GarbageReport)? = nil,
+        collectGarbage: (@Sendable (Bool) async throws -> GarbageReport)? = nil, operations: (any AppOperations)? = nil,
         _ body: (TestServer) async throws -> Void
     ) async throws {
         Libgit2.initialize()
@@ -43,7 +43,7 @@ struct TestServer {
             configuration: ServerConfiguration(
                 dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, maxPushBytes: maxPushBytes, httpIdleTimeout: httpIdleTimeout,
                 maxConnections: maxConnections),
-            store: store, lifecycle: AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), metrics: metrics, webhookDeploy: webhookDeploy, collectGarbage: collectGarbage), logger: logger, onServerRunning: { portContinuation.yield($0) })
+            store: store, lifecycle: AppLifecycle(pushHooks: RecordingHooks(store: store).hooks(for:trigger:), metrics: metrics, operations: operations, webhookDeploy: webhookDeploy, collectGarbage: collectGarbage), logger: logger, onServerRunning: { portContinuation.yield($0) })
         try await withRunningService(app, logger: logger, ports: ports) { port in
             try await body(TestServer(url: "http://127.0.0.1:\(port)", token: token, dataDirectory: dataDirectory))
         }

@@ -35,6 +35,8 @@ public struct ContainerSpec: Hashable, Sendable {
     public var hostname: String
     /// The host uid (and gid) the process runs as: never 0 (see `AppUser`).
     public var user: Int
+    /// Whether the process gets a terminal of its own (`runAttached` with a window size).
+    public var terminal = false
 
     public init(
         id: String, layers: [String], arguments: [String], environment: [String: String] = [:],
@@ -93,6 +95,16 @@ public struct RuntimeError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { "container \(container): \(reason)" }
 }
 
+extension ContainerRuntime {
+    /// A runtime that cannot attach: refuses.
+    public func runAttached(
+        _ spec: ContainerSpec, terminal: WindowSize?, timeout: Duration, input: AsyncStream<AttachedInput>,
+        output: @escaping @Sendable (AttachedOutput) -> Void
+    ) async throws(RuntimeError) -> ExitStatus {
+        throw RuntimeError(container: spec.id, reason: "this runtime cannot attach to a container")
+    }
+}
+
 /// What the runtime knows of a container.
 public struct ContainerState: Hashable, Sendable {
     public enum Status: String, Hashable, Sendable {
@@ -137,6 +149,20 @@ public protocol ContainerRuntime: Sendable {
     /// - Returns: how the process ended.
     /// - Throws: `RuntimeError` when the container could not be set up or started.
     func run(_ spec: ContainerSpec, timeout: Duration, output: @escaping @Sendable (String) -> Void) async throws(RuntimeError) -> ExitStatus
+
+    /// Runs a container to completion attached to its caller: `input` feeds its standard
+    /// input (and, with a `terminal`, resizes it), its output goes to `output` as it is
+    /// written. With `terminal` (its first size), the process gets a terminal of its own:
+    /// standard error is merged into it, and Ctrl-C is a byte the terminal turns into SIGINT.
+    /// `output` is called on a thread of its own, never on the concurrency pool, and may block:
+    /// the container's output waits meanwhile. Nothing of the container stays afterwards:
+    /// whether it exited, timed out, or the calling task was cancelled (the client left).
+    /// - Returns: how the process ended.
+    /// - Throws: `RuntimeError` when the container could not be set up or started.
+    func runAttached(
+        _ spec: ContainerSpec, terminal: WindowSize?, timeout: Duration, input: AsyncStream<AttachedInput>,
+        output: @escaping @Sendable (AttachedOutput) -> Void
+    ) async throws(RuntimeError) -> ExitStatus
 
     /// Starts a container detached: it keeps running after this returns (and if gantryd
     /// stops), its stdout and stderr appended to `logFile`. The runtime chooses the port the

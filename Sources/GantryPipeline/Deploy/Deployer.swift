@@ -65,6 +65,8 @@ public actor Deployer {
         didSet { watchProcesses() }
     }
     var plans: [AppName: Plan] = [:]
+    /// Every app's one-off processes (`gantry run`), by index: never routed, never restarted.
+    var runs: [AppName: [Int: AppProcess]] = [:]
     /// Where the watches report, while `supervise` runs.
     var supervision: AsyncStream<SupervisionEvent>.Continuation?
     /// container id → the task waiting for its process's exit or for its restart.
@@ -127,7 +129,7 @@ public actor Deployer {
 
     /// The app's processes, for `gantry ps`.
     public func processes(of app: AppName) -> [AppProcess] {
-        (apps[app] ?? []).map(\.process).sorted { ($0.type, $0.index) < ($1.type, $1.index) }
+        ((apps[app] ?? []).map(\.process) + (runs[app] ?? [:]).values).sorted { ($0.type, $0.index) < ($1.type, $1.index) }
     }
 
     /// How many processes of all apps are up (not crashed or restarting), for metrics.
@@ -141,6 +143,7 @@ public actor Deployer {
         plans[app] = nil
         await router.remove(app)
         for tracked in old { await stop(tracked, drain: false) }
+        for run in (runs.removeValue(forKey: app) ?? [:]).values { await runtime.stop(run.containerID, grace: stopGrace) }
     }
 
     /// Makes the router know `app` before its first release: its host answers "no running

@@ -73,6 +73,7 @@ struct OCIRuntimeSpec: Encodable {
     /// directory (`ContainerFiles`).
     init(_ container: ContainerSpec, rootfs: String, cgroupsPath: String, networkNamespace: String) {
         process = Process(
+            terminal: container.terminal,
             user: .init(uid: container.user, gid: container.user),
             args: container.arguments,
             env: container.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },

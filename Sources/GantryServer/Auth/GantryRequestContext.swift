@@ -1,16 +1,19 @@
 import Hummingbird
+import HummingbirdWebSocket
 import NIOCore
 import Synchronization
 
 /// The request context of gantryd's HTTP door: the peer's address, and the caller once the
 /// API's authentication has found one.
-struct GantryRequestContext: RequestContext, RemoteAddressRequestContext {
+struct GantryRequestContext: RequestContext, RemoteAddressRequestContext, WebSocketRequestContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: SocketAddress?
     /// Set by `APIAuthMiddleware` for every API route.
     var caller: Caller?
     /// What a handler tells the audit log about its call (config keys, a process count…).
     let note: AuditNote
+    /// Where a WebSocket route (`gantry run`'s attach) leaves its handler for the upgrade.
+    let webSocket = WebSocketHandlerReference<GantryRequestContext>()
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

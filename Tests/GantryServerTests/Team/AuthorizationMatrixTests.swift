@@ -56,6 +56,7 @@ import Testing
         "GET /api/v1/apps/{name}/formation": (.readAlpha, "/api/v1/apps/alpha/formation", ""),
         "PATCH /api/v1/apps/{name}/formation": (.changeAlpha, "/api/v1/apps/alpha/formation", #"{"web": 0}"#),
         "POST /api/v1/apps/{name}/ps/restart": (.changeAlpha, "/api/v1/apps/alpha/ps/restart", "{}"),
+        "POST /api/v1/apps/{name}/runs": (.changeAlpha, "/api/v1/apps/alpha/runs", #"{"command": [], "tty": false, "detach": false}"#),
         "GET /api/v1/apps/{name}/logs": (.readAlpha, "/api/v1/apps/alpha/logs", ""),
         "GET /api/v1/keys": (.anyone(writes: false), "/api/v1/keys", ""),
         "POST /api/v1/keys": (.account, "/api/v1/keys", #"{"name": "x", "publicKey": "not a key"}"#),
