@@ -1,5 +1,6 @@
 import Foundation
 import GantryCore
+import Synchronization
 import Testing
 
 @testable import GantryRouter
@@ -111,7 +112,11 @@ import Testing
             try await withH2Router(backends) { fixture in
                 async let slow = fixture.curl(
                     ["--http2", "-w", " %{http_version}", "https://www.example.test:\(fixture.httpsPort)/slow?ms=800"], names: names)
-                try await Task.sleep(for: .milliseconds(300))
+                // Shut down once the request is in flight (its backend got it), not after a guess:
+                // a loaded machine may take longer than that guess to even connect.
+                for _ in 0..<200 where backends[0].acceptedConnections.load(ordering: .relaxed) == 0 {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 await fixture.router.shutdown()
                 let (status, output) = try await slow
                 #expect(status == 0 && output == "slow web-1 2", "\(output)")

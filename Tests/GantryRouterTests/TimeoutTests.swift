@@ -39,9 +39,11 @@ import Testing
             let table = RouteTable()
             table.setBackends(app: hello, [backends[0].backend])
             var configuration = RouterConfiguration(host: "127.0.0.1", port: 0)
-            configuration.clientIdleTimeout = .seconds(1)  // long enough for a loaded machine to write
+            // Long enough for a loaded machine to write its request after connecting (1 s was
+            // not, in a unit pass on two busy cores).
+            configuration.clientIdleTimeout = .seconds(3)
             try await withRouter(table, configuration: configuration) { _, port in
-                let answer = try await rawExchange(port: port, "GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n", limit: .seconds(8))
+                let answer = try await rawExchange(port: port, "GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n", limit: .seconds(15))
                 #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n") && answer.hasSuffix("web-1"))
             }
         }

@@ -35,8 +35,9 @@ public struct ContainerSpec: Hashable, Sendable {
     public var hostname: String
     /// The host uid (and gid) the process runs as: never 0 (see `AppUser`).
     public var user: Int
-    /// Whether the process gets a terminal of its own (`runAttached` with a window size).
-    public var terminal = false
+    /// The size of the terminal the process gets of its own (`runAttached` with a window
+    /// size); `nil`: no terminal.
+    public var terminal: WindowSize?
 
     public init(
         id: String, layers: [String], arguments: [String], environment: [String: String] = [:],

@@ -7,7 +7,11 @@ struct OCIRuntimeSpec: Encodable {
         struct User: Encodable { var uid: Int, gid: Int }
         struct Capabilities: Encodable { var bounding, effective, permitted: [String] }
         struct Rlimit: Encodable { var type: String, hard: UInt64, soft: UInt64 }
+        struct ConsoleSize: Encodable { var height: Int, width: Int }
         var terminal = false
+        /// The terminal's first size, set by runc before the process starts (later sizes
+        /// follow SIGWINCH); absent without a terminal.
+        var consoleSize: ConsoleSize?
         var user: User
         var args: [String]
         var env: [String]
@@ -73,7 +77,8 @@ struct OCIRuntimeSpec: Encodable {
     /// directory (`ContainerFiles`).
     init(_ container: ContainerSpec, rootfs: String, cgroupsPath: String, networkNamespace: String) {
         process = Process(
-            terminal: container.terminal,
+            terminal: container.terminal != nil,
+            consoleSize: container.terminal.map { Process.ConsoleSize(height: $0.rows, width: $0.columns) },
             user: .init(uid: container.user, gid: container.user),
             args: container.arguments,
             env: container.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },

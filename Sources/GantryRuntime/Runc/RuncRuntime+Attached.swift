@@ -24,7 +24,7 @@ extension RuncRuntime {
         // (which ignores SIGPIPE already; this is for other hosts of the runtime, the tests).
         signal(SIGPIPE, SIG_IGN)
         var spec = spec
-        spec.terminal = terminal != nil
+        spec.terminal = terminal
         let bundle = bundlePath(spec.id)
         let overlay = overlay(for: spec, bundle: bundle)
         let status: Result<ExitStatus, RuntimeError>
