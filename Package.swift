@@ -153,6 +153,7 @@ let package = Package(
         .testTarget(name: "GantryGitTests", dependencies: ["GantryGit", "GantryTesting"]),
         // A tiny blocking HTTP server on a random loopback port, shared by the tests that need one.
         .target(name: "GantryTesting", dependencies: [
+            .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,11 @@
 import Foundation
+import Subprocess
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
 /// A tool run to completion, on threads of its own (see `blocking`): a test waiting for a
 /// subprocess on one of the cooperative pool's two threads holds it that long, and a few
@@ -28,99 +35,112 @@ public enum Shell {
         case discarded
     }
 
-    /// Runs the tool; the cooperative pool stays free for the server.
+    /// Runs the tool with swift-subprocess, as gantryd runs its tools: nothing blocks the
+    /// cooperative pool. Not Foundation's `Process`: its `run()` reads `/proc/self/fd` past the
+    /// end of a directory entry and crashed the test process twice (a bad pointer in
+    /// `findMaximumOpenFromProcSelfFD`) once many fixtures ran at a time.
     /// - Parameters:
-    ///   - input: written to its standard input, which is then closed; nil: /dev/null.
+    ///   - input: written to its standard input, which is then closed; nil: an empty input.
     ///   - timeout: after this long the tool is sent SIGTERM (and its output so far returned).
     public static func run(
         _ tool: String, _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil,
         input: [UInt8]? = nil, errors: Errors = .merged, timeout: Duration? = nil
     ) async throws -> Result {
-        try await blocking {
-            slots.wait()
-            defer { slots.signal() }
-            return try runBlocking(tool, arguments, environment: environment, directory: directory, input: input, errors: errors, timeout: timeout)
+        await slots.acquire()
+        defer { Task { await slots.release() } }
+        let variables: Environment = environment.map { variables in
+            .custom(Dictionary(uniqueKeysWithValues: variables.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } }))
+        } ?? .inherit
+        let workingDirectory = directory.map { FilePath($0) }
+        if errors == .merged {
+            let result = try await Subprocess.run(
+                .path(FilePath(tool)), arguments: Arguments(arguments), environment: variables, workingDirectory: workingDirectory,
+                input: .array(input ?? []), output: .sequence, error: .combinedWithOutput
+            ) { execution in
+                try await withTimeout(timeout, of: execution) { try await collect(execution.standardOutput) }
+            }
+            return Result(status: code(result.terminationStatus), data: Data(result.closureResult), errorData: Data())
+        }
+        let result = try await Subprocess.run(
+            .path(FilePath(tool)), arguments: Arguments(arguments), environment: variables, workingDirectory: workingDirectory,
+            input: .array(input ?? []), output: .sequence, error: .sequence
+        ) { execution in
+            try await withTimeout(timeout, of: execution) {
+                async let standardError = collect(execution.standardError)
+                let standardOutput = try await collect(execution.standardOutput)
+                return (standardOutput, try await standardError)
+            }
+        }
+        let (output, error) = result.closureResult
+        switch errors {
+        case .inherited: FileHandle.standardError.write(Data(error))
+        case .merged, .separate, .discarded: break
+        }
+        return Result(status: code(result.terminationStatus), data: Data(output), errorData: errors == .separate ? Data(error) : Data())
+    }
+
+    /// At most this many tools at once: the ReceivePack tests alone start a hundred git
+    /// fixtures together, more than two cores (and the descriptors of their pipes) are worth.
+    private static let slots = Slots(8)
+
+    /// The exit status as a shell reports it: the code, or 128 + the signal's number.
+    private static func code(_ status: TerminationStatus) -> Int32 {
+        switch status {
+        case .exited(let code): Int32(code)
+        case .signaled(let signal): 128 + Int32(signal)
         }
     }
 
-    /// Tools running at once: the ReceivePack tests alone start a hundred git fixtures together,
-    /// more than two cores (and the descriptors of their pipes) are worth.
-    private static let slots = DispatchSemaphore(value: 8)
+    private static func collect(_ sequence: SubprocessOutputSequence) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await chunk in sequence { chunk.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+        return bytes
+    }
+
+    /// Runs `body`; after `timeout`, sends the tool SIGTERM and lets `body` finish with what it read.
+    private static func withTimeout<T: Sendable, I, O, E>(
+        _ timeout: Duration?, of execution: Execution<I, O, E>, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        guard let timeout else { return try await body() }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                if !Task.isCancelled { try? execution.send(signal: Signal.terminate) }
+                return nil
+            }
+            group.addTask { try await body() }
+            while let next = try await group.next() {
+                if let value = next {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// A counting semaphore for tasks.
+    private actor Slots {
+        private var free: Int
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+        init(_ count: Int) { free = count }
+
+        func acquire() async {
+            if free > 0 { return free -= 1 }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func release() {
+            if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+        }
+    }
 
     private static let spawning = NSLock()
 
-    /// Starts `process`, one at a time: Foundation's `Process.run()` on many threads at once
-    /// crashed in the copy of the descriptor list it makes for the child.
+    /// Starts a Foundation `process` (a test that needs its handle), one at a time.
     public static func start(_ process: Process) throws {
         spawning.lock()
         defer { spawning.unlock() }
         try process.run()
-    }
-
-    private static func runBlocking(
-        _ tool: String, _ arguments: [String], environment: [String: String]?, directory: String?,
-        input: [UInt8]?, errors: Errors, timeout: Duration?
-    ) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let output = Pipe()
-        process.standardOutput = output
-        let errorPipe = Pipe()
-        switch errors {
-        case .merged: process.standardError = output
-        case .separate: process.standardError = errorPipe
-        case .inherited: break
-        case .discarded: process.standardError = FileHandle.nullDevice
-        }
-        let stdin = input.map { _ in Pipe() }
-        process.standardInput = stdin ?? FileHandle.nullDevice
-        try start(process)
-        // Standard input and error each on a thread of their own: no pipe fills up while
-        // another is waited on.
-        let pipes = Unchecked((input: stdin, error: errorPipe, process: process))
-        let written = stdin.map { _ in
-            onThread {
-                let pipe = pipes.value.input!.fileHandleForWriting
-                if let input, !input.isEmpty { try? pipe.write(contentsOf: Data(input)) }
-                try? pipe.close()
-                return Data()
-            }
-        }
-        let errorData = errors == .separate ? onThread { pipes.value.error.fileHandleForReading.readDataToEndOfFile() } : nil
-        let exited = DispatchSemaphore(value: 0)
-        if let timeout {
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-            Thread.detachNewThread {
-                if exited.wait(timeout: .now() + seconds) == .timedOut, pipes.value.process.isRunning { pipes.value.process.terminate() }
-            }
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        exited.signal()
-        _ = written?()
-        return Result(status: process.terminationStatus, data: data, errorData: errorData?() ?? Data())
-    }
-
-    /// Starts `work` on a new thread; the function returned waits for its result.
-    private static func onThread(_ work: @escaping @Sendable () -> Data) -> () -> Data {
-        let done = DispatchSemaphore(value: 0)
-        let result = Unchecked(Data())
-        Thread.detachNewThread {
-            result.value = work()
-            done.signal()
-        }
-        return {
-            done.wait()
-            return result.value
-        }
-    }
-
-    /// Handed from one thread to the next, and used by one at a time.
-    private final class Unchecked<Value>: @unchecked Sendable {
-        var value: Value
-        init(_ value: Value) { self.value = value }
     }
 }
