@@ -45,7 +45,11 @@ public enum Background {
     public static func changeWork<T, E: Error>(
         isolation: isolated (any Actor)? = #isolation, _ body: () async throws(E) -> T
     ) async throws(E) -> T {
-        if active.add(1, ordering: .relaxed).newValue == 1 { Task.detached { await guardAgainstStarvation() } }
+        // Not only when the first change work starts: a guard that found no idle cgroup yet
+        // has ended while change work still ran (seen in the unit pass, where one test enables
+        // the cgroup while others' change work runs).
+        active.add(1, ordering: .relaxed)
+        if !guarding.load(ordering: .relaxed) { Task.detached { await guardAgainstStarvation() } }
         defer { active.subtract(1, ordering: .relaxed) }
         let result = await $isChangeWork.withValue(true, operation: { () async -> Result<T, E> in
             do throws(E) { return .success(try await body()) } catch { return .failure(error) }
