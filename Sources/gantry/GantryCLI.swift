@@ -46,21 +46,31 @@ struct GantryCLI: AsyncParsableCommand {
         } catch {
             fail(error)
         }
+        leave(0)
+    }
+
+    /// Ends the process once its output is flushed, without `exit`'s teardown: libcurl's last
+    /// clean-up can still run on another thread when a command returns, and OpenSSL's `atexit`
+    /// handler freeing the same state beside it aborted `gantry users:add` once ("double free
+    /// or corruption") after it had printed its answer. The terminal is restored before this.
+    private static func leave(_ code: Int32) -> Never {
+        fflush(nil)
+        _exit(code)
     }
 
     private static func fail(_ error: any Error) -> Never {
         switch error {
         case let error as ClientError:
             Terminal.error(error.description)
-            exit(withError: ExitCode(error.exitCode))
+            leave(error.exitCode)
         case let error as CLIError:
             Terminal.error(error.message)
-            exit(withError: ExitCode(error.exitCode))
+            leave(error.exitCode)
         case let error as TokenStoreError:
             Terminal.error(error.description)
-            exit(withError: ExitCode.failure)
-        case is ExitCode:
-            exit(withError: error)
+            leave(ExitCode.failure.rawValue)
+        case let error as ExitCode:
+            leave(error.rawValue)
         default:
             switch exitCode(for: error) {
             case .success:
