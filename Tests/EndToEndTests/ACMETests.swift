@@ -27,21 +27,22 @@ struct ACMETests {
     }
 
     func withSite(validity: Duration? = nil, blocking blocked: [String] = [], _ body: (Site) async throws -> Void) async throws {
-        let routerPort = try LocalPort.free()
-        let httpsPort = try LocalPort.free()
-        try await withPebble(httpPort: UInt16(routerPort), domainBlocklist: blocked, certificateValidity: validity) { pebble in
-            let arguments = [
-                "--https-port", String(httpsPort), "--acme-directory", pebble.directoryURL, "--acme-email", "ops@example.test",
-                "--acme-ca-bundle", pebble.caBundlePath,
-            ]
-            try await withDaemon(arguments: arguments, routerPort: routerPort) { gantry in
-                try await gantry.createApp("blog")
-                let (repo, _) = try await gantry.makeRepo("blog", template: "static")
-                let push = try await gantry.git.run(["push", gantry.remote("blog"), "main"], in: repo.path)
-                try #require(push.succeeded, "\(push)")
-                let files = try gantry.scratch.directory("tls")
-                try await pebble.rootPEM().write(toFile: files + "/pebble-root.pem", atomically: true, encoding: .utf8)
-                try await body(Site(gantry: gantry, httpsPort: httpsPort, files: files))
+        try await withFreePorts(2) { ports in
+            let (routerPort, httpsPort) = (ports[0], ports[1])
+            try await withPebble(httpPort: UInt16(routerPort), domainBlocklist: blocked, certificateValidity: validity) { pebble in
+                let arguments = [
+                    "--https-port", String(httpsPort), "--acme-directory", pebble.directoryURL, "--acme-email", "ops@example.test",
+                    "--acme-ca-bundle", pebble.caBundlePath,
+                ]
+                try await withDaemon(arguments: arguments, routerPort: routerPort) { gantry in
+                    try await gantry.createApp("blog")
+                    let (repo, _) = try await gantry.makeRepo("blog", template: "static")
+                    let push = try await gantry.git.run(["push", gantry.remote("blog"), "main"], in: repo.path)
+                    try #require(push.succeeded, "\(push)")
+                    let files = try gantry.scratch.directory("tls")
+                    try await pebble.rootPEM().write(toFile: files + "/pebble-root.pem", atomically: true, encoding: .utf8)
+                    try await body(Site(gantry: gantry, httpsPort: httpsPort, files: files))
+                }
             }
         }
     }

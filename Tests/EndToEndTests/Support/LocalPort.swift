@@ -55,3 +55,19 @@ enum LocalPort {
         return address
     }
 }
+
+/// Runs `body` with `count` free ports a test hands gantryd itself (`--https-port`, a router port
+/// pebble must know), picking others when gantryd could not bind one: free ports are picked
+/// before gantryd binds them, and another test may take one meanwhile (`withDaemon` picks its
+/// own ports again, not these).
+func withFreePorts<T>(_ count: Int, _ body: ([Int]) async throws -> T) async throws -> T {
+    for attempt in 1... {
+        let ports = try (0..<count).map { _ in try LocalPort.free() }
+        do {
+            return try await body(ports)
+        } catch let failure as FixtureFailure where attempt < 3 && failure.message.contains("cannot be used: Address already in use") {
+            continue
+        }
+    }
+    fatalError("unreachable")
+}
