@@ -142,11 +142,9 @@ extension Pipeline {
             try? await store.markReleaseFailed(id: release.id, reason: reason)
             events(.releaseFinished(app: app, status: .failed))
             var message = "v\(release.version) of \(app) did not go live: \(reason); the live release keeps serving"
-            if case .releaseCommandFailed = error as? DeployError,
-                let output = try? await store.release(app: app, version: release.version).releasePhase?.output, !output.isEmpty
-            {
+            if case .releaseCommandFailed(_, let lastLines) = error as? DeployError, !lastLines.isEmpty {
                 message += "\nLast lines of the release command (all of them: gantry releases:info \(app) \(release.name)):\n"
-                message += output.suffix(20).map { "  " + $0 }.joined(separator: "\n")
+                message += lastLines.map { "  " + $0 }.joined(separator: "\n")
             }
             throw OperationError(.failed, message)
         }

@@ -40,7 +40,6 @@ extension Pipeline {
             case .timedOut: phase = ReleasePhase(status: .timedOut, outcome: "timed out after \(timeout.components.seconds) s")
             case .exited, .signaled: phase = ReleasePhase(status: .failed, outcome: status.description)
             }
-            if phase.status != .succeeded { failure = .releaseCommandFailed(outcome: phase.outcome ?? status.description) }
         } catch {
             phase = ReleasePhase(status: .failed, outcome: "its container did not start: \(error)")
             failure = error
@@ -48,6 +47,9 @@ extension Pipeline {
         phase.seconds = Self.seconds(ContinuousClock.now - started)
         (phase.output, phase.droppedLines) = kept.contents
         try? await store.finishReleasePhase(releaseID: release.id, phase)
+        if failure == nil, phase.status != .succeeded {
+            failure = .releaseCommandFailed(outcome: phase.outcome ?? phase.status.rawValue, lastLines: Array((phase.output ?? []).suffix(20)))
+        }
         if let failure { throw failure }
         return phase
     }

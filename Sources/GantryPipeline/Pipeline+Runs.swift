@@ -25,9 +25,9 @@ extension Pipeline {
 
     /// Starts `request.command` detached (see `Deployer.runDetached`).
     /// - Returns: the process's name, `run.N`.
-    /// - Throws: `OperationError` when there is no live release or the container cannot start.
+    /// - Throws: `OperationError` when there is no live release (the deployer's plans say so)
+    ///   or the container cannot start.
     public func runDetached(_ app: AppName, _ request: RunRequest) async throws -> String {
-        _ = try await liveRelease(app)
         do {
             return try await deployer.runDetached(app, command: request.command, timeout: .seconds(request.timeoutSeconds ?? RunRequest.defaultTimeout)).name
         } catch {

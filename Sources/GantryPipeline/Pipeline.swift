@@ -212,14 +212,11 @@ public struct Pipeline: Sendable {
         }
         do {
             let plan: Deployer.Plan
-            do { plan = try await self.plan(release, image: image, manifests: manifests) } catch {
-                await deployer.discard(booted)
-                throw error
-            }
             do {
-                try await releasePhase(plan, of: release, log: log)
+                plan = try await self.plan(release, image: image, manifests: manifests)
+                try await releasePhase(plan, of: release, log: log)  // an app with one boots nothing early
             } catch {
-                await deployer.discard(booted)  // none: an app with a release command boots nothing early
+                await deployer.discard(booted)
                 throw error
             }
             try await deployer.deploy(plan, booted: booted, log: log.step)

@@ -60,8 +60,9 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
     case runtime(RuntimeError)
     /// The deploy was abandoned (gantryd is stopping, or the push went away).
     case cancelled
-    /// The release command (Procfile `release:`) did not succeed: `outcome` says how it ended.
-    case releaseCommandFailed(outcome: String)
+    /// The release command (Procfile `release:`) did not succeed: `outcome` says how it ended,
+    /// `lastLines` are the last of its kept output (for callers its output did not stream to).
+    case releaseCommandFailed(outcome: String, lastLines: [String])
 
     public var description: String {
         switch self {
@@ -70,7 +71,7 @@ public enum DeployError: Error, Hashable, Sendable, CustomStringConvertible {
         case .noLiveRelease(let app): "\(app) has no live release; deploy it with `git push` first"
         case .runtime(let error): error.description
         case .cancelled: "the deploy was cancelled"
-        case .releaseCommandFailed(let outcome): "the release command failed (\(outcome))"
+        case .releaseCommandFailed(let outcome, _): "the release command failed (\(outcome))"
         }
     }
 
