@@ -315,6 +315,13 @@ final class RecordingRouter: TrafficRouter {
     func route(_ app: AppName, to backends: [WebBackend]) async { routes.withLock { $0[app.rawValue] = backends.map(\.id) } }
     func remove(_ app: AppName) async { routes.withLock { $0[app.rawValue] = nil } }
     func drain(_ backendID: String, timeout: Duration) async -> Int { 0 }
+    func routeCanary(_ app: AppName, _ canary: CanaryRoute?) async { canaries.withLock { $0[app.rawValue] = canary } }
+    func traffic(of app: AppName) async -> [Int: ReleaseTraffic] { told.withLock { $0[app.rawValue] ?? [:] } }
+
+    private let canaries = Mutex<[String: CanaryRoute]>([:])
+    /// What `traffic(of:)` answers, set by a test.
+    let told = Mutex<[String: [Int: ReleaseTraffic]]>([:])
+    func canary(of app: String) -> CanaryRoute? { canaries.withLock { $0[app] } }
 }
 
 final class ToldHealth: HealthProbe {

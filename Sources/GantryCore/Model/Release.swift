@@ -58,6 +58,8 @@ public struct Release: Hashable, Sendable, Identifiable {
     public var failureReason: String?
     /// Its release command, when its Procfile has one and it ran (not read with every release).
     public var releasePhase: ReleasePhase?
+    /// Its canary, when it ran as one (events only where one release is read).
+    public var canary: Canary?
 
     /// A release as recorded.
     public init(
@@ -94,7 +96,7 @@ public struct Release: Hashable, Sendable, Identifiable {
             id: id, app: app, version: version, buildID: buildID, imageTag: imageTag,
             imageDigest: imageDigest, commit: commit, configKeys: configKeys, processTypes: processTypes,
             description: description, createdBy: createdBy, origin: origin, createdAt: createdAt, status: status,
-            failureReason: failureReason, commitMessage: commitMessage, releasePhase: releasePhase)
+            failureReason: failureReason, commitMessage: commitMessage, releasePhase: releasePhase, canary: canary)
     }
 }
 
@@ -136,14 +138,16 @@ public struct ReleaseSummary: Hashable, Sendable, Codable, Identifiable {
     public var status: ReleaseStatus
     public var failureReason: String?
     public var releasePhase: ReleasePhase?
+    public var canary: Canary?
 
     /// A summary with these fields; see `Release` for what each means.
     public init(
         id: Int64, app: AppName, version: Int, buildID: Int64?, imageTag: String, imageDigest: String,
         commit: ObjectID?, configKeys: [String], processTypes: [String: String], description: String,
         createdBy: String, origin: ReleaseOrigin = .push, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil,
-        commitMessage: String? = nil, releasePhase: ReleasePhase? = nil
+        commitMessage: String? = nil, releasePhase: ReleasePhase? = nil, canary: Canary? = nil
     ) {
+        self.canary = canary
         self.releasePhase = releasePhase
         self.origin = origin
         self.commitMessage = commitMessage

@@ -6,10 +6,30 @@ public struct WebBackend: Hashable, Sendable {
     /// The container's id; also the router's name for the backend.
     public var id: String
     public var endpoint: Endpoint
+    /// The release the process runs, which the router counts its requests under.
+    public var release: Int?
 
-    public init(id: String, endpoint: Endpoint) {
+    public init(id: String, endpoint: Endpoint, release: Int? = nil) {
         self.id = id
         self.endpoint = endpoint
+        self.release = release
+    }
+}
+
+/// A canary's share of an app's traffic, as the router splits it: `weight`% of the requests
+/// without a side (cookie, `X-Gantry-Canary`) go to `backends`, of release `release`; the
+/// others to the app's routed backends, of release `stable`.
+public struct CanaryRoute: Hashable, Sendable {
+    public var release: Int
+    public var stable: Int
+    public var weight: Int
+    public var backends: [WebBackend]
+
+    public init(release: Int, stable: Int, weight: Int, backends: [WebBackend]) {
+        self.release = release
+        self.stable = stable
+        self.weight = weight
+        self.backends = backends
     }
 }
 
@@ -39,6 +59,11 @@ public protocol TrafficRouter: Sendable {
     /// Waits until `backendID` has no request in flight, or `timeout` passed.
     /// - Returns: how many requests were in flight when draining began.
     func drain(_ backendID: String, timeout: Duration) async -> Int
+    /// Sends a share of the app's traffic to a canary's backends, or (`nil`) none: the canary's
+    /// backends leave the table then and can be drained like any other.
+    func routeCanary(_ app: AppName, _ canary: CanaryRoute?) async
+    /// The requests each release of `app` answered since gantryd started, by release version.
+    func traffic(of app: AppName) async -> [Int: ReleaseTraffic]
 }
 
 /// What the deployer needs of health checks (`HealthChecker` in production): wait until the

@@ -212,7 +212,7 @@ public actor Deployer {
     }
 
     func webBackends(_ processes: [Tracked]) -> [WebBackend] {
-        processes.filter { $0.process.type == "web" && $0.process.state == .up }.map { WebBackend(id: $0.process.containerID, endpoint: $0.process.endpoint) }
+        processes.filter { $0.process.type == "web" && $0.process.state == .up }.map { WebBackend(id: $0.process.containerID, endpoint: $0.process.endpoint, release: $0.process.release) }
     }
 
     // MARK: - Logs
