@@ -36,6 +36,7 @@ extension Pipeline {
                 throw OperationError(.conflict, "v\(target.version) is already the live release of \(app)")
             case .superseded: break
             }
+            try await abortRunningCanary(app, reason: "aborted by the rollback to v\(target.version)")
             return try await redeploy(
                 target, config: target.config, description: "Rollback to v\(target.version)",
                 trigger: Trigger(.rollback, by: trigger.by))
@@ -49,6 +50,10 @@ extension Pipeline {
     ///   when the deploy fails (the config change is kept, the live release keeps serving).
     public func changeConfig(_ app: AppName, _ change: ConfigChange, deploy: Bool, trigger: Trigger) async throws -> ConfigChangeResult {
         try await queues.serialized(app) { () async throws -> ConfigChangeResult in
+            if deploy, let canary = try await store.canary(app: app), canary.state == .running {
+                throw OperationError(
+                    .conflict, "\(app) has a canary running (v\(canary.release) at \(canary.weight)%): promote or abort it before changing config (or use --no-deploy)")
+            }
             let before = try await store.config(app: app)
             let config = try await store.changeConfig(app: app, set: change.set, unset: change.unset)
             let diff = ConfigDiff(from: before, to: config)

@@ -90,6 +90,11 @@ extension Pipeline {
 
     /// Watches the running processes until cancelled (`Deployer.supervise`).
     public func supervise() async {
-        await deployer.supervise()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await deployer.supervise() }
+            group.addTask {
+                for await failure in deployer.canaryFailures { await abortFailedCanary(failure) }
+            }
+        }
     }
 }

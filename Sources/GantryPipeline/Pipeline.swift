@@ -29,6 +29,9 @@ public struct Pipeline: Sendable {
     /// Where an app is served (`http://APP.localhost:8000`).
     let publicURL: @Sendable (AppName) -> String
     let queues = AppQueues()
+    /// Canary weight changes, promotions and aborts, one at a time per app (`Pipeline+Canary`).
+    let canaryQueues = AppQueues()
+    let canaryWatch = CanaryWatch()
     let logger: Logger
     /// Told when a build and when a release finish (metrics).
     let events: @Sendable (PipelineEvent) -> Void
@@ -55,14 +58,20 @@ public struct Pipeline: Sendable {
     /// their refs have not moved to the ref update. `trigger` says who pushes, through which door.
     public func hooks(for app: AppName, trigger: Trigger) -> ReceivePackHooks {
         ReceivePackHooks(
-            preReceive: { commands, objects, reply in
+            preReceive: { commands, objects, options, reply in
                 var verdicts: [String?] = []
                 for command in commands {
                     guard let ref = command.refName, ref.isDeployBranch, !command.isDelete else {
                         verdicts.append(nil)
                         continue
                     }
-                    verdicts.append(await deploy(app, command, ref: ref, objects: objects, trigger: trigger, reply: reply).rejection)
+                    let canary: CanaryRequest?
+                    do { canary = try CanaryPushOptions.parse(options) } catch {
+                        reply.step("Push rejected: \(error)")
+                        verdicts.append("invalid canary option")
+                        continue
+                    }
+                    verdicts.append(await deploy(app, command, ref: ref, objects: objects, trigger: trigger, canary: canary, reply: reply).rejection)
                 }
                 return verdicts
             },
@@ -80,8 +89,13 @@ public struct Pipeline: Sendable {
     /// - Returns: the build (`nil` when none could be recorded) and `nil` when it passed, else
     ///   the reason to reject the push.
     func deploy(
-        _ app: AppName, _ command: RefCommand, ref: RefName, objects: some CommitSource, trigger: Trigger, reply: ReceivePackReply
+        _ app: AppName, _ command: RefCommand, ref: RefName, objects: some CommitSource, trigger: Trigger, canary: CanaryRequest? = nil,
+        reply: ReceivePackReply
     ) async -> (build: Int64?, rejection: String?) {
+        if let conflict = await canaryConflict(app, request: canary) {
+            reply.step("Push rejected: \(conflict)")
+            return (nil, canary == nil ? "a canary is running" : "no live release")
+        }
         let build: Build
         do {
             build = try await store.recordBuild(
@@ -166,7 +180,8 @@ public struct Pipeline: Sendable {
 
             // Release and deploy: the new formation must come up healthy before the ref moves.
             stage = "deploy"
-            let failure = await release(image, of: build, command: command, config: config, manifests: manifests, booted: boot, trigger: trigger, log: log)
+            let failure = await release(
+                image, of: build, command: command, config: config, manifests: manifests, booted: boot, trigger: trigger, canary: canary, log: log)
             await log.finish()
             if failure != nil { await discardBuild(app, build: build.id) }
             return (build.id, failure)
@@ -183,12 +198,13 @@ public struct Pipeline: Sendable {
         }
     }
 
-    /// Records release vN of the built image and deploys it with zero downtime.
+    /// Records release vN of the built image and deploys it with zero downtime, or starts it
+    /// as the app's canary.
     /// - Parameter booted: its web processes, booted while the tests ran; stopped if it fails.
-    /// - Returns: `nil` once it is live, else the reason to reject the push.
+    /// - Returns: `nil` once it is live (or serves as a canary), else the reason to reject the push.
     func release(
         _ image: Image, of build: Build, command: RefCommand, config: [String: String], manifests: AppManifests, booted: Deployer.Boot?,
-        trigger: Trigger, log: BuildLog
+        trigger: Trigger, canary: CanaryRequest?, log: BuildLog
     ) async -> String? {
         let app = build.app
         let release: Release
@@ -218,6 +234,11 @@ public struct Pipeline: Sendable {
             } catch {
                 await deployer.discard(booted)
                 throw error
+            }
+            if let canary {
+                let rejection = try await releaseCanary(release, plan: plan, booted: booted, request: canary, trigger: trigger, log: log)
+                if rejection == nil { log.step("\(publicURL(app)) serves the canary") }
+                return rejection
             }
             try await deployer.deploy(plan, booted: booted, log: log.step)
             CrashPoint.reached(.deployed)

@@ -77,6 +77,12 @@ public protocol AppOperations: Sendable {
     ) async throws -> ExitStatus
     /// Starts a one-off process in the background. Returns its name (`run.N`).
     func runDetached(_ app: AppName, _ request: RunRequest) async throws -> String
+    /// Gray releases (`CanaryAPI`).
+    func startCanary(_ app: AppName, _ request: CanaryRequest, trigger: Trigger) async throws -> CanaryStatus
+    func canaryStatus(_ app: AppName) async throws -> CanaryStatus
+    func setCanaryWeight(_ app: AppName, _ weight: Int, trigger: Trigger) async throws -> Canary
+    func promoteCanary(_ app: AppName, trigger: Trigger) async throws -> Release
+    func abortCanary(_ app: AppName, trigger: Trigger) async throws -> Canary
 }
 
 extension AppOperations {
@@ -90,4 +96,10 @@ extension AppOperations {
     public func runDetached(_ app: AppName, _ request: RunRequest) async throws -> String {
         throw OperationError(.conflict, "this server does not run one-off processes")
     }
+    public func startCanary(_ app: AppName, _ request: CanaryRequest, trigger: Trigger) async throws -> CanaryStatus { throw Self.noCanaries }
+    public func canaryStatus(_ app: AppName) async throws -> CanaryStatus { CanaryStatus(canary: nil) }
+    public func setCanaryWeight(_ app: AppName, _ weight: Int, trigger: Trigger) async throws -> Canary { throw Self.noCanaries }
+    public func promoteCanary(_ app: AppName, trigger: Trigger) async throws -> Release { throw Self.noCanaries }
+    public func abortCanary(_ app: AppName, trigger: Trigger) async throws -> Canary { throw Self.noCanaries }
+    private static var noCanaries: OperationError { OperationError(.conflict, "this server does not run canaries") }
 }

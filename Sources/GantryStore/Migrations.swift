@@ -26,6 +26,7 @@ enum Migrations {
         migrator.registerMigration("v13-acme-status", migrate: v13ACMEStatus)
         migrator.registerMigration("v14-release-phases", migrate: v14ReleasePhases)
         migrator.registerMigration("v15-maintenance", migrate: v15Maintenance)
+        migrator.registerMigration("v16-canaries", migrate: v16Canaries)
         return migrator
     }()
 
@@ -489,6 +490,31 @@ enum Migrations {
             t.column("message", .text).check(sql: "message IS NULL OR length(CAST(message AS BLOB)) BETWEEN 1 AND 500")
             t.column("since", .datetime).notNull()
             t.column("turned_on_by", .text).notNull()
+        }
+    }
+
+    private static func v16Canaries(_ db: Database) throws {
+        try db.create(table: "canaries") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("app_id", .integer).notNull().references("apps", onDelete: .cascade)
+            t.column("release_id", .integer).notNull().unique().references("releases", onDelete: .cascade)
+            t.column("stable_version", .integer).notNull()
+            t.column("weight", .integer).notNull().check(sql: "weight BETWEEN 1 AND 99")
+            // CanaryAnalysis as JSON; NULL: the weight moves by hand.
+            t.column("analysis", .text)
+            t.column("state", .text).notNull().check(sql: "state IN ('running', 'promoted', 'aborted')")
+            t.column("reason", .text)
+            t.column("started_at", .datetime).notNull()
+            t.column("finished_at", .datetime)
+            t.check(sql: "(state = 'running') = (finished_at IS NULL)")
+        }
+        try db.execute(sql: "CREATE UNIQUE INDEX canaries_one_running_per_app ON canaries (app_id) WHERE state = 'running'")
+        try db.create(table: "canary_events") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("canary_id", .integer).notNull().indexed().references("canaries", onDelete: .cascade)
+            t.column("at", .datetime).notNull()
+            t.column("weight", .integer).notNull()
+            t.column("text", .text).notNull().check(sql: "length(CAST(text AS BLOB)) BETWEEN 1 AND 2000")
         }
     }
 }

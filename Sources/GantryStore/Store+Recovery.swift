@@ -23,6 +23,8 @@ extension Store {
     /// gets a final, truthful state, in one transaction.
     /// - builds `received`/`building`/`testing` → `interrupted`, their log so far kept and a
     ///   last line saying so;
+    /// - canaries `running` → `aborted`, their releases `failed` (the start removes their
+    ///   processes: the live release serves everything);
     /// - releases `pending` → `failed` ("interrupted …"): the release before them kept serving;
     ///   a release command that was running → `interrupted`;
     /// - webhook deliveries `pending` → `deployed` when their commit's release went live (the
@@ -48,6 +50,18 @@ extension Store {
                     sql: "UPDATE builds SET status = 'interrupted', finished_at = ?, failure_reason = ? WHERE id = ?", arguments: [time, reason, id])
                 try db.execute(sql: "INSERT INTO build_log_chunks (build_id, text) VALUES (?, ?)", arguments: [id, "-----> Interrupted: gantryd stopped during \(stage)\n"])
                 result.lines.append("build \(id) of \(app): \(status) → interrupted")
+            }
+            let canaries = try Row.fetchAll(
+                db, sql: "SELECT canaries.id, canaries.weight, apps.name, canaries.release_id FROM canaries JOIN apps ON apps.id = canaries.app_id WHERE canaries.state = 'running'")
+            for row in canaries {
+                let id: Int64 = row[0], weight: Int = row[1], app: String = row[2], releaseID: Int64 = row[3]
+                let reason = "interrupted: gantryd stopped; its processes are removed at the start, the live release serves everything"
+                try db.execute(sql: "UPDATE canaries SET state = 'aborted', reason = ?, finished_at = ? WHERE id = ?", arguments: [reason, time, id])
+                try db.execute(
+                    sql: "INSERT INTO canary_events (canary_id, at, weight, text) VALUES (?, ?, ?, ?)", arguments: [id, time, weight, "aborted: \(reason)"])
+                try db.execute(
+                    sql: "UPDATE releases SET status = 'failed', failure_reason = ? WHERE id = ? AND status = 'pending'", arguments: ["canary aborted: \(reason)", releaseID])
+                result.lines.append("canary \(id) of \(app): running → aborted (interrupted)")
             }
             let pending = try Row.fetchAll(
                 db, sql: "SELECT releases.id, releases.version, apps.name FROM releases JOIN apps ON apps.id = releases.app_id WHERE releases.status = 'pending'")

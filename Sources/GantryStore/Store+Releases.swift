@@ -74,26 +74,29 @@ extension Store {
     @discardableResult
     public func markReleaseLive(id: Int64) async throws(StoreError) -> Release? {
         let path = self.path
-        return try await write("make release \(id) live") { db in
-            let (record, app) = try Self.release(id: id, path: path, operation: "make live", in: db)
-            switch record.status {
-            case .live: return nil
-            case .pending: break
-            case .failed, .superseded:
-                throw StoreError.releaseStatusConflict(app, version: record.version, status: record.status, requested: .live)
-            }
-            let live = ReleaseRecord.Columns.status == ReleaseStatus.live.rawValue
-            var previous = try ReleaseRecord.filter(ReleaseRecord.Columns.appID == record.appID && live).fetchOne(db)
-            // In this order: the partial unique index allows one live row per app at any moment.
-            if let old = previous {
-                previous?.status = .superseded
-                _ = try ReleaseRecord.filter(key: old.id)
-                    .updateAll(db, ReleaseRecord.Columns.status.set(to: ReleaseStatus.superseded.rawValue))
-            }
-            _ = try ReleaseRecord.filter(key: id)
-                .updateAll(db, ReleaseRecord.Columns.status.set(to: ReleaseStatus.live.rawValue))
-            return try previous?.release(app: app)
+        return try await write("make release \(id) live") { db in try Self.makeLive(id: id, path: path, in: db) }
+    }
+
+    /// `markReleaseLive` inside a transaction.
+    static func makeLive(id: Int64, path: String, in db: Database) throws -> Release? {
+        let (record, app) = try Self.release(id: id, path: path, operation: "make live", in: db)
+        switch record.status {
+        case .live: return nil
+        case .pending: break
+        case .failed, .superseded:
+            throw StoreError.releaseStatusConflict(app, version: record.version, status: record.status, requested: .live)
         }
+        let live = ReleaseRecord.Columns.status == ReleaseStatus.live.rawValue
+        var previous = try ReleaseRecord.filter(ReleaseRecord.Columns.appID == record.appID && live).fetchOne(db)
+        // In this order: the partial unique index allows one live row per app at any moment.
+        if let old = previous {
+            previous?.status = .superseded
+            _ = try ReleaseRecord.filter(key: old.id)
+                .updateAll(db, ReleaseRecord.Columns.status.set(to: ReleaseStatus.superseded.rawValue))
+        }
+        _ = try ReleaseRecord.filter(key: id)
+            .updateAll(db, ReleaseRecord.Columns.status.set(to: ReleaseStatus.live.rawValue))
+        return try previous?.release(app: app)
     }
 
     /// Marks pending release `id` as failed: it never becomes live. Marking a failed release
@@ -104,18 +107,21 @@ extension Store {
     public func markReleaseFailed(id: Int64, reason: String) async throws(StoreError) {
         precondition(!reason.isEmpty, "release \(id) failed without a reason")
         let path = self.path
-        try await write("mark release \(id) failed") { db in
-            let (record, app) = try Self.release(id: id, path: path, operation: "mark failed", in: db)
-            switch record.status {
-            case .pending, .failed: break
-            case .live, .superseded:
-                throw StoreError.releaseStatusConflict(app, version: record.version, status: record.status, requested: .failed)
-            }
-            _ = try ReleaseRecord.filter(key: id).updateAll(db, [
-                ReleaseRecord.Columns.status.set(to: ReleaseStatus.failed.rawValue),
-                ReleaseRecord.Columns.failureReason.set(to: reason),
-            ])
+        try await write("mark release \(id) failed") { db in try Self.markFailed(id: id, reason: reason, path: path, in: db) }
+    }
+
+    /// `markReleaseFailed` inside a transaction.
+    static func markFailed(id: Int64, reason: String, path: String, in db: Database) throws {
+        let (record, app) = try Self.release(id: id, path: path, operation: "mark failed", in: db)
+        switch record.status {
+        case .pending, .failed: break
+        case .live, .superseded:
+            throw StoreError.releaseStatusConflict(app, version: record.version, status: record.status, requested: .failed)
         }
+        _ = try ReleaseRecord.filter(key: id).updateAll(db, [
+            ReleaseRecord.Columns.status.set(to: ReleaseStatus.failed.rawValue),
+            ReleaseRecord.Columns.failureReason.set(to: reason),
+        ])
     }
 
     /// The live release of `app`, or `nil` when none is (no deploy has succeeded yet).
@@ -146,7 +152,7 @@ extension Store {
                 .limit(limit)
                 .fetchAll(db)
                 .map { try $0.release(app: app) }
-            return try Self.withReleasePhases(Self.withCommitMessages(releases, in: db), output: false, in: db)
+            return try Self.withCanaries(Self.withReleasePhases(Self.withCommitMessages(releases, in: db), output: false, in: db), events: false, in: db)
         }
     }
 
@@ -178,7 +184,7 @@ extension Store {
             else {
                 throw StoreError.releaseNotFound(app, version: version)
             }
-            return try Self.withReleasePhases(Self.withCommitMessages([record.release(app: app)], in: db), output: true, in: db)[0]
+            return try Self.withCanaries(Self.withReleasePhases(Self.withCommitMessages([record.release(app: app)], in: db), output: true, in: db), events: true, in: db)[0]
         }
     }
 

@@ -39,7 +39,7 @@ import Testing
         let fixture = try await PushFixture()
         let commit = try await fixture.commit("a.txt", "from quarantine")
         let target = fixture.directory.path + "/export"
-        let hooks = ReceivePackHooks(preReceive: { commands, objects, _ in
+        let hooks = ReceivePackHooks(preReceive: { commands, objects, _, _ in
             do { try await objects.export(commands[0].new, to: target) } catch { return ["\(error)"] }
             return [nil]
         })

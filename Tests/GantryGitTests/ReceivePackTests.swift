@@ -219,7 +219,7 @@ import Testing
     @Test func preReceiveHookCanRefuseAndRefsStay() async throws {
         let fixture = try await PushFixture()
         let first = try await fixture.commit("a.txt", "one")
-        let hooks = ReceivePackHooks(preReceive: { commands, _, reply in
+        let hooks = ReceivePackHooks(preReceive: { commands, _, _, reply in
             reply.step("Running checks")
             return commands.map { _ in "tests failed" }
         })
@@ -234,7 +234,7 @@ import Testing
     @Test func keepalivesFlowWhileALongHookRuns() async throws {
         let fixture = try await PushFixture()
         let first = try await fixture.commit("a.txt", "one")
-        let hooks = ReceivePackHooks(preReceive: { commands, _, _ in
+        let hooks = ReceivePackHooks(preReceive: { commands, _, _, _ in
             try? await Task.sleep(for: .milliseconds(2000))
             return commands.map { _ in nil }
         })

@@ -97,7 +97,8 @@ public struct CanaryAnalysis: Codable, Sendable, Hashable {
         "steps \(steps.map(String.init).joined(separator: ",")) every \(Self.format(intervalSeconds)) s, 5xx ≤ \(Self.format(maxErrorRate * 100))%, p99 ≤ \(Self.format(maxP99Ratio))× stable"
     }
 
-    static func format(_ value: Double) -> String {
+    /// `1.5`, `60` (no `.0`).
+    public static func format(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

@@ -6,7 +6,7 @@ public struct ReceivePackHooks: Sendable {
     /// Runs after the pack is received and checked, before any ref moves, with the objects
     /// still in quarantine (readable through `objects`). Returns a rejection reason per command
     /// (`nil` accepts it).
-    public var preReceive: @Sendable (_ commands: [RefCommand], _ objects: ReceivedObjects, _ reply: ReceivePackReply) async -> [String?]
+    public var preReceive: @Sendable (_ commands: [RefCommand], _ objects: ReceivedObjects, _ pushOptions: [String], _ reply: ReceivePackReply) async -> [String?]
     /// Runs after the refs moved, with the commands that succeeded, still in turn with the
     /// repository's other pushes (inside `serialize`).
     public var postReceive: @Sendable (_ updated: [RefCommand], _ reply: ReceivePackReply) async -> Void
@@ -16,7 +16,7 @@ public struct ReceivePackHooks: Sendable {
     public var serialize: @Sendable (_ body: @Sendable () async -> [RefResult]) async -> [RefResult]
 
     public init(
-        preReceive: @escaping @Sendable ([RefCommand], ReceivedObjects, ReceivePackReply) async -> [String?] = { commands, _, _ in commands.map { _ in nil } },
+        preReceive: @escaping @Sendable ([RefCommand], ReceivedObjects, [String], ReceivePackReply) async -> [String?] = { commands, _, _, _ in commands.map { _ in nil } },
         postReceive: @escaping @Sendable ([RefCommand], ReceivePackReply) async -> Void = { _, _ in },
         serialize: @escaping @Sendable (_ body: @Sendable () async -> [RefResult]) async -> [RefResult] = { await $0() }
     ) {
@@ -160,7 +160,7 @@ public struct ReceivePack: Sendable {
             }
             let candidates = request.commands.indices.filter { results[$0].isOK }
             if !candidates.isEmpty && !(request.isAtomic && candidates.count < results.count) {
-                let verdicts = await hooks.preReceive(candidates.map { request.commands[$0] }, ReceivedObjects(session: session), reply)
+                let verdicts = await hooks.preReceive(candidates.map { request.commands[$0] }, ReceivedObjects(session: session), request.pushOptions, reply)
                 for (index, verdict) in zip(candidates, verdicts) {
                     if let verdict { results[index] = .rejected(verdict) }
                 }

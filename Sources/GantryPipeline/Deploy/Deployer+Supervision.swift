@@ -21,7 +21,11 @@ extension Deployer {
             switch event {
             case .exited(let app, let id):
                 watches[id] = nil
-                await handleExit(app, id)
+                if canaries[app]?.processes.contains(where: { $0.process.containerID == id }) == true {
+                    await handleCanaryExit(app, id)
+                } else {
+                    await handleExit(app, id)
+                }
             case .restartDue(let app, let id):
                 watches[id] = nil
                 await restartCrashed(app, id)
@@ -41,6 +45,9 @@ extension Deployer {
         var tracked: [String: (app: AppName, process: Tracked)] = [:]
         for (app, processes) in apps {
             for process in processes { tracked[process.process.containerID] = (app, process) }
+        }
+        for (app, canary) in canaries {
+            for process in canary.processes { tracked[process.process.containerID] = (app, process) }
         }
         for (id, watch) in watches where tracked[id] == nil {
             watch.cancel()

@@ -65,6 +65,14 @@ public actor Deployer {
         didSet { watchProcesses() }
     }
     var plans: [AppName: Plan] = [:]
+    /// Every app's running canary; its processes are watched like the others, never restarted.
+    var canaries: [AppName: CanaryProcesses] = [:] {
+        didSet { watchProcesses() }
+    }
+    /// Where an exited canary process is told (`canaryFailures`).
+    let canaryFailure: AsyncStream<CanaryFailure>.Continuation
+    /// A canary process that exited: its canary must be aborted.
+    public nonisolated let canaryFailures: AsyncStream<CanaryFailure>
     /// Every app's one-off processes (`gantry run`), by index: never routed, never restarted.
     var runs: [AppName: [Int: AppProcess]] = [:]
     /// Where the watches report, while `supervise` runs.
@@ -85,6 +93,7 @@ public actor Deployer {
         self.stopGrace = stopGrace
         self.backoff = backoff
         self.clock = clock
+        (canaryFailures, canaryFailure) = AsyncStream.makeStream(of: CanaryFailure.self)
     }
 
     /// Deploys `plan`; on success its processes replace the app's current ones.
@@ -105,12 +114,23 @@ public actor Deployer {
             throw error
         }
         for index in started.indices { started[index].process.state = .up }
+        await switchTraffic(plan, to: started, log: log)
+    }
 
+    /// Makes `started` (up and healthy) the app's processes: the router's backends swap at
+    /// once, the old web processes drain, then the old processes retire.
+    /// - Parameter promoting: `started` holds the app's canary, which leaves the router's
+    ///   split once its processes are the app's backends.
+    func switchTraffic(_ plan: Plan, to started: [Tracked], promoting: Bool = false, log: @Sendable (String) -> Void) async {
         let old = apps[plan.app] ?? []
         apps[plan.app] = started
         plans[plan.app] = plan
         await router.apply(plan.https, to: plan.app)
         await router.route(plan.app, to: webBackends(started))
+        if promoting {
+            canaries[plan.app] = nil
+            await router.routeCanary(plan.app, nil)
+        }
         if !old.isEmpty {
             log("Switching traffic … done; stopping v\(old[0].process.release)")
         }
@@ -129,17 +149,18 @@ public actor Deployer {
 
     /// The app's processes, for `gantry ps`.
     public func processes(of app: AppName) -> [AppProcess] {
-        ((apps[app] ?? []).map(\.process) + (runs[app] ?? [:]).values).sorted { ($0.type, $0.index) < ($1.type, $1.index) }
+        ((apps[app] ?? []).map(\.process) + (canaries[app]?.processes ?? []).map(\.process) + (runs[app] ?? [:]).values)
+            .sorted { ($0.type, $0.index, $0.release) < ($1.type, $1.index, $1.release) }
     }
 
     /// How many processes of all apps are up (not crashed or restarting), for metrics.
     public func runningCount() -> Int {
-        apps.values.reduce(0) { total, tracked in total + tracked.count { $0.process.state == .up } }
+        (apps.values + canaries.values.map(\.processes)).reduce(0) { total, tracked in total + tracked.count { $0.process.state == .up } }
     }
 
     /// Stops every process of `app` and takes it out of the router (the app is destroyed).
     public func remove(_ app: AppName) async {
-        let old = apps.removeValue(forKey: app) ?? []
+        let old = (apps.removeValue(forKey: app) ?? []) + (canaries.removeValue(forKey: app)?.processes ?? [])
         plans[app] = nil
         await router.remove(app)
         for tracked in old { await stop(tracked, drain: false) }
