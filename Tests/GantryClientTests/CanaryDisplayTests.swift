@@ -36,8 +36,8 @@ struct CanaryDisplayTests {
             canary: Self.canary(weight: 50, analysis: analysis, events: Self.events), stableTraffic: stable, canaryTraffic: canaryTraffic,
             nextVerdictIn: 41.2)
         #expect(CanaryDisplay.lines(status, app: "hello").joined(separator: "\n") == """
-            === hello canary v8: running at 50% beside v7
-            Analysis: steps 5,25,50,100 every 60 s, 5xx ≤ 1%, p99 ≤ 1.5× stable; next verdict in 42 s
+            === hello canary v8: running at 50% beside v7; next verdict in 42 s
+            Analysis: steps 5,25,50,100 every 60 s, 5xx ≤ 1%, p99 ≤ 1.5× stable
 
                         stable  canary
             Release     v7      v8

@@ -15,8 +15,8 @@ public enum CanaryDisplay {
     /// `gantry canary APP`: a header, the stable and canary sides in columns, the last events.
     ///
     /// ```
-    /// === hello canary v8: running at 10% beside v7
-    /// Analysis: steps 5,25,50,100 every 60 s, 5xx ≤ 1%, p99 ≤ 1.5× stable; next verdict in 42 s
+    /// === hello canary v8: running at 10% beside v7; next verdict in 42 s
+    /// Analysis: steps 5,25,50,100 every 60 s, 5xx ≤ 1%, p99 ≤ 1.5× stable
     ///
     ///             stable  canary
     /// Release     v7      v8
@@ -36,13 +36,13 @@ public enum CanaryDisplay {
     /// without requests shows `-` for what needs them.
     public static func lines(_ status: CanaryStatus, app: String) -> [String] {
         guard let canary = status.canary else { return [noCanary(app: app)] }
-        var lines = ["=== \(app) canary v\(canary.release): \(state(canary))"]
+        var header = "=== \(app) canary v\(canary.release): \(state(canary))"
+        if canary.state == .running, canary.analysis != nil, let seconds = status.nextVerdictIn {
+            header += "; next verdict in \(Int(max(0, seconds).rounded(.up))) s"
+        }
+        var lines = [header]
         if let analysis = canary.analysis {
-            var line = "Analysis: \(analysis.summary)"
-            if canary.state == .running, let seconds = status.nextVerdictIn {
-                line += "; next verdict in \(Int(max(0, seconds).rounded(.up))) s"
-            }
-            lines.append(line)
+            lines.append("Analysis: \(analysis.summary)")
         } else if canary.state == .running {
             lines.append("Analysis: none (the weight moves by hand: gantry canary:weight \(app) WEIGHT)")
         }
