@@ -23,7 +23,7 @@ struct DeployCanary: AsyncParsableCommand {
             --wait makes the analysis automatic: after each interval gantryd compares the canary \
             with the live release and moves it to the next step, promotes it after the last, or \
             aborts it. Without them, move it by hand with canary:weight, canary:promote and \
-            canary:abort. With --wait, exits 1 when the canary was aborted.
+            canary:abort. With --wait, exits 1 when the canary was aborted (with --json too).
             """)
 
     @OptionGroup var server: ServerOptions
@@ -73,11 +73,16 @@ struct DeployCanary: AsyncParsableCommand {
             fflush(nil)
         }
         let status = try await server.client().startCanary(app: app, request)
-        if output.json { return print(try Display.json(status)) }
+        let aborted = status.canary?.state == .aborted
+        if output.json {
+            print(try Display.json(status))
+            if aborted { throw ExitCode.failure }
+            return
+        }
         guard let canary = status.canary else { return print(CanaryDisplay.noCanary(app: app)) }
         guard canary.state == .running else {
             print(CanaryDisplay.verdict(canary))
-            if canary.state == .aborted { throw ExitCode.failure }
+            if aborted { throw ExitCode.failure }
             return
         }
         print(CanaryDisplay.started(canary))
