@@ -24,6 +24,9 @@ struct GantryCLI: AsyncParsableCommand {
             CommandGroup(name: "Builds", subcommands: [Builds.self, BuildsInfo.self]),
             CommandGroup(name: "Config", subcommands: [Config.self, ConfigGet.self, ConfigSet.self, ConfigUnset.self]),
             CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self, History.self]),
+            CommandGroup(name: "Canary", subcommands: [
+                DeployCanary.self, CanaryStatusCommand.self, CanaryWeightCommand.self, CanaryPromote.self, CanaryAbort.self,
+            ]),
             CommandGroup(name: "SSH keys", subcommands: [Keys.self, KeysAdd.self, KeysRemove.self]),
             CommandGroup(name: "Webhooks", subcommands: [Webhooks.self, WebhooksAdd.self, WebhooksRemove.self, WebhooksDeliveries.self]),
             CommandGroup(name: "Team", subcommands: [

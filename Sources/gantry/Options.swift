@@ -51,3 +51,12 @@ func validateAppName(_ name: String) throws {
 func validateUserName(_ name: String) throws {
     do { _ = try UserName(name) } catch { throw CLIError(error.description) }
 }
+
+/// A release version argument (`v12` or `12`), checked before any request.
+/// - Throws: `CLIError` saying how to write one.
+func parseReleaseVersion(_ text: String) throws(CLIError) -> Int {
+    guard let parsed = ReleaseVersion.parse(text) else {
+        throw CLIError("invalid release version '\(text.prefix(40))': use vN or N, such as v12")
+    }
+    return parsed
+}

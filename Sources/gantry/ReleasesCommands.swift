@@ -66,10 +66,7 @@ struct ReleasesInfo: AsyncParsableCommand {
     }
 
     private func parsedVersion() throws(CLIError) -> Int {
-        guard let parsed = ReleaseVersion.parse(version) else {
-            throw CLIError("invalid release version '\(version.prefix(40))': use vN or N, such as v12")
-        }
-        return parsed
+        try parseReleaseVersion(version)
     }
 }
 
@@ -104,10 +101,6 @@ struct Rollback: AsyncParsableCommand {
     }
 
     private func parsedVersion() throws(CLIError) -> Int? {
-        guard let version else { return nil }
-        guard let parsed = ReleaseVersion.parse(version) else {
-            throw CLIError("invalid release version '\(version.prefix(40))': use vN or N, such as v12")
-        }
-        return parsed
+        try version.map(parseReleaseVersion)
     }
 }

@@ -66,13 +66,16 @@ public struct GantryAPIClient: Sendable {
 
     /// - Parameters:
     ///   - sink: takes the body of a 2xx answer as it arrives (no time limit then).
+    ///   - timeout: the limit for the whole exchange when gantryd may take longer than the
+    ///     client's usual one to answer; `nil`: the usual one.
     func send(
-        _ method: HTTPMethod, _ path: String, body: [UInt8] = [], sink: (@Sendable ([UInt8]) -> Void)? = nil
+        _ method: HTTPMethod, _ path: String, body: [UInt8] = [], timeout: Duration? = nil, sink: (@Sendable ([UInt8]) -> Void)? = nil
     ) async throws(ClientError) -> HTTPResponse {
         var headers: HTTPHeaders = ["Accept": sink == nil ? "application/json" : "text/plain, application/json"]
         if let token { headers["Authorization"] = "Bearer \(token)" }
         if !body.isEmpty { headers["Content-Type"] = "application/json" }
         var request = HTTPRequest(method: method, url: server + API.prefix + path, headers: headers, body: body)
+        if let timeout { request.timeout = timeout }
         let response: HTTPResponse
         do {
             if let sink {

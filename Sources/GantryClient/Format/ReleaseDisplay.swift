@@ -35,9 +35,13 @@ public enum ReleaseDisplay {
         return "\(release.description) \"\(oneLine(message))\""
     }
 
-    /// The status column: empty for `superseded`, `failed (REASON)` for a failure.
+    /// The status column: empty for `superseded`, `failed (REASON)` for a failure; for a
+    /// release that ran as a canary, its label while it runs (`canary 10%`) or once aborted
+    /// (`canary aborted`); a promoted one is an ordinary release again (`live`, or nothing
+    /// once superseded).
     public static func status(_ release: ReleaseSummary) -> String {
-        switch release.status {
+        if let canary = release.canary, canary.state != .promoted { return canary.label }
+        return switch release.status {
         case .superseded: ""
         case .live, .pending: release.status.rawValue
         case .failed: release.failureReason.map { "failed (\(shortened($0)))" } ?? "failed"
@@ -79,6 +83,9 @@ public enum ReleaseDisplay {
         if !release.processTypes.isEmpty {
             let processes = release.processTypes.sorted { $0.key < $1.key }.map { (label: $0.key, value: $0.value) }
             text += "\n\n=== Process types\n" + TextTable.fields(processes)
+        }
+        if let canary = release.canary {
+            text += "\n\n=== Canary\n" + CanaryDisplay.info(canary, relativeTo: now)
         }
         if let phase = release.releasePhase, let output = releasePhaseOutput(phase) {
             text += "\n\n=== Release command output\n" + output

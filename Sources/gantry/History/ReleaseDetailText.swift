@@ -18,7 +18,8 @@ enum ReleaseDetailText {
         var lines = [
             StyledLine("\(release.name)  ", HistoryStyle.label)
                 .adding(ReleaseDisplay.oneLine(ReleaseDisplay.headline(release)))
-                .adding("  " + release.status.rawValue, ReleaseRow.style(of: release.status)),
+                .adding("  " + release.status.rawValue, ReleaseRow.style(of: release.status))
+                .adding(release.canary.map { "  " + $0.label } ?? "", ReleaseRow.style(of: release)),
             field("By", "\(release.createdBy) via \(release.origin.rawValue), \(Display.timestamp(release.createdAt, relativeTo: now))"),
         ]
         if let reason = release.failureReason {
@@ -34,6 +35,10 @@ enum ReleaseDetailText {
         if let phase = release.releasePhase { lines.append(field("Release", "command " + ReleaseDisplay.releasePhase(phase))) }
         lines.append(field("Image", release.imageDigest))
         lines.append(config(detail))
+        if let canary = detail.release.canary ?? release.canary {
+            lines.append(field("Canary", CanaryDisplay.state(canary) + (canary.analysis.map { "; \($0.summary)" } ?? "")))
+            lines += CanaryDisplay.eventLines(canary.events).map { StyledLine("  " + $0, HistoryStyle.dim) }
+        }
         if let log = detail.build?.log, logLines > 0 {
             let tail = log.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { TerminalText.plain($0) }

@@ -20,7 +20,7 @@ struct ReleaseRow {
 
     static func columns(for releases: [ReleaseSummary], width: Int, now: Date) -> Columns {
         let version = releases.map(\.name.count).max() ?? 2
-        let status = releases.map { ReleaseDisplay.status($0).count }.max().map { min($0, 12) } ?? 0
+        let status = releases.map { ReleaseDisplay.status($0).count }.max().map { min($0, 14) } ?? 0
         var author = min(12, releases.map(\.createdBy.count).max() ?? 0)
         var age = releases.map { RelativeTime.describe($0.createdAt, relativeTo: now).count }.max() ?? 0
         if width < 60 { author = 0 }
@@ -37,8 +37,18 @@ struct ReleaseRow {
         line = line.adding(cell(ReleaseDisplay.oneLine(ReleaseDisplay.headline(release)), columns.description) + "  ")
         if columns.author > 0 { line = line.adding(cell(release.createdBy, columns.author) + "  ", HistoryStyle.dim) }
         if columns.age > 0 { line = line.adding(cell(RelativeTime.describe(release.createdAt, relativeTo: now), columns.age) + "  ", HistoryStyle.dim) }
-        if columns.status > 0 { line = line.adding(cell(ReleaseDisplay.status(release), columns.status), style(of: release.status)) }
+        if columns.status > 0 { line = line.adding(cell(ReleaseDisplay.status(release), columns.status), style(of: release)) }
         return line
+    }
+
+    /// The style of the release's status cell: a running canary yellow, an aborted one red,
+    /// else as its status.
+    static func style(of release: ReleaseSummary) -> TextStyle {
+        switch release.canary?.state {
+        case .running: TextStyle(foreground: .yellow, bold: true)
+        case .aborted: TextStyle(foreground: .red)
+        case .promoted, nil: style(of: release.status)
+        }
     }
 
     /// Live green, failed red, pending yellow, superseded quiet.
