@@ -189,9 +189,16 @@ struct DeployTests {
 
 extension GantryDaemon {
     /// `GET /` of `app` through the router, as a browser asks `http://APP.localhost:PORT/`.
-    func get(_ app: String, path: String = "/") async throws -> GantryClient.HTTPResponse {
-        try await HTTPClient().perform(GantryClient.HTTPRequest(
-            url: "http://127.0.0.1:\(routerPort)\(path)", headers: ["Host": "\(app).localhost:\(routerPort)"], timeout: .seconds(10)))
+    func get(_ app: String, path: String = "/", headers: [String: String] = [:]) async throws -> GantryClient.HTTPResponse {
+        var fields: HTTPHeaders = ["Host": "\(app).localhost:\(routerPort)"]
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { fields.add(name: name, value: value) }
+        return try await HTTPClient().perform(GantryClient.HTTPRequest(url: "http://127.0.0.1:\(routerPort)\(path)", headers: fields, timeout: .seconds(10)))
+    }
+
+    /// `GET /metrics` with the daemon's token: the Prometheus text.
+    func metrics() async throws -> String {
+        let response = try await HTTPClient().perform(GantryClient.HTTPRequest(url: server + "/metrics", headers: ["Authorization": "Bearer \(token)"]))
+        return String(decoding: response.body, as: UTF8.self)
     }
 
     /// The container bundles of this daemon.
