@@ -72,6 +72,29 @@ import Testing
         }
     }
 
+    @Test func webSocketOfAnAppWithACanaryGetsTheStickyCookieIn101() async throws {
+        try await Self.withEchoBackend { backendPort in
+            let table = RouteTable()
+            table.setBackends(app: chat, [Backend(id: "ws-1", port: backendPort, release: 3)])
+            table.setCanary(app: chat, CanarySplit(release: 4, stable: 3, weight: 50, backends: [Backend(id: "ws-2", port: backendPort, release: 4)]))
+            try await withRouter(table) { _, port in
+                let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: "127.0.0.1", port: port) { channel in
+                        channel.eventLoop.makeCompletedFuture { try Raw(wrappingChannelSynchronously: channel) }
+                    }
+                try await client.executeThenClose { inbound, outbound in
+                    var replies = inbound.makeAsyncIterator()
+                    try await outbound.write(ByteBuffer(string:
+                        "GET /socket HTTP/1.1\r\nHost: chat.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"))
+                    var head = ""
+                    while !head.contains("\r\n\r\n"), let chunk = try await replies.next() { head += String(buffer: chunk) }
+                    #expect(head.hasPrefix("HTTP/1.1 101"))
+                    #expect(head.contains("set-cookie: gantry-canary=chat:v4; Path=/; HttpOnly; SameSite=Lax\r\n"), "\(head)")
+                }
+            }
+        }
+    }
+
     @Test func declinedUpgradeIsAnOrdinaryResponse() async throws {
         try await withBackends(1) { backends in
             let table = RouteTable()

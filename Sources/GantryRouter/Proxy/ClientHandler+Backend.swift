@@ -224,7 +224,9 @@ extension ClientHandler {
             exchange.upgraded = true
             exchange.response = 101
             deadline = nil
-            let out = HeadWriter.response(head, bytes: bytes, clientMinorVersion: 1, body: .asSent, keepAlive: true, allocator: context.channel.allocator)
+            let out = HeadWriter.response(
+                head, bytes: bytes, clientMinorVersion: 1, body: .asSent, keepAlive: true, allocator: context.channel.allocator,
+                setCookie: exchange.side.setCookie)  // a WebSocket sticks to its side too (RFC 6455 §4.2.2)
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             return
         }

@@ -282,7 +282,7 @@ public final class RouteTable: Sendable {
     /// side the request names, else the weighted choice (with a cookie naming it); a side without
     /// backends sends its requests to the other one, without a cookie.
     private static func split(_ route: inout AppRoute, preference: CanaryPreference, hsts: Int?) -> RouteDecision {
-        guard var canary = route.canary else { preconditionFailure("split(_:) of an app without a canary") }
+        guard let canary = route.canary else { preconditionFailure("split(_:) of an app without a canary") }
         var side: SplitSide
         switch preference {
         case .forcedCanary:
@@ -297,9 +297,10 @@ public final class RouteTable: Sendable {
             if canary.slots.isEmpty || route.slots.isEmpty {
                 side = SplitSide(isCanary: route.slots.isEmpty, setCookie: nil)
             } else {
-                canary.undecided &+= 1
-                let toCanary = canary.toCanary * 100 < canary.undecided * canary.split.weight
-                if toCanary { canary.toCanary &+= 1 }
+                let undecided = canary.undecided &+ 1
+                let toCanary = canary.toCanary * 100 < undecided * canary.split.weight
+                route.canary!.undecided = undecided
+                if toCanary { route.canary!.toCanary &+= 1 }
                 side = SplitSide(isCanary: toCanary, setCookie: toCanary ? canary.canaryCookie : canary.stableCookie)
             }
         }
@@ -310,13 +311,12 @@ public final class RouteTable: Sendable {
         if side.isCanary {
             guard !canary.slots.isEmpty else { return .noBackends(route.app) }
             slot = canary.slots[canary.next % canary.slots.count]
-            canary.next = (canary.next &+ 1) & Int.max
+            route.canary!.next = (canary.next &+ 1) & Int.max
         } else {
             guard !route.slots.isEmpty else { return .noBackends(route.app) }
             slot = route.slots[route.next % route.slots.count]
             route.next = (route.next &+ 1) & Int.max
         }
-        route.canary = canary
         slot.begin()
         return .backend(route.app, slot, hsts: hsts, side: side)
     }
