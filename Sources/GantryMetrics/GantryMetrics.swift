@@ -5,15 +5,19 @@ import Synchronization
 
 /// gantryd's Prometheus metrics, served at `GET /metrics` in the text exposition format:
 ///
-/// - `gantry_router_requests_total{app, status}` and `gantry_router_request_duration_seconds{app}`,
-///   fed by the router (this type is its ``RouterObserver``; an unknown host has `app=""`);
+/// - `gantry_router_requests_total{app, release, status}` and
+///   `gantry_router_request_duration_seconds{app, release}`, fed by the router (this type is its
+///   ``RouterObserver``; an unknown host has `app=""`, a request no backend had a part in
+///   `release=""`). During a canary, the canary's and the stable release's series sit side by
+///   side: `histogram_quantile(0.99, sum by (release, le) (rate(
+///   gantry_router_request_duration_seconds_bucket{app="hello"}[5m])))` is each one's p99;
 /// - `gantry_builds_total{outcome}` (built, build_failed, test_failed, timed_out) and
 ///   `gantry_deploys_total{outcome}` (live, failed), fed by the pipeline's events;
 /// - `gantry_running_containers`, set on each scrape.
 public struct GantryMetrics: RouterObserver {
     /// The one registry every metric lives in.
     public let registry = PrometheusCollectorRegistry()
-    /// The router's series, found once per app and status: the registry's own lookup (a
+    /// The router's series, found once per app, release and status: the registry's own lookup (a
     /// descriptor built, its name composed and hashed with the labels, under its lock) cost
     /// 6.6% of the router's CPU per request in bench/tls's keep-alive case.
     private let routerSeries = RouterSeries()
@@ -28,12 +32,12 @@ public struct GantryMetrics: RouterObserver {
     static var requests: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "gantry", subsystem: "router", metricName: "requests", unitName: "total",
-            helpText: "Requests the router finished, by app and status.")
+            helpText: "Requests the router finished, by app, release and status.")
     }
     static var requestDuration: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "gantry", subsystem: "router", metricName: "request_duration", unitName: "seconds",
-            helpText: "Time from request head to response end, by app.")
+            helpText: "Time from request head to response end, by app and release.")
     }
     static var builds: MetricNameDescriptor {
         MetricNameDescriptor(
@@ -62,10 +66,13 @@ public struct GantryMetrics: RouterObserver {
     /// Counts one finished router request and records its latency.
     public func requestCompleted(_ record: RequestRecord) {
         let app = record.app?.rawValue ?? ""
-        let (counter, histogram) = routerSeries.series(app: app, status: record.status) {
-            (
-                registry.makeCounter(descriptor: Self.requests, labels: [("app", app), ("status", String(record.status))]),
-                registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("app", app)], buckets: Self.latencyBuckets)
+        let (counter, histogram) = routerSeries.series(app: app, release: record.release, status: record.status) {
+            let release = record.release.map(String.init) ?? ""
+            return (
+                registry.makeCounter(
+                    descriptor: Self.requests, labels: [("app", app), ("release", release), ("status", String(record.status))]),
+                registry.makeDurationHistogram(
+                    descriptor: Self.requestDuration, labels: [("app", app), ("release", release)], buckets: Self.latencyBuckets)
             )
         }
         counter.increment()
@@ -89,18 +96,19 @@ public struct GantryMetrics: RouterObserver {
     }
 }
 
-/// The router's counter and histogram of each app and status seen, kept beside the registry.
-/// A destroyed app's series stay, as they do in the registry.
+/// The router's counter and histogram of each app, release and status seen, kept beside the
+/// registry. A destroyed app's series stay, as they do in the registry.
 private final class RouterSeries: Sendable {
     private struct Key: Hashable {
         var app: String
+        var release: Int?
         var status: Int
     }
 
     private let table = Mutex<[Key: (Counter, DurationHistogram)]>([:])
 
-    func series(app: String, status: Int, make: () -> (Counter, DurationHistogram)) -> (Counter, DurationHistogram) {
-        let key = Key(app: app, status: status)
+    func series(app: String, release: Int?, status: Int, make: () -> (Counter, DurationHistogram)) -> (Counter, DurationHistogram) {
+        let key = Key(app: app, release: release, status: status)
         if let found = table.withLock({ $0[key] }) { return found }
         let made = make()
         table.withLock { $0[key] = made }

@@ -11,13 +11,18 @@ public struct RequestRecord: Sendable {
     public var duration: Duration
     /// The backend that served it, if any.
     public var backendID: String?
+    /// The release of the backend that served it (``Backend/release``), also for the router's
+    /// own 502 or 504 once a backend was picked, so a broken canary's errors count against it;
+    /// `nil` for the router's pages that no backend had a part in (404, 503, redirects).
+    public var release: Int?
 
     /// Describes a finished request.
-    public init(app: AppName?, status: Int, duration: Duration, backendID: String?) {
+    public init(app: AppName?, status: Int, duration: Duration, backendID: String?, release: Int? = nil) {
         self.app = app
         self.status = status
         self.duration = duration
         self.backendID = backendID
+        self.release = release
     }
 }
 
@@ -40,5 +45,24 @@ public struct ClosureRouterObserver: RouterObserver {
     /// Forwards `record` to the closure.
     public func requestCompleted(_ record: RequestRecord) {
         body(record)
+    }
+}
+
+/// Two observers told about every request, first `first`, then `second`: how gantryd gives the
+/// router its metrics and its per-release traffic counter. Generic, so each call is a direct one.
+public struct CombinedRouterObserver<First: RouterObserver, Second: RouterObserver>: RouterObserver {
+    public let first: First
+    public let second: Second
+
+    /// Tells `first`, then `second`, about each finished request.
+    public init(_ first: First, _ second: Second) {
+        self.first = first
+        self.second = second
+    }
+
+    /// Forwards `record` to both observers.
+    public func requestCompleted(_ record: RequestRecord) {
+        first.requestCompleted(record)
+        second.requestCompleted(record)
     }
 }

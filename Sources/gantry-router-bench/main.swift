@@ -2,7 +2,7 @@
 // for `bench.localhost` to one backend and serves until killed (SIGTERM, SIGINT).
 //
 //     gantry-router-bench --backend-port 5000 [--backend-host 10.89.0.7] [--port 0] [--app bench]
-//                         [--observer metrics|none] [--hosts N]
+//                         [--observer metrics|none] [--hosts N] [--canary WEIGHT]
 //                         [--https-port N --cert CHAIN.pem --key KEY.pem [--cert-names a,b]]
 //
 // --https-port terminates TLS there (as gantryd's --https-port) with the certificate chain and
@@ -12,9 +12,16 @@
 // N-1 others (`--app`-2 … -N, each with a backend of its own id on the same address), so that
 // bench/density compares the router with 1 and with N hosts in the same run, on the same
 // backend.
-// --observer metrics (the default) gives the router the observer gantryd gives it in production:
-// a GantryMetrics, which counts every finished request by app and status and records its latency
-// in a histogram (Sources/gantryd/Gantryd.swift). --observer none runs the router without one.
+// --observer metrics (the default) gives the router the observers gantryd gives it in production:
+// a GantryMetrics, which counts every finished request by app, release and status and records its
+// latency in a histogram, and a ReleaseTrafficCounter, which counts requests, 5xx and latency per
+// release for canary analysis (Sources/gantryd/Gantryd.swift). --observer none runs the router
+// without them.
+// --canary WEIGHT (1-99) gives `--app` a canary split as gantryd sets one for a gray release:
+// its backend is release 1, and a second backend entry of release 2 on the same address takes
+// WEIGHT% of the requests that name no side; a client without cookies (wrk) goes through the
+// weighted choice on every request and gets a `Set-Cookie` on every response. bench/router
+// compares the router with and without it.
 //
 // --backend-host is the backend's IP address (default 127.0.0.1): bench/router gives it the
 // address of a network namespace on Gantry's container bridge, where gantryd's router finds a
@@ -30,7 +37,10 @@ import Glibc
 import Darwin
 #endif
 
-let usage = "usage: gantry-router-bench --backend-port PORT [--backend-host ADDRESS] [--port PORT] [--app NAME] [--observer metrics|none] [--hosts N]"
+let usage = """
+    usage: gantry-router-bench --backend-port PORT [--backend-host ADDRESS] [--port PORT] [--app NAME] [--observer metrics|none] \
+    [--hosts N] [--canary WEIGHT]
+    """
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst()
 while let name = arguments.popFirst() {
@@ -50,14 +60,26 @@ guard let hosts = Int(options["hosts"] ?? "1"), (1...100_000).contains(hosts) el
     print("gantry-router-bench: --hosts is a number from 1 to 100000")
     exit(1)
 }
+var canaryWeight: Int?
+if let text = options["canary"] {
+    guard let weight = CanaryWeight.parse(text) else {
+        print("gantry-router-bench: --canary is a weight from 1 to 99")
+        exit(1)
+    }
+    canaryWeight = weight
+}
 let table = RouteTable()
-table.setBackends(app: app, [Backend(id: "backend", host: backendHost, port: backendPort)])
+table.setBackends(app: app, [Backend(id: "backend", host: backendHost, port: backendPort, release: 1)])
+if let weight = canaryWeight {
+    let canary = Backend(id: "backend-canary", host: backendHost, port: backendPort, release: 2)
+    table.setCanary(app: app, CanarySplit(release: 2, stable: 1, weight: weight, backends: [canary]))
+}
 for other in stride(from: 2, through: hosts, by: 1) {
     table.setBackends(app: try AppName("\(app.rawValue)-\(other)"), [Backend(id: "backend-\(other)", host: backendHost, port: backendPort)])
 }
 let observer: (any RouterObserver)?
 switch options["observer"] ?? "metrics" {
-case "metrics": observer = GantryMetrics()  // as gantryd: Router(table:configuration:observer: metrics)
+case "metrics": observer = CombinedRouterObserver(GantryMetrics(), ReleaseTrafficCounter())  // as gantryd builds its Router
 case "none": observer = nil
 default:
     print("gantry-router-bench: --observer is metrics or none")
@@ -80,6 +102,9 @@ configuration.httpsPort = httpsPort
 let router = Router(table: table, configuration: configuration, certificates: certificates, observer: observer)
 let port = try await router.start()
 let httpsNote = router.httpsPort.map { ", https \($0)" } ?? ""
-print("listening on 127.0.0.1:\(port) (observer: \(observer == nil ? "none" : "metrics"), \(hosts) host\(hosts == 1 ? "" : "s")\(httpsNote))")
+let canaryNote = canaryWeight.map { ", canary \($0)%" } ?? ""
+print(
+    "listening on 127.0.0.1:\(port) (observer: \(observer == nil ? "none" : "metrics"), \(hosts) host\(hosts == 1 ? "" : "s")\(httpsNote)\(canaryNote))"
+)
 fflush(nil)
 try await router.run()

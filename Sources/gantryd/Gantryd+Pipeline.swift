@@ -15,6 +15,7 @@ extension Gantryd {
     /// - Throws: `StartupError` saying what to do.
     func makePipeline(
         dataDirectory: DataDirectory, store: Store, stackDirectory: String, buildpacksDirectory: String, router: Router, metrics: GantryMetrics,
+        traffic: ReleaseTrafficCounter,
         logger: Logger
     ) async throws -> (Pipeline, ContainerNetwork, LogWriter) {
         let buildpacks: BuildpackSet
@@ -57,7 +58,7 @@ extension Gantryd {
             layout: layout, layerCache: layerCache, stack: stack, buildpacksDirectory: buildpacksDirectory, runtime: runtime,
             cacheDirectory: dataDirectory.buildCaches, scratchDirectory: dataDirectory.scratch)
         builder.minimumFreeBytes = minFreeMb * 1_000_000
-        let deployer = Deployer(runtime: runtime, router: RouterTraffic(router: router), health: HealthChecker(), logsDirectory: dataDirectory.logs)
+        let deployer = Deployer(runtime: runtime, router: RouterTraffic(router: router, counter: traffic), health: HealthChecker(), logsDirectory: dataDirectory.logs)
         let (routerPort, appsDomain) = (routerPort, appsDomain.lowercased())
         let pipeline = Pipeline(
             store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scratch: dataDirectory.scratch,

@@ -175,8 +175,11 @@ struct Gantryd: AsyncParsableCommand {
 
         let checkout = Checkout.locate()
         let metrics = GantryMetrics()
+        let traffic = ReleaseTrafficCounter()  // per release: what a canary's analysis compares
         let appsDomain = appsDomain.lowercased()
-        let router = Router(table: RouteTable(baseDomain: appsDomain), configuration: RouterConfiguration(host: routerHost, port: routerPort, httpsPort: httpsPort), observer: metrics)
+        let router = Router(
+            table: RouteTable(baseDomain: appsDomain), configuration: RouterConfiguration(host: routerHost, port: routerPort, httpsPort: httpsPort),
+            observer: CombinedRouterObserver(metrics, traffic))
         for (app, domains) in try await store.allDomains() { router.table.setDomains(app: app, domains.map(\.rawValue)) }
         for (app, maintenance) in try await store.allMaintenance() { router.table.setMaintenance(app: app, on: true, message: maintenance.message?.rawValue) }
         let certificates = RouterCertificates(store: store, router: router, logger: logger)
@@ -192,7 +195,8 @@ struct Gantryd: AsyncParsableCommand {
         }
         let (pipeline, network, logWriter) = try await makePipeline(
             dataDirectory: dataDirectory, store: store, stackDirectory: stackDir ?? checkout + "/.stack",
-            buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, metrics: metrics, logger: logger)
+            buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, metrics: metrics, traffic: traffic,
+            logger: logger)
 
         let configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes,

@@ -68,16 +68,20 @@ struct AutomaticCertificatesService: Service {
     }
 }
 
-/// The deployer's view of the router: swap an app's backends, drain one.
+/// The deployer's view of the router: swap an app's backends, split its traffic with a canary,
+/// drain a backend, read what each release answered.
 struct RouterTraffic: TrafficRouter {
     let router: Router
+    /// The router's per-release counts (one of its observers).
+    let counter: ReleaseTrafficCounter
 
     func route(_ app: AppName, to backends: [WebBackend]) async {
-        router.table.setBackends(app: app, backends.map { Backend(id: $0.id, host: $0.endpoint.host, port: $0.endpoint.port) })
+        router.table.setBackends(app: app, backends.map(Self.backend))
     }
 
     func remove(_ app: AppName) async {
         router.table.removeApp(app)
+        counter.forget(app: app)
     }
 
     func apply(_ policy: HTTPSPolicy, to app: AppName) async {
@@ -88,7 +92,18 @@ struct RouterTraffic: TrafficRouter {
         await router.drain(backendID: backendID, timeout: timeout).inFlightAtStart
     }
 
-    func routeCanary(_ app: AppName, _ canary: CanaryRoute?) async {}  // the router's split comes next
+    func routeCanary(_ app: AppName, _ canary: CanaryRoute?) async {
+        router.table.setCanary(
+            app: app,
+            canary.map { CanarySplit(release: $0.release, stable: $0.stable, weight: $0.weight, backends: $0.backends.map(Self.backend)) })
+    }
 
-    func traffic(of app: AppName) async -> [Int: ReleaseTraffic] { [:] }
+    func traffic(of app: AppName) async -> [Int: ReleaseTraffic] {
+        counter.snapshot(of: app)
+    }
+
+    /// The router's backend for a web process, counted under its release.
+    private static func backend(_ web: WebBackend) -> Backend {
+        Backend(id: web.id, host: web.endpoint.host, port: web.endpoint.port, release: web.release)
+    }
 }

@@ -4,23 +4,26 @@ import GantryRouter
 import Testing
 
 @Suite struct GantryMetricsTests {
-    @Test func countsRouterRequestsByAppAndStatusWithLatency() throws {
+    @Test func countsRouterRequestsByAppReleaseAndStatusWithLatency() throws {
         let metrics = GantryMetrics()
         let hello = try AppName("hello")
-        metrics.requestCompleted(RequestRecord(app: hello, status: 200, duration: .milliseconds(3), backendID: "b1"))
-        metrics.requestCompleted(RequestRecord(app: hello, status: 200, duration: .milliseconds(30), backendID: "b1"))
-        metrics.requestCompleted(RequestRecord(app: hello, status: 502, duration: .milliseconds(1), backendID: nil))
+        metrics.requestCompleted(RequestRecord(app: hello, status: 200, duration: .milliseconds(3), backendID: "b1", release: 7))
+        metrics.requestCompleted(RequestRecord(app: hello, status: 200, duration: .milliseconds(30), backendID: "b1", release: 7))
+        metrics.requestCompleted(RequestRecord(app: hello, status: 502, duration: .milliseconds(1), backendID: "c1", release: 8))
+        metrics.requestCompleted(RequestRecord(app: hello, status: 503, duration: .milliseconds(1), backendID: nil))
         metrics.requestCompleted(RequestRecord(app: nil, status: 404, duration: .microseconds(50), backendID: nil))
 
         let text = metrics.render(runningContainers: 0)
         #expect(text.contains("# TYPE gantry_router_requests_total counter"))
-        #expect(text.contains(#"gantry_router_requests_total{app="hello",status="200"} 2"#))
-        #expect(text.contains(#"gantry_router_requests_total{app="hello",status="502"} 1"#))
-        #expect(text.contains(#"gantry_router_requests_total{app="",status="404"} 1"#))
+        #expect(text.contains(#"gantry_router_requests_total{app="hello",release="7",status="200"} 2"#), "\(text)")
+        #expect(text.contains(#"gantry_router_requests_total{app="hello",release="8",status="502"} 1"#))
+        #expect(text.contains(#"gantry_router_requests_total{app="hello",release="",status="503"} 1"#))
+        #expect(text.contains(#"gantry_router_requests_total{app="",release="",status="404"} 1"#))
         #expect(text.contains("# TYPE gantry_router_request_duration_seconds histogram"))
-        #expect(text.contains(#"gantry_router_request_duration_seconds_count{app="hello"} 3"#))
-        #expect(text.contains(#"gantry_router_request_duration_seconds_bucket{app="hello",le="0.005"} 2"#))
-        #expect(text.contains(#"gantry_router_request_duration_seconds_bucket{app="hello",le="+Inf"} 3"#))
+        #expect(text.contains(#"gantry_router_request_duration_seconds_count{app="hello",release="7"} 2"#))
+        #expect(text.contains(#"gantry_router_request_duration_seconds_count{app="hello",release="8"} 1"#))
+        #expect(text.contains(#"gantry_router_request_duration_seconds_bucket{app="hello",release="7",le="0.005"} 1"#))
+        #expect(text.contains(#"gantry_router_request_duration_seconds_bucket{app="hello",release="7",le="+Inf"} 2"#))
     }
 
     @Test func countsBuildsAndDeploysByOutcome() throws {

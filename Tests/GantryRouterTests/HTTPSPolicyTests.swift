@@ -19,20 +19,20 @@ import Testing
         }
         #expect(host == "www.example.test")
         // No HTTPS port: served as it is, without HSTS.
-        if case .backend(_, let slot, let hsts) = table.route(host: "hello.localhost", via: .plain(canRedirect: false)) {
+        if case .backend(_, let slot, let hsts, _) = table.route(host: "hello.localhost", via: .plain(canRedirect: false)) {
             slot.end()
             #expect(hsts == nil)
         } else {
             Issue.record("not served")
         }
-        if case .backend(_, let slot, let hsts) = table.route(host: "hello.localhost", via: .tls) {
+        if case .backend(_, let slot, let hsts, _) = table.route(host: "hello.localhost", via: .tls) {
             slot.end()
             #expect(hsts == 300)
         } else {
             Issue.record("not served over TLS")
         }
         table.setPolicy(app: hello, .none)
-        if case .backend(_, let slot, let hsts) = table.route(host: "hello.localhost", via: .plain(canRedirect: true)) {
+        if case .backend(_, let slot, let hsts, _) = table.route(host: "hello.localhost", via: .plain(canRedirect: true)) {
             slot.end()
             #expect(hsts == nil)
         } else {

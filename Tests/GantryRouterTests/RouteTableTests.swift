@@ -11,7 +11,7 @@ import Testing
         case .unknownHost(let host): return "404 \(host)"
         case .noBackends(let app): return "503 \(app)"
         case .maintenance(let app, _): return "503 maintenance \(app)"
-        case .backend(let app, let slot, _):
+        case .backend(let app, let slot, _, _):
             slot.end()
             return "\(app) \(slot.backend.id)"
         case .redirectToHTTPS(let app, let host): return "308 \(app) \(host)"
@@ -89,8 +89,8 @@ import Testing
     @Test func drainCountsRequestsOfARemovedBackend() async {
         let table = RouteTable()
         table.setBackends(app: hello, [Backend(id: "old", port: 1)])
-        guard case .backend(_, let first, _) = table.route(host: "hello.localhost"),
-            case .backend(_, let second, _) = table.route(host: "hello.localhost")
+        guard case .backend(_, let first, _, _) = table.route(host: "hello.localhost"),
+            case .backend(_, let second, _, _) = table.route(host: "hello.localhost")
         else {
             Issue.record("no backend")
             return
@@ -109,7 +109,7 @@ import Testing
     @Test func drainGivesUpAtTheTimeout() async {
         let table = RouteTable()
         table.setBackends(app: hello, [Backend(id: "old", port: 1)])
-        guard case .backend(_, let slot, _) = table.route(host: "hello.localhost") else { return }
+        guard case .backend(_, let slot, _, _) = table.route(host: "hello.localhost") else { return }
         table.removeApp(hello)
         let clock = ContinuousClock()
         let start = clock.now
@@ -125,7 +125,7 @@ import Testing
     @Test func keptBackendKeepsItsRequestCount() {
         let table = RouteTable()
         table.setBackends(app: hello, [Backend(id: "a", port: 1)])
-        guard case .backend(_, let slot, _) = table.route(host: "hello.localhost") else { return }
+        guard case .backend(_, let slot, _, _) = table.route(host: "hello.localhost") else { return }
         table.setBackends(app: hello, [Backend(id: "a", port: 1), Backend(id: "b", port: 2)])
         #expect(table.activeRequests(backendID: "a") == 1)
         slot.end()

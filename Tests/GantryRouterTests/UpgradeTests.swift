@@ -15,6 +15,21 @@ import Testing
         try await withRawServer(handle: echo, body)
     }
 
+    /// A raw TCP connection to the router.
+    private static func connect(_ port: Int) async throws -> Raw {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try Raw(wrappingChannelSynchronously: channel) }
+            }
+    }
+
+    /// Reads until the end of a response head; the head and whatever came after it.
+    private static func readHead(_ replies: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> String {
+        var head = ""
+        while !head.contains("\r\n\r\n"), let chunk = try await replies.next() { head += String(buffer: chunk) }
+        return head
+    }
+
     private static func echo(_ connection: Raw) async throws {
         try await connection.executeThenClose { inbound, outbound in
             var pending = ByteBuffer()
@@ -42,17 +57,13 @@ import Testing
         let table = RouteTable()
         table.setBackends(app: chat, [Backend(id: "ws-1", port: backendPort)])
         try await withRouter(table) { _, port in
-            let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try Raw(wrappingChannelSynchronously: channel) }
-                }
+            let client = try await Self.connect(port)
             try await client.executeThenClose { inbound, outbound in
                 var replies = inbound.makeAsyncIterator()
                 try await outbound.write(ByteBuffer(string:
                     "GET /socket HTTP/1.1\r\nHost: chat.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
-                var head = ""
-                while !head.contains("\r\n\r\n"), let chunk = try await replies.next() { head += String(buffer: chunk) }
+                let head = try await Self.readHead(&replies)
                 #expect(head.hasPrefix("HTTP/1.1 101"))
                 #expect(head.lowercased().contains("upgrade: websocket"))
                 #expect(head.lowercased().contains("connection: upgrade"))
@@ -69,6 +80,25 @@ import Testing
                 }
             }
         }
+        }
+    }
+
+    @Test func webSocketOfAnAppWithACanaryGetsTheStickyCookieIn101() async throws {
+        try await Self.withEchoBackend { backendPort in
+            let table = RouteTable()
+            table.setBackends(app: chat, [Backend(id: "ws-1", port: backendPort, release: 3)])
+            table.setCanary(app: chat, CanarySplit(release: 4, stable: 3, weight: 50, backends: [Backend(id: "ws-2", port: backendPort, release: 4)]))
+            try await withRouter(table) { _, port in
+                let client = try await Self.connect(port)
+                try await client.executeThenClose { inbound, outbound in
+                    var replies = inbound.makeAsyncIterator()
+                    try await outbound.write(ByteBuffer(string:
+                        "GET /socket HTTP/1.1\r\nHost: chat.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"))
+                    let head = try await Self.readHead(&replies)
+                    #expect(head.hasPrefix("HTTP/1.1 101"))
+                    #expect(head.contains("set-cookie: gantry-canary=chat:v4; Path=/; HttpOnly; SameSite=Lax\r\n"), "\(head)")
+                }
+            }
         }
     }
 

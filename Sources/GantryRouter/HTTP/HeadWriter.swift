@@ -90,12 +90,14 @@ package enum HeadWriter {
     }
 
     /// The response head for a client speaking HTTP/1.`clientMinorVersion`; with `hsts`, its
-    /// `Strict-Transport-Security: max-age=hsts` replaces the backend's own (see ``RoutePolicy``).
+    /// `Strict-Transport-Security: max-age=hsts` replaces the backend's own (see ``RoutePolicy``);
+    /// with `setCookie`, a `Set-Cookie` field with that value joins the backend's own (the
+    /// canary's sticky cookie, see ``CanarySplit``).
     package static func response(
         _ head: HTTPHead, bytes source: ByteBuffer, clientMinorVersion: Int, body: BodyFraming, keepAlive: Bool,
-        allocator: ByteBufferAllocator, hsts: Int? = nil
+        allocator: ByteBufferAllocator, hsts: Int? = nil, setCookie: String? = nil
     ) -> ByteBuffer {
-        var out = allocator.buffer(capacity: head.length + 64)
+        var out = allocator.buffer(capacity: head.length + (setCookie == nil ? 64 : 128))
         source.withUnsafeReadableBytes { bytes in
             guard case .response(let status, let reason) = head.kind else { preconditionFailure("not a response head") }
             out.writeStaticString(clientMinorVersion == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
@@ -120,6 +122,11 @@ package enum HeadWriter {
             if let hsts {
                 out.writeStaticString("strict-transport-security: max-age=")
                 out.writeString(String(hsts))
+                out.writeStaticString("\r\n")
+            }
+            if let setCookie {
+                out.writeStaticString("set-cookie: ")
+                out.writeString(setCookie)
                 out.writeStaticString("\r\n")
             }
             if status == 101, let upgrade = head.upgrade {
@@ -156,6 +163,8 @@ package enum HeadWriter {
 enum FieldName {
     case connection, keepAlive, te, trailer, transferEncoding, upgrade, proxy, contentLength
     case forwardedFor, forwardedProto, forwardedHost, forwardedPort, requestID, host, strictTransportSecurity, other
+    /// `Cookie` and `X-Gantry-Canary`: read only for an app with a canary (``CanaryPreference``).
+    case cookie, canaryForce
 
     init(_ name: String) {
         var name = name
@@ -171,6 +180,7 @@ enum FieldName {
         switch (first | 0x20, bytes.count) {
         case (UInt8(ascii: "c"), 10): return matches(bytes, "connection") ? .connection : .other
         case (UInt8(ascii: "c"), 14): return matches(bytes, "content-length") ? .contentLength : .other
+        case (UInt8(ascii: "c"), 6): return matches(bytes, "cookie") ? .cookie : .other
         case (UInt8(ascii: "k"), 10): return matches(bytes, "keep-alive") ? .keepAlive : .other
         case (UInt8(ascii: "t"), 2): return matches(bytes, "te") ? .te : .other
         case (UInt8(ascii: "t"), 7): return matches(bytes, "trailer") ? .trailer : .other
@@ -182,7 +192,8 @@ enum FieldName {
             return matches(UnsafeBufferPointer(rebasing: bytes.prefix(5)), "proxy")
                 && (bytes.count == 5 || bytes[5] == UInt8(ascii: "-")) ? .proxy : .other
         case (UInt8(ascii: "x"), 12): return matches(bytes, "x-request-id") ? .requestID : .other
-        case (UInt8(ascii: "x"), 15): return matches(bytes, "x-forwarded-for") ? .forwardedFor : .other
+        case (UInt8(ascii: "x"), 15):
+            return matches(bytes, "x-forwarded-for") ? .forwardedFor : matches(bytes, "x-gantry-canary") ? .canaryForce : .other
         case (UInt8(ascii: "x"), 16):
             return matches(bytes, "x-forwarded-host") ? .forwardedHost : matches(bytes, "x-forwarded-port") ? .forwardedPort : .other
         case (UInt8(ascii: "x"), 17): return matches(bytes, "x-forwarded-proto") ? .forwardedProto : .other

@@ -35,7 +35,7 @@ extension ClientHandler {
             "cannot connect to backend",
             metadata: ["app": "\(exchange.app)", "backend": "\(exchange.slot.backend)", "error": "\(error)"])
         if exchange.connectAttempts < 2,
-            let other = core.table.alternative(for: exchange.app, excluding: exchange.slot.backend.id)
+            let other = core.table.alternative(for: exchange.app, excluding: exchange.slot.backend.id, canary: exchange.side.isCanary)
         {
             exchange.slot.end()
             exchange.slot = other
@@ -224,7 +224,9 @@ extension ClientHandler {
             exchange.upgraded = true
             exchange.response = 101
             deadline = nil
-            let out = HeadWriter.response(head, bytes: bytes, clientMinorVersion: 1, body: .asSent, keepAlive: true, allocator: context.channel.allocator)
+            let out = HeadWriter.response(
+                head, bytes: bytes, clientMinorVersion: 1, body: .asSent, keepAlive: true, allocator: context.channel.allocator,
+                setCookie: exchange.side.setCookie)  // a WebSocket sticks to its side too (RFC 6455 §4.2.2)
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             return
         }
@@ -258,7 +260,7 @@ extension ClientHandler {
         exchange.keepClient = keep
         let out = HeadWriter.response(
             head, bytes: bytes, clientMinorVersion: clientMinor, body: body, keepAlive: keep, allocator: context.channel.allocator,
-            hsts: exchange.hsts)
+            hsts: exchange.hsts, setCookie: exchange.side.setCookie)
         if listener.https {
             heldHead = out  // written with the body bytes of this read: see `writeBody`
         } else {

@@ -205,7 +205,8 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         let decision = bytes.withUnsafeReadableBytes { all in
             core.table.route(
                 hostBytes: head.host.map { UnsafeRawBufferPointer(rebasing: all[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0),
-                via: arrival)
+                via: arrival
+            ) { app in CanaryPreference(head, bytes: all, app: app) }
         }
         switch decision {
         case .unknownHost(let host):
@@ -216,7 +217,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             reply(ErrorPage.maintenance(app, message: message), app: app, to: head, bytes: bytes, start: start)
         case .redirectToHTTPS(let app, let host):
             reply(redirect(app, host: host, head, bytes: bytes), app: app, to: head, bytes: bytes, start: start)
-        case .backend(let app, let slot, let hsts):
+        case .backend(let app, let slot, let hsts, let side):
             let generated = head.requestID == nil ? loop.nextRequestID() : nil
             let outgoing = HeadWriter.request(
                 head, bytes: bytes, clientAddress: clientAddress, newRequestID: generated, allocator: context!.channel.allocator,
@@ -226,6 +227,7 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
                 clientRequestID: head.requestID.map { bytes.getSlice(at: bytes.readerIndex + $0.lowerBound, length: $0.count)! },
                 generatedRequestID: generated, start: start)
             exchange.hsts = hsts
+            exchange.side = side
             phase = .proxying(exchange)
             acquireBackend(for: exchange)
         }

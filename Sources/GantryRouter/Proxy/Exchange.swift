@@ -40,6 +40,8 @@ final class Exchange {
     var keepClient = true
     /// `Strict-Transport-Security: max-age=` this on the response (HTTPS, per the app's policy).
     var hsts: Int?
+    /// The side of the app's canary split it went to, and the sticky cookie for the response.
+    var side = SplitSide.stable
     /// The backend answered 101: the connections become a byte pipe.
     var upgraded = false
     private(set) var isFinished = false
@@ -82,7 +84,8 @@ final class Exchange {
         slot.end()
         if let observer {
             let elapsed = Duration.nanoseconds((NIODeadline.now() - start).nanoseconds)
-            observer.requestCompleted(RequestRecord(app: app, status: status, duration: elapsed, backendID: slot.backend.id))
+            observer.requestCompleted(RequestRecord(
+                app: app, status: status, duration: elapsed, backendID: slot.backend.id, release: slot.backend.release))
         }
     }
 }

@@ -11,12 +11,16 @@ public struct Backend: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     /// The TCP port the process listens on (its `PORT`).
     public var port: Int
+    /// The release the process runs (`8` for v8), which its requests are counted under
+    /// (``RequestRecord/release``); `nil` when unknown.
+    public var release: Int?
 
     /// Describes a backend; `host` defaults to the loopback address web processes bind to.
-    public init(id: String, host: String = "127.0.0.1", port: Int) {
+    public init(id: String, host: String = "127.0.0.1", port: Int, release: Int? = nil) {
         self.id = id
         self.host = host
         self.port = port
+        self.release = release
     }
 
     public var description: String { "\(id) (\(host):\(port))" }

@@ -9,6 +9,10 @@ import Synchronization
 /// round robin. The deploy replaces an app's list in one call, so a request always sees either
 /// the old list or the new one, never a mix and never an empty table in between.
 ///
+/// An app may have a canary beside its backends (``setCanary(app:_:)``, ``CanarySplit``): a
+/// weighted, sticky share of its requests goes to the canary's backends. An app without one pays
+/// a single `nil` check per request for it.
+///
 /// Lookups happen once per request: the table is a struct behind a `Mutex`, and a lookup is two
 /// dictionary reads and two counter bumps under it (an actor would add a hop per request).
 public final class RouteTable: Sendable {
@@ -34,6 +38,25 @@ public final class RouteTable: Sendable {
         var slots: [BackendSlot] = []
         var domains: [String] = []
         var next = 0
+        var canary: CanaryRoute?
+
+        /// Every slot the app sends requests to: its own and its canary's.
+        var allSlots: [BackendSlot] { slots + (canary?.slots ?? []) }
+    }
+
+    /// An app's canary as the table serves it.
+    private struct CanaryRoute {
+        let split: CanarySplit
+        var slots: [BackendSlot]
+        var next = 0
+        /// Requests that named no side since the split's weight was set, and how many of them
+        /// went to the canary: the next one does when `toCanary * 100 < undecided * weight`,
+        /// so any run of them is split within one request of the weight, with no randomness.
+        var undecided = 0
+        var toCanary = 0
+        /// The `Set-Cookie` values naming each side.
+        let canaryCookie: String
+        let stableCookie: String
     }
 
     /// Creates an empty table; apps are reachable as `APP.<baseDomain>`.
@@ -50,16 +73,46 @@ public final class RouteTable: Sendable {
     public func setBackends(app: AppName, _ backends: [Backend]) {
         state.withLock { state in
             var route = state.apps[app.rawValue] ?? AppRoute(app: app)
-            var old: [String: BackendSlot] = [:]
-            for slot in route.slots { old[slot.backend.id] = slot }
-            route.slots = backends.map { backend in
-                if let kept = old.removeValue(forKey: backend.id), kept.backend == backend { return kept }
-                if let back = state.retired.removeValue(forKey: backend.id), back.backend == backend { return back }
-                return BackendSlot(backend)
-            }
-            Self.retire(old.values, in: &state)
+            let before = route.allSlots
+            route.slots = Self.slots(for: backends, reusing: before, in: &state)
+            Self.retire(before, except: route, in: &state)
             state.apps[app.rawValue] = route
         }
+    }
+
+    /// Gives `app` a canary beside its backends, replacing the one it had, or (`nil`) none.
+    ///
+    /// A backend of the canary that stays (in the new split, or in the app's own backends after a
+    /// promotion: ``setBackends(app:_:)`` with the canary's backends, then `nil` here) keeps its
+    /// slot and request count; the others leave the table, and ``drain(backendID:timeout:)``
+    /// finds them while they serve requests. The weighted choice starts over when the release,
+    /// the stable release or the weight changes.
+    public func setCanary(app: AppName, _ split: CanarySplit?) {
+        state.withLock { state in
+            guard var route = state.apps[app.rawValue] ?? split.map({ _ in AppRoute(app: app) }) else { return }
+            let before = route.allSlots
+            if let split {
+                let slots = Self.slots(for: split.backends, reusing: before, in: &state)
+                var canary = CanaryRoute(
+                    split: split, slots: slots, canaryCookie: CanarySplit.stickyCookie(app: app, release: split.release),
+                    stableCookie: CanarySplit.stickyCookie(app: app, release: split.stable))
+                if let old = route.canary, old.split.release == split.release, old.split.stable == split.stable,
+                    old.split.weight == split.weight
+                {
+                    (canary.next, canary.undecided, canary.toCanary) = (old.next, old.undecided, old.toCanary)
+                }
+                route.canary = canary
+            } else {
+                route.canary = nil
+            }
+            Self.retire(before, except: route, in: &state)
+            state.apps[app.rawValue] = route
+        }
+    }
+
+    /// The canary `app` has now, if any.
+    public func canary(for app: AppName) -> CanarySplit? {
+        state.withLock { $0.apps[app.rawValue]?.canary?.split }
     }
 
     /// Sets the custom domains of `app` (`www.example.com`), replacing the previous ones.
@@ -102,7 +155,8 @@ public final class RouteTable: Sendable {
         state.withLock { $0.policies[app.rawValue] ?? .none }
     }
 
-    /// Forgets `app`, its backends, its domains, its policy and its maintenance: its host names answer 404 from now on.
+    /// Forgets `app`, its backends, its canary, its domains, its policy and its maintenance: its
+    /// host names answer 404 from now on.
     public func removeApp(_ app: AppName) {
         state.withLock { state in
             state.policies[app.rawValue] = nil
@@ -111,11 +165,11 @@ public final class RouteTable: Sendable {
             for domain in route.domains where state.domains[domain] == app.rawValue {
                 state.domains[domain] = nil
             }
-            Self.retire(route.slots, in: &state)
+            Self.retire(route.allSlots, except: nil, in: &state)
         }
     }
 
-    /// The backends `app` is served by now, in round-robin order.
+    /// The backends `app` is served by now, in round-robin order (not its canary's).
     public func backends(for app: AppName) -> [Backend] {
         state.withLock { $0.apps[app.rawValue]?.slots.map(\.backend) ?? [] }
     }
@@ -158,14 +212,22 @@ public final class RouteTable: Sendable {
 
     /// Where a request for `host` goes. The chosen slot's request count is already raised:
     /// the caller must call `end()` on it once the response is over.
-    /// - Parameter via: the port the request came in on; decides the app's HTTPS policy.
-    func route(host: String, via: Arrival = .plain(canRedirect: false)) -> RouteDecision {
-        route(normalizedHost: HostName.normalize(host), via: via)
+    /// - Parameters:
+    ///   - via: the port the request came in on; decides the app's HTTPS policy.
+    ///   - preference: what the request says about the side of a canary split; called (under the
+    ///     table's lock) only when the app has a canary.
+    func route(
+        host: String, via: Arrival = .plain(canRedirect: false), preference: (AppName) -> CanaryPreference = { _ in .none }
+    ) -> RouteDecision {
+        route(normalizedHost: HostName.normalize(host), via: via, preference: preference)
     }
 
     /// `route(host:)` for the raw bytes of a Host field.
-    func route(hostBytes: UnsafeRawBufferPointer, via: Arrival = .plain(canRedirect: false)) -> RouteDecision {
-        route(normalizedHost: HostName.normalize(hostBytes), via: via)
+    func route(
+        hostBytes: UnsafeRawBufferPointer, via: Arrival = .plain(canRedirect: false),
+        preference: (AppName) -> CanaryPreference = { _ in .none }
+    ) -> RouteDecision {
+        route(normalizedHost: HostName.normalize(hostBytes), via: via, preference: preference)
     }
 
     /// The port a request came in on, as far as the app's ``RoutePolicy`` cares.
@@ -175,7 +237,7 @@ public final class RouteTable: Sendable {
         case tls
     }
 
-    private func route(normalizedHost key: String, via: Arrival) -> RouteDecision {
+    private func route(normalizedHost key: String, via: Arrival, preference: (AppName) -> CanaryPreference) -> RouteDecision {
         let suffix = dottedBaseDomain.utf8.count
         let appKey: String?
         if key.utf8.count > suffix, key.utf8.suffix(suffix).elementsEqual(dottedBaseDomain.utf8) {
@@ -205,12 +267,58 @@ public final class RouteTable: Sendable {
                 }
             }
             if !state.maintenance.isEmpty, let message = state.maintenance[name] { return .maintenance(route.app, message: message) }
+            if route.canary != nil {
+                return Self.split(&state.apps[name]!, preference: preference(route.app), hsts: hsts)
+            }
             guard !route.slots.isEmpty else { return .noBackends(route.app) }
             let slot = route.slots[route.next % route.slots.count]
             state.apps[name]!.next = (route.next &+ 1) & Int.max
             slot.begin()
-            return .backend(route.app, slot, hsts: hsts)
+            return .backend(route.app, slot, hsts: hsts, side: .stable)
         }
+    }
+
+    /// The side and backend of a request for an app with a canary (see ``CanarySplit``): the
+    /// side the request names, else the weighted choice (with a cookie naming it); a side without
+    /// backends sends its requests to the other one, without a cookie.
+    private static func split(_ route: inout AppRoute, preference: CanaryPreference, hsts: Int?) -> RouteDecision {
+        guard let canary = route.canary else { preconditionFailure("split(_:) of an app without a canary") }
+        var side: SplitSide
+        switch preference {
+        case .forcedCanary:
+            side = SplitSide(isCanary: true, setCookie: nil)
+        case .forcedStable:
+            side = .stable
+        case .cookie(let release) where release == canary.split.release:
+            side = SplitSide(isCanary: true, setCookie: nil)
+        case .cookie(let release) where release == canary.split.stable:
+            side = .stable
+        case .none, .cookie:
+            if canary.slots.isEmpty || route.slots.isEmpty {
+                side = SplitSide(isCanary: route.slots.isEmpty, setCookie: nil)
+            } else {
+                let undecided = canary.undecided &+ 1
+                let toCanary = canary.toCanary * 100 < undecided * canary.split.weight
+                route.canary!.undecided = undecided
+                if toCanary { route.canary!.toCanary &+= 1 }
+                side = SplitSide(isCanary: toCanary, setCookie: toCanary ? canary.canaryCookie : canary.stableCookie)
+            }
+        }
+        if side.isCanary ? canary.slots.isEmpty : route.slots.isEmpty {
+            side = SplitSide(isCanary: !side.isCanary, setCookie: nil)
+        }
+        let slot: BackendSlot
+        if side.isCanary {
+            guard !canary.slots.isEmpty else { return .noBackends(route.app) }
+            slot = canary.slots[canary.next % canary.slots.count]
+            route.canary!.next = (canary.next &+ 1) & Int.max
+        } else {
+            guard !route.slots.isEmpty else { return .noBackends(route.app) }
+            slot = route.slots[route.next % route.slots.count]
+            route.next = (route.next &+ 1) & Int.max
+        }
+        slot.begin()
+        return .backend(route.app, slot, hsts: hsts, side: side)
     }
 
     /// The app of the wildcard domain `*.example.com` that covers `key` (`www.example.com`; one
@@ -220,15 +328,20 @@ public final class RouteTable: Sendable {
         return domains["*" + key[dot...]]
     }
 
-    /// Another backend of `app` than `excluded`, for one retry after a failed connect; its request
-    /// count is raised like `route(host:)` does.
-    func alternative(for app: AppName, excluding excluded: String) -> BackendSlot? {
+    /// Another backend of `app` than `excluded`, on the same side of its canary split (the
+    /// canary's backends when `canary`, else its own), for one retry after a failed connect; its
+    /// request count is raised like `route(host:)` does.
+    func alternative(for app: AppName, excluding excluded: String, canary: Bool = false) -> BackendSlot? {
         state.withLock { state -> BackendSlot? in
-            guard let route = state.apps[app.rawValue], route.slots.count > 1 else { return nil }
-            for offset in 0..<route.slots.count {
-                let slot = route.slots[(route.next &+ offset) % route.slots.count]
+            guard let route = state.apps[app.rawValue] else { return nil }
+            let slots = canary ? route.canary?.slots ?? [] : route.slots
+            let next = canary ? route.canary?.next ?? 0 : route.next
+            guard slots.count > 1 else { return nil }
+            for offset in 0..<slots.count {
+                let slot = slots[(next &+ offset) % slots.count]
                 if slot.backend.id != excluded {
-                    state.apps[app.rawValue]!.next = (route.next &+ offset &+ 1) & Int.max
+                    let moved = (next &+ offset &+ 1) & Int.max
+                    if canary { state.apps[app.rawValue]!.canary!.next = moved } else { state.apps[app.rawValue]!.next = moved }
                     slot.begin()
                     return slot
                 }
@@ -242,16 +355,32 @@ public final class RouteTable: Sendable {
             if let slot = state.retired[backendID] { return slot }
             for route in state.apps.values {
                 if let slot = route.slots.first(where: { $0.backend.id == backendID }) { return slot }
+                if let slot = route.canary?.slots.first(where: { $0.backend.id == backendID }) { return slot }
             }
             return nil
         }
     }
 
-    private static func retire(_ slots: some Sequence<BackendSlot>, in state: inout State) {
+    /// The slots for `backends`: the one in `current` (or among the retired) of a backend that
+    /// stays the same, with its request count, else a new one.
+    private static func slots(for backends: [Backend], reusing current: [BackendSlot], in state: inout State) -> [BackendSlot] {
+        var byID: [String: BackendSlot] = [:]
+        for slot in current { byID[slot.backend.id] = slot }
+        return backends.map { backend in
+            if let kept = byID[backend.id], kept.backend == backend { return kept }
+            if let back = state.retired.removeValue(forKey: backend.id), back.backend == backend { return back }
+            return BackendSlot(backend)
+        }
+    }
+
+    /// Retires the slots of `before` that `route` (an app's new state; `nil`: the app is gone)
+    /// no longer sends requests to.
+    private static func retire(_ before: [BackendSlot], except route: AppRoute?, in state: inout State) {
+        let kept = Set((route?.allSlots ?? []).map(ObjectIdentifier.init))
         for (id, slot) in state.retired where slot.activeRequests == 0 {
             state.retired[id] = nil
         }
-        for slot in slots where slot.activeRequests > 0 {
+        for slot in before where slot.activeRequests > 0 && !kept.contains(ObjectIdentifier(slot)) {
             state.retired[slot.backend.id] = slot
         }
     }
@@ -266,8 +395,9 @@ enum RouteDecision {
     /// The app is in maintenance: 503 with its page (`message`, or the default text).
     case maintenance(AppName, message: String?)
     /// Send the request to this backend of the app; over HTTPS, with `Strict-Transport-Security:
-    /// max-age=hsts` on the response when the app's policy says so.
-    case backend(AppName, BackendSlot, hsts: Int?)
+    /// max-age=hsts` on the response when the app's policy says so; `side` says which side of a
+    /// canary split it is on (``SplitSide/stable`` for an app without one).
+    case backend(AppName, BackendSlot, hsts: Int?, side: SplitSide)
     /// The app forces HTTPS and the request came on the plain port: 308 to `https://host…`
     /// (`host` normalized: lowercased, without port).
     case redirectToHTTPS(AppName, host: String)

@@ -7,7 +7,7 @@ import Synchronization
 /// A small HTTP/1.1 app server on 127.0.0.1 for the router's tests.
 ///
 /// Paths: `/` answers the backend's id; `/headers` the request headers, one per line;
-/// `/chunked` a chunked body `one two three`;
+/// `/chunked` a chunked body `one two three`; `/set-cookie` the id with two `Set-Cookie` fields;
 /// `/slow?ms=N` answers after N ms; `/upload?delay=N` waits N ms, then reads the body and
 /// answers its size; `/download?bytes=N` streams N bytes. Counts connections and bytes.
 final class TestBackend: Sendable {
@@ -113,6 +113,9 @@ final class TestBackend: Sendable {
                     try await outbound.write(.head(head))
                     for piece in ["one ", "two ", "three"] { try await outbound.write(.body(.byteBuffer(ByteBuffer(string: piece)))) }
                     try await outbound.write(.end(nil))
+                case "/set-cookie":
+                    try await Self.skipBody(&parts)
+                    try await Self.reply(outbound, id, extra: HTTPHeaders([("Set-Cookie", "session=abc; Path=/"), ("Set-Cookie", "theme=dark")]))
                 case "/hsts":
                     try await Self.skipBody(&parts)
                     try await Self.reply(outbound, id, extra: ["Strict-Transport-Security": "max-age=1; includeSubDomains"])
