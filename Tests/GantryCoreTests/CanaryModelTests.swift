@@ -285,3 +285,29 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// A `CanaryAnalysis` decoded from JSON (an API request's body) is checked as one made in code:
+/// unchecked, an interval of 0 spun the analysis loop and steps of 150 started a canary at 150%.
+extension CanaryModelTests {
+    @Test func aDecodedAnalysisRoundTrips() throws {
+        let analysis = try CanaryAnalysis(steps: [10, 50], intervalSeconds: 30, maxErrorRate: 0.02, maxP99Ratio: 2)
+        #expect(try JSONDecoder().decode(CanaryAnalysis.self, from: JSONEncoder().encode(analysis)) == analysis)
+    }
+
+    @Test(arguments: [
+        (#"{"steps":[],"intervalSeconds":60,"maxErrorRate":0.01,"maxP99Ratio":1.5}"#, "canary steps must be 1 to 20 weights"),
+        (#"{"steps":[150],"intervalSeconds":60,"maxErrorRate":0.01,"maxP99Ratio":1.5}"#, "a canary step must be a weight from 1 to 100"),
+        (#"{"steps":[5,25],"intervalSeconds":0,"maxErrorRate":0.01,"maxP99Ratio":1.5}"#, "the canary interval must be from 1 s to 1 day"),
+        (#"{"steps":[5,25],"intervalSeconds":60,"maxErrorRate":2,"maxP99Ratio":1.5}"#, "the canary's maximum error rate must be from 0% to 100%"),
+        (#"{"steps":[5,25],"intervalSeconds":60,"maxErrorRate":0.01,"maxP99Ratio":0.5}"#, "the canary's maximum p99 must be from 1x to 1000x"),
+    ])
+    func aDecodedAnalysisIsCheckedLikeOneMadeInCode(json: String, message: String) {
+        let error = #expect(throws: CanaryInputError.self) { try JSONDecoder().decode(CanaryAnalysis.self, from: Data(json.utf8)) }
+        #expect(error?.description.hasPrefix(message) == true, "\(error?.description ?? "no error")")
+    }
+
+    @Test func aCanaryRequestWithAnUncheckedAnalysisIsRefusedOnDecode() {
+        let body = #"{"weight":10,"wait":false,"analysis":{"steps":[5],"intervalSeconds":-1,"maxErrorRate":0.01,"maxP99Ratio":1.5}}"#
+        #expect(throws: CanaryInputError.self) { try JSONDecoder().decode(CanaryRequest.self, from: Data(body.utf8)) }
+    }
+}
