@@ -14,7 +14,7 @@ struct MigrationTests {
         #expect(try await store.appliedMigrations() == Fixture.allMigrations)
         let tables = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         #expect(tables == [
-            "acme_status", "api_token_apps", "api_tokens", "app_access", "apps", "audit_events", "build_log_chunks", "builds", "certificates", "config_vars", "domains", "formation",
+            "acme_status", "api_token_apps", "api_tokens", "app_access", "apps", "audit_events", "build_log_chunks", "builds", "canaries", "canary_events", "certificates", "config_vars", "domains", "formation",
             "grdb_migrations", "maintenance", "release_phases", "releases", "ssh_keys", "users", "webhook_deliveries", "webhooks",
         ])
         let indexes = try await store.strings(sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'build%' AND sql IS NOT NULL ORDER BY name")

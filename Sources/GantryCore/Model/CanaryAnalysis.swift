@@ -48,6 +48,16 @@ public struct CanaryAnalysis: Codable, Sendable, Hashable {
         self.maxP99Ratio = maxP99Ratio
     }
 
+    // Decoded values (an API request's body) are checked as the initializer checks them.
+    private enum CodingKeys: String, CodingKey { case steps, intervalSeconds, maxErrorRate, maxP99Ratio }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            steps: try container.decode([Int].self, forKey: .steps), intervalSeconds: try container.decode(Double.self, forKey: .intervalSeconds),
+            maxErrorRate: try container.decode(Double.self, forKey: .maxErrorRate), maxP99Ratio: try container.decode(Double.self, forKey: .maxP99Ratio))
+    }
+
     /// The analysis from words as people write them (`5,25,50,100`, `60s` / `2m` / `500ms`,
     /// `1%` / `0.01`, `1.5x`); a `nil` takes the default.
     public static func parse(steps: String?, interval: String?, maxErrorRate: String?, maxP99: String?) throws(CanaryInputError) -> CanaryAnalysis {
