@@ -9,25 +9,26 @@ import Testing
 /// failing canary or promotes a good one — with a bounded request loop that sees no failure.
 @Suite("canary releases", .serialized, .timeLimit(.minutes(6)))
 struct CanaryTests {
-    /// A web process serving `text` at `/` and a CGI at `/cgi-bin/app` that answers 500 on
-    /// every `failEvery`-th request (never when 0).
-    static func procfile(serving text: String, failEvery: Int = 0) -> String {
-        let cgi = #"#!/bin/sh\nn=$(cat /tmp/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/count\n"#
-            + (failEvery > 0
-                ? #"if [ $((n % \#(failEvery))) -eq 0 ]; then printf 'Status: 500 Internal Server Error\\r\\n\\r\\nbroken\\n'; exit 0; fi\n"#
-                : "")
-            + #"printf 'Content-Type: text/plain\\r\\n\\r\\n\#(text)\\n'\n"#
-        return #"web: mkdir -p /tmp/www/cgi-bin && echo "\#(text)" > /tmp/www/index.html && printf '\#(cgi)' > /tmp/www/cgi-bin/app && chmod +x /tmp/www/cgi-bin/app && busybox httpd -f -p $PORT -h /tmp/www"#
-            + "\n"
+    /// The files of a release serving `text` at `/` and, at `/cgi-bin/app`, a CGI that answers
+    /// 500 on every `failEvery`-th request (never when 0).
+    static func files(serving text: String, failEvery: Int = 0) -> [String: String] {
+        var cgi = "#!/bin/sh\nn=$(cat /tmp/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/count\n"
+        if failEvery > 0 {
+            cgi += "if [ $((n % \(failEvery))) -eq 0 ]; then printf 'Status: 500 Internal Server Error\\r\\n\\r\\nbroken\\n'; exit 0; fi\n"
+        }
+        cgi += "printf 'Content-Type: text/plain\\r\\n\\r\\n\(text)\\n'\n"
+        let web = #"web: mkdir -p /tmp/www/cgi-bin && echo "\#(text)" > /tmp/www/index.html && cp /app/app.cgi /tmp/www/cgi-bin/app && chmod +x /tmp/www/cgi-bin/app && busybox httpd -f -p $PORT -h /tmp/www"#
+        return ["Procfile": web + "\n", "app.cgi": cgi]
     }
 
     @Test func aCanaryTakesItsShareStaysStickyAndIsPromotedWithoutAFailedRequest() async throws {
         try await withDaemon { gantry in
             try await gantry.createApp("gray")
             let (repo, _) = try await gantry.makeRepo("gray", template: "static")
-            try await repo.commit("one", files: ["Procfile": Self.procfile(serving: "one")])
+            try await repo.commit("one", files: Self.files(serving: "one"))
             try #require(await repo.push(gantry.remote("gray"), ["main"]).succeeded)
-            try await repo.commit("two", files: ["Procfile": Self.procfile(serving: "two")])
+            try await repo.commit("two", files: Self.files(serving: "two"))
+            let load = RequestLoop(gantry, app: "gray")
             let push = try await repo.push(gantry.remote("gray"), ["main"], options: ["-o", "canary=10"])
             #expect(push.succeeded && push.stderr.contains("Canary v2 takes 10% of the traffic beside v1"), "\(push)")
             #expect(gantry.containers() == ["gray.v1.web.1", "gray.v2.web.1"])
@@ -57,11 +58,11 @@ struct CanaryTests {
             let never = try await gantry.get("gray", headers: ["X-Gantry-Canary": "never"])
             #expect(always.text == "two\n" && never.text == "one\n" && always.headers["set-cookie"] == nil)
 
-            let load = RequestLoop(gantry, app: "gray")
             let table = try await gantry.cli(["canary", "gray"])
             #expect(table.status == 0 && table.stdout.contains("v1") && table.stdout.contains("v2"), "\(table)")
             #expect(try await gantry.cli(["canary:weight", "gray", "50"]).status == 0)
             #expect(try await gantry.api.canary(app: "gray").canary?.weight == 50)
+            try await Task.sleep(for: .seconds(1))
             let promote = try await gantry.cli(["canary:promote", "gray"])
             #expect(promote.status == 0, "\(promote)")
             let result = await load.stop()
@@ -84,8 +85,9 @@ struct CanaryTests {
             // A canary needs a live release to be compared with.
             let first = try await repo.push(gantry.remote("keep"), ["main"], options: ["-o", "canary=10"])
             #expect(!first.succeeded && first.stderr.contains("a canary needs a live release"), "\(first)")
-            try await repo.commit("one", files: ["Procfile": Self.procfile(serving: "one")])
+            try await repo.commit("one", files: Self.files(serving: "one"))
             try #require(await repo.push(gantry.remote("keep"), ["main"]).succeeded)
+            try await repo.commit("more", files: ["more.txt": "more\n"])
             let bad = try await repo.push(gantry.remote("keep"), ["main"], options: ["-o", "canary=100"])
             #expect(!bad.succeeded && bad.stderr.contains("whole percentage from 1 to 99"), "\(bad)")
             for (arguments, phrase) in [
@@ -103,11 +105,11 @@ struct CanaryTests {
             #expect(!sick.succeeded && sick.stderr.contains("crashed"), "\(sick)")
             #expect(try await gantry.api.canary(app: "keep").canary == nil)
 
-            try await repo.commit("two", files: ["Procfile": Self.procfile(serving: "two")])
+            try await repo.commit("two", files: Self.files(serving: "two"))
             let load = RequestLoop(gantry, app: "keep")
             try #require(await repo.push(gantry.remote("keep"), ["main"], options: ["-o", "canary=30"]).succeeded)
             // While it runs, a plain push is refused, and so is a config change that deploys.
-            try await repo.commit("three", files: ["Procfile": Self.procfile(serving: "three")])
+            try await repo.commit("three", files: Self.files(serving: "three"))
             let plain = try await repo.push(gantry.remote("keep"), ["main"])
             #expect(!plain.succeeded && plain.stderr.contains("has a canary running (v3 at 30%)"), "\(plain)")
             let config = try await gantry.cli(["config:set", "keep", "A=1"])
@@ -125,13 +127,26 @@ struct CanaryTests {
             let failed = try await gantry.cli(["deploy:canary", "keep", "v2"])
             #expect(failed.status != 0 && failed.stderr.contains("failed"), "a canary of a failed release: \(failed)")
 
-            // Rollback during a canary aborts it first.
+            // Once it is gone, a plain push deploys again; a rollback during a canary aborts it first.
+            try #require(await repo.push(gantry.remote("keep"), ["main"]).succeeded)
+            try await repo.commit("four", files: Self.files(serving: "four"))
             try #require(await repo.push(gantry.remote("keep"), ["main"], options: ["-o", "canary=10"]).succeeded)
-            try #require(await repo.push(gantry.remote("keep"), ["main"]).succeeded == false)
             let canaryVersion = try #require(try await gantry.api.canary(app: "keep").canary?.release)
-            _ = try await gantry.api.rollback(app: "keep", to: 1)
+            #expect(try await gantry.api.rollback(app: "keep", to: nil).description == "Rollback to v1")
+            for _ in 0..<10 { #expect(try await gantry.get("keep").text == "one\n") }
             let ended = try await gantry.api.canary(app: "keep").canary
             #expect(ended?.release == canaryVersion && ended?.state == .aborted && ended?.reason?.contains("rollback") == true)
+
+            // gantryd stopped during a canary: at its start the canary is aborted and its
+            // processes removed; the live release serves everything.
+            try await repo.commit("five", files: Self.files(serving: "five"))
+            try #require(await repo.push(gantry.remote("keep"), ["main"], options: ["-o", "canary=50"]).succeeded)
+            try await gantry.restart(killing: true)
+            let interrupted = try await gantry.api.canary(app: "keep").canary
+            #expect(interrupted?.state == .aborted && interrupted?.reason?.hasPrefix("interrupted") == true, "\(String(describing: interrupted))")
+            for _ in 0..<10 { #expect(try await gantry.get("keep").text == "one\n") }
+            let live = try #require(try await gantry.api.releases(app: "keep").first { $0.status == .live })
+            #expect(gantry.containers() == ["keep.v\(live.version).web.1"])
         }
     }
 
@@ -139,9 +154,9 @@ struct CanaryTests {
         try await withDaemon { gantry in
             try await gantry.createApp("flaky")
             let (repo, _) = try await gantry.makeRepo("flaky", template: "static")
-            try await repo.commit("one", files: ["Procfile": Self.procfile(serving: "one")])
+            try await repo.commit("one", files: Self.files(serving: "one"))
             try #require(await repo.push(gantry.remote("flaky"), ["main"]).succeeded)
-            try await repo.commit("two", files: ["Procfile": Self.procfile(serving: "two", failEvery: 5)])
+            try await repo.commit("two", files: Self.files(serving: "two", failEvery: 5))
             let load = RequestLoop(gantry, app: "flaky", path: "/cgi-bin/app")
             let push = try await repo.push(
                 gantry.remote("flaky"), ["main"], options: ["-o", "canary-steps=20,50", "-o", "canary-interval=2s", "-o", "canary-max-error-rate=1%"])
@@ -172,9 +187,9 @@ struct CanaryTests {
         try await withDaemon { gantry in
             try await gantry.createApp("good")
             let (repo, _) = try await gantry.makeRepo("good", template: "static")
-            try await repo.commit("one", files: ["Procfile": Self.procfile(serving: "one")])
+            try await repo.commit("one", files: Self.files(serving: "one"))
             try #require(await repo.push(gantry.remote("good"), ["main"]).succeeded)
-            try await repo.commit("two", files: ["Procfile": Self.procfile(serving: "two")])
+            try await repo.commit("two", files: Self.files(serving: "two"))
             let load = RequestLoop(gantry, app: "good", path: "/cgi-bin/app")
             let push = try await repo.push(
                 gantry.remote("good"), ["main"], options: ["-o", "canary-steps=10,50,100", "-o", "canary-interval=2s", "-o", "canary-wait"])

@@ -84,7 +84,7 @@ import Testing
         (nil, "0s", nil, nil, "the canary interval must be from 1 s to 1 day"),
         (nil, "48h", nil, nil, "the canary interval must be from 1 s to 1 day"),
         (nil, "2880m", nil, nil, "the canary interval must be from 1 s to 1 day"),
-        (nil, "soon", nil, nil, "the canary interval is a duration like 60s, 2m or 500ms, not \"soon\""),
+        (nil, "soon", nil, nil, "the canary interval is a duration like 60s, 2m or 1h, not \"soon\""),
         (nil, nil, "150%", nil, "the canary's maximum error rate must be from 0% to 100%"),
         (nil, nil, "-1%", nil, "the canary's maximum error rate must be from 0% to 100%"),
         (nil, nil, "lots", nil, "the canary's maximum error rate is a share like 1% or 0.01, not \"lots\""),

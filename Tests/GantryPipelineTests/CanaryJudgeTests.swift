@@ -71,6 +71,13 @@ import Testing
         #expect(verdict == .advance(to: 25))
     }
 
+    @Test func aP99OfTooFewRequestsIsNotJudged() {
+        let slow = Self.traffic(CanaryJudge.p99MinimumRequests - 1, latency: .milliseconds(100))
+        #expect(CanaryJudge.verdict(analysis, weight: 5, stable: Self.traffic(1000), canary: slow, idleIntervals: 0).0 == .advance(to: 25))
+        let fewStable = Self.traffic(CanaryJudge.p99MinimumRequests - 1)
+        #expect(CanaryJudge.verdict(analysis, weight: 5, stable: fewStable, canary: Self.traffic(100, latency: .milliseconds(100)), idleIntervals: 0).0 == .advance(to: 25))
+    }
+
     @Test func noCanaryRequestHoldsTheWeight() {
         let (verdict, measured) = CanaryJudge.verdict(analysis, weight: 25, stable: Self.traffic(100), canary: ReleaseTraffic(), idleIntervals: 0)
         #expect(verdict == .hold)

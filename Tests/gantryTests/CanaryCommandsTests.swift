@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func badAnalysisValuesAreRefused() {
-        #expect(Self.failure(DeployCanary.self, ["hello", "--interval", "soon"]) == #"the canary interval is a duration like 60s, 2m or 500ms, not "soon""#)
+        #expect(Self.failure(DeployCanary.self, ["hello", "--interval", "soon"]) == #"the canary interval is a duration like 60s, 2m or 1h, not "soon""#)
         #expect(Self.failure(DeployCanary.self, ["hello", "--interval", "2d"]) != nil)
         #expect(Self.failure(DeployCanary.self, ["hello", "--interval", "0s"]) == "the canary interval must be from 1 s to 1 day")
         #expect(Self.failure(DeployCanary.self, ["hello", "--steps", "50,25"]) == "canary steps must rise: 50,25")

@@ -73,7 +73,7 @@ public struct CanaryAnalysis: Codable, Sendable, Hashable {
             parsedSteps = weights
         }
         let seconds = try interval.map { text throws(CanaryInputError) in
-            guard let seconds = parseSeconds(text) else { throw CanaryInputError("the canary interval is a duration like 60s, 2m or 500ms, not \"\(text)\"") }
+            guard let seconds = parseSeconds(text) else { throw CanaryInputError("the canary interval is a duration like 60s, 2m or 1h, not \"\(text)\"") }
             return seconds
         } ?? defaultInterval
         let rate = try maxErrorRate.map { text throws(CanaryInputError) in

@@ -20,6 +20,10 @@ public enum CanaryJudge {
     /// A p99 difference smaller than this never fails the canary: on a quiet host both sides'
     /// p99 are a few milliseconds of scheduling noise, and 1.5× of 1 ms says nothing.
     public static let p99NoiseFloor: Duration = .milliseconds(5)
+    /// Fewer requests than this on either side in an interval and p99 is not judged: the p99 of
+    /// 20 requests is their slowest one, and one slow request would abort a good canary. The
+    /// 5xx rate is judged on any number.
+    public static let p99MinimumRequests = 100
 
     /// The verdict on `canary` (traffic over the interval) at `weight`, compared with `stable`;
     /// `idleIntervals` is how many intervals before this one in a row had no canary request.
@@ -41,7 +45,8 @@ public enum CanaryJudge {
         if errorRate > analysis.maxErrorRate {
             return (.abort("5xx rate \(percent(errorRate)) above \(percent(analysis.maxErrorRate))"), measured)
         }
-        if let canaryP99, let stableP99, canaryP99 - stableP99 > p99NoiseFloor,
+        if canary.requests >= p99MinimumRequests, stable.requests >= p99MinimumRequests,
+            let canaryP99, let stableP99, canaryP99 - stableP99 > p99NoiseFloor,
             seconds(canaryP99) > analysis.maxP99Ratio * seconds(stableP99)
         {
             let ratio = seconds(canaryP99) / max(seconds(stableP99), 1e-9)

@@ -24,8 +24,8 @@ extension Deployer {
         }
     }
 
-    /// Starts the web processes of `plan` beside the app's live release — as many as the live
-    /// formation's, each health-checked as a deploy does (or takes over those `booted` while
+    /// Starts the web processes of `plan` beside the app's live release — as many as its
+    /// formation has, each health-checked as a deploy does (or takes over those `booted` while
     /// the tests ran) — and sends them `weight`% of the traffic. Other process types keep
     /// running from the live release until a promotion.
     /// - Throws: `DeployError` (`.noLiveRelease` without a live release); the canary's

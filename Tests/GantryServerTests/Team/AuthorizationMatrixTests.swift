@@ -86,6 +86,11 @@ import Testing
         "GET /api/v1/apps/{name}/maintenance": (.readAlpha, "/api/v1/apps/alpha/maintenance", ""),
         "PUT /api/v1/apps/{name}/maintenance": (.changeAlpha, "/api/v1/apps/alpha/maintenance", #"{"message": "back soon"}"#),
         "DELETE /api/v1/apps/{name}/maintenance": (.changeAlpha, "/api/v1/apps/alpha/maintenance", ""),
+        "GET /api/v1/apps/{name}/canary": (.readAlpha, "/api/v1/apps/alpha/canary", ""),
+        "POST /api/v1/apps/{name}/canary": (.changeAlpha, "/api/v1/apps/alpha/canary", #"{"weight": 10}"#),
+        "PATCH /api/v1/apps/{name}/canary": (.changeAlpha, "/api/v1/apps/alpha/canary", #"{"weight": 20}"#),
+        "POST /api/v1/apps/{name}/canary/promote": (.changeAlpha, "/api/v1/apps/alpha/canary/promote", ""),
+        "POST /api/v1/apps/{name}/canary/abort": (.changeAlpha, "/api/v1/apps/alpha/canary/abort", ""),
         "GET /api/v1/apps/{name}/webhooks/deliveries": (.readAlpha, "/api/v1/apps/alpha/webhooks/deliveries", ""),
     ]
 
