@@ -40,7 +40,7 @@ extension Pipeline {
         guard request.wait else { return nil }
         log.step("Waiting for the canary's verdict …")
         let ended = await canaryWatch.waitForEnd(release.app, id: canary.id)
-        for event in (ended?.events ?? []).dropFirst() { log.detail("\(Int(event.weight))%: \(event.text)") }
+        for event in (ended?.events ?? []).dropFirst() { log.detail("\(event.weight)%: \(event.text)") }
         switch ended?.state {
         case .promoted?:
             log.step("Canary v\(release.version) promoted: \(ended?.reason ?? "")")
