@@ -35,7 +35,7 @@ extension Deployer {
             await discard(booted)
             throw .noLiveRelease(plan.app)
         }
-        precondition(canaries[plan.app] == nil, "one canary per app: abort the running one first")
+        if canaries[plan.app] != nil { await abortCanary(plan.app) }  // one canary per app (the pipeline aborts it first)
         guard let command = plan.processTypes["web"] else {
             await discard(booted)
             throw .runtime(RuntimeError(container: "\(plan.app) v\(plan.release)", reason: "the release has no web process to send traffic to"))
