@@ -17,8 +17,9 @@ struct DeployCanary: AsyncParsableCommand {
         commandName: "deploy:canary",
         abstract: "Start a canary: a release serving a share of an app's requests beside the live one.",
         discussion: """
-            Makes a new release with the image and config of release vN (default: the newest \
-            release that is not live) and sends it --weight % of the requests; a client stays on \
+            Makes a new release with the image of release vN and the live config (default: the \
+            newest release newer than the live one, e.g. the one a rollback went back from) and \
+            sends it --weight % of the requests; a client stays on \
             its side by a cookie. Any of --steps, --interval, --max-error-rate, --max-p99 or \
             --wait makes the analysis automatic: after each interval gantryd compares the canary \
             with the live release and moves it to the next step, promotes it after the last, or \
@@ -30,7 +31,7 @@ struct DeployCanary: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The app's name.")
     var app: String
-    @Argument(help: ArgumentHelp("The release whose image the canary runs (v12 or 12); default: the newest that is not live.", valueName: "vN"))
+    @Argument(help: ArgumentHelp("The release whose image the canary runs (v12 or 12); default: the newest one newer than the live release.", valueName: "vN"))
     var version: String?
     @Option(help: ArgumentHelp("The share of requests the canary starts with, 1 to 99 (%) (default: the first step, else 10).", valueName: "percent"))
     var weight: String?

@@ -14,7 +14,7 @@
 ///
 /// Each needs `deploy` access to the app, as a push does; a refusal is an `OperationError`.
 public struct CanaryRequest: Codable, Sendable, Equatable {
-    /// The release whose image the canary runs; `nil`: the newest release that is not live.
+    /// The release whose image the canary runs; `nil`: the newest release newer than the live one that was live once.
     public var version: Int?
     /// The starting weight (1–99); `nil`: the first analysis step, or 10 without analysis.
     public var weight: Int?
