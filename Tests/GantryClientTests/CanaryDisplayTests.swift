@@ -104,8 +104,8 @@ struct CanaryDisplayTests {
             === hello Releases - Current: v8
             v10  Deploy 5d6e7f8  alice  3 minutes ago  canary 10%
             v9   Deploy 5d6e7f8  alice  3 minutes ago  canary aborted
-            v8   Deploy 5d6e7f8  alice  3 minutes ago  live
-            v7   Deploy 5d6e7f8  alice  3 minutes ago
+            v8   Deploy 5d6e7f8  alice  3 minutes ago  live (canary)
+            v7   Deploy 5d6e7f8  alice  3 minutes ago  canary promoted
             """)
     }
 

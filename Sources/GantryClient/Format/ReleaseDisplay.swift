@@ -36,11 +36,13 @@ public enum ReleaseDisplay {
     }
 
     /// The status column: empty for `superseded`, `failed (REASON)` for a failure; for a
-    /// release that ran as a canary, its label while it runs (`canary 10%`) or once aborted
-    /// (`canary aborted`); a promoted one is an ordinary release again (`live`, or nothing
-    /// once superseded).
+    /// release that ran as a canary, its label while it runs (`canary 10%`), once aborted
+    /// (`canary aborted`) or once promoted (`live (canary)`, then `canary promoted`).
     public static func status(_ release: ReleaseSummary) -> String {
-        if let canary = release.canary, canary.state != .promoted { return canary.label }
+        if let canary = release.canary {
+            guard canary.state == .promoted else { return canary.label }
+            return release.status == .live ? "live (canary)" : canary.label
+        }
         return switch release.status {
         case .superseded: ""
         case .live, .pending: release.status.rawValue

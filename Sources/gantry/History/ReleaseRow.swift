@@ -20,7 +20,7 @@ struct ReleaseRow {
 
     static func columns(for releases: [ReleaseSummary], width: Int, now: Date) -> Columns {
         let version = releases.map(\.name.count).max() ?? 2
-        let status = releases.map { ReleaseDisplay.status($0).count }.max().map { min($0, 14) } ?? 0
+        let status = releases.map { ReleaseDisplay.status($0).count }.max().map { min($0, 15) } ?? 0
         var author = min(12, releases.map(\.createdBy.count).max() ?? 0)
         var age = releases.map { RelativeTime.describe($0.createdAt, relativeTo: now).count }.max() ?? 0
         if width < 60 { author = 0 }
