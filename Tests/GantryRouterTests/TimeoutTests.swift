@@ -30,7 +30,10 @@ import Testing
             let start = clock.now
             let answer = try await rawExchange(port: port, sent, limit: .seconds(5))
             #expect(answer.isEmpty)
-            #expect(clock.now - start < .seconds(8))  // far from 0.2 s: a loaded machine is slow
+            // The close itself is proven by `rawExchange`'s 5 s limit (it throws without one);
+            // this bound only catches a hang. Connecting took over 3 s in loaded unit passes
+            // (8.1 and 9.6 s in all, 4 of 17 back-to-back passes).
+            #expect(clock.now - start < .seconds(20))
         }
     }
 
