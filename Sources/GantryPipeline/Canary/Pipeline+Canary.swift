@@ -97,7 +97,7 @@ extension Pipeline {
         guard let canary = try await store.canary(app: app) else { return CanaryStatus(canary: nil) }
         guard canary.state == .running, let state = await canaryWatch.state(of: app) else { return CanaryStatus(canary: canary) }
         let now = await deployer.router.traffic(of: app)
-        func since(_ release: Int) -> ReleaseTraffic { (now[release] ?? ReleaseTraffic()).since(state.baseline[release] ?? ReleaseTraffic()) }
+        func since(_ release: Int) -> ReleaseTraffic { Self.traffic(of: release, in: now, since: state.baseline) }
         return CanaryStatus(
             canary: canary, stableTraffic: since(canary.stable), canaryTraffic: since(canary.release),
             nextVerdictIn: state.nextVerdictIn.map(Self.seconds))
@@ -227,7 +227,7 @@ extension Pipeline {
                 await canaryWatch.setNextVerdict(app, id: canary.id, at: due)
                 do { try await Task.sleep(until: due, clock: .continuous) } catch { return }
                 let now = await deployer.router.traffic(of: app)
-                func interval(_ release: Int) -> ReleaseTraffic { (now[release] ?? ReleaseTraffic()).since(last[release] ?? ReleaseTraffic()) }
+                func interval(_ release: Int) -> ReleaseTraffic { Self.traffic(of: release, in: now, since: last) }
                 let canaryTraffic = interval(canary.release)
                 let (verdict, measured) = CanaryJudge.verdict(analysis, weight: weight, stable: interval(canary.stable), canary: canaryTraffic, idleIntervals: idle)
                 last = now
@@ -287,6 +287,12 @@ extension Pipeline {
         case .live: throw OperationError(.conflict, "v\(version) is the live release of \(app); a canary runs another release beside it")
         case .superseded: return target
         }
+    }
+
+    /// What `release` answered between the counts `earlier` and `now` (a release missing from
+    /// either had answered nothing then).
+    static func traffic(of release: Int, in now: [Int: ReleaseTraffic], since earlier: [Int: ReleaseTraffic]) -> ReleaseTraffic {
+        (now[release] ?? ReleaseTraffic()).since(earlier[release] ?? ReleaseTraffic())
     }
 
     private func runningCanary(_ app: AppName) async throws -> Canary {

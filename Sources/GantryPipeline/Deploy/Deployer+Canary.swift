@@ -78,18 +78,7 @@ extension Deployer {
     public func promoteCanary(_ app: AppName, log: @escaping @Sendable (String) -> Void) async throws(DeployError) {
         guard let canary = canaries[app] else { throw .noLiveRelease(app) }
         if let exited = await exitedProcess(of: canary) { throw .crashed(process: exited.process.name, logTail: await logTail(exited.process)) }
-        var started: [Tracked] = []
-        do throws(DeployError) {
-            for (type, count) in canary.plan.formation.sorted(by: { $0.key < $1.key }) where count > 0 && type != "web" {
-                guard let command = canary.plan.processTypes[type] else { continue }
-                for index in 1...count {
-                    started.append(try await startHealthy(canary.plan, type: type, index: index, command: command, log: log))
-                }
-            }
-        } catch {
-            for tracked in started { await stop(tracked, drain: false) }
-            throw error
-        }
+        var started = try await startFormation(canary.plan, including: { $0 != "web" }, log: log)
         for index in started.indices { started[index].process.state = .up }
         // The canary's web processes join the live table before they leave the canary's, so
         // each keeps its slot and in-flight requests.

@@ -101,9 +101,24 @@ public actor Deployer {
     /// - Throws: `DeployError`; the new processes are gone then and the old ones untouched.
     public func deploy(_ plan: Plan, booted: Boot? = nil, log: @escaping @Sendable (String) -> Void) async throws(DeployError) {
         var started: [Tracked] = []
+        if let booted { started = try await takeOver(booted, for: plan, log: log) }
         do throws(DeployError) {
-            if let booted { started = try await takeOver(booted, for: plan, log: log) }
-            for (type, count) in plan.formation.sorted(by: { $0.key < $1.key }) where count > 0 && (booted == nil || type != "web") {
+            started += try await startFormation(plan, including: { booted == nil || $0 != "web" }, log: log)
+        } catch {
+            for tracked in started { await stop(tracked, drain: false) }
+            throw error
+        }
+        for index in started.indices { started[index].process.state = .up }
+        await switchTraffic(plan, to: started, log: log)
+    }
+
+    /// Starts every process of `plan`'s formation whose type `includes` names, in type order,
+    /// each web process health-checked.
+    /// - Throws: `DeployError`; what it started is stopped then.
+    func startFormation(_ plan: Plan, including includes: (String) -> Bool, log: @escaping @Sendable (String) -> Void) async throws(DeployError) -> [Tracked] {
+        var started: [Tracked] = []
+        do throws(DeployError) {
+            for (type, count) in plan.formation.sorted(by: { $0.key < $1.key }) where count > 0 && includes(type) {
                 guard let command = plan.processTypes[type] else { continue }
                 for index in 1...count {
                     started.append(try await startHealthy(plan, type: type, index: index, command: command, log: log))
@@ -113,8 +128,7 @@ public actor Deployer {
             for tracked in started { await stop(tracked, drain: false) }
             throw error
         }
-        for index in started.indices { started[index].process.state = .up }
-        await switchTraffic(plan, to: started, log: log)
+        return started
     }
 
     /// Makes `started` (up and healthy) the app's processes: the router's backends swap at
