@@ -128,9 +128,7 @@ extension Pipeline {
     /// Records and deploys a release of `base`'s image with `config`: no build.
     func redeploy(_ base: Release, config: [String: String], description: String, trigger: Trigger) async throws -> Release {
         let app = base.app
-        guard let image = try await builder.layout.image(tag: base.imageTag) else {
-            throw OperationError(.conflict, "the image of v\(base.version) (\(base.imageTag)) is no longer stored; push its commit again to rebuild it")
-        }
+        let image = try await storedImage(of: base)
         let release = try await store.createRelease(
             app: app, buildID: base.buildID, imageTag: base.imageTag, imageDigest: base.imageDigest, commit: base.commit,
             config: config, processTypes: base.processTypes, description: description, createdBy: trigger.by, origin: trigger.origin)
@@ -160,6 +158,15 @@ extension Pipeline {
         live.status = .live
         live.releasePhase = phase
         return live
+    }
+
+    /// The image `release` runs, for a release made from it without a build.
+    /// - Throws: `OperationError.conflict` when it was collected.
+    func storedImage(of release: Release) async throws -> Image {
+        guard let image = try await builder.layout.image(tag: release.imageTag) else {
+            throw OperationError(.conflict, "the image of v\(release.version) (\(release.imageTag)) is no longer stored; push its commit again to rebuild it")
+        }
+        return image
     }
 
     /// `Set A, B config vars`, `Unset C config vars`, `Set A and unset C config vars`.

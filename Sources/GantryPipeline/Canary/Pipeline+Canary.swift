@@ -69,9 +69,7 @@ extension Pipeline {
                 throw OperationError(.conflict, "\(app) has no live release to compare a canary with; deploy it with `git push` first")
             }
             let target = try await canaryTarget(app, version: request.version, live: live)
-            guard let image = try await builder.layout.image(tag: target.imageTag) else {
-                throw OperationError(.conflict, "the image of v\(target.version) (\(target.imageTag)) is no longer stored; push its commit again to rebuild it")
-            }
+            let image = try await storedImage(of: target)
             let release = try await store.createRelease(
                 app: app, buildID: target.buildID, imageTag: target.imageTag, imageDigest: target.imageDigest, commit: target.commit,
                 config: live.config, processTypes: target.processTypes, description: "Canary of v\(target.version)", createdBy: trigger.by,
