@@ -130,7 +130,8 @@ extension Pipeline {
         let app = base.app
         let image = try await storedImage(of: base)
         let release = try await store.createRelease(
-            app: app, buildID: base.buildID, imageTag: base.imageTag, imageDigest: base.imageDigest, commit: base.commit,
+            app: app, buildID: base.buildID, imageTag: base.imageTag, imageDigest: base.imageDigest, imageReference: base.imageReference,
+            commit: base.commit,
             config: config, processTypes: base.processTypes, description: description, createdBy: trigger.by, origin: trigger.origin)
         await deployer.event(app, "v\(release.version): \(description) (by \(trigger.by))")
         var phase: ReleasePhase?

@@ -27,6 +27,7 @@ enum Migrations {
         migrator.registerMigration("v14-release-phases", migrate: v14ReleasePhases)
         migrator.registerMigration("v15-maintenance", migrate: v15Maintenance)
         migrator.registerMigration("v16-canaries", migrate: v16Canaries)
+        migrator.registerMigration("v17-image-references", migrate: v17ImageReferences)
         return migrator
     }()
 
@@ -515,6 +516,14 @@ enum Migrations {
             t.column("at", .datetime).notNull()
             t.column("weight", .integer).notNull()
             t.column("text", .text).notNull().check(sql: "length(CAST(text AS BLOB)) BETWEEN 1 AND 2000")
+        }
+    }
+
+    /// Where a release's image was pushed (`REGISTRY/APP@sha256:…`); NULL: on this host only.
+    private static func v17ImageReferences(_ db: Database) throws {
+        try db.alter(table: "releases") { t in
+            t.add(column: "image_reference", .text)
+                .check(sql: "image_reference IS NULL OR (length(image_reference) BETWEEN 73 AND 600 AND instr(image_reference, '@sha256:') > 0)")
         }
     }
 }

@@ -13,6 +13,8 @@ struct ReleaseRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRec
     var buildID: Int64?
     var imageTag: String
     var imageDigest: String
+    /// `REGISTRY/APP@sha256:…` once pushed to a registry.
+    var imageReference: String?
     var commitID: ObjectID?
     /// `ReleaseRecord.json(_:)` of the config snapshot.
     var configJSON: String
@@ -32,6 +34,7 @@ struct ReleaseRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRec
         case buildID = "build_id"
         case imageTag = "image_tag"
         case imageDigest = "image_digest"
+        case imageReference = "image_reference"
         case commitID = "commit_id"
         case configJSON = "config_json"
         case processTypesJSON = "process_types_json"
@@ -63,7 +66,7 @@ struct ReleaseRecord: Codable, FetchableRecord, PersistableRecord, StoredTimeRec
             config: try Self.decodeObject(configJSON, column: "config_json", id: id),
             processTypes: try Self.decodeObject(processTypesJSON, column: "process_types_json", id: id),
             description: description, createdBy: createdBy, origin: origin, createdAt: createdAt, status: status,
-            failureReason: failureReason)
+            failureReason: failureReason, imageReference: imageReference)
     }
 
     /// `object` as the text of a JSON column: keys sorted, so that equal snapshots are equal text.

@@ -12,6 +12,7 @@ extension Store {
     ///   - buildID: the build of `app` whose image this is; `nil` for none.
     ///   - imageTag: the image's name in the image store (not empty).
     ///   - imageDigest: `sha256:` and 64 lowercase hex digits.
+    ///   - imageReference: where the image was pushed (`REGISTRY/APP@sha256:…`), if it was.
     ///   - config: the config vars the release runs with (`ConfigKey`/`ConfigValue` rules).
     ///   - processTypes: process type → command; types named as in a Procfile.
     ///   - description: what made it, for people (`Deploy 5d6e7f8`); never a config value.
@@ -24,7 +25,7 @@ extension Store {
     ///   `StoreError.database` when a value breaks the schema (an empty image tag, a malformed
     ///   digest) or SQLite fails. Nothing is written then.
     public func createRelease(
-        app: AppName, buildID: Int64?, imageTag: String, imageDigest: String, commit: ObjectID?,
+        app: AppName, buildID: Int64?, imageTag: String, imageDigest: String, imageReference: String? = nil, commit: ObjectID?,
         config: [String: String], processTypes: [String: String], description: String, createdBy: String,
         origin: ReleaseOrigin = .push
     ) async throws(StoreError) -> Release {
@@ -45,7 +46,7 @@ extension Store {
             let latest = try Self.latestVersion(of: appID, in: db)
             let record = ReleaseRecord(
                 id: nil, appID: appID, version: latest + 1, buildID: buildID, imageTag: imageTag,
-                imageDigest: imageDigest, commitID: commit, configJSON: configJSON,
+                imageDigest: imageDigest, imageReference: imageReference, commitID: commit, configJSON: configJSON,
                 processTypesJSON: processTypesJSON, description: description, createdBy: createdBy,
                 origin: origin, createdAt: Date(), status: .pending, failureReason: nil)
             return try record.insertAndFetch(db).release(app: app)

@@ -194,17 +194,24 @@ struct CanaryTests {
     func anOlderDatabaseGainsCanariesKeepingItsReleases() async throws {
         let old = try await blocking { [path = Fixture.databasePath] in try Store(path: path, migratingUpTo: "v15-maintenance") }
         _ = try await old.createApp(app)
-        let live = try await Fixture.release(old, app: app, digest: "c")
-        try await old.markReleaseLive(id: live.id)
-        let pending = try await Fixture.release(old, app: app, digest: "d")
+        // Rows as a v15 gantryd wrote them (today's records name later columns).
+        for (version, digest, status) in [(1, "c", "live"), (2, "d", "pending")] {
+            try await old.execute(sql: """
+                INSERT INTO releases (app_id, version, image_tag, image_digest, config_json, process_types_json, description,
+                                      created_by, origin, created_at, status)
+                VALUES (1, \(version), 'hello:\(digest)', '\(Fixture.digest(Character(digest)))', '{}', '{"web":"serve"}',
+                        'Deploy aaaaaaa', 'alice', 'push', '2026-01-01 00:00:00.000', '\(status)')
+                """)
+        }
         try old.close()
 
         let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
-        #expect(store.migrationsAppliedAtOpen == ["v16-canaries"])
+        #expect(store.migrationsAppliedAtOpen == ["v16-canaries", "v17-image-references"])
         let releases = try await store.releases(app: app)
-        #expect(releases.map(\.version) == [2, 1] && releases.allSatisfy { $0.canary == nil })
+        #expect(releases.map(\.version) == [2, 1] && releases.allSatisfy { $0.canary == nil && $0.imageReference == nil })
         #expect(try await store.canary(app: app) == nil)
-        let canary = try await store.startCanary(releaseID: pending.id, stable: live.version, weight: 10, analysis: nil, event: "started")
+        let pending = releases[0]
+        let canary = try await store.startCanary(releaseID: pending.id, stable: 1, weight: 10, analysis: nil, event: "started")
         #expect(try await store.release(app: app, version: pending.version).canary == canary)
         #expect(try await store.strings(sql: "PRAGMA integrity_check") == ["ok"])
     }

@@ -89,6 +89,27 @@ struct ReleaseTests {
     }
 
     @Test
+    func aPushedImagesReferenceIsStoredAndReadBack() async throws {
+        let reference = "127.0.0.1:5000/hello@" + Fixture.digest("c")
+        let pushed = try await store.createRelease(
+            app: app, buildID: nil, imageTag: "hello:c", imageDigest: Fixture.digest("c"), imageReference: reference, commit: nil,
+            config: [:], processTypes: [:], description: "Deploy aaaaaaa", createdBy: "bob")
+        #expect(pushed.imageReference == reference && pushed.summary.imageReference == reference)
+        #expect(try await store.release(app: app, version: pushed.version).imageReference == reference)
+        #expect(try await release().imageReference == nil)
+    }
+
+    @Test
+    func aReferenceThatNamesNoDigestIsRefused() async throws {
+        await #expect(throws: StoreError.self) {
+            try await store.createRelease(
+                app: app, buildID: nil, imageTag: "hello:c", imageDigest: Fixture.digest("c"), imageReference: "127.0.0.1:5000/hello:v1",
+                commit: nil, config: [:], processTypes: [:], description: "Deploy aaaaaaa", createdBy: "bob")
+        }
+        #expect(try await store.releases(app: app).isEmpty)
+    }
+
+    @Test
     func versionsIncrementPerApp() async throws {
         let other = Fixture.app("other")
         _ = try await store.createApp(other)

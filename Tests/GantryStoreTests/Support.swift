@@ -12,7 +12,7 @@ enum Fixture {
     /// Every migration, oldest first, as `Store.migrationsAppliedAtOpen` lists them for a new file.
     static let allMigrations = [
         "v1-apps-tokens-builds", "v2-build-stages", "v3-build-log-chunks", "v4-config-vars",
-        "v5-releases-formation", "v6-release-origin-commit-summary", "v7-ssh-keys", "v8-webhooks", "v9-interrupted-builds", "v10-users-access-audit", "v11-domains", "v12-certificates", "v13-acme-status", "v14-release-phases", "v15-maintenance", "v16-canaries",
+        "v5-releases-formation", "v6-release-origin-commit-summary", "v7-ssh-keys", "v8-webhooks", "v9-interrupted-builds", "v10-users-access-audit", "v11-domains", "v12-certificates", "v13-acme-status", "v14-release-phases", "v15-maintenance", "v16-canaries", "v17-image-references",
     ]
 
     /// An image digest made of one repeated hex digit.

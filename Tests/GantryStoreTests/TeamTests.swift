@@ -148,7 +148,7 @@ struct TeamTests {
         try old.close()
 
         let store = try await blocking { [path = Fixture.databasePath] in try Store(path: path) }
-        #expect(store.migrationsAppliedAtOpen == ["v10-users-access-audit", "v11-domains", "v12-certificates", "v13-acme-status", "v14-release-phases", "v15-maintenance", "v16-canaries"])
+        #expect(store.migrationsAppliedAtOpen == ["v10-users-access-audit", "v11-domains", "v12-certificates", "v13-acme-status", "v14-release-phases", "v15-maintenance", "v16-canaries", "v17-image-references"])
         #expect(try await store.users().map { "\($0.name) \($0.role.rawValue)" } == ["admin admin"])
         guard case .valid(let token, let user) = try await store.authenticate(token: "the-old-token") else {
             Issue.record("the token from before users is refused")

@@ -36,6 +36,9 @@ public struct Release: Hashable, Sendable, Identifiable {
     public var imageTag: String
     /// The image's digest, `sha256:` and 64 lowercase hex digits.
     public var imageDigest: String
+    /// Where the image was pushed, by digest (`REGISTRY/APP@sha256:…`), when gantryd pushes
+    /// images to a registry (`--registry`); `nil` for an image kept on this host only.
+    public var imageReference: String?
     /// The commit the image was built from, when known.
     public var commit: ObjectID?
     /// The first line of the commit's message, when its build recorded it (not stored with
@@ -65,8 +68,10 @@ public struct Release: Hashable, Sendable, Identifiable {
     public init(
         id: Int64, app: AppName, version: Int, buildID: Int64?, imageTag: String, imageDigest: String,
         commit: ObjectID?, config: [String: String], processTypes: [String: String], description: String,
-        createdBy: String, origin: ReleaseOrigin = .push, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil
+        createdBy: String, origin: ReleaseOrigin = .push, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil,
+        imageReference: String? = nil
     ) {
+        self.imageReference = imageReference
         self.id = id
         self.app = app
         self.version = version
@@ -96,7 +101,8 @@ public struct Release: Hashable, Sendable, Identifiable {
             id: id, app: app, version: version, buildID: buildID, imageTag: imageTag,
             imageDigest: imageDigest, commit: commit, configKeys: configKeys, processTypes: processTypes,
             description: description, createdBy: createdBy, origin: origin, createdAt: createdAt, status: status,
-            failureReason: failureReason, commitMessage: commitMessage, releasePhase: releasePhase, canary: canary)
+            failureReason: failureReason, commitMessage: commitMessage, releasePhase: releasePhase, canary: canary,
+            imageReference: imageReference)
     }
 }
 
@@ -126,6 +132,7 @@ public struct ReleaseSummary: Hashable, Sendable, Codable, Identifiable {
     public var buildID: Int64?
     public var imageTag: String
     public var imageDigest: String
+    public var imageReference: String?
     public var commit: ObjectID?
     public var commitMessage: String?
     /// The keys of the release's config vars, sorted.
@@ -145,8 +152,9 @@ public struct ReleaseSummary: Hashable, Sendable, Codable, Identifiable {
         id: Int64, app: AppName, version: Int, buildID: Int64?, imageTag: String, imageDigest: String,
         commit: ObjectID?, configKeys: [String], processTypes: [String: String], description: String,
         createdBy: String, origin: ReleaseOrigin = .push, createdAt: Date, status: ReleaseStatus, failureReason: String? = nil,
-        commitMessage: String? = nil, releasePhase: ReleasePhase? = nil, canary: Canary? = nil
+        commitMessage: String? = nil, releasePhase: ReleasePhase? = nil, canary: Canary? = nil, imageReference: String? = nil
     ) {
+        self.imageReference = imageReference
         self.canary = canary
         self.releasePhase = releasePhase
         self.origin = origin

@@ -71,7 +71,8 @@ extension Pipeline {
             let target = try await canaryTarget(app, version: request.version, live: live)
             let image = try await storedImage(of: target)
             let release = try await store.createRelease(
-                app: app, buildID: target.buildID, imageTag: target.imageTag, imageDigest: target.imageDigest, commit: target.commit,
+                app: app, buildID: target.buildID, imageTag: target.imageTag, imageDigest: target.imageDigest,
+                imageReference: target.imageReference, commit: target.commit,
                 config: live.config, processTypes: target.processTypes, description: "Canary of v\(target.version)", createdBy: trigger.by,
                 origin: .rollback)
             let say: @Sendable (String) -> Void = { line in logger.info("\(app) v\(release.version): \(line)") }
