@@ -82,7 +82,7 @@ extension Pipeline {
             }
             let processes: [AppProcess]
             do {
-                processes = try await deployer.scale(app, to: formation) { line in logger.info("\(app): \(line)") }
+                processes = try await scheduler.scale(app, to: formation) { line in logger.info("\(app): \(line)") }
             } catch {
                 throw OperationError(.failed, "scaling \(app) failed: \(error); it runs as before")
             }
@@ -99,7 +99,7 @@ extension Pipeline {
                 throw OperationError(.invalid, "\(app) has no process type '\(type)'")
             }
             do {
-                return try await deployer.restart(app, type: type) { line in logger.info("\(app): \(line)") }
+                return try await scheduler.restart(app, type: type) { line in logger.info("\(app): \(line)") }
             } catch {
                 throw OperationError(.failed, "restarting \(app) failed: \(error)")
             }
@@ -108,7 +108,7 @@ extension Pipeline {
 
     /// The app's logs (see `AppLogs`).
     public func logs(_ app: AppName, _ query: LogQuery) async -> AsyncStream<[LogLine]> {
-        let logs = await deployer.logs(of: app)
+        let logs = await scheduler.logs(of: app)
         if query.follow { return logs.follow(query) }
         let lines = logs.tail(query)
         return AsyncStream { continuation in
@@ -133,14 +133,14 @@ extension Pipeline {
             app: app, buildID: base.buildID, imageTag: base.imageTag, imageDigest: base.imageDigest, imageReference: base.imageReference,
             commit: base.commit,
             config: config, processTypes: base.processTypes, description: description, createdBy: trigger.by, origin: trigger.origin)
-        await deployer.event(app, "v\(release.version): \(description) (by \(trigger.by))")
+        await scheduler.event(app, "v\(release.version): \(description) (by \(trigger.by))")
         var phase: ReleasePhase?
         do {
             let plan = try await plan(release, image: image, manifests: nil)
             // Its release command runs again, as on Heroku: the config it runs with changed,
             // or the schema must go back with the code.
             phase = try await runReleasePhase(plan, of: release) { line in logger.info("\(app) v\(release.version) release command: \(line)") }
-            try await deployer.deploy(plan) { line in logger.info("\(app) v\(release.version): \(line)") }
+            try await scheduler.deploy(plan) { line in logger.info("\(app) v\(release.version): \(line)") }
         } catch {
             let reason = (error as? DeployError)?.description ?? "\(error)"
             try? await store.markReleaseFailed(id: release.id, reason: reason)

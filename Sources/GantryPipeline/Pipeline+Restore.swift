@@ -28,7 +28,7 @@ extension Pipeline {
         }
         var plans: [Deployer.Plan] = []
         var keep: Deployer.Keep = .apps([:])
-        for app in (try? await store.apps()) ?? [] { await deployer.register(app.name) }
+        for app in (try? await store.apps()) ?? [] { await scheduler.register(app.name) }
         do {
             for release in try await store.liveReleases() {
                 do throws(any Error) {
@@ -45,7 +45,7 @@ extension Pipeline {
             report.append("cannot read the live releases (\(error)); every running container is kept, unsupervised")
             keep = .everything
         }
-        return report + (await deployer.restore(plans, keeping: keep))
+        return report + (await scheduler.restore(plans, keeping: keep))
     }
 
     /// Moves `live.ref` from the push's old commit to its new one when the release went live
@@ -68,32 +68,32 @@ extension Pipeline {
 
     /// The app's running processes, for `gantry ps`.
     public func processes(of app: AppName) async -> [AppProcess] {
-        await deployer.processes(of: app)
+        await scheduler.processes(of: app)
     }
 
     /// How many app processes are up, across apps (`gantry_running_containers`).
     public func runningContainers() async -> Int {
-        await deployer.runningCount()
+        await scheduler.runningCount()
     }
 
     /// Makes the router know a new app (503 until its first release, not 404).
     public func register(_ app: AppName) async {
-        await deployer.register(app)
+        await scheduler.register(app)
     }
 
     /// Stops a destroyed app's processes, takes it out of the router, then removes what it had
     /// on disk (`purgeDisk`).
     public func remove(_ app: AppName) async {
-        await deployer.remove(app)
+        await scheduler.remove(app)
         await purgeDisk(of: app)
     }
 
     /// Watches the running processes until cancelled (`Deployer.supervise`).
     public func supervise() async {
         await withDiscardingTaskGroup { group in
-            group.addTask { await deployer.supervise() }
+            group.addTask { await scheduler.supervise() }
             group.addTask {
-                for await failure in deployer.canaryFailures { await abortFailedCanary(failure) }
+                for await failure in scheduler.canaryFailures { await abortFailedCanary(failure) }
             }
         }
     }

@@ -24,7 +24,11 @@ public struct Pipeline: Sendable {
     let store: Store
     let builder: Builder
     let buildpacks: BuildpackSet
+    /// Runs what ends on this host (the release command, `gantry run`) and, unless another
+    /// scheduler is given, the formations too.
     let deployer: Deployer
+    /// Where releases' formations run: the deployer, or a cluster engine's (`Scheduler`).
+    let scheduler: any Scheduler
     let scratch: String
     /// Where an app is served (`http://APP.localhost:8000`).
     let publicURL: @Sendable (AppName) -> String
@@ -39,7 +43,7 @@ public struct Pipeline: Sendable {
     let keptReleases: Int
 
     public init(
-        store: Store, builder: Builder, buildpacks: BuildpackSet, deployer: Deployer, scratch: String,
+        store: Store, builder: Builder, buildpacks: BuildpackSet, deployer: Deployer, scheduler: (any Scheduler)? = nil, scratch: String,
         publicURL: @escaping @Sendable (AppName) -> String, logger: Logger,
         events: @escaping @Sendable (PipelineEvent) -> Void = { _ in }, keptReleases: Int = 10
     ) {
@@ -48,6 +52,7 @@ public struct Pipeline: Sendable {
         self.builder = builder
         self.buildpacks = buildpacks
         self.deployer = deployer
+        self.scheduler = scheduler ?? deployer
         self.scratch = scratch
         self.publicURL = publicURL
         self.logger = logger
@@ -161,7 +166,7 @@ public struct Pipeline: Sendable {
             if await !builder.adopt(settled, image: image) {
                 // A layer was unpacked already: the build directory the processes booted on
                 // goes with the workspace.
-                await deployer.discard(boot)
+                await scheduler.discard(boot)
                 boot = nil
             }
             let appLayer = image.layers.last!
@@ -186,7 +191,7 @@ public struct Pipeline: Sendable {
             if failure != nil { await discardBuild(app, build: build.id) }
             return (build.id, failure)
         } catch {
-            await deployer.discard(boot)
+            await scheduler.discard(boot)
             let failure = error as? BuildError ?? .other("\(error)")
             log.step("\(stage == "test" ? "Tests" : "Build") failed: \(failure)")
             try? await store.finishBuild(id: build.id, status: Self.status(of: failure), failureReason: failure.description)
@@ -215,7 +220,7 @@ public struct Pipeline: Sendable {
                 config: config, processTypes: image.processTypes, description: trigger.deployDescription(command.new),
                 createdBy: trigger.by, origin: trigger.origin)
         } catch {
-            await deployer.discard(booted)
+            await scheduler.discard(booted)
             log.step("Cannot record the release: \(error)")
             events(.releaseFinished(app: app, status: .failed))
             return NoSpace.isMentioned(in: "\(error)") ? NoSpace.words : "cannot record the release"
@@ -223,7 +228,7 @@ public struct Pipeline: Sendable {
         log.step("Releasing v\(release.version) (image \(image.digest.description.prefix(19))…)")
         CrashPoint.reached(.releaseRecorded)
         if let boot = booted, boot.release != release.version {
-            await deployer.discard(boot)  // another release was recorded meanwhile
+            await scheduler.discard(boot)  // another release was recorded meanwhile
             booted = nil
         }
         do {
@@ -232,7 +237,7 @@ public struct Pipeline: Sendable {
                 plan = try await self.plan(release, image: image, manifests: manifests)
                 try await releasePhase(plan, of: release, log: log)  // an app with one boots nothing early
             } catch {
-                await deployer.discard(booted)
+                await scheduler.discard(booted)
                 throw error
             }
             if let canary {
@@ -240,7 +245,7 @@ public struct Pipeline: Sendable {
                 if rejection == nil { log.step("\(publicURL(app)) serves the canary") }
                 return rejection
             }
-            try await deployer.deploy(plan, booted: booted, log: log.step)
+            try await scheduler.deploy(plan, booted: booted, log: log.step)
             CrashPoint.reached(.deployed)
             try await store.markReleaseLive(id: release.id)
             CrashPoint.reached(.releaseLive)
@@ -267,9 +272,11 @@ public struct Pipeline: Sendable {
         let user = try await store.user(of: release.app)
         var roots: [String] = []
         for layer in image.layers.dropFirst() { roots.append(try await builder.layerCache.unpacked(layer, owner: user)) }
-        return try await plan(
+        var plan = try await plan(
             release.app, version: release.version, layerRoots: roots, environment: image.environment, config: release.config,
             processTypes: release.processTypes, manifests: manifests ?? AppManifests(directory: roots[roots.count - 1] + "/app"), user: user)
+        plan.imageReference = release.imageReference
+        return plan
     }
 
     /// The plan of release `version` of `app`, whose layers above the stack are (or will be)
@@ -308,7 +315,7 @@ public struct Pipeline: Sendable {
                 app, version: version, layerRoots: compiled.layerRoots, environment: builder.imageEnvironment, config: config,
                 processTypes: compiled.processTypes, manifests: manifests, user: compiled.request.user)
         else { return nil }
-        return await deployer.boot(plan)
+        return await scheduler.boot(plan)
     }
 
     /// The dependency layers of the app's live image, for its next build to reuse; none when

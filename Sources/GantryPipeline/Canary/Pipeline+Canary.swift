@@ -95,7 +95,7 @@ extension Pipeline {
     public func canaryStatus(_ app: AppName) async throws -> CanaryStatus {
         guard let canary = try await store.canary(app: app) else { return CanaryStatus(canary: nil) }
         guard canary.state == .running, let state = await canaryWatch.state(of: app) else { return CanaryStatus(canary: canary) }
-        let now = await deployer.router.traffic(of: app)
+        let now = await scheduler.router.traffic(of: app)
         func since(_ release: Int) -> ReleaseTraffic { Self.traffic(of: release, in: now, since: state.baseline) }
         return CanaryStatus(
             canary: canary, stableTraffic: since(canary.stable), canaryTraffic: since(canary.release),
@@ -108,7 +108,7 @@ extension Pipeline {
         guard CanaryWeight.range.contains(weight) else { throw OperationError(.invalid, CanaryWeight.invalid(String(weight)).description) }
         return try await canaryQueues.serialized(app) { () async throws -> Canary in
             let canary = try await runningCanary(app)
-            await deployer.setCanaryWeight(app, weight)
+            await scheduler.setCanaryWeight(app, weight)
             let stopped = canary.analysis != nil ? "; automatic analysis stopped" : ""
             try await store.setCanaryWeight(id: canary.id, weight: weight, event: "weight set to \(weight)% by \(trigger.by)\(stopped)")
             await canaryWatch.stopAnalysis(app)
@@ -174,19 +174,19 @@ extension Pipeline {
                 try? await endCanary(running, .aborted, reason: "replaced by the canary v\(release.version)")
             }
             do throws(DeployError) {
-                try await deployer.startCanary(plan, booted: booted, weight: request.startingWeight, log: log)
+                try await scheduler.startCanary(plan, booted: booted, weight: request.startingWeight, log: log)
             } catch {
                 return .failure(error)
             }
-            let stable = await deployer.liveRelease(of: app) ?? 0
-            let baseline = await deployer.router.traffic(of: app)
+            let stable = await scheduler.liveRelease(of: app) ?? 0
+            let baseline = await scheduler.router.traffic(of: app)
             var text = "started at \(request.startingWeight)% beside v\(stable) by \(by)"
             if let analysis = request.analysis { text += "; automatic analysis: \(analysis.summary)" }
             let canary: Canary
             do {
                 canary = try await store.startCanary(releaseID: release.id, stable: stable, weight: request.startingWeight, analysis: request.analysis, event: text)
             } catch {
-                await deployer.abortCanary(app)
+                await scheduler.abortCanary(app)
                 return .failure(.runtime(RuntimeError(container: "\(app) v\(release.version)", reason: "cannot record its canary: \(error)")))
             }
             await canaryWatch.began(app, id: canary.id, baseline: baseline)
@@ -203,13 +203,13 @@ extension Pipeline {
         let app = canary.app
         let say: @Sendable (String) -> Void = { line in logger.info("\(app) canary v\(canary.release): \(line)") }
         switch state {
-        case .promoted: try await deployer.promoteCanary(app, log: say)
-        case .aborted: await deployer.abortCanary(app)
+        case .promoted: try await scheduler.promoteCanary(app, log: say)
+        case .aborted: await scheduler.abortCanary(app)
         case .running: preconditionFailure("a canary ends promoted or aborted")
         }
         try await store.finishCanary(id: canary.id, state, reason: reason)
         events(.releaseFinished(app: app, status: state == .promoted ? .live : .failed))
-        await deployer.event(app, "canary v\(canary.release) \(state.rawValue): \(reason)")
+        await scheduler.event(app, "canary v\(canary.release) \(state.rawValue): \(reason)")
         await canaryWatch.ended(app, try? await store.canary(app: app))
     }
 
@@ -218,14 +218,14 @@ extension Pipeline {
     func analyze(_ canary: Canary, _ analysis: CanaryAnalysis) -> Task<Void, Never> {
         let app = canary.app
         return Task {
-            var last = await deployer.router.traffic(of: app)
+            var last = await scheduler.router.traffic(of: app)
             var weight = canary.weight
             var idle = 0
             while !Task.isCancelled {
                 let due = ContinuousClock.now + .milliseconds(Int64(analysis.intervalSeconds * 1000))
                 await canaryWatch.setNextVerdict(app, id: canary.id, at: due)
                 do { try await Task.sleep(until: due, clock: .continuous) } catch { return }
-                let now = await deployer.router.traffic(of: app)
+                let now = await scheduler.router.traffic(of: app)
                 func interval(_ release: Int) -> ReleaseTraffic { Self.traffic(of: release, in: now, since: last) }
                 let canaryTraffic = interval(canary.release)
                 let (verdict, measured) = CanaryJudge.verdict(analysis, weight: weight, stable: interval(canary.stable), canary: canaryTraffic, idleIntervals: idle)
@@ -247,10 +247,10 @@ extension Pipeline {
             switch verdict {
             case .hold:
                 try await store.recordCanaryEvent(id: canary.id, measured)
-                await deployer.event(app, "canary v\(canary.release): \(measured)")
+                await scheduler.event(app, "canary v\(canary.release): \(measured)")
                 return true
             case .advance(let weight):
-                await deployer.setCanaryWeight(app, weight)
+                await scheduler.setCanaryWeight(app, weight)
                 try await store.setCanaryWeight(id: canary.id, weight: weight, event: "\(measured): advanced to \(weight)%")
                 return true
             case .promote:

@@ -16,6 +16,9 @@ public actor Deployer {
         public var app: AppName
         public var release: Int
         public var layers: [String]
+        /// The image in a registry (`REGISTRY/APP@sha256:…`), for a scheduler whose nodes pull
+        /// it; `nil` when it was not pushed. `layers` are the same image unpacked on this host.
+        public var imageReference: String?
         public var environment: [String: String]
         public var processTypes: [String: String]
         public var formation: [String: Int]
@@ -50,7 +53,7 @@ public actor Deployer {
     }
 
     let runtime: any ContainerRuntime
-    let router: any TrafficRouter
+    public nonisolated let router: any TrafficRouter
     let health: any HealthProbe
     let logsDirectory: String
     /// How long an old web process may take to finish its requests, then to exit on SIGTERM.
@@ -270,7 +273,7 @@ public actor Deployer {
     }
 
     /// Appends a timestamped line to the app's event log (deploys, restarts, kills).
-    func event(_ app: AppName, _ text: String) {
+    public func event(_ app: AppName, _ text: String) {
         let line = "\(LogLine.now()) \(text)\n"
         let path = logDirectory(app) + "/events.log"
         try? FileManager.default.createDirectory(atPath: logDirectory(app), withIntermediateDirectories: true)
