@@ -2,6 +2,7 @@ import Foundation
 import GantryClient
 import GantryCore
 import GantryGit
+import GantryTesting
 import Testing
 
 /// `git-upload-pack` over smart HTTP as gantryd answers it, request by request.
@@ -19,15 +20,10 @@ import Testing
     }
 
     /// `bytes` as gzip, by the system's `gzip`.
-    func gzip(_ bytes: [UInt8], in directory: String) throws -> [UInt8] {
-        let file = directory + "/request-\(UUID().uuidString)"
-        try Data(bytes).write(to: URL(fileURLWithPath: file))
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gzip.arguments = [file]
-        try gzip.run()
-        gzip.waitUntilExit()
-        return Array(try Data(contentsOf: URL(fileURLWithPath: file + ".gz")))
+    func gzip(_ bytes: [UInt8]) async throws -> [UInt8] {
+        let gzip = try await Shell.run("/bin/gzip", ["-c"], input: bytes, errors: .discarded, timeout: .seconds(60))
+        #expect(gzip.status == 0)
+        return gzip.bytes
     }
 
     @Test func theAdvertisementStartsWithTheServiceLineForProtocolZeroOnly() async throws {
@@ -55,7 +51,7 @@ import Testing
             let request = PktLine.encode(line: "command=ls-refs") + PktLine.encode(line: "agent=test") + Array("0001".utf8)
                 + PktLine.encode(line: "peel") + PktLine.flushBytes
             let response = try await server.gitRequest(
-                .post, "/hello.git/git-upload-pack", contentType: Self.requestType, body: try gzip(request, in: server.dataDirectory.scratch),
+                .post, "/hello.git/git-upload-pack", contentType: Self.requestType, body: try await gzip(request),
                 headers: ["Git-Protocol": "version=2", "Content-Encoding": "gzip"])
             #expect(response.status == 200)
             #expect(response.header("Content-Type") == "application/x-git-upload-pack-result")

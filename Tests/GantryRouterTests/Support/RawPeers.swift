@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Testing
 
 typealias RawChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
@@ -66,13 +67,27 @@ func withRawServer<T: Sendable>(
     do {
         let result = try await body(port)
         try? await listener.close()
-        await task.value
+        await finish(task)
         return result
     } catch {
         try? await listener.close()
-        await task.value
+        await finish(task)
         throw error
     }
+}
+
+/// Waits for the server's connections to end: at most 10 s, then they are cancelled and the
+/// test fails naming why (a connection its peer never closed), rather than the pass hanging.
+private func finish(_ server: Task<Void, Never>) async {
+    let ended = await withTaskGroup(of: Bool.self) { group in
+        group.addTask { await server.value; return true }
+        group.addTask { try? await Task.sleep(for: .seconds(10)); return false }
+        let first = await group.next()!
+        if !first { server.cancel() }  // ends the wait for its value too
+        group.cancelAll()
+        return first
+    }
+    if !ended { Issue.record("a connection to the test server stayed open 10 s after the test; it was cancelled") }
 }
 
 /// A backend that answers every request head with `response` (raw bytes), then closes the

@@ -40,6 +40,9 @@ struct TestClient: ~Copyable {
         return try await bootstrap
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // A router that never answers fails the test that waits, naming itself,
+                    // rather than hanging the whole unit pass.
+                    try channel.pipeline.syncOperations.addHandlers(IdleStateHandler(readTimeout: readTimeout), FailOnReadTimeout())
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     return try Channel(wrappingChannelSynchronously: channel)
                 }
@@ -112,6 +115,22 @@ struct TestClient: ~Copyable {
             }
         }
         throw TestFailure("the connection closed before the response ended")
+    }
+}
+
+/// How long a test connection waits for a byte from the router before it fails.
+private let readTimeout = TimeAmount.seconds(60)
+
+/// Fails the connection's reads once `IdleStateHandler` says nothing came for `readTimeout`.
+private final class FailOnReadTimeout: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read else {
+            return context.fireUserInboundEventTriggered(event)
+        }
+        context.fireErrorCaught(TestFailure("no byte from the router for \(readTimeout.nanoseconds / 1_000_000_000) s"))
+        context.close(promise: nil)
     }
 }
 
