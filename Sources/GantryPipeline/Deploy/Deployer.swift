@@ -274,15 +274,7 @@ public actor Deployer {
 
     /// Appends a timestamped line to the app's event log (deploys, restarts, kills).
     public func event(_ app: AppName, _ text: String) {
-        let line = "\(LogLine.now()) \(text)\n"
-        let path = logDirectory(app) + "/events.log"
-        try? FileManager.default.createDirectory(atPath: logDirectory(app), withIntermediateDirectories: true)
-        if let handle = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil) {
-            // The throwing calls: the old `write(_:)` traps on a full disk, taking the router down.
-            _ = try? handle.seekToEnd()
-            try? handle.write(contentsOf: Data(line.utf8))
-            try? handle.close()
-        }
+        AppLogs.appendEvent(text, to: logDirectory(app))
     }
 
     /// The logs of `app`.

@@ -30,6 +30,23 @@ public struct AppLogs: Sendable {
         self.directory = directory
     }
 
+    /// Appends a timestamped line to the event log of the app whose log directory is `directory`.
+    static func appendEvent(_ text: String, to directory: String) {
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        append("\(LogLine.now()) \(text)", to: directory + "/events.log")
+    }
+
+    /// Appends `line` and a newline to the file at `path`, creating it. Errors are dropped: a
+    /// full disk must not take the caller down (the old `FileHandle.write(_:)` trapped there).
+    static func append(_ line: String, to path: String) {
+        guard let handle = FileHandle(forWritingAtPath: path)
+            ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil)
+        else { return }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data((line + "\n").utf8))
+        try? handle.close()
+    }
+
     /// The last `query.lines` lines of the matching sources, oldest first (reaching into a
     /// just rotated `FILE.1` when the file itself has fewer).
     public func tail(_ query: LogQuery) -> [LogLine] {
