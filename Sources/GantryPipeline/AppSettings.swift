@@ -16,6 +16,7 @@ import GantryImage
 /// | `GANTRY_FORCE_HTTPS` | `1`: requests over plain HTTP are redirected to HTTPS (308) | `0` |
 /// | `GANTRY_HSTS` | seconds of `Strict-Transport-Security: max-age=` on HTTPS responses | none |
 /// | `GANTRY_RELEASE_TIMEOUT` | seconds the release command (Procfile `release:`) may run | 3600 |
+/// | `GANTRY_DEPLOY_TIMEOUT` | seconds a cluster engine may take to run a release's processes (Swarm: converge) | 300 |
 struct AppSettings {
     var buildpack: String?
     var limits = BuildLimits()
@@ -28,6 +29,8 @@ struct AppSettings {
     /// How long the release command may run (Heroku's default: an hour).
     var releaseTimeout = defaultReleaseTimeout
     static let defaultReleaseTimeout: Duration = .seconds(3600)
+    /// How long a cluster engine may take to converge on a release (`SwarmScheduler`).
+    var deployTimeout: Duration = .seconds(300)
 
     /// - Throws: `BuildError.other` naming the var whose value is unusable.
     init(config: [String: String]) throws(BuildError) {
@@ -49,6 +52,9 @@ struct AppSettings {
         }
         if let seconds = try Self.positive("GANTRY_RELEASE_TIMEOUT", in: config, maximum: 24 * 3600) {
             releaseTimeout = .seconds(seconds)
+        }
+        if let seconds = try Self.positive("GANTRY_DEPLOY_TIMEOUT", in: config, maximum: 24 * 3600) {
+            deployTimeout = .seconds(seconds)
         }
         if let pids = try Self.positive("GANTRY_PIDS", in: config, maximum: 32768) {
             processPids = pids

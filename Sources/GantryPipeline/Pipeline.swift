@@ -297,6 +297,7 @@ public struct Pipeline: Sendable {
         plan.pidsLimit = settings.processPids
         plan.cpuLimit = settings.processCPU
         plan.https = settings.https
+        plan.deployTimeout = settings.deployTimeout
         plan.user = user
         return plan
     }

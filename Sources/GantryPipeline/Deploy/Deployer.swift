@@ -31,6 +31,8 @@ public actor Deployer {
         public var user = AppUser.nobody
         /// `GANTRY_FORCE_HTTPS`, `GANTRY_HSTS`.
         public var https = HTTPSPolicy()
+        /// How long a cluster engine may take to run the release (`GANTRY_DEPLOY_TIMEOUT`).
+        public var deployTimeout: Duration = .seconds(300)
 
         public init(
             app: AppName, release: Int, layers: [String], environment: [String: String], processTypes: [String: String],
