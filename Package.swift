@@ -58,6 +58,9 @@ let package = Package(
         ]),
         // Outbound HTTP over libcurl: the CLI's API client, gantryd's health checks and callbacks.
         .target(name: "GantryHTTP", dependencies: ["GantryCore", "CCurl"]),
+        // The Docker Engine API (v1.41) over its unix socket: Swarm services, tasks, containers,
+        // networks, logs, image loading, and the wait for a service's convergence.
+        .target(name: "GantrySwarm", dependencies: ["GantryCore", "GantryHTTP"]),
         // RFC 8555 ACME client (HTTP-01) over GantryHTTP: accounts, orders, CSRs, certificates.
         .target(name: "GantryACME", dependencies: [
             "GantryHTTP",
@@ -166,6 +169,10 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The Engine client against a real single-node Swarm (scripts/docker-engine), and its pure parts.
+        .testTarget(name: "GantrySwarmTests", dependencies: [
+            "GantrySwarm", "GantryHTTP", "GantryTesting", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "GantryClientTests", dependencies: ["GantryClient", "GantryTesting"]),
         .testTarget(name: "GantryTerminalTests", dependencies: ["GantryTerminal"]),

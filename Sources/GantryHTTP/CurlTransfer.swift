@@ -64,6 +64,9 @@ enum CurlTransfer {
         if let caBundlePath = configuration.caBundlePath {
             try handle.set(CURLOPT_CAINFO, caBundlePath, "CURLOPT_CAINFO")
         }
+        if let unixSocketPath = configuration.unixSocketPath {
+            try handle.set(CURLOPT_UNIX_SOCKET_PATH, unixSocketPath, "CURLOPT_UNIX_SOCKET_PATH")
+        }
         try handle.set(CURLOPT_HTTPHEADER, pointer: UnsafeMutableRawPointer(headerList.raw), "CURLOPT_HTTPHEADER")
 
         let userdata = Unmanaged.passUnretained(state).toOpaque()

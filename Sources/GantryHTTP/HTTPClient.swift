@@ -25,12 +25,16 @@ public struct HTTPClient: Sendable {
         /// the system's bundle (`CURLOPT_CAINFO`): a test CA such as pebble's. Default nil, the
         /// system's bundle.
         public var caBundlePath: String?
+        /// A unix socket every request is sent through instead of TCP (`CURLOPT_UNIX_SOCKET_PATH`),
+        /// such as the Docker engine's `/var/run/docker.sock`; URLs keep their `http://` form
+        /// (`http://localhost/v1.41/_ping`) for the request line and `Host`. Default nil, TCP.
+        public var unixSocketPath: String?
 
         /// Creates a configuration; every argument has the default described on its property.
         public init(
             connectTimeout: Duration = .seconds(5), timeout: Duration = .seconds(30),
             maximumResponseSize: Int = 64 << 20, userAgent: String = "gantry/\(Gantry.version)", usesProxy: Bool = true,
-            caBundlePath: String? = nil
+            caBundlePath: String? = nil, unixSocketPath: String? = nil
         ) {
             self.connectTimeout = connectTimeout
             self.timeout = timeout
@@ -38,6 +42,7 @@ public struct HTTPClient: Sendable {
             self.userAgent = userAgent
             self.usesProxy = usesProxy
             self.caBundlePath = caBundlePath
+            self.unixSocketPath = unixSocketPath
         }
     }
 

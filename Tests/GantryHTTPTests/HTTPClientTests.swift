@@ -70,6 +70,17 @@ struct HTTPClientTests {
         }
     }
 
+    @Test func missingUnixSocketCannotConnect() async throws {
+        let path = FileManager.default.temporaryDirectory.path + "/gantry-missing-\(UUID().uuidString).sock"
+        let client = HTTPClient(configuration: .init(usesProxy: false, unixSocketPath: path))
+        await #expect {
+            _ = try await client.perform(HTTPRequest(url: "http://localhost/v1.41/_ping"))
+        } throws: { error in
+            guard case .cannotConnect(let url, _) = error as? HTTPClientError else { return false }
+            return url == "http://localhost/v1.41/_ping"
+        }
+    }
+
     @Test func silentServerTimesOut() async throws {
         try await withServer(nil) { server in
             let start = ContinuousClock.now
