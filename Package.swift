@@ -87,7 +87,7 @@ let package = Package(
         ]),
         // The pipeline, top to bottom: receive → detect → build → test → record.
         .target(name: "GantryPipeline", dependencies: [
-            "GantryCore", "GantryStore", "GantryGit", "GantryBuildpacks", "GantryImage", "GantryRuntime",
+            "GantryCore", "GantryStore", "GantryGit", "GantryBuildpacks", "GantryImage", "GantryRuntime", "GantrySwarm",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prometheus metrics: router requests and latency, builds and deploys, running containers.

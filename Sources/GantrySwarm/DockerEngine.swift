@@ -15,7 +15,7 @@ public struct DockerEngine: Sendable {
 
     /// The engine's address.
     public let host: DockerHost
-    private let client: HTTPClient
+    let client: HTTPClient
 
     /// A client of the engine at `host`.
     /// - Parameter timeout: the limit for one exchange (a service update returns at once; the
@@ -70,10 +70,7 @@ public struct DockerEngine: Sendable {
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8] = [],
         contentType: String = "application/json", timeout: Duration? = nil, operation: String
     ) async throws(EngineError) -> [UInt8] {
-        var url = "http://localhost/v\(Self.apiVersion)" + path
-        if !query.isEmpty {
-            url += "?" + query.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
-        }
+        let url = Self.url(path, query: query)
         var headers: HTTPHeaders = ["Accept": "application/json"]
         if !body.isEmpty || method == .post { headers["Content-Type"] = contentType }
         let response: HTTPResponse
@@ -92,6 +89,15 @@ public struct DockerEngine: Sendable {
             throw .refused(operation: operation, status: response.status, message: Self.message(of: response))
         }
         return response.body
+    }
+
+    /// `http://localhost/v1.41PATH?QUERY`: the host part is not used over the socket.
+    static func url(_ path: String, query: [(String, String)]) -> String {
+        var url = "http://localhost/v\(apiVersion)" + path
+        if !query.isEmpty {
+            url += "?" + query.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+        }
+        return url
     }
 
     func encode(_ value: some Encodable) -> [UInt8] {

@@ -7,6 +7,7 @@ import GantryPipeline
 import GantryRouter
 import GantryRuntime
 import GantryStore
+import GantrySwarm
 import Logging
 
 extension Gantryd {
@@ -38,15 +39,15 @@ extension Gantryd {
         } catch {
             throw StartupError(error.reason)
         }
-        let runtime = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers, network: network, networkPoolSize: 2)
+        let runc = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers, network: network, networkPoolSize: 2)
         do {
-            let leftovers = try await runtime.network.start()
+            let leftovers = try await runc.network.start()
             if leftovers > 0 { logger.notice("detached \(leftovers) network namespaces a crash left behind") }
         } catch {
             throw StartupError("cannot set up the container network: \(error.reason)")
         }
         if changeWork == "idle" {
-            if let problem = runtime.enableBackground() {
+            if let problem = runc.enableBackground() {
                 logger.warning("change work runs at SCHED_IDLE only: \(problem)")
             } else {
                 logger.info("change work runs in an idle CPU cgroup")
@@ -55,18 +56,20 @@ extension Gantryd {
         logger.info("containers on bridge \(network.bridge) (\(network.subnet)), CNI plugins in \(network.pluginDirectory)")
         logger.info("stack \(stack.name) (\(stack.digest)), buildpacks: \(buildpacks.buildpacks.map(\.id).joined(separator: ", "))")
         var builder = Builder(
-            layout: layout, layerCache: layerCache, stack: stack, buildpacksDirectory: buildpacksDirectory, runtime: runtime,
+            layout: layout, layerCache: layerCache, stack: stack, buildpacksDirectory: buildpacksDirectory, runtime: runc,
             cacheDirectory: dataDirectory.buildCaches, scratchDirectory: dataDirectory.scratch)
         builder.minimumFreeBytes = minFreeMb * 1_000_000
-        let deployer = Deployer(runtime: runtime, router: RouterTraffic(router: router, counter: traffic), health: HealthChecker(), logsDirectory: dataDirectory.logs)
+        let routerTraffic = RouterTraffic(router: router, counter: traffic)
+        let deployer = Deployer(runtime: runc, router: routerTraffic, health: HealthChecker(), logsDirectory: dataDirectory.logs)
+        let scheduler = runtime == "swarm" ? try await swarmScheduler(router: routerTraffic, logsDirectory: dataDirectory.logs, logger: logger) : nil
         let (routerPort, appsDomain) = (routerPort, appsDomain.lowercased())
         let pipeline = Pipeline(
-            store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scratch: dataDirectory.scratch,
+            store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scheduler: scheduler, scratch: dataDirectory.scratch,
             publicURL: { app in "http://\(app.rawValue).\(appsDomain)\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger,
             events: metrics.record(_:), keptReleases: keepReleases)
         for line in await pipeline.restoreLiveReleases(repositoryPath: { dataDirectory.repository(for: $0) }) { logger.notice("restore: \(line)") }
-        for id in await runtime.removeStrayLogFIFOs() { logger.notice("removed the log FIFO of \(id), a container that is gone") }
-        return (pipeline, runtime.network, runtime.logWriter)
+        for id in await runc.removeStrayLogFIFOs() { logger.notice("removed the log FIFO of \(id), a container that is gone") }
+        return (pipeline, runc.network, runc.logWriter)
     }
 }
 
@@ -87,6 +90,23 @@ extension Gantryd {
         runtime.removeCgroupParent()
         logger.notice("removed \(removed.count) containers, detached \(detached) ready network namespaces")
         if let error = await runtime.network.lastBackgroundError { throw StartupError("some network namespaces stay attached: \(error)") }
+    }
+}
+
+extension Gantryd {
+    /// `--runtime swarm`: the engine `DOCKER_HOST` names, which must be a Swarm manager, and the
+    /// network apps' tasks join.
+    /// - Throws: `StartupError` naming the socket, or saying to `docker swarm init`.
+    func swarmScheduler(router: any TrafficRouter, logsDirectory: String, logger: Logger) async throws -> SwarmScheduler {
+        do {
+            let engine = try DockerEngine()
+            try await engine.requireSwarmManager()
+            _ = try await engine.createBridgeNetwork(swarmNetwork, labels: ["dev.gantry.network": "apps"])
+            logger.info("apps' processes run as services of the Swarm at \(engine.host.socketPath), on network \(swarmNetwork)")
+            return SwarmScheduler(engine: engine, router: router, health: HealthChecker(), network: swarmNetwork, logsDirectory: logsDirectory)
+        } catch {
+            throw StartupError("--runtime swarm: \(error)")
+        }
     }
 }
 

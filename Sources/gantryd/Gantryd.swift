@@ -94,6 +94,12 @@ struct Gantryd: AsyncParsableCommand {
     @Option(help: "The OCI runtime binary (runc's command line).")
     var ociRuntime: String = "runc"
 
+    @Option(help: ArgumentHelp("Where apps' processes run: runc (containers on this host) or swarm (services of the Docker Swarm whose manager DOCKER_HOST=unix:///path names, default /var/run/docker.sock; needs --registry). Builds, tests and release commands run in runc on this host either way.", valueName: "runc|swarm"))
+    var runtime: String = "runc"
+
+    @Option(help: "With --runtime swarm: the Swarm-scoped bridge network apps' tasks join (created when missing); the router reaches each task at its address on it.")
+    var swarmNetwork: String = "gantry"
+
     @Option(help: "The Linux bridge every container's network namespace is attached to (created when missing).")
     var bridge: String = NetworkConfiguration.defaultBridge
 
@@ -116,6 +122,7 @@ struct Gantryd: AsyncParsableCommand {
     var removeContainers = false
 
     func validate() throws {
+        guard ["runc", "swarm"].contains(runtime) else { throw ValidationError("--runtime must be runc or swarm") }
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be between 0 and 65535") }
         guard (0...65535).contains(sshPort) else { throw ValidationError("--ssh-port must be between 0 and 65535") }
         guard httpsPort.map({ (0...65535).contains($0) }) ?? true else { throw ValidationError("--https-port must be between 0 and 65535") }
