@@ -66,6 +66,8 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // OCI distribution client over GantryHTTP: pushes images of the layout to a registry.
+        .target(name: "GantryRegistry", dependencies: ["GantryCore", "GantryHTTP", "GantryImage"]),
         // Container runtimes: runc (default); health checks of started web processes.
         .target(name: "GantryRuntime", dependencies: [
             "GantryCore", "GantryImage", "GantryBuildpacks", "GantryHTTP",
@@ -173,6 +175,8 @@ let package = Package(
         .testTarget(name: "gantryTests", dependencies: ["gantry", "GantryClient", "GantryCore", "GantryTerminal"]),
         .testTarget(name: "GantryBuildpacksTests", dependencies: ["GantryBuildpacks", "GantryTesting"]),
         .testTarget(name: "GantryImageTests", dependencies: ["GantryImage", "GantryTesting"]),
+        // The registry client against Debian's docker-registry (GantryTesting's `DockerRegistry`), checked by skopeo.
+        .testTarget(name: "GantryRegistryTests", dependencies: ["GantryRegistry", "GantryImage", "GantryHTTP", "GantryTesting"]),
         .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime", "GantryBuildpacks", "GantryTesting"]),
         .testTarget(name: "GantryPipelineTests", dependencies: [
             "GantryPipeline", "GantryCore", "GantryGit", "GantryStore", "GantryTesting",
