@@ -86,7 +86,7 @@ let package = Package(
         ]),
         // The pipeline, top to bottom: receive → detect → build → test → record.
         .target(name: "GantryPipeline", dependencies: [
-            "GantryCore", "GantryStore", "GantryGit", "GantryBuildpacks", "GantryImage", "GantryRuntime",
+            "GantryCore", "GantryStore", "GantryGit", "GantryBuildpacks", "GantryImage", "GantryRuntime", "GantryRegistry",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prometheus metrics: router requests and latency, builds and deploys, running containers.
@@ -126,7 +126,7 @@ let package = Package(
         ]),
         .executableTarget(name: "gantryd", dependencies: [
             "GantryServer", "GantryPipeline", "GantryStore", "GantryGit", "GantryCore", "GantryImage", "GantryRuntime", "GantryBuildpacks",
-            "GantryRouter", "GantryMetrics", "GantryACME",
+            "GantryRouter", "GantryMetrics", "GantryACME", "GantryRegistry",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
