@@ -69,6 +69,8 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // OCI distribution client over GantryHTTP: pushes images of the layout to a registry.
+        .target(name: "GantryRegistry", dependencies: ["GantryCore", "GantryHTTP", "GantryImage"]),
         // Container runtimes: runc (default); health checks of started web processes.
         .target(name: "GantryRuntime", dependencies: [
             "GantryCore", "GantryImage", "GantryBuildpacks", "GantryHTTP",
@@ -87,7 +89,7 @@ let package = Package(
         ]),
         // The pipeline, top to bottom: receive → detect → build → test → record.
         .target(name: "GantryPipeline", dependencies: [
-            "GantryCore", "GantryStore", "GantryGit", "GantryBuildpacks", "GantryImage", "GantryRuntime", "GantrySwarm",
+            "GantryCore", "GantryStore", "GantryGit", "GantryBuildpacks", "GantryImage", "GantryRuntime", "GantryRegistry", "GantrySwarm",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prometheus metrics: router requests and latency, builds and deploys, running containers.
@@ -127,7 +129,7 @@ let package = Package(
         ]),
         .executableTarget(name: "gantryd", dependencies: [
             "GantryServer", "GantryPipeline", "GantryStore", "GantryGit", "GantryCore", "GantryImage", "GantryRuntime", "GantryBuildpacks",
-            "GantryRouter", "GantryMetrics", "GantryACME",
+            "GantryRouter", "GantryMetrics", "GantryACME", "GantryRegistry",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -180,6 +182,8 @@ let package = Package(
         .testTarget(name: "gantryTests", dependencies: ["gantry", "GantryClient", "GantryCore", "GantryTerminal"]),
         .testTarget(name: "GantryBuildpacksTests", dependencies: ["GantryBuildpacks", "GantryTesting"]),
         .testTarget(name: "GantryImageTests", dependencies: ["GantryImage", "GantryTesting"]),
+        // The registry client against Debian's docker-registry (GantryTesting's `DockerRegistry`), checked by skopeo.
+        .testTarget(name: "GantryRegistryTests", dependencies: ["GantryRegistry", "GantryImage", "GantryHTTP", "GantryTesting"]),
         .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime", "GantryBuildpacks", "GantryTesting"]),
         .testTarget(name: "GantryPipelineTests", dependencies: [
             "GantryPipeline", "GantryCore", "GantryGit", "GantryStore", "GantryTesting",

@@ -29,20 +29,25 @@ enum CurlTransfer {
     /// Runs `request` on the calling thread, which must not belong to Swift's cooperative pool.
     static func perform(
         _ request: HTTPRequest, configuration: HTTPClient.Configuration, cancellation: CancellationFlag,
-        sink: (@Sendable ([UInt8]) -> Void)? = nil
+        sink: (@Sendable ([UInt8]) -> Void)? = nil, bodyFile: String? = nil
     ) -> Result<HTTPResponse, HTTPClientError> {
         let url = request.url
         if cancellation.isCancelled { return .failure(.cancelled(url: url)) }
+        let fileBody: FileBody?
+        do { fileBody = try bodyFile.map { path throws(CurlSetupError) in try FileBody(path: path) } } catch {
+            return .failure(.invalidRequest(url: url, detail: error.message))
+        }
         let state = TransferState(limit: configuration.maximumResponseSize, cancellation: cancellation, sink: sink)
         let headerList = CurlStringList(headerLines(for: request))
         let handle: EasyHandle
         do {
             handle = try EasyHandle()
             try configure(handle, request, configuration, headerList, state)
+            if let fileBody { try fileBody.configure(handle) }
         } catch {
             return .failure(.invalidRequest(url: url, detail: error.message))
         }
-        let code = withExtendedLifetime((state, headerList)) { handle.perform() }
+        let code = withExtendedLifetime((state, headerList, fileBody)) { handle.perform() }
         guard code == CURLE_OK else {
             return .failure(failure(code, handle: handle, state: state, url: url))
         }

@@ -71,13 +71,13 @@ public struct HTTPClient: Sendable {
         try await perform(request, sink: sink)
     }
 
-    private func perform(_ request: HTTPRequest, sink: (@Sendable ([UInt8]) -> Void)?) async throws(HTTPClientError) -> HTTPResponse {
+    func perform(_ request: HTTPRequest, sink: (@Sendable ([UInt8]) -> Void)?, bodyFile: String? = nil) async throws(HTTPClientError) -> HTTPResponse {
         let flag = CancellationFlag()
         let configuration = configuration
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>) in
                 let thread = Thread {
-                    continuation.resume(returning: CurlTransfer.perform(request, configuration: configuration, cancellation: flag, sink: sink))
+                    continuation.resume(returning: CurlTransfer.perform(request, configuration: configuration, cancellation: flag, sink: sink, bodyFile: bodyFile))
                 }
                 thread.name = "gantry-http"
                 thread.start()

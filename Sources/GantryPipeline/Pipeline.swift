@@ -3,6 +3,7 @@ import GantryBuildpacks
 import GantryCore
 import GantryGit
 import GantryImage
+import GantryRegistry
 import GantryRuntime
 import GantryStore
 import Logging
@@ -41,13 +42,16 @@ public struct Pipeline: Sendable {
     let events: @Sendable (PipelineEvent) -> Void
     /// How many good releases per app keep their images (the live one always does).
     let keptReleases: Int
+    /// Where every built image is pushed before its release is recorded (`--registry`), if anywhere.
+    let registry: RegistryClient?
 
     public init(
         store: Store, builder: Builder, buildpacks: BuildpackSet, deployer: Deployer, scheduler: (any Scheduler)? = nil, scratch: String,
         publicURL: @escaping @Sendable (AppName) -> String, logger: Logger,
-        events: @escaping @Sendable (PipelineEvent) -> Void = { _ in }, keptReleases: Int = 10
+        events: @escaping @Sendable (PipelineEvent) -> Void = { _ in }, keptReleases: Int = 10, registry: RegistryClient? = nil
     ) {
         self.keptReleases = keptReleases
+        self.registry = registry
         self.store = store
         self.builder = builder
         self.buildpacks = buildpacks
@@ -183,10 +187,21 @@ public struct Pipeline: Sendable {
             try await store.finishBuild(id: build.id, status: .built, failureReason: nil)
             events(.buildFinished(app: app, status: .built))
 
+            // Push: to the registry, when there is one; a refusal leaves the old release serving.
+            let pushed: PushedImage?
+            do { pushed = try await push(image, of: app, log: log) } catch {
+                await deployer.discard(boot)
+                log.step("Push to the registry failed: \(error)")
+                await log.finish()
+                await discardBuild(app, build: build.id)
+                return (build.id, "registry push failed")
+            }
+
             // Release and deploy: the new formation must come up healthy before the ref moves.
             stage = "deploy"
             let failure = await release(
-                image, of: build, command: command, config: config, manifests: manifests, booted: boot, trigger: trigger, canary: canary, log: log)
+                image, of: build, command: command, config: config, manifests: manifests, booted: boot, trigger: trigger, canary: canary,
+                pushed: pushed, log: log)
             await log.finish()
             if failure != nil { await discardBuild(app, build: build.id) }
             return (build.id, failure)
@@ -209,14 +224,15 @@ public struct Pipeline: Sendable {
     /// - Returns: `nil` once it is live (or serves as a canary), else the reason to reject the push.
     func release(
         _ image: Image, of build: Build, command: RefCommand, config: [String: String], manifests: AppManifests, booted: Deployer.Boot?,
-        trigger: Trigger, canary: CanaryRequest?, log: BuildLog
+        trigger: Trigger, canary: CanaryRequest?, pushed: PushedImage? = nil, log: BuildLog
     ) async -> String? {
         let app = build.app
         let release: Release
         var booted = booted
         do {
             release = try await store.createRelease(
-                app: app, buildID: build.id, imageTag: image.tag, imageDigest: image.digest.description, commit: command.new,
+                app: app, buildID: build.id, imageTag: image.tag, imageDigest: image.digest.description, imageReference: pushed?.reference,
+                commit: command.new,
                 config: config, processTypes: image.processTypes, description: trigger.deployDescription(command.new),
                 createdBy: trigger.by, origin: trigger.origin)
         } catch {
@@ -227,6 +243,11 @@ public struct Pipeline: Sendable {
         }
         log.step("Releasing v\(release.version) (image \(image.digest.description.prefix(19))…)")
         CrashPoint.reached(.releaseRecorded)
+        if let rejection = await tag(pushed, as: release, log: log) {
+            await deployer.discard(booted)
+            events(.releaseFinished(app: app, status: .failed))
+            return rejection
+        }
         if let boot = booted, boot.release != release.version {
             await scheduler.discard(boot)  // another release was recorded meanwhile
             booted = nil

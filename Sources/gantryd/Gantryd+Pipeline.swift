@@ -4,6 +4,7 @@ import GantryCore
 import GantryImage
 import GantryMetrics
 import GantryPipeline
+import GantryRegistry
 import GantryRouter
 import GantryRuntime
 import GantryStore
@@ -16,7 +17,7 @@ extension Gantryd {
     /// - Throws: `StartupError` saying what to do.
     func makePipeline(
         dataDirectory: DataDirectory, store: Store, stackDirectory: String, buildpacksDirectory: String, router: Router, metrics: GantryMetrics,
-        traffic: ReleaseTrafficCounter,
+        traffic: ReleaseTrafficCounter, registry: RegistryClient?,
         logger: Logger
     ) async throws -> (Pipeline, ContainerNetwork, LogWriter) {
         let buildpacks: BuildpackSet
@@ -66,7 +67,7 @@ extension Gantryd {
         let pipeline = Pipeline(
             store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scheduler: scheduler, scratch: dataDirectory.scratch,
             publicURL: { app in "http://\(app.rawValue).\(appsDomain)\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger,
-            events: metrics.record(_:), keptReleases: keepReleases)
+            events: metrics.record(_:), keptReleases: keepReleases, registry: registry)
         for line in await pipeline.restoreLiveReleases(repositoryPath: { dataDirectory.repository(for: $0) }) { logger.notice("restore: \(line)") }
         for id in await runc.removeStrayLogFIFOs() { logger.notice("removed the log FIFO of \(id), a container that is gone") }
         return (pipeline, runc.network, runc.logWriter)

@@ -6,6 +6,7 @@ import GantryGit
 import GantryImage
 import GantryMetrics
 import GantryPipeline
+import GantryRegistry
 import GantryRouter
 import GantryRuntime
 import GantryServer
@@ -63,6 +64,12 @@ struct Gantryd: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("A PEM file of CA certificates to trust for the ACME directory's own TLS (a private CA, or pebble in tests); default: the system's.", valueName: "file"))
     var acmeCaBundle: String?
+
+    @Option(help: ArgumentHelp("An OCI distribution registry every built image is pushed to once its tests pass, before its release is recorded (http://127.0.0.1:5000, https://registry.example.com/team): each app is a repository, each release a tag vN, and releases record REGISTRY/APP@sha256:….", valueName: "url"))
+    var registry: String?
+
+    @Option(help: ArgumentHelp(#"A JSON file {"username": "...", "password": "..."} of credentials for --registry (HTTP basic, or a bearer token from the registry's token service); no other user may read it."#, valueName: "file"))
+    var registryAuthFile: String?
 
     @Option(help: "Failed logins (wrong, revoked or expired tokens; unknown SSH keys) a source address may make in a minute before it is refused (429) on the API, git over HTTP and SSH.")
     var loginFailuresPerMinute: Int = ServerConfiguration.defaultLoginFailuresPerMinute
@@ -123,6 +130,9 @@ struct Gantryd: AsyncParsableCommand {
 
     func validate() throws {
         guard ["runc", "swarm"].contains(runtime) else { throw ValidationError("--runtime must be runc or swarm") }
+        if runtime == "swarm", registry == nil {
+            throw ValidationError("--runtime swarm needs --registry URL: Swarm's nodes pull every release's image from a registry")
+        }
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be between 0 and 65535") }
         guard (0...65535).contains(sshPort) else { throw ValidationError("--ssh-port must be between 0 and 65535") }
         guard httpsPort.map({ (0...65535).contains($0) }) ?? true else { throw ValidationError("--https-port must be between 0 and 65535") }
@@ -139,6 +149,11 @@ struct Gantryd: AsyncParsableCommand {
         }
         if let acmeEmail, acmeEmail.contains(where: { $0.isWhitespace || $0 == "," }) || !acmeEmail.contains("@") {
             throw ValidationError("--acme-email must be one e-mail address")
+        }
+        if let registry {
+            do { _ = try RegistryEndpoint(registry) } catch { throw ValidationError(error.description) }
+        } else if registryAuthFile != nil {
+            throw ValidationError("--registry-auth-file needs --registry")
         }
         guard loginFailuresPerMinute > 0 else { throw ValidationError("--login-failures-per-minute must be positive") }
         guard maxPushBytes > 0 else { throw ValidationError("--max-push-bytes must be positive") }
@@ -203,7 +218,7 @@ struct Gantryd: AsyncParsableCommand {
         let (pipeline, network, logWriter) = try await makePipeline(
             dataDirectory: dataDirectory, store: store, stackDirectory: stackDir ?? checkout + "/.stack",
             buildpacksDirectory: buildpacksDir ?? checkout + "/buildpacks", router: router, metrics: metrics, traffic: traffic,
-            logger: logger)
+            registry: try makeRegistryClient(logger: logger), logger: logger)
 
         let configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: httpHost, port: httpPort, maxPushBytes: maxPushBytes,
