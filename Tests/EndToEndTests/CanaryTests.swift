@@ -205,7 +205,8 @@ struct CanaryTests {
     }
 }
 
-/// A bounded request loop (~60 requests/s) against one app until `stop()`: what it saw.
+/// A bounded request loop (at most one request per `interval`: ~60 requests/s by default)
+/// against one app until `stop()`: what it saw.
 final class RequestLoop: Sendable {
     struct Result {
         var requests = 0
@@ -221,7 +222,7 @@ final class RequestLoop: Sendable {
     private let running = Flag()
     private let task: Task<Result, Never>
 
-    init(_ gantry: GantryDaemon, app: String, path: String = "/") {
+    init(_ gantry: GantryDaemon, app: String, path: String = "/", interval: Duration = .milliseconds(15)) {
         let running = running
         task = Task {
             var result = Result()
@@ -234,7 +235,7 @@ final class RequestLoop: Sendable {
                 } catch {
                     result.failures.append("\(error)")
                 }
-                try? await Task.sleep(for: .milliseconds(15))
+                try? await Task.sleep(for: interval)
             }
             return result
         }

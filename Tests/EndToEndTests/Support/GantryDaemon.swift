@@ -101,19 +101,21 @@ struct GantryDaemon: Sendable {
 /// - Parameters:
 ///   - maxPushBytes: passed as `--max-push-bytes` when set.
 ///   - arguments: more flags for gantryd.
+///   - environment: more environment variables for gantryd (`DOCKER_HOST`).
 ///   - dataDirectory: gantryd's `--data-dir` (which must not exist yet) when it must live
 ///     elsewhere than in the scratch directory (on a file system of the test's own); the
 ///     caller removes it.
 /// - Throws: `FixtureFailure` when gantryd cannot be found or does not come up; what `body` throws.
 func withDaemon<Value: Sendable>(
-    maxPushBytes: Int? = nil, arguments extra: [String] = [], dataDirectory: String? = nil, routerPort: Int? = nil,
-    _ body: (GantryDaemon) async throws -> Value
+    maxPushBytes: Int? = nil, arguments extra: [String] = [], environment: [String: String] = [:], dataDirectory: String? = nil,
+    routerPort: Int? = nil, _ body: (GantryDaemon) async throws -> Value
 ) async throws -> Value {
     let scratch = try ScratchDirectory(prefix: "gantry-e2e")
     defer { scratch.remove() }
     let git = try Git(home: scratch.directory("home"))
     let (daemon, _) = try await DaemonLauncher.start(
-        in: scratch, git: git, maxPushBytes: maxPushBytes, arguments: extra, dataDirectory: dataDirectory, routerPort: routerPort)
+        in: scratch, git: git, maxPushBytes: maxPushBytes, arguments: extra, environment: environment, dataDirectory: dataDirectory,
+        routerPort: routerPort)
     do {
         let result = try await body(daemon)
         await DaemonLauncher.stop(daemon.process.current) { daemon.logTail() }
@@ -222,8 +224,8 @@ enum DaemonLauncher {
     /// on a new port (but for `routerPort`, when the test needs to know it beforehand).
     /// - Throws: `FixtureFailure` with gantryd's log when it exits or does not come up in time.
     static func start(
-        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?, arguments extra: [String] = [], dataDirectory: String? = nil,
-        routerPort fixedRouterPort: Int? = nil
+        in scratch: ScratchDirectory, git: Git, maxPushBytes: Int?, arguments extra: [String] = [], environment: [String: String] = [:],
+        dataDirectory: String? = nil, routerPort fixedRouterPort: Int? = nil
     ) async throws -> (GantryDaemon, RunningProcess) {
         let binary = try binary()
         let data = DataDirectory(root: dataDirectory ?? scratch.path + "/data")
@@ -250,7 +252,7 @@ enum DaemonLauncher {
             process.standardInput = FileHandle.nullDevice
             // A gantryd that dies at start-up exits at once instead of waiting on Swift's
             // backtracer (which can hang for minutes here); its log still says why.
-            process.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { _, new in new }
+            process.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"].merging(environment) { $1 }) { $1 }
             let running = RunningProcess(process)
             try running.start()
             try? log.close()

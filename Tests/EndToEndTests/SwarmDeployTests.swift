@@ -1,0 +1,112 @@
+import Foundation
+import GantryClient
+import GantryTesting
+import Synchronization
+import Testing
+
+/// Issue 18: gantryd with `--runtime swarm` on a real single-node Swarm (Debian's dockerd, the
+/// engine `DOCKER_HOST` names or one started for the suite) and Debian's `docker-registry`: a
+/// push becomes a converged service served by the router, the next one rolls out under load
+/// without a failed request, a rollback and a scaling are service updates, and a release that
+/// never gets healthy is rolled back by Swarm with the push rejected.
+@Suite("Swarm deploys", .serialized, .enabled(if: SwarmEngine.isAvailable, "no Docker engine can start here"), .timeLimit(.minutes(15)))
+struct SwarmDeployTests {
+    /// A page naming its text and the task (container) that served it.
+    static func files(serving text: String) -> [String: String] {
+        ["Procfile": #"web: mkdir -p /tmp/www && echo "\#(text) $HOSTNAME" > /tmp/www/index.html && exec busybox httpd -f -p $PORT -h /tmp/www"# + "\n"]
+    }
+
+    /// gantryd on the Swarm, with a registry, and an app `name` pushed once serving "one".
+    func withSwarmApp(_ name: String, _ body: (GantryDaemon, GitRepo) async throws -> Void) async throws {
+        try await SwarmEngine.with { dockerHost in
+            try await withDockerRegistry { registry in
+                try await withDaemon(arguments: ["--runtime", "swarm", "--registry", registry.url], environment: ["DOCKER_HOST": dockerHost]) { gantry in
+                    try await gantry.createApp(name)
+                    let (repo, _) = try await gantry.makeRepo(name, template: "static")
+                    try await repo.commit("one", files: Self.files(serving: "one"))
+                    let push = try await repo.push(gantry.remote(name), ["main"])
+                    try #require(push.succeeded, "\(push)")
+                    #expect(push.stderr.contains("Updating service gantry-\(name)-web to v1"), "\(push.stderr)")
+                    do {
+                        try await body(gantry, repo)
+                        _ = try? await gantry.cli(["apps:destroy", name, "--confirm", name])
+                    } catch {
+                        _ = try? await gantry.cli(["apps:destroy", name, "--confirm", name])
+                        throw error
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func aPushIsServedFromItsSwarmTaskAndTheNextRollsOutUnderLoadWithoutAFailedRequest() async throws {
+        try await withSwarmApp("swarmy") { gantry, repo in
+            let first = try await gantry.get("swarmy")
+            #expect(first.status == 200 && first.text.hasPrefix("one "), "\(first.status) \(first.text)")
+            let ps = try await gantry.cli(["ps", "swarmy"])
+            #expect(ps.stdout.contains("web.1"), "\(ps)")
+
+            try await repo.commit("two", files: Self.files(serving: "two"))
+            let load = RequestLoop(gantry, app: "swarmy", interval: .milliseconds(10))
+            let push = try await repo.push(gantry.remote("swarmy"), ["main"])
+            try await Task.sleep(for: .seconds(1))
+            let seen = await load.stop()
+            #expect(push.succeeded, "\(push)")
+            #expect(seen.requests > 100 && seen.statuses == [200] && seen.failures.isEmpty, "\(seen.requests) requests, \(seen.statuses), \(seen.failures.prefix(3))")
+            #expect(try await gantry.get("swarmy").text.hasPrefix("two "))
+
+            // Rollback: the service goes back to v1's image, no build.
+            let rollback = try await gantry.cli(["rollback", "swarmy", "v1"])
+            #expect(rollback.status == 0, "\(rollback)")
+            #expect(try await gantry.get("swarmy").text.hasPrefix("one "))
+            let releases = try await gantry.api.releases(app: "swarmy")
+            #expect(releases.first?.version == 3 && releases.first?.imageDigest == releases.last?.imageDigest)
+        }
+    }
+
+    @Test func scalingTheWebTypeToThreeSpreadsRequestsOverThreeTasks() async throws {
+        try await withSwarmApp("spread") { gantry, _ in
+            let scale = try await gantry.cli(["ps:scale", "spread", "web=3"])
+            #expect(scale.status == 0, "\(scale)")
+            var servers = Set<String>()
+            for _ in 0..<60 { servers.insert(try await gantry.get("spread").text) }
+            #expect(servers.count == 3, "\(servers)")
+            let ps = try await gantry.cli(["ps", "spread"])
+            #expect(["web.1", "web.2", "web.3"].allSatisfy(ps.stdout.contains), "\(ps)")
+        }
+    }
+
+    @Test func aReleaseThatNeverGetsHealthyIsRolledBackBySwarmAndThePushRejected() async throws {
+        try await withSwarmApp("sick") { gantry, repo in
+            try await repo.commit("silent", files: ["Procfile": "web: exec sleep 100000\n"])
+            let push = try await repo.push(gantry.remote("sick"), ["main"])
+            #expect(!push.succeeded, "\(push)")
+            #expect(push.stderr.contains("Swarm rolled the update back"), "\(push.stderr)")
+            #expect(try await gantry.get("sick").text.hasPrefix("one "))
+            let releases = try await gantry.api.releases(app: "sick")
+            #expect(releases.first?.status == .failed && releases.last?.status == .live)
+        }
+    }
+}
+
+/// Bad input without an engine: a gantryd told to use a socket nothing listens on does not start,
+/// and says which socket.
+@Suite struct SwarmStartupTests {
+    @Test func anUnreachableEngineStopsGantrydAtStartNamingTheSocket() async throws {
+        let scratch = try ScratchDirectory(prefix: "gantry-swarm-start")
+        defer { scratch.remove() }
+        let output = try await ChildProcess.run(
+            try DaemonLauncher.binary(),
+            ["--data-dir", scratch.path + "/data", "--http-port", "0", "--ssh-port", "0", "--router-port", "0",
+             "--runtime", "swarm", "--registry", "http://127.0.0.1:9"],
+            environment: ProcessInfo.processInfo.environment.merging(["DOCKER_HOST": "unix://\(scratch.path)/nothing.sock", "SWIFT_BACKTRACE": "enable=no"]) { $1 }, timeout: .seconds(60))
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("cannot reach the Docker engine at \(scratch.path)/nothing.sock"), "\(output.stderr)")
+    }
+
+    @Test func theSwarmRuntimeWithoutARegistryIsRefused() async throws {
+        let output = try await ChildProcess.run(
+            try DaemonLauncher.binary(), ["--runtime", "swarm"], environment: ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }, timeout: .seconds(30))
+        #expect(output.status != 0 && output.stderr.contains("--runtime swarm needs --registry URL"), "\(output.stderr)")
+    }
+}
