@@ -20,7 +20,8 @@ extension SwarmScheduler {
                     do {
                         for try await line in engine.followServiceLogs(service, since: since) {
                             if slots[line.taskID] == nil {
-                                for task in (try? await engine.tasks(ofService: service)) ?? [] { slots[task.id] = task.slot }
+                                let id = (try? await engine.service(named: service))??.id ?? service
+                                for task in (try? await engine.tasks(ofService: id)) ?? [] { slots[task.id] = task.slot }
                             }
                             let process = "\(type).\(slots[line.taskID] ?? 0)"
                             AppLogs.append(Self.logTimestamp(line.timestamp) + " " + line.text, to: directory + "/\(process).log")

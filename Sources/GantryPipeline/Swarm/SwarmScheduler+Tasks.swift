@@ -18,11 +18,12 @@ struct RunningTask: Hashable, Sendable {
 }
 
 extension DockerEngine {
-    /// The service's running tasks that have an address on `network` (tasks on other nodes
-    /// are inspected through their node's engine only when it is this one).
+    /// The running tasks of the service (by name or ID) that have an address on `network`
+    /// (tasks on other nodes are inspected through their node's engine only when it is this one).
     func runningTasks(ofService service: String, network: String) async throws(EngineError) -> [RunningTask] {
+        guard let id = try await self.service(named: service)?.id else { return [] }
         var running: [RunningTask] = []
-        for task in try await tasks(ofService: service) where task.isRunning {
+        for task in try await tasks(ofService: id) where task.isRunning {
             guard let id = task.containerID, let container = try await container(id), let address = container.addresses[network] else { continue }
             let labels = task.spec.containerSpec.labels
             running.append(RunningTask(
