@@ -37,6 +37,8 @@ public struct Pipeline: Sendable {
     let events: @Sendable (PipelineEvent) -> Void
     /// How many good releases per app keep their images (the live one always does).
     let keptReleases: Int
+    /// Deploy templates (`k8s/` for `kubernetesManifests`): templates/ of the checkout, as `buildpacks/` is found.
+    public var templatesDirectory = Checkout.locate() + "/templates"
 
     public init(
         store: Store, builder: Builder, buildpacks: BuildpackSet, deployer: Deployer, scratch: String,

@@ -20,7 +20,14 @@ public enum Launcher {
     /// not a bash (3 MB) per process. Without dumb-init on the host: as `arguments(for:)`.
     public static func processArguments(for command: String) -> [String] {
         guard initMount != nil else { return arguments(for: command) }
-        return [initPath, "--", "/bin/bash", "-c", profile + #"exec /bin/bash -c "$0""#, command]
+        return [initPath, "--"] + execArguments(for: command)
+    }
+
+    /// The argument vector of an app process where no init is mounted (a Kubernetes pod of
+    /// the release's registry image): as `processArguments(for:)` after dumb-init, so the
+    /// command's own process ends up as the container's PID 1 and gets SIGTERM itself.
+    public static func execArguments(for command: String) -> [String] {
+        ["/bin/bash", "-c", profile + #"exec /bin/bash -c "$0""#, command]
     }
 
     /// dumb-init, read-only, for `processArguments` (it needs only the C library, which every
