@@ -11,21 +11,28 @@ extension Pipeline {
     /// they run is what the deployer would run (`plan`): the same command, formation, limits,
     /// health checks and config — read from the release's stored image and app.json.
     /// - Parameter namespace: `metadata.namespace` of every object; `nil` for none.
-    /// - Throws: `OperationError` (409) when the release's image is no longer stored or two
-    ///   process types would share a name; `KubernetesExportError` when the templates cannot be
-    ///   read; `StoreError`, `ImageError`, `BuildError` as `plan` does.
+    /// - Throws: `OperationError` (409) when the release's image is no longer stored, its
+    ///   app.json or config is invalid, or two process types would share a name;
+    ///   `KubernetesExportError` when the templates cannot be read; `StoreError`, `ImageError`.
     public func kubernetesManifests(_ release: Release, image reference: String, namespace: String?) async throws -> String {
         let image = try await storedImage(of: release)
         guard let appLayer = image.layers.dropFirst().last else { throw BuildError.other("image \(image.tag) has no app layer") }
         let user = try await store.user(of: release.app)
         let appRoot = try await builder.layerCache.unpacked(appLayer, owner: user)
-        let manifests = try AppManifests(directory: appRoot + "/app")
-        let plan = try await plan(release, image: image, manifests: manifests)
         var hosts = URL(string: publicURL(release.app))?.host.map { [$0] } ?? []
         hosts += try await store.domains(app: release.app).map(\.name.rawValue).filter { !hosts.contains($0) }
-        let export = try Self.kubernetesRelease(
-            plan, appJSON: manifests.appJSON, imageEnvironment: image.environment, config: release.config, image: reference,
-            namespace: namespace, hosts: hosts)
+        let export: KubernetesRelease
+        do {
+            let manifests = try AppManifests(directory: appRoot + "/app")
+            let plan = try await plan(release, image: image, manifests: manifests)
+            export = try Self.kubernetesRelease(
+                plan, appJSON: manifests.appJSON, imageEnvironment: image.environment, config: release.config, image: reference,
+                namespace: namespace, hosts: hosts)
+        } catch let error as InvalidHealthCheck {
+            throw OperationError(.conflict, "cannot export v\(release.version) of \(release.app): \(error)")
+        } catch let error as BuildError {
+            throw OperationError(.conflict, "cannot export v\(release.version) of \(release.app): \(error)")
+        }
         let templates = try KubernetesManifests(directory: templatesDirectory + "/k8s")
         do { return try templates.render(export) } catch { throw OperationError(.conflict, error.reason) }
     }
