@@ -3,8 +3,9 @@
 /// Names are DNS labels: `APP-TYPE` for a Deployment (a Procfile type such as `celery_beat`
 /// becomes `celery-beat`), `APP-web` for the Service, `APP` for the Ingress, `APP-vN-config` for
 /// the release's Secret (each release has its own, so a rollback's pods read the config of the
-/// release they run). A Deployment's selector names the app and the process type, never the
-/// release: a selector cannot change, and the next release updates the same Deployment.
+/// release they run). A Deployment's selector names the app and the process type (as in its
+/// name: a label value must start and end with a letter or digit), never the release: a
+/// selector cannot change, and the next release updates the same Deployment.
 struct KubernetesNames {
     let app: String
     let deployments: [String: String]
@@ -51,7 +52,7 @@ struct KubernetesNames {
     }
 
     func deploymentContext(_ release: KubernetesRelease, _ process: KubernetesRelease.Process) -> [String: Any] {
-        let selector = [("app.kubernetes.io/name", app), ("gantry.dev/process-type", process.type)]
+        let selector = [("app.kubernetes.io/name", app), ("gantry.dev/process-type", Self.dnsLabel(process.type))]
         var context = metadata(release, name: deployments[process.type] ?? app, labels: selector + releaseLabels(release))
         context["selector"] = Self.pairs(selector)
         context["podLabels"] = Self.pairs(selector + releaseLabels(release))

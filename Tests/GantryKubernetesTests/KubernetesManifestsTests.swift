@@ -43,6 +43,7 @@ import Testing
         #expect(json(web[path: "spec.strategy"]) == #"{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0},"type":"RollingUpdate"}"#)
         // The selector never names the release (a Deployment's selector cannot change); the pods do.
         #expect(web[path: "spec.selector.matchLabels"] as? [String: String] == ["app.kubernetes.io/name": "hello", "gantry.dev/process-type": "web"])
+        #expect(worker[path: "spec.selector.matchLabels"] as? [String: String] == ["app.kubernetes.io/name": "hello", "gantry.dev/process-type": "celery-beat"])
         let podLabels = web[path: "spec.template.metadata.labels"] as? [String: String]
         #expect(podLabels?["gantry.dev/release"] == "v3" && podLabels?["app.kubernetes.io/name"] == "hello")
         #expect((web[path: "metadata.labels"] as? [String: String])?["gantry.dev/release"] == "v3")
