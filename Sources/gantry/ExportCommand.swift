@@ -6,9 +6,9 @@ import GantryCore
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Print a release as Kubernetes manifests (YAML), for kubectl apply -f -.",
+        abstract: "Print a release as Kubernetes manifests (YAML).",
         discussion: """
-            Prints a Secret with the release's config vars, a Deployment per process type (its \
+            For `kubectl apply -f -`: prints a Secret with the release's config vars, a Deployment per process type (its \
             registry image, command, replicas, probes from app.json and limits), and for the web \
             type a Service and an Ingress for the app's host names. The release's image must \
             have been pushed to a registry (gantryd --registry URL). The Secret holds config \
