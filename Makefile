@@ -18,7 +18,7 @@ SSH_PORT ?= 2222
 # the end-to-end tests.
 APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config git ca-certificates curl python3 busybox-static runc containernetworking-plugins iptables iproute2 debootstrap skopeo umoci openssh-client tmux dumb-init
 
-.PHONY: setup packages test-packages bench-packages stack build run test bench bench-doors fuzz clean
+.PHONY: setup packages test-packages k8s-venv bench-packages stack build run test bench bench-doors fuzz clean
 
 setup: packages stack build
 
@@ -33,8 +33,8 @@ install_missing = missing=""; for p in $(1); do \
 	else echo "==> Debian packages present"; fi
 
 # What only `make test` needs: pebble (and pebble-challtestsrv), the ACME test CA that
-# GantryACMETests and the end-to-end ACME tests run against.
-TEST_PACKAGES := pebble
+# GantryACMETests and the end-to-end ACME tests run against; python3-venv for k8s-venv.
+TEST_PACKAGES := pebble python3-venv
 
 # What only `make bench` needs: wrk and nginx, the load generator and the peer of bench/router
 # and bench/tls; openssl makes bench/tls's certificate and checks session resumption.
@@ -76,7 +76,7 @@ E2E_WIDTH ?= 6
 
 # Last, the short variant of bench/crash: gantryd (the release build) killed 5 times while it
 # deploys, each restart checked for lost releases, inconsistencies and orphans.
-test: setup test-packages
+test: setup test-packages k8s-venv
 	$(SWIFT) test --skip 'EndToEndTests|$(LOAD_TESTS)'
 	$(SWIFT) test --skip-build --filter EndToEndTests --skip '$(LOAD_TESTS)' --experimental-maximum-parallelization-width $(E2E_WIDTH)
 	$(SWIFT) test --skip-build --no-parallel --filter '$(LOAD_TESTS)'
@@ -84,6 +84,15 @@ test: setup test-packages
 
 test-packages:
 	@$(call install_missing,$(TEST_PACKAGES))
+
+# The Python environment of the Kubernetes manifests' validator (Tests/Support/k8s/validate.py,
+# run by GantryKubernetesTests): PyPI's `kubernetes` client and PyYAML, installed once.
+K8S_VENV := .build/k8s-venv
+
+k8s-venv:
+	@if $(K8S_VENV)/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then echo "==> $(K8S_VENV) present"; else \
+	  echo "==> creating $(K8S_VENV) (kubernetes and pyyaml from PyPI)"; \
+	  python3 -m venv $(K8S_VENV) && $(K8S_VENV)/bin/pip install -q kubernetes pyyaml; fi
 
 bench-packages:
 	@$(call install_missing,$(BENCH_PACKAGES))

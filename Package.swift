@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // System libraries (Debian: libgit2-dev, libcurl4-openssl-dev; installed by `make setup`).
@@ -87,9 +88,15 @@ let package = Package(
             .product(name: "NIOHPACK", package: "swift-nio-http2"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Kubernetes manifests of a release (`gantry export --k8s`), from templates/k8s/ with swift-mustache.
+        .target(name: "GantryKubernetes", dependencies: [
+            "GantryCore",
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
         // The pipeline, top to bottom: receive → detect → build → test → record.
         .target(name: "GantryPipeline", dependencies: [
             "GantryCore", "GantryStore", "GantryGit", "GantryBuildpacks", "GantryImage", "GantryRuntime", "GantryRegistry", "GantrySwarm",
+            "GantryKubernetes",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prometheus metrics: router requests and latency, builds and deploys, running containers.
@@ -189,6 +196,8 @@ let package = Package(
             "GantryPipeline", "GantryCore", "GantryGit", "GantryStore", "GantryTesting",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Rendered manifests checked by Tests/Support/k8s/validate.py (the `kubernetes` client's models).
+        .testTarget(name: "GantryKubernetesTests", dependencies: ["GantryKubernetes", "GantryTesting"]),
         .testTarget(name: "GantryMetricsTests", dependencies: ["GantryMetrics", "GantryRouter", "GantryCore"]),
         .testTarget(name: "GantryRouterTests", dependencies: [
             "GantryRouter", "GantryCore", "GantryTesting",

@@ -44,6 +44,8 @@ public struct Pipeline: Sendable {
     let keptReleases: Int
     /// Where every built image is pushed before its release is recorded (`--registry`), if anywhere.
     let registry: RegistryClient?
+    /// Deploy templates (`k8s/` for `kubernetesManifests`): templates/ of the checkout, as `buildpacks/` is found.
+    public var templatesDirectory = Checkout.locate() + "/templates"
 
     public init(
         store: Store, builder: Builder, buildpacks: BuildpackSet, deployer: Deployer, scheduler: (any Scheduler)? = nil, scratch: String,

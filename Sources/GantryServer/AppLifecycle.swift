@@ -83,6 +83,9 @@ public protocol AppOperations: Sendable {
     func setCanaryWeight(_ app: AppName, _ weight: Int, trigger: Trigger) async throws -> Canary
     func promoteCanary(_ app: AppName, trigger: Trigger) async throws -> Release
     func abortCanary(_ app: AppName, trigger: Trigger) async throws -> Canary
+    /// `gantry export --k8s`: the Kubernetes manifests (YAML) of `release`, whose image was
+    /// pushed to a registry as `image`; `namespace` for every object, or none.
+    func kubernetesManifests(_ release: Release, image: String, namespace: String?) async throws -> String
 }
 
 extension AppOperations {
@@ -101,5 +104,8 @@ extension AppOperations {
     public func setCanaryWeight(_ app: AppName, _ weight: Int, trigger: Trigger) async throws -> Canary { throw Self.noCanaries }
     public func promoteCanary(_ app: AppName, trigger: Trigger) async throws -> Release { throw Self.noCanaries }
     public func abortCanary(_ app: AppName, trigger: Trigger) async throws -> Canary { throw Self.noCanaries }
+    public func kubernetesManifests(_ release: Release, image: String, namespace: String?) async throws -> String {
+        throw OperationError(.conflict, "this server does not export releases")
+    }
     private static var noCanaries: OperationError { OperationError(.conflict, "this server does not run canaries") }
 }

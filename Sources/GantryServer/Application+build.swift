@@ -39,6 +39,7 @@ func buildApplication(
     AppsController(apps: AppService(store: store, dataDirectory: configuration.dataDirectory, lifecycle: lifecycle)).addRoutes(to: routes)
     ConfigController(store: store, operations: lifecycle.operations).addRoutes(to: routes)
     ReleasesController(store: store, operations: lifecycle.operations).addRoutes(to: routes)
+    ExportController(store: store, operations: lifecycle.operations).addRoutes(to: routes)
     CanaryController(store: store, operations: lifecycle.operations).addRoutes(to: routes)
     FormationController(store: store, lifecycle: lifecycle).addRoutes(to: routes)
     KeysController(store: store).addRoutes(to: routes)

@@ -23,7 +23,7 @@ struct GantryCLI: AsyncParsableCommand {
             ]),
             CommandGroup(name: "Builds", subcommands: [Builds.self, BuildsInfo.self]),
             CommandGroup(name: "Config", subcommands: [Config.self, ConfigGet.self, ConfigSet.self, ConfigUnset.self]),
-            CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self, History.self]),
+            CommandGroup(name: "Releases", subcommands: [Releases.self, ReleasesInfo.self, Rollback.self, History.self, Export.self]),
             CommandGroup(name: "Canary", subcommands: [
                 DeployCanary.self, CanaryStatusCommand.self, CanaryWeightCommand.self, CanaryPromote.self, CanaryAbort.self,
             ]),

@@ -26,7 +26,10 @@ struct Init: AsyncParsableCommand {
     func run() async throws {
         let files = FileManager.default
         let available = ((try? files.contentsOfDirectory(atPath: templatesDir)) ?? [])
-            .filter { !$0.hasPrefix(".") && files.fileExists(atPath: templatesDir + "/" + $0 + "/.") }.sorted()
+            .filter { !$0.hasPrefix(".") && files.fileExists(atPath: templatesDir + "/" + $0 + "/.") }
+            // Deploy templates (`k8s/`: only `*.mustache` files, which gantryd renders) are no starter apps.
+            .filter { !((try? files.contentsOfDirectory(atPath: templatesDir + "/" + $0)) ?? []).allSatisfy { $0.hasSuffix(".mustache") } }
+            .sorted()
         guard available.contains(template) else {
             throw CLIError("no template named '\(template)' in \(templatesDir); choose one of: \(available.joined(separator: ", "))")
         }

@@ -23,8 +23,9 @@ public enum Launcher {
         return [initPath, "--"] + execArguments(for: command)
     }
 
-    /// The argument vector of an app process under a runtime's own init (Docker's `Init`,
-    /// tini): bash sources the profile, then execs a bash for the command.
+    /// The argument vector of an app process under a runtime's own init or none (Docker's
+    /// `Init`, a Kubernetes pod of the release's registry image): bash sources the profile, then
+    /// execs a bash for the command, whose own process gets SIGTERM.
     public static func execArguments(for command: String) -> [String] {
         ["/bin/bash", "-c", profile + #"exec /bin/bash -c "$0""#, command]
     }

@@ -52,6 +52,8 @@ import Testing
         "GET /api/v1/apps/{name}/releases": (.readAlpha, "/api/v1/apps/alpha/releases", ""),
         "GET /api/v1/apps/{name}/releases/{version}": (.readAlpha, "/api/v1/apps/alpha/releases/v1", ""),
         "POST /api/v1/apps/{name}/rollback": (.changeAlpha, "/api/v1/apps/alpha/rollback", "{}"),
+        // Its Secret holds config values: `deploy` access, as reading them (none of the credentials has it).
+        "GET /api/v1/apps/{name}/export": (.changeAlpha, "/api/v1/apps/alpha/export?format=k8s", ""),
         "GET /api/v1/apps/{name}/ps": (.readAlpha, "/api/v1/apps/alpha/ps", ""),
         "GET /api/v1/apps/{name}/formation": (.readAlpha, "/api/v1/apps/alpha/formation", ""),
         "PATCH /api/v1/apps/{name}/formation": (.changeAlpha, "/api/v1/apps/alpha/formation", #"{"web": 0}"#),
