@@ -78,9 +78,12 @@ struct RegistryPushTests {
         return try JSONDecoder().decode(Inspection.self, from: result.data).Digest
     }
 
-    /// The `X.Y MB sent` figure of a `Pushed …` line.
+    /// The `X.Y MB sent` (or `kB sent`) figure of a `Pushed …` line, in MB.
     private func sentMegabytes(in line: Substring) -> Double {
-        guard let range = line.range(of: " MB sent") else { return .infinity }
-        return Double(line[..<range.lowerBound].split(whereSeparator: { $0 == " " || $0 == "(" }).last ?? "") ?? .infinity
+        for (unit, scale) in [(" MB sent", 1.0), (" kB sent", 0.001)] {
+            guard let range = line.range(of: unit) else { continue }
+            return (Double(line[..<range.lowerBound].split(whereSeparator: { $0 == " " || $0 == "(" }).last ?? "") ?? .infinity) * scale
+        }
+        return .infinity
     }
 }
