@@ -190,7 +190,11 @@ let package = Package(
         .testTarget(name: "GantryBuildpacksTests", dependencies: ["GantryBuildpacks", "GantryTesting"]),
         .testTarget(name: "GantryImageTests", dependencies: ["GantryImage", "GantryTesting"]),
         // The registry client against Debian's docker-registry (GantryTesting's `DockerRegistry`), checked by skopeo.
-        .testTarget(name: "GantryRegistryTests", dependencies: ["GantryRegistry", "GantryImage", "GantryHTTP", "GantryTesting"]),
+        .testTarget(name: "GantryRegistryTests", dependencies: [
+            "GantryRegistry", "GantryImage", "GantryHTTP", "GantryTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+        ]),
         .testTarget(name: "GantryRuntimeTests", dependencies: ["GantryRuntime", "GantryBuildpacks", "GantryTesting"]),
         .testTarget(name: "GantryPipelineTests", dependencies: [
             "GantryPipeline", "GantryCore", "GantryGit", "GantryStore", "GantryTesting",

@@ -10,7 +10,7 @@ import Logging
 
 /// The pipeline of one push, top to bottom:
 ///
-///   receive (GantryGit) → detect → build → test → release → deploy → record
+///   receive (GantryGit) → detect → build → test → push (GantryRegistry, with --registry) → release → deploy → record
 ///
 /// It runs as the pre-receive hook of `ReceivePack`: the pushed objects are in quarantine and
 /// the ref has not moved. A push to the deploy branch is accepted only when its image is built,

@@ -21,6 +21,7 @@ public final class RegistryClient: Sendable {
     /// - Parameters:
     ///   - credentials: sent when the registry asks for them (basic, or to its token service).
     ///   - http: the connect timeout and proxy use apply; each request sets its own time limit.
+    ///   - concurrentBlobs: how many blobs of one image are sent at once (3).
     public init(endpoint: RegistryEndpoint, credentials: RegistryCredentials? = nil, http: HTTPClient = HTTPClient(), concurrentBlobs: Int = 3) {
         precondition(concurrentBlobs > 0)
         self.endpoint = endpoint

@@ -10,7 +10,7 @@ extension Gantryd {
         do {
             let endpoint = try RegistryEndpoint(registry)
             let credentials = try registryAuthFile.map { path throws(RegistryError) in try RegistryCredentials.load(from: path) }
-            logger.info("images are pushed to \(endpoint)\(credentials.map { " as \($0)" } ?? "")")
+            logger.info("images are pushed to \(endpoint)\(registryAuthFile.map { " with the credentials of \($0)" } ?? "")")
             return RegistryClient(endpoint: endpoint, credentials: credentials)
         } catch {
             throw StartupError("\(error)")

@@ -17,6 +17,10 @@ struct RegistryPushTests {
                 #expect(first.succeeded, "\(first)")
                 #expect(first.stderr.contains("Pushed \(registry.authority)/hello@sha256:"), "\(first.stderr)")
                 print(first.stderr.split(separator: "\n").filter { $0.contains("Pushed ") }.joined(separator: "\n"))
+                // The 712 MB stack layer streamed from its file: gantryd never held it whole.
+                let peak = GantryDaemon.peakResidentKiB(of: gantry.process.current.processIdentifier) >> 10
+                print("gantryd's peak resident memory after pushing the stack layer: \(peak) MiB")
+                #expect(peak < 400, "gantryd's peak resident memory reached \(peak) MiB")
                 let v1 = try #require(try await gantry.api.releases(app: "hello").first)
                 #expect(v1.imageReference == "\(registry.authority)/hello@\(v1.imageDigest)")
                 #expect(try await skopeoDigest("\(registry.authority)/hello:v1") == v1.imageDigest)
@@ -59,6 +63,7 @@ struct RegistryPushTests {
                 await registry.terminate()
                 try await repo.commit("v2", files: ["index.html": "<p>never served</p>\n"])
                 let push = try await repo.push(gantry.remote("kept"), ["main"])
+                print(push.stderr.split(separator: "\n").filter { $0.contains("registry") }.joined(separator: "\n"))
                 #expect(!push.succeeded)
                 #expect(push.stderr.contains("Push to the registry failed: registry \(registry.url) is unreachable"), "\(push.stderr)")
                 #expect(push.stderr.contains("main -> main (registry push failed)"), "\(push.stderr)")
@@ -66,6 +71,28 @@ struct RegistryPushTests {
                 #expect(try await gantry.serverRefs("kept") == ["refs/heads/main": good])
                 let releases = try await gantry.api.releases(app: "kept")
                 #expect(releases.map(\.version) == [1] && releases.map(\.status) == [.live])
+            }
+        }
+    }
+
+    @Test func aWrongRegistryPasswordRejectsThePushSayingAuthenticationFailedWithoutShowingIt() async throws {
+        let secrets = try ScratchDirectory(prefix: "gantry-registry-auth")
+        defer { secrets.remove() }
+        try await withDockerRegistry(users: ["deployer": "Right-Pa55"]) { registry in
+            let file = secrets.path + "/auth.json"
+            try #"{"username": "deployer", "password": "Wrong-Pa55"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+            chmod(file, 0o600)
+            try await withDaemon(arguments: ["--registry", registry.url, "--registry-auth-file", file]) { gantry in
+                try await gantry.createApp("locked")
+                let (repo, _) = try await gantry.makeRepo("locked", template: "static")
+                let push = try await repo.push(gantry.remote("locked"), ["main"])
+                print(push.stderr.split(separator: "\n").filter { $0.contains("registry") }.joined(separator: "\n"))
+                #expect(!push.succeeded)
+                #expect(push.stderr.contains("Push to the registry failed: registry \(registry.url) refused the credentials (401)"), "\(push.stderr)")
+                #expect(push.stderr.contains("authentication failed; check the user name, password and rights in --registry-auth-file"), "\(push.stderr)")
+                #expect(!push.stderr.contains("Wrong-Pa55") && !gantry.logTail(lines: 1000).contains("Wrong-Pa55"))
+                #expect(try await gantry.api.releases(app: "locked").isEmpty)
+                #expect(try await gantry.serverRefs("locked").isEmpty)
             }
         }
     }
@@ -78,9 +105,12 @@ struct RegistryPushTests {
         return try JSONDecoder().decode(Inspection.self, from: result.data).Digest
     }
 
-    /// The `X.Y MB sent` figure of a `Pushed …` line.
+    /// The `X.Y MB sent` (or `kB sent`) figure of a `Pushed …` line, in MB.
     private func sentMegabytes(in line: Substring) -> Double {
-        guard let range = line.range(of: " MB sent") else { return .infinity }
-        return Double(line[..<range.lowerBound].split(whereSeparator: { $0 == " " || $0 == "(" }).last ?? "") ?? .infinity
+        for (unit, scale) in [(" MB sent", 1.0), (" kB sent", 0.001)] {
+            guard let range = line.range(of: unit) else { continue }
+            return (Double(line[..<range.lowerBound].split(whereSeparator: { $0 == " " || $0 == "(" }).last ?? "") ?? .infinity) * scale
+        }
+        return .infinity
     }
 }

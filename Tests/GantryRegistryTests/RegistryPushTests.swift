@@ -43,6 +43,7 @@ struct RegistryPushTests {
             let manifestSize = try #require(FileManager.default.attributesOfItem(atPath: images.layout.blobPath(image.digest))[.size] as? Int)
             #expect(second.alreadyThere == 3 && second.mounted == 0)
             #expect(second.bytesSent == Int64(manifestSize), "only the manifest is sent again")
+            #expect(second.summary.contains("(3 blobs, 3 already there, \(String(format: "%.1f kB", Double(manifestSize) / 1000)) sent in "), "\(second.summary)")
             #expect(second.reference == first.reference)
             print("second push of an unchanged image: \(second.bytesSent) bytes sent (first: \(first.bytesSent))")
         }

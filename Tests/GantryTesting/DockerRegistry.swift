@@ -15,13 +15,31 @@ public final class DockerRegistry: Sendable {
     public let directory: String
     private let process: RegistryProcess
 
-    /// Starts the registry and waits until it answers `GET /v2/`; retries with a new port when
-    /// the port was taken meanwhile.
+    /// Bearer-token auth (`auth: token`): the registry sends clients to `realm` and trusts
+    /// tokens signed by the key of the certificate(s) in `rootCertificatesPEM`.
+    public struct TokenAuth: Sendable {
+        public var realm: String
+        public var service: String
+        public var issuer: String
+        public var rootCertificatesPEM: String
+
+        public init(realm: String, service: String, issuer: String, rootCertificatesPEM: String) {
+            self.realm = realm
+            self.service = service
+            self.issuer = issuer
+            self.rootCertificatesPEM = rootCertificatesPEM
+        }
+    }
+
+    /// Starts the registry and waits until it accepts connections; retries with a new port
+    /// when the port was taken meanwhile.
     /// - Parameters:
     ///   - users: user name → password, written bcrypt-hashed by `htpasswd -B`; none for no auth.
+    ///   - token: bearer-token auth instead (with no `users`).
     ///   - parent: where its directory is made; the system's temporary directory by default.
     /// - Throws: `Failure` with its log when it does not come up within 20 s.
-    public static func start(users: [String: String] = [:], parent: String? = nil) async throws -> DockerRegistry {
+    public static func start(users: [String: String] = [:], token: TokenAuth? = nil, parent: String? = nil) async throws -> DockerRegistry {
+        precondition(users.isEmpty || token == nil, "one kind of auth at a time")
         let directory = (parent ?? FileManager.default.temporaryDirectory.path) + "/gantry-registry-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/storage", withIntermediateDirectories: true)
         do {
@@ -35,6 +53,11 @@ public final class DockerRegistry: Sendable {
                 }
                 try lines.write(toFile: directory + "/htpasswd", atomically: true, encoding: .utf8)
                 auth = "auth:\n  htpasswd:\n    realm: gantry-test\n    path: \(directory)/htpasswd\n"
+            }
+            if let token {
+                try token.rootCertificatesPEM.write(toFile: directory + "/token-roots.pem", atomically: true, encoding: .utf8)
+                auth = "auth:\n  token:\n    realm: \(token.realm)\n    service: \(token.service)\n    issuer: \(token.issuer)\n"
+                    + "    rootcertbundle: \(directory)/token-roots.pem\n"
             }
             var lastFailure: Error = Failure(message: "docker-registry was not started")
             for _ in 0..<3 {
@@ -143,8 +166,10 @@ private struct RegistryProcess: @unchecked Sendable {
 /// Runs `body` with a started registry, stopping it (and removing its directory) afterwards
 /// whether `body` throws or not.
 /// - Throws: what `body` throws, or `DockerRegistry.Failure` when the registry does not start.
-public func withDockerRegistry<T>(users: [String: String] = [:], _ body: (DockerRegistry) async throws -> T) async throws -> T {
-    let registry = try await DockerRegistry.start(users: users)
+public func withDockerRegistry<T>(
+    users: [String: String] = [:], token: DockerRegistry.TokenAuth? = nil, _ body: (DockerRegistry) async throws -> T
+) async throws -> T {
+    let registry = try await DockerRegistry.start(users: users, token: token)
     do {
         let result = try await body(registry)
         await registry.stop()
