@@ -131,14 +131,16 @@ import Testing
             let slow = Task { try await TestClient.get(port: port, host: host, path: "/slow?ms=2500", headers: [("X-Gantry-Canary", "always")]) }
             while table.activeRequests(backendID: "canary-1") < 1 { try await Task.sleep(for: .milliseconds(5)) }
             table.setCanary(app: hello, nil)
+            // Drained from the moment it left the table (the slow request is still in flight on
+            // it), while the stable side answers everything.
+            async let drained = router.drain(backendID: "canary-1", timeout: .seconds(10))
             try await TestClient.with(port: port) { client in
                 for _ in 0..<10 {
                     let response = try await client.request(host: host, headers: [("Cookie", "gantry-canary=hello:v8")])
                     #expect(response.body == "web-1" && response.headers["set-cookie"].isEmpty)
                 }
             }
-            let drained = await router.drain(backendID: "canary-1", timeout: .seconds(10))
-            #expect(drained == DrainResult(inFlightAtStart: 1, remaining: 0))
+            #expect(await drained == DrainResult(inFlightAtStart: 1, remaining: 0))
             #expect(try await slow.value.body == "slow canary-1")
         }
     }

@@ -125,7 +125,10 @@ public struct RuncRuntime: ContainerRuntime {
                 try await withThrowingTaskGroup(of: Bool.self) { group in
                     group.addTask {
                         do { try await Task.sleep(for: timeout) } catch { return false }
-                        await kill(id)
+                        // Until its output ends: on a loaded host `runc run` may not have made the
+                        // container yet when the time is up, and one `runc kill` would miss it
+                        // (seen: a 1 s limit that never fired, the unit pass hung on `sleep 600`).
+                        repeat { await kill(id) } while (try? await Task.sleep(for: .milliseconds(250))) != nil
                         return true
                     }
                     for try await line in execution.standardOutput.strings() {
