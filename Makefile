@@ -17,6 +17,8 @@ SSH_PORT ?= 2222
 # for the SSH push tests and bench/doors, tmux to drive `gantry history` in a real terminal in
 # the end-to-end tests.
 APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config git ca-certificates curl python3 busybox-static runc containernetworking-plugins iptables iproute2 debootstrap skopeo umoci openssh-client tmux dumb-init
+# The Swarm runtime's engine and registry (issue 18): Debian's dockerd 20.10 and registry 2.8 (skopeo is above).
+APT_PACKAGES += docker.io docker-registry
 
 .PHONY: setup packages test-packages k8s-venv bench-packages stack build run test bench bench-doors fuzz clean
 
@@ -33,8 +35,8 @@ install_missing = missing=""; for p in $(1); do \
 	else echo "==> Debian packages present"; fi
 
 # What only `make test` needs: pebble (and pebble-challtestsrv), the ACME test CA that
-# GantryACMETests and the end-to-end ACME tests run against; python3-venv for k8s-venv.
-TEST_PACKAGES := pebble python3-venv
+# GantryACMETests and the end-to-end ACME tests run against; python3-venv for k8s-venv; apache2-utils' htpasswd for the registry's basic auth in tests.
+TEST_PACKAGES := pebble python3-venv apache2-utils
 
 # What only `make bench` needs: wrk and nginx, the load generator and the peer of bench/router
 # and bench/tls; openssl makes bench/tls's certificate and checks session resumption.
@@ -68,6 +70,13 @@ run: setup
 # 20,000 fuzzed inputs through each of 15 parsers (some 30 s).
 LOAD_TESTS := BoundsTests|HostilePushTests|HostileWebhookTests|StreamingTests|HostilePackTests|HostileLayerTests|EndlessOutputTests|HostileAppTests|NetworkLeakTests|DiskFullTests|FuzzFastPathTests
 
+# The Docker Engine client against a real single-node Swarm: scripts/docker-engine starts Debian's
+# dockerd under .build/engine (data root, exec root, socket), runs the suite with DOCKER_HOST set,
+# then stops it and restores the host (iptables, ip_forward, /etc/docker/key.json, /run/docker,
+# docker0, docker_gwbridge) even when a test fails; where no dockerd can start, the suite says why it skips.
+# SwarmDeployTests: gantryd --runtime swarm end to end (with Debian's docker-registry).
+ENGINE_TESTS := GantrySwarmTests|SwarmDeployTests
+
 # End-to-end tests run at most E2E_WIDTH at a time: each starts a gantryd with builds and
 # containers, and all 78 at once on two cores kept the load at 40 and the CPU pressure at 90%
 # for minutes — pushes outlived git's 120 s, shutdowns their 20 s (measured with PSI). Six at a
@@ -77,8 +86,9 @@ E2E_WIDTH ?= 6
 # Last, the short variant of bench/crash: gantryd (the release build) killed 5 times while it
 # deploys, each restart checked for lost releases, inconsistencies and orphans.
 test: setup test-packages k8s-venv
-	$(SWIFT) test --skip 'EndToEndTests|$(LOAD_TESTS)'
-	$(SWIFT) test --skip-build --filter EndToEndTests --skip '$(LOAD_TESTS)' --experimental-maximum-parallelization-width $(E2E_WIDTH)
+	$(SWIFT) test --skip 'EndToEndTests|$(ENGINE_TESTS)|$(LOAD_TESTS)'
+	$(SWIFT) test --skip-build --filter EndToEndTests --skip '$(LOAD_TESTS)|$(ENGINE_TESTS)' --experimental-maximum-parallelization-width $(E2E_WIDTH)
+	scripts/docker-engine run $(CURDIR)/.build/engine -- $(SWIFT) test --skip-build --filter '$(ENGINE_TESTS)'
 	$(SWIFT) test --skip-build --no-parallel --filter '$(LOAD_TESTS)'
 	bench/crash --kills 5
 

@@ -143,6 +143,11 @@ extension DockerEngine {
     /// The endpoints the router may use now: the service's running tasks whose containers are
     /// healthy (or have no healthcheck), whatever spec they run — during a start-first update,
     /// the old tasks until Swarm stops them and the new ones once healthy.
+    ///
+    /// Measured (2 replicas, start-first, refreshed every 100–200 ms, ~50 requests/s to the
+    /// addresses): with a healthcheck and this filter, 0 failed of 333–435 requests in each of
+    /// five updates; without a healthcheck, 21–33 of ~400 were refused — Swarm marks a task
+    /// running when its process starts, before it listens.
     /// - Throws: `EngineError`.
     public func endpoints(ofService serviceID: String, network: String?) async throws(EngineError) -> [TaskEndpoint] {
         let tasks = try await tasks(ofService: serviceID).filter(\.isRunning)

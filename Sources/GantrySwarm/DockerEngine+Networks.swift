@@ -3,7 +3,12 @@ extension DockerEngine {
     /// bridge of that name's ID (`br-…`) with `subnet`, and a service's tasks on it are
     /// reachable from their node's host at their container address — what Gantry's router
     /// uses, since Swarm's ingress mesh needs IPVS, and an overlay's addresses are reachable
-    /// only from inside the overlay.
+    /// only from inside the overlay. Measured from the host on dockerd 20.10: tasks on such a
+    /// network (172.19.0.x) and on the default `bridge` (no network, 172.17.0.x) answer at their
+    /// container address; an overlay's task addresses (10.0.1.x) do not (the route leaves by
+    /// eth0, where this VM's transparent proxy answered an empty 200: check who answers); their
+    /// `docker_gwbridge` addresses (172.18.0.x) do, but only `GET /networks/docker_gwbridge`
+    /// lists them, not the task or the container.
     /// - Returns: the network's ID; the existing one's when a network of that name exists.
     /// - Throws: `EngineError`.
     public func createBridgeNetwork(_ name: String, subnet: String? = nil, labels: [String: String] = [:]) async throws(EngineError) -> String {
