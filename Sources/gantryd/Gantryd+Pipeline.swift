@@ -62,7 +62,7 @@ extension Gantryd {
         builder.minimumFreeBytes = minFreeMb * 1_000_000
         let routerTraffic = RouterTraffic(router: router, counter: traffic)
         let deployer = Deployer(runtime: runc, router: routerTraffic, health: HealthChecker(), logsDirectory: dataDirectory.logs)
-        let scheduler = runtime == "swarm" ? try await swarmScheduler(router: routerTraffic, logsDirectory: dataDirectory.logs, logger: logger) : nil
+        let scheduler = runtime == "swarm" ? try await swarmScheduler(router: routerTraffic, dataDirectory: dataDirectory, logger: logger) : nil
         let (routerPort, appsDomain) = (routerPort, appsDomain.lowercased())
         let pipeline = Pipeline(
             store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scheduler: scheduler, scratch: dataDirectory.scratch,
@@ -98,13 +98,25 @@ extension Gantryd {
     /// `--runtime swarm`: the engine `DOCKER_HOST` names, which must be a Swarm manager, and the
     /// network apps' tasks join.
     /// - Throws: `StartupError` naming the socket, or saying to `docker swarm init`.
-    func swarmScheduler(router: any TrafficRouter, logsDirectory: String, logger: Logger) async throws -> SwarmScheduler {
+    func swarmScheduler(router: any TrafficRouter, dataDirectory: DataDirectory, logger: Logger) async throws -> SwarmScheduler {
+        // This gantryd's mark on its services, made once: restore removes only services it made.
+        let ownerFile = dataDirectory.root + "/swarm-owner"
+        let owner: String
+        if let stored = try? String(contentsOfFile: ownerFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !stored.isEmpty {
+            owner = stored
+        } else {
+            owner = UUID().uuidString.lowercased()
+            do { try owner.write(toFile: ownerFile, atomically: true, encoding: .utf8) } catch {
+                throw StartupError("cannot write \(ownerFile): \(error.localizedDescription)")
+            }
+        }
         do {
             let engine = try DockerEngine()
             try await engine.requireSwarmManager()
             _ = try await engine.createBridgeNetwork(swarmNetwork, labels: ["dev.gantry.network": "apps"])
             logger.info("apps' processes run as services of the Swarm at \(engine.host.socketPath), on network \(swarmNetwork)")
-            return SwarmScheduler(engine: engine, router: router, health: HealthChecker(), network: swarmNetwork, logsDirectory: logsDirectory)
+            return SwarmScheduler(
+                engine: engine, router: router, health: HealthChecker(), network: swarmNetwork, owner: owner, logsDirectory: dataDirectory.logs)
         } catch {
             throw StartupError("--runtime swarm: \(error)")
         }

@@ -7,7 +7,7 @@ extension SwarmScheduler {
     public func startCanary(_ plan: Deployer.Plan, booted: Deployer.Boot?, weight: Int, log: @escaping @Sendable (String) -> Void) async throws(DeployError) {
         guard let live = plans[plan.app] else { throw .noLiveRelease(plan.app) }
         let image = try Self.image(of: plan)
-        let spec = Self.serviceSpec(plan, type: "web", image: image, network: network, canary: true)
+        let spec = serviceSpec(plan, type: "web", image: image, canary: true)
         canaries[plan.app] = SwarmCanary(plan: plan, stable: live.release, weight: weight)
         log("Starting service \(spec.name) (v\(plan.release), \(spec.mode.replicas ?? 0) task\(spec.mode.replicas == 1 ? "" : "s"))")
         do throws(DeployError) {

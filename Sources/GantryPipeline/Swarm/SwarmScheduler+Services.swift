@@ -19,30 +19,33 @@ extension SwarmScheduler {
     /// The service that runs `type` of `plan`: the registry image, the release's environment
     /// and `PORT`, the Procfile command as Gantry's launcher runs it under Docker's init, the
     /// limits, Swarm's own health check (web), start-first updates that roll back on failure.
-    static func serviceSpec(_ plan: Deployer.Plan, type: String, image: String, network: String, canary: Bool = false) -> ServiceSpec {
+    func serviceSpec(_ plan: Deployer.Plan, type: String, image: String, canary: Bool = false) -> ServiceSpec {
         let labels = [
             ServiceSpec.Label.app: plan.app.rawValue, ServiceSpec.Label.release: "v\(plan.release)",
-            ServiceSpec.Label.processType: type, canaryLabel: canary ? "true" : "false",
+            ServiceSpec.Label.processType: type, Self.canaryLabel: canary ? "true" : "false", Self.ownerLabel: owner,
         ]
         var environment = plan.environment
-        environment["PORT"] = String(port)
+        environment["PORT"] = String(Self.port)
         environment["PATH"] = environment["PATH"] ?? Launcher.path
         environment["HOME"] = "/app"
         environment["DYNO"] = "\(type).{{.Task.Slot}}"
         let container = GantrySwarm.ContainerSpec(
             image: image, labels: labels, command: Launcher.execArguments(for: plan.processTypes[type] ?? ""),
             env: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, user: "\(plan.user):\(plan.user)", isInit: true,
-            healthcheck: type == "web" ? healthcheck(plan.healthChecks) : nil, stopGracePeriod: .seconds(10))
+            healthcheck: type == "web" ? Self.healthcheck(plan.healthChecks) : nil, stopGracePeriod: .seconds(10))
         let resources = TaskSpec.Resources(
             nanoCPUs: plan.cpuLimit.map { Int64($0 * 1_000_000_000) }, memoryBytes: Int64(plan.memoryLimitBytes))
         return ServiceSpec(
-            name: serviceName(plan.app, type, canary: canary), labels: labels,
+            name: Self.serviceName(plan.app, type, canary: canary), labels: labels,
             taskTemplate: TaskSpec(containerSpec: container, resources: resources, networks: [.init(target: network)]),
             mode: .replicated(canary ? (plan.formation["web"] ?? 1) : plan.formation[type] ?? 0))
     }
 
     /// Marks a canary's service (`true`) apart from the app's own.
     static let canaryLabel = "gantry.canary"
+    /// The gantryd whose service it is (its data directory's `swarm-owner`): another gantryd on
+    /// the same Swarm, or anything else labelled with an app, is never touched.
+    static let ownerLabel = "gantry.owner"
 
     /// Swarm's check of a web task, which gates its rollout: the app's first health check path
     /// over bash's `/dev/tcp` (every stack has bash; not every one has curl), any status below

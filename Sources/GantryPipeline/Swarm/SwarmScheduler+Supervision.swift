@@ -41,7 +41,7 @@ extension SwarmScheduler {
     public func restore(_ plans: [Deployer.Plan], keeping keep: Deployer.Keep) async -> [String] {
         var report: [String] = []
         let planned = Dictionary(plans.map { ($0.app, $0) }, uniquingKeysWith: { first, _ in first })
-        let services = (try? await engine.services(labeled: [:]).filter { $0.spec.labels[ServiceSpec.Label.app] != nil }) ?? []
+        let services = (try? await engine.services(labeled: [Self.ownerLabel: owner])) ?? []
         for plan in plans {
             self.plans[plan.app] = plan
             let current = services.filter { $0.spec.labels[ServiceSpec.Label.app] == plan.app.rawValue && $0.spec.labels[Self.canaryLabel] != "true" }

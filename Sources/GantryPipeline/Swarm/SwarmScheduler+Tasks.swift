@@ -57,7 +57,7 @@ extension SwarmScheduler {
     /// The app's tasks as processes, for `gantry ps`: `web.1` is the web service's slot 1.
     public func processes(of app: AppName) async -> [AppProcess] {
         var processes: [AppProcess] = []
-        let services = (try? await engine.services(labeled: [ServiceSpec.Label.app: app.rawValue])) ?? []
+        let services = (try? await engine.services(labeled: [ServiceSpec.Label.app: app.rawValue, Self.ownerLabel: owner])) ?? []
         for service in services {
             for task in (try? await engine.runningTasks(ofService: service.id, network: network)) ?? [] {
                 processes.append(AppProcess(

@@ -20,6 +20,8 @@ public actor SwarmScheduler: Scheduler {
     let health: any HealthProbe
     /// The Swarm-scoped network the tasks join, whose addresses the router reaches.
     let network: String
+    /// This gantryd's mark on its services (`ownerLabel`).
+    let owner: String
     let logsDirectory: String
     /// The release each app runs, as last deployed.
     var plans: [AppName: Deployer.Plan] = [:]
@@ -39,8 +41,9 @@ public actor SwarmScheduler: Scheduler {
     static let port = 5000
 
     public init(
-        engine: DockerEngine, router: any TrafficRouter, health: any HealthProbe, network: String, logsDirectory: String
+        engine: DockerEngine, router: any TrafficRouter, health: any HealthProbe, network: String, owner: String, logsDirectory: String
     ) {
+        self.owner = owner
         self.engine = engine
         self.router = router
         self.health = health
@@ -62,7 +65,7 @@ public actor SwarmScheduler: Scheduler {
         var updated: [String] = []
         do throws(DeployError) {
             for type in Self.types(of: plan) {
-                let spec = Self.serviceSpec(plan, type: type, image: image, network: network)
+                let spec = serviceSpec(plan, type: type, image: image)
                 log("Updating service \(spec.name) to v\(plan.release) (\(spec.mode.replicas ?? 0) task\(spec.mode.replicas == 1 ? "" : "s"))")
                 updated.append(type)
                 let tasks = try await rollOut(spec, plan: plan)
@@ -72,7 +75,7 @@ public actor SwarmScheduler: Scheduler {
             // Swarm rolled back the type that failed; the types updated before it go back too.
             if let previous {
                 for type in updated.dropLast() {
-                    let spec = Self.serviceSpec(previous, type: type, image: previous.imageReference ?? image, network: network)
+                    let spec = serviceSpec(previous, type: type, image: previous.imageReference ?? image)
                     _ = try? await rollOut(spec, plan: previous)
                 }
             }
@@ -92,7 +95,7 @@ public actor SwarmScheduler: Scheduler {
         plan.formation.merge(formation) { _, new in new }
         let image = try Self.image(of: plan)
         for type in formation.keys.sorted() where plan.processTypes[type] != nil {
-            let spec = Self.serviceSpec(plan, type: type, image: image, network: network)
+            let spec = serviceSpec(plan, type: type, image: image)
             _ = try await rollOut(spec, plan: plan)
         }
         plans[app] = plan
@@ -106,7 +109,7 @@ public actor SwarmScheduler: Scheduler {
         guard let plan = plans[app] else { throw .noLiveRelease(app) }
         let image = try Self.image(of: plan)
         for processType in Self.types(of: plan) where type == nil || type == processType {
-            var spec = Self.serviceSpec(plan, type: processType, image: image, network: network)
+            var spec = serviceSpec(plan, type: processType, image: image)
             let current = try await inspect(spec.name)
             spec.taskTemplate.forceUpdate = (current?.spec.taskTemplate.forceUpdate ?? 0) + 1
             _ = try await rollOut(spec, plan: plan)
@@ -128,7 +131,7 @@ public actor SwarmScheduler: Scheduler {
     }
 
     public func remove(_ app: AppName) async {
-        let services = (try? await engine.services(labeled: [ServiceSpec.Label.app: app.rawValue])) ?? []
+        let services = (try? await engine.services(labeled: [ServiceSpec.Label.app: app.rawValue, Self.ownerLabel: owner])) ?? []
         for service in services { _ = try? await engine.removeService(service.spec.name) }
         for name in services.map(\.spec.name) { logFollowers.removeValue(forKey: name)?.cancel() }
         plans[app] = nil
