@@ -110,3 +110,20 @@ struct SwarmDeployTests {
         #expect(output.status != 0 && output.stderr.contains("--runtime swarm needs --registry URL"), "\(output.stderr)")
     }
 }
+
+extension SwarmDeployTests {
+    @Test func aReleaseSlowerThanTheDeployTimeoutIsRejectedAndItsServiceGoesBack() async throws {
+        try await withSwarmApp("slow") { gantry, repo in
+            let set = try await gantry.cli(["config:set", "slow", "GANTRY_DEPLOY_TIMEOUT=4", "--no-deploy"])
+            #expect(set.status == 0, "\(set)")
+            try await repo.commit("late", files: ["Procfile": "web: sleep 30 && mkdir -p /tmp/www && echo late > /tmp/www/index.html && exec busybox httpd -f -p $PORT -h /tmp/www\n"])
+            let push = try await repo.push(gantry.remote("slow"), ["main"])
+            #expect(!push.succeeded && push.stderr.contains("within 4.0 s (GANTRY_DEPLOY_TIMEOUT)"), "\(push.stderr)")
+            // The service runs the live release again, not the late one, even once it would boot.
+            try await Task.sleep(for: .seconds(35))
+            #expect(try await gantry.get("slow").text.hasPrefix("one "))
+            let releases = try await gantry.api.releases(app: "slow")
+            #expect(releases.first?.status == .failed && releases.dropFirst().first?.status == .live, "\(releases.map(\.status))")
+        }
+    }
+}

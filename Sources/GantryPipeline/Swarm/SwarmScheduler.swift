@@ -72,13 +72,18 @@ public actor SwarmScheduler: Scheduler {
                 log("\(spec.name) converged: \(tasks) running")
             }
         } catch {
-            // Swarm rolled back the type that failed; the types updated before it go back too.
-            if let previous {
-                for type in updated.dropLast() {
-                    let spec = serviceSpec(previous, type: type, image: previous.imageReference ?? image)
-                    _ = try? await rollOut(spec, plan: previous)
+            // Every service updated goes back to the release that ran: those updated before the
+            // one that failed, and that one too — Swarm rolls back a task that failed, not an
+            // update still running at GANTRY_DEPLOY_TIMEOUT (going back to the spec it rolled
+            // back to changes nothing). A first release leaves no service behind.
+            for type in updated {
+                if let previous, previous.processTypes[type] != nil {
+                    _ = try? await rollOut(serviceSpec(previous, type: type, image: previous.imageReference ?? image), plan: previous)
+                } else {
+                    _ = try? await engine.removeService(Self.serviceName(plan.app, type))
                 }
             }
+            if previous == nil { await route(plan.app, []) }
             throw error
         }
         for type in (previous.map(Self.types) ?? []) where !Self.types(of: plan).contains(type) {
