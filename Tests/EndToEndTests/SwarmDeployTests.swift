@@ -127,3 +127,22 @@ extension SwarmDeployTests {
         }
     }
 }
+
+extension SwarmDeployTests {
+    @Test func aCanaryIsASecondServiceSharingTheTrafficUntilItIsPromoted() async throws {
+        try await withSwarmApp("birdy") { gantry, repo in
+            try await repo.commit("two", files: Self.files(serving: "two"))
+            let push = try await repo.push(gantry.remote("birdy"), ["main"], options: ["-o", "canary=50"])
+            #expect(push.succeeded && push.stderr.contains("Starting service gantry-birdy-web-canary"), "\(push.stderr)")
+            var seen = Set<String>()
+            for _ in 0..<40 { seen.insert(String(try await gantry.get("birdy").text.prefix(4))) }
+            #expect(seen == ["one ", "two "], "\(seen)")
+
+            let promote = try await gantry.cli(["canary:promote", "birdy"])
+            #expect(promote.status == 0, "\(promote)")
+            for _ in 0..<10 { #expect(try await gantry.get("birdy").text.hasPrefix("two ")) }
+            let ps = try await gantry.cli(["ps", "birdy"])
+            #expect(ps.stdout.components(separatedBy: "web.1").count == 2, "one web process, no canary left: \(ps.stdout)")
+        }
+    }
+}
