@@ -74,7 +74,8 @@ LOAD_TESTS := BoundsTests|HostilePushTests|HostileWebhookTests|StreamingTests|Ho
 # dockerd under .build/engine (data root, exec root, socket), runs the suite with DOCKER_HOST set,
 # then stops it and restores the host (iptables, ip_forward, /etc/docker/key.json, /run/docker,
 # docker0, docker_gwbridge) even when a test fails; where no dockerd can start, the suite says why it skips.
-# SwarmDeployTests: gantryd --runtime swarm end to end (with Debian's docker-registry).
+# SwarmDeployTests: gantryd --runtime swarm end to end (with Debian's docker-registry); then
+# PlainEngineTests on an engine started outside any Swarm (SWARM=no).
 ENGINE_TESTS := GantrySwarmTests|SwarmDeployTests
 
 # End-to-end tests run at most E2E_WIDTH at a time: each starts a gantryd with builds and
@@ -89,6 +90,7 @@ test: setup test-packages k8s-venv
 	$(SWIFT) test --skip 'EndToEndTests|$(ENGINE_TESTS)|$(LOAD_TESTS)'
 	$(SWIFT) test --skip-build --filter EndToEndTests --skip '$(LOAD_TESTS)|$(ENGINE_TESTS)' --experimental-maximum-parallelization-width $(E2E_WIDTH)
 	scripts/docker-engine run $(CURDIR)/.build/engine -- $(SWIFT) test --skip-build --filter '$(ENGINE_TESTS)'
+	SWARM=no GANTRY_PLAIN_ENGINE=1 scripts/docker-engine run $(CURDIR)/.build/engine -- $(SWIFT) test --skip-build --filter PlainEngineTests
 	$(SWIFT) test --skip-build --no-parallel --filter '$(LOAD_TESTS)'
 	bench/crash --kills 5
 

@@ -146,3 +146,30 @@ extension SwarmDeployTests {
         }
     }
 }
+
+/// Bad input on a real engine outside any Swarm: `make test` starts one for this suite alone
+/// (`SWARM=no scripts/docker-engine run …` with `GANTRY_PLAIN_ENGINE=1`); elsewhere it says why it skips.
+@Suite(.enabled(if: PlainEngine.isAvailable, "needs an engine outside a Swarm: SWARM=no scripts/docker-engine run DIR -- with GANTRY_PLAIN_ENGINE=1 (make test does)"))
+struct PlainEngineTests {
+    @Test func anEngineOutsideASwarmStopsGantrydAtStartSayingToInitOne() async throws {
+        let scratch = try ScratchDirectory(prefix: "gantry-plain-engine")
+        defer { scratch.remove() }
+        let output = try await ChildProcess.run(
+            try DaemonLauncher.binary(),
+            ["--data-dir", scratch.path + "/data", "--http-port", "0", "--ssh-port", "0", "--router-port", "0",
+             "--runtime", "swarm", "--registry", "http://127.0.0.1:9"],
+            environment: ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }, timeout: .seconds(60))
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("this engine is not part of a Swarm") && output.stderr.contains("docker swarm init"), "\(output.stderr)")
+    }
+}
+
+/// Whether an engine outside any Swarm is there for `PlainEngineTests`.
+enum PlainEngine {
+    static let isAvailable: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        let available = environment["GANTRY_PLAIN_ENGINE"] == "1" && !(environment["DOCKER_HOST"] ?? "").isEmpty
+        if !available { print("◇ PlainEngineTests skipped: they run in make test's step with an engine outside a Swarm") }
+        return available
+    }()
+}
