@@ -92,16 +92,26 @@ struct SwarmDeployTests {
 /// Bad input without an engine: a gantryd told to use a socket nothing listens on does not start,
 /// and says which socket.
 @Suite struct SwarmStartupTests {
-    @Test func anUnreachableEngineStopsGantrydAtStartNamingTheSocket() async throws {
+    /// What gantryd `--runtime swarm` says when it cannot start, with `environment` added to
+    /// the tests' (`DOCKER_HOST`: the engine's, unless `nothing` names a socket nothing answers on).
+    static func failedStart(socketNamedNothing nothing: Bool) async throws -> (output: ProcessOutput, socket: String) {
         let scratch = try ScratchDirectory(prefix: "gantry-swarm-start")
         defer { scratch.remove() }
+        let socket = scratch.path + "/nothing.sock"
+        var environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
+        if nothing { environment["DOCKER_HOST"] = "unix://" + socket }
         let output = try await ChildProcess.run(
             try DaemonLauncher.binary(),
             ["--data-dir", scratch.path + "/data", "--http-port", "0", "--ssh-port", "0", "--router-port", "0",
              "--runtime", "swarm", "--registry", "http://127.0.0.1:9"],
-            environment: ProcessInfo.processInfo.environment.merging(["DOCKER_HOST": "unix://\(scratch.path)/nothing.sock", "SWIFT_BACKTRACE": "enable=no"]) { $1 }, timeout: .seconds(60))
+            environment: environment, timeout: .seconds(60))
         #expect(output.status != 0)
-        #expect(output.stderr.contains("cannot reach the Docker engine at \(scratch.path)/nothing.sock"), "\(output.stderr)")
+        return (output, socket)
+    }
+
+    @Test func anUnreachableEngineStopsGantrydAtStartNamingTheSocket() async throws {
+        let (output, socket) = try await Self.failedStart(socketNamedNothing: true)
+        #expect(output.stderr.contains("cannot reach the Docker engine at \(socket)"), "\(output.stderr)")
     }
 
     @Test func theSwarmRuntimeWithoutARegistryIsRefused() async throws {
@@ -152,14 +162,7 @@ extension SwarmDeployTests {
 @Suite(.enabled(if: PlainEngine.isAvailable, "needs an engine outside a Swarm: SWARM=no scripts/docker-engine run DIR -- with GANTRY_PLAIN_ENGINE=1 (make test does)"))
 struct PlainEngineTests {
     @Test func anEngineOutsideASwarmStopsGantrydAtStartSayingToInitOne() async throws {
-        let scratch = try ScratchDirectory(prefix: "gantry-plain-engine")
-        defer { scratch.remove() }
-        let output = try await ChildProcess.run(
-            try DaemonLauncher.binary(),
-            ["--data-dir", scratch.path + "/data", "--http-port", "0", "--ssh-port", "0", "--router-port", "0",
-             "--runtime", "swarm", "--registry", "http://127.0.0.1:9"],
-            environment: ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }, timeout: .seconds(60))
-        #expect(output.status != 0)
+        let (output, _) = try await SwarmStartupTests.failedStart(socketNamedNothing: false)
         #expect(output.stderr.contains("this engine is not part of a Swarm") && output.stderr.contains("docker swarm init"), "\(output.stderr)")
     }
 }
