@@ -92,8 +92,8 @@ struct SwarmDeployTests {
 /// Bad input without an engine: a gantryd told to use a socket nothing listens on does not start,
 /// and says which socket.
 @Suite struct SwarmStartupTests {
-    /// What gantryd `--runtime swarm` says when it cannot start, with `environment` added to
-    /// the tests' (`DOCKER_HOST`: the engine's, unless `nothing` names a socket nothing answers on).
+    /// What gantryd `--runtime swarm` says when it cannot start: on the engine `DOCKER_HOST`
+    /// names, or (`socketNamedNothing`) on a socket nothing answers on.
     static func failedStart(socketNamedNothing nothing: Bool) async throws -> (output: ProcessOutput, socket: String) {
         let scratch = try ScratchDirectory(prefix: "gantry-swarm-start")
         defer { scratch.remove() }
