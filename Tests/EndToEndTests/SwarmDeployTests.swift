@@ -13,7 +13,7 @@ import Testing
 struct SwarmDeployTests {
     /// A page naming its text and the task (container) that served it.
     static func files(serving text: String) -> [String: String] {
-        ["Procfile": #"web: mkdir -p /tmp/www && echo "\#(text) $HOSTNAME" > /tmp/www/index.html && exec busybox httpd -f -p $PORT -h /tmp/www"# + "\n"]
+        ["Procfile": #"web: echo "serving \#(text)" && mkdir -p /tmp/www && echo "\#(text) $HOSTNAME" > /tmp/www/index.html && exec busybox httpd -f -p $PORT -h /tmp/www"# + "\n"]
     }
 
     /// gantryd on the Swarm, with a registry, and an app `name` pushed once serving "one".
@@ -45,6 +45,13 @@ struct SwarmDeployTests {
             #expect(first.status == 200 && first.text.hasPrefix("one "), "\(first.status) \(first.text)")
             let ps = try await gantry.cli(["ps", "swarmy"])
             #expect(ps.stdout.contains("web.1"), "\(ps)")
+            // What the task writes reaches `gantry logs`, followed from the Engine API.
+            var logs = ""
+            for _ in 0..<50 where !logs.contains("app[web.1]: serving one") {
+                logs = try await gantry.cli(["logs", "swarmy"]).stdout
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(logs.contains("app[web.1]: serving one"), "\(logs)")
 
             try await repo.commit("two", files: Self.files(serving: "two"))
             let load = RequestLoop(gantry, app: "swarmy", interval: .milliseconds(10))

@@ -77,3 +77,12 @@ import Testing
         #expect("\(slow)".contains("GANTRY_DEPLOY_TIMEOUT") && "\(slow)".contains("0 of 2 task(s) running"))
     }
 }
+
+extension SwarmSchedulerTests {
+    @Test func logTimesKeepTheirFractionForFollowingOn() throws {
+        let seconds = try #require(SwarmScheduler.epochSeconds("2026-12-07T05:10:00.250000Z"))
+        #expect(abs(seconds - 1_796_620_200.25) < 0.000_01)
+        #expect(SwarmScheduler.epochSeconds("2026-12-07T05:10:00.123456789Z").map { $0.truncatingRemainder(dividingBy: 1) }.map { abs($0 - 0.123456789) < 0.000_01 } == true)
+        #expect(SwarmScheduler.epochSeconds("not a time") == nil)
+    }
+}

@@ -14,7 +14,8 @@ extension SwarmScheduler {
             let service = Self.serviceName(app, type)
             guard logFollowers[service] == nil else { continue }
             logFollowers[service] = Task { [engine] in
-                var since = Date().timeIntervalSince1970
+                // From the last line already written (a gantryd restart), else from the start.
+                var since = Self.lastLogged(in: directory, type: type).map { $0 + 0.000_001 } ?? 0
                 var slots: [String: Int] = [:]
                 while !Task.isCancelled {
                     do {
@@ -25,7 +26,7 @@ extension SwarmScheduler {
                             }
                             let process = "\(type).\(slots[line.taskID] ?? 0)"
                             AppLogs.append(Self.logTimestamp(line.timestamp) + " " + line.text, to: directory + "/\(process).log")
-                            since = RunningTask.date(line.timestamp)?.timeIntervalSince1970 ?? since
+                            since = Self.epochSeconds(line.timestamp).map { $0 + 0.000_001 } ?? since
                         }
                     } catch {}
                     try? await Task.sleep(for: .seconds(1))
@@ -40,5 +41,20 @@ extension SwarmScheduler {
         let parts = engine.dropLast(engine.hasSuffix("Z") ? 1 : 0).split(separator: ".", maxSplits: 1)
         let fraction = parts.count > 1 ? String(parts[1].prefix(6)) : ""
         return String(parts.first ?? "") + "." + fraction + String(repeating: "0", count: 6 - fraction.count) + "Z"
+    }
+
+    /// The time of the newest line in the log files of `type`'s processes, in seconds since 1970.
+    static func lastLogged(in directory: String, type: String) -> Double? {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasPrefix(type + ".") && $0.hasSuffix(".log") }.compactMap { file in
+            AppLogs.lastLines(of: directory + "/" + file, count: 1).last.flatMap { epochSeconds(LogLine($0, source: "").timestamp) }
+        }.max()
+    }
+
+    /// An RFC 3339 time (any number of fraction digits) in seconds since 1970, fraction kept.
+    static func epochSeconds(_ timestamp: String) -> Double? {
+        guard let date = RunningTask.date(timestamp) else { return nil }
+        let fraction = timestamp.split(separator: ".", maxSplits: 1).dropFirst().first.map { $0.prefix { $0.isNumber } }
+        return date.timeIntervalSince1970 + (fraction.flatMap { Double("0." + $0) } ?? 0)
     }
 }
