@@ -15,8 +15,9 @@ extension Pipeline {
         _ app: AppName, _ request: RunRequest, input: AsyncStream<AttachedInput>, output: @escaping @Sendable (AttachedOutput) -> Void
     ) async throws -> ExitStatus {
         do {
+            let live = try await livePlanForRuns(app)
             return try await deployer.runAttached(
-                app, command: request.command, terminal: request.tty ? request.size ?? WindowSize(columns: 80, rows: 24) : nil,
+                app, live: live, command: request.command, terminal: request.tty ? request.size ?? WindowSize(columns: 80, rows: 24) : nil,
                 timeout: .seconds(request.timeoutSeconds ?? RunRequest.defaultTimeout), input: input, output: output)
         } catch {
             throw Self.runError(app, error)
@@ -29,9 +30,24 @@ extension Pipeline {
     ///   or the container cannot start.
     public func runDetached(_ app: AppName, _ request: RunRequest) async throws -> String {
         do {
-            return try await deployer.runDetached(app, command: request.command, timeout: .seconds(request.timeoutSeconds ?? RunRequest.defaultTimeout)).name
+            let live = try await livePlanForRuns(app)
+            return try await deployer.runDetached(
+                app, live: live, command: request.command, timeout: .seconds(request.timeoutSeconds ?? RunRequest.defaultTimeout)).name
         } catch {
             throw Self.runError(app, error)
+        }
+    }
+
+    /// The live release's plan for a one-off when another scheduler runs the formation (Swarm):
+    /// the one-off still runs in runc on this host, from the release's image. `nil` when the
+    /// deployer runs it: it knows the plan.
+    private func livePlanForRuns(_ app: AppName) async throws(DeployError) -> Deployer.Plan? {
+        guard !(scheduler is Deployer) else { return nil }
+        do {
+            let live = try await liveRelease(app)
+            return try await plan(live, image: try await storedImage(of: live), manifests: nil)
+        } catch {
+            throw .noLiveRelease(app)
         }
     }
 

@@ -52,6 +52,9 @@ struct SwarmDeployTests {
                 try await Task.sleep(for: .milliseconds(200))
             }
             #expect(logs.contains("app[web.1]: serving one"), "\(logs)")
+            // A one-off still runs in runc on this host, from the live release's image.
+            let run = try await gantry.cli(["run", "swarmy", "--", "sh", "-c", "echo one-off of $DYNO"])
+            #expect(run.status == 0 && run.stdout.contains("one-off of run.1"), "\(run)")
 
             try await repo.commit("two", files: Self.files(serving: "two"))
             let load = RequestLoop(gantry, app: "swarmy", interval: .milliseconds(10))

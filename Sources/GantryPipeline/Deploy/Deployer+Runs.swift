@@ -8,14 +8,15 @@ import GantryImage
 /// detached one (`restore` keeps only what a plan covers).
 extension Deployer {
     /// Runs `command` in a new container of `app`'s live release attached to the caller (see
-    /// `ContainerRuntime.runAttached`).
+    /// `ContainerRuntime.runAttached`). `live`: that release's plan, when another scheduler
+    /// runs the app's formation (the deployer knows only the plans it deployed).
     /// - Returns: how it ended.
     /// - Throws: `DeployError.noLiveRelease`, or `.runtime` when its container could not start.
     public func runAttached(
-        _ app: AppName, command: [String], terminal: WindowSize?, timeout: Duration, input: AsyncStream<AttachedInput>,
+        _ app: AppName, live: Plan? = nil, command: [String], terminal: WindowSize?, timeout: Duration, input: AsyncStream<AttachedInput>,
         output: @escaping @Sendable (AttachedOutput) -> Void
     ) async throws(DeployError) -> ExitStatus {
-        let (plan, process) = try reserveRun(app)
+        let (plan, process) = try reserveRun(app, live: live)
         defer { runs[app]?[process.index] = nil }
         let spec = spec(plan, type: process.type, index: process.index, arguments: Launcher.processArguments(for: Self.commandLine(command)))
         do { return try await runtime.runAttached(spec, terminal: terminal, timeout: timeout, input: input, output: output) } catch { throw .runtime(error) }
@@ -25,8 +26,8 @@ extension Deployer {
     /// output to the app's log as `run.N`; it is stopped after `timeout`.
     /// - Returns: the process (`run.N`).
     /// - Throws: `DeployError.noLiveRelease`, or `.runtime` when its container could not start.
-    public func runDetached(_ app: AppName, command: [String], timeout: Duration) async throws(DeployError) -> AppProcess {
-        let (plan, reserved) = try reserveRun(app)
+    public func runDetached(_ app: AppName, live: Plan? = nil, command: [String], timeout: Duration) async throws(DeployError) -> AppProcess {
+        let (plan, reserved) = try reserveRun(app, live: live)
         let spec = spec(plan, type: reserved.type, index: reserved.index, arguments: Launcher.processArguments(for: Self.commandLine(command)))
         do {
             try FileManager.default.createDirectory(atPath: logDirectory(app), withIntermediateDirectories: true)
@@ -60,8 +61,8 @@ extension Deployer {
     }
 
     /// The live plan of `app` and its next one-off process, recorded as starting.
-    private func reserveRun(_ app: AppName) throws(DeployError) -> (Plan, AppProcess) {
-        guard let plan = plans[app] else { throw .noLiveRelease(app) }
+    private func reserveRun(_ app: AppName, live: Plan?) throws(DeployError) -> (Plan, AppProcess) {
+        guard let plan = live ?? plans[app] else { throw .noLiveRelease(app) }
         let taken = runs[app] ?? [:]
         let index = (1...).first { taken[$0] == nil }!
         let process = AppProcess(
