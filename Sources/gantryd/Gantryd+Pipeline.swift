@@ -40,6 +40,10 @@ extension Gantryd {
         } catch {
             throw StartupError(error.reason)
         }
+        // The engine is checked before the container network starts: a gantryd that cannot
+        // start must leave no network namespace behind (the ready pool is attached at start).
+        let routerTraffic = RouterTraffic(router: router, counter: traffic)
+        let scheduler = runtime == "swarm" ? try await swarmScheduler(router: routerTraffic, dataDirectory: dataDirectory, logger: logger) : nil
         let runc = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers, network: network, networkPoolSize: 2)
         do {
             let leftovers = try await runc.network.start()
@@ -60,9 +64,7 @@ extension Gantryd {
             layout: layout, layerCache: layerCache, stack: stack, buildpacksDirectory: buildpacksDirectory, runtime: runc,
             cacheDirectory: dataDirectory.buildCaches, scratchDirectory: dataDirectory.scratch)
         builder.minimumFreeBytes = minFreeMb * 1_000_000
-        let routerTraffic = RouterTraffic(router: router, counter: traffic)
         let deployer = Deployer(runtime: runc, router: routerTraffic, health: HealthChecker(), logsDirectory: dataDirectory.logs)
-        let scheduler = runtime == "swarm" ? try await swarmScheduler(router: routerTraffic, dataDirectory: dataDirectory, logger: logger) : nil
         let (routerPort, appsDomain) = (routerPort, appsDomain.lowercased())
         let pipeline = Pipeline(
             store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scheduler: scheduler, scratch: dataDirectory.scratch,

@@ -116,6 +116,9 @@ struct SwarmDeployTests {
              "--runtime", "swarm", "--registry", "http://127.0.0.1:9"],
             environment: environment, timeout: .seconds(60))
         #expect(output.status != 0)
+        // Nothing of the container network was set up: no namespace kept ready, none leaked.
+        let records = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path + "/data/containers.net")) ?? []
+        #expect(records.isEmpty, "network namespaces attached by a gantryd that did not start: \(records)")
         return (output, socket)
     }
 
