@@ -43,7 +43,9 @@ struct IssueFlowTests {
             guard case .timedOut(let waitingFor, let limit) = error as? ACMEError else { return false }
             return waitingFor == "the validation of a.example" && limit == .milliseconds(2500)
         }
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // The timeout is proven by the error; this bound only catches a hang (a loaded unit pass
+        // took 10.05 s against the 10 s this bound was).
+        #expect(ContinuousClock.now - start < .seconds(30))
         #expect(responder.everPublished == ["tok_1"])
         #expect(responder.published.isEmpty)
     }
