@@ -54,7 +54,7 @@ extension SwarmScheduler {
     static func healthcheck(_ policy: HealthCheckPolicy) -> Healthcheck {
         let path = policy.checks.first?.path ?? "/"
         let probe = #"exec 3<>/dev/tcp/127.0.0.1/$0 && printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&3 && read -r _ status _ <&3 && [ "$status" -lt 500 ]"#
-        let budget = policy.checks.map(\.budget).max() ?? .seconds(30)
+        let budget = policy.checks.map(\.longestWait).max() ?? .seconds(30)
         return Healthcheck(
             test: ["CMD", "/bin/bash", "-c", probe, String(port), path], interval: .seconds(2), timeout: .seconds(2), retries: 3,
             startPeriod: budget)

@@ -1,6 +1,5 @@
 import Foundation
 import GantryCore
-import GantryRuntime
 import GantrySwarm
 
 /// A task of a service that runs and is meant to keep running, at its address on Gantry's network.
@@ -40,16 +39,6 @@ extension RunningTask {
     static func date(_ text: String) -> Date? {
         let seconds = text.split(separator: ".", maxSplits: 1).first.map(String.init) ?? text
         return try? Date(seconds.hasSuffix("Z") ? seconds : seconds + "Z", strategy: .iso8601)
-    }
-}
-
-extension HealthCheckPolicy.Check {
-    /// The longest a check may take before it fails.
-    var budget: Duration {
-        switch limit {
-        case .within(let duration): initialDelay + duration
-        case .attempts(let count): initialDelay + (attemptTimeout + interval) * count
-        }
     }
 }
 

@@ -85,7 +85,7 @@ enum AppJSONHealthCheck {
             interval: wait ?? fallback.interval,
             initialDelay: initialDelay, content: entry.content.flatMap { $0.isEmpty ? nil : $0 },
             acceptedStatuses: 200..<400)
-        let longest = longestWait(check)
+        let longest = check.longestWait
         guard longest <= longestCheck else {
             throw InvalidHealthCheck(
                 field: field,
@@ -94,13 +94,6 @@ enum AppJSONHealthCheck {
         return .run(check)
     }
 
-    /// The longest a check can keep a deploy waiting.
-    static func longestWait(_ check: HealthCheckPolicy.Check) -> Duration {
-        switch check.limit {
-        case .attempts(let count): check.initialDelay + check.attemptTimeout * count + check.interval * (count - 1)
-        case .within(let budget): check.initialDelay + budget
-        }
-    }
 
     private static func validPath(_ path: String?, field: String) throws(InvalidHealthCheck) -> String? {
         guard let path else { return nil }
@@ -137,5 +130,15 @@ enum AppJSONHealthCheck {
             throw InvalidHealthCheck(field: field, reason: "\(value) is more than \(longestSeconds) seconds; \(range)")
         }
         return .seconds(value)
+    }
+}
+
+extension HealthCheckPolicy.Check {
+    /// The longest this check can keep a deploy waiting (for a cluster engine: its start period).
+    public var longestWait: Duration {
+        switch limit {
+        case .attempts(let count): initialDelay + attemptTimeout * count + interval * (count - 1)
+        case .within(let budget): initialDelay + budget
+        }
     }
 }
