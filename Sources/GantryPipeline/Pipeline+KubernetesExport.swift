@@ -61,9 +61,7 @@ extension Pipeline {
         let startup = plan.healthChecks.checks.first.map(probe)
         let readiness = try firstCheck(ofType: "readiness", in: entries).map(probe) ?? startup
         let liveness = try firstCheck(ofType: "liveness", in: entries).map(probe)
-        let types = plan.formation.keys.filter { $0 != Formation.releaseType && plan.processTypes[$0] != nil }
-            .sorted { ($0 == "web" ? 0 : 1, $0) < ($1 == "web" ? 0 : 1, $1) }
-        let processes = types.map { type in
+        let processes = plan.formationTypes.map { type in
             KubernetesRelease.Process(
                 type: type, arguments: Launcher.execArguments(for: plan.processTypes[type] ?? ""), replicas: plan.formation[type] ?? 0,
                 startup: type == "web" ? startup : nil, readiness: type == "web" ? readiness : nil, liveness: type == "web" ? liveness : nil)

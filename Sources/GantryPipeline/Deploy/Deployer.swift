@@ -34,6 +34,13 @@ public actor Deployer {
         /// How long a cluster engine may take to run the release (`GANTRY_DEPLOY_TIMEOUT`).
         public var deployTimeout: Duration = .seconds(300)
 
+        /// The process types of the formation that have a command, web first, then by name
+        /// (never the release command): what a cluster engine or a manifest runs.
+        public var formationTypes: [String] {
+            formation.keys.filter { $0 != Formation.releaseType && processTypes[$0] != nil }
+                .sorted { ($0 == "web" ? 0 : 1, $0) < ($1 == "web" ? 0 : 1, $1) }
+        }
+
         public init(
             app: AppName, release: Int, layers: [String], environment: [String: String], processTypes: [String: String],
             formation: [String: Int], healthChecks: HealthCheckPolicy = .default

@@ -10,7 +10,7 @@ extension SwarmScheduler {
     func followLogs(_ app: AppName) {
         guard let plan = plans[app] else { return }
         let directory = logsDirectory + "/" + app.rawValue
-        for type in Self.types(of: plan) {
+        for type in plan.formationTypes {
             let service = Self.serviceName(app, type)
             guard logFollowers[service] == nil else { continue }
             logFollowers[service] = Task { [engine] in

@@ -25,7 +25,7 @@ extension SwarmScheduler {
             ServiceSpec.Label.processType: type, Self.canaryLabel: canary ? "true" : "false", Self.ownerLabel: owner,
         ]
         var environment = plan.environment
-        environment["PORT"] = String(Self.port)
+        environment["PORT"] = String(Self.webPort)
         environment["PATH"] = environment["PATH"] ?? Launcher.path
         environment["HOME"] = "/app"
         environment["DYNO"] = "\(type).{{.Task.Slot}}"
@@ -56,7 +56,7 @@ extension SwarmScheduler {
         let probe = #"exec 3<>/dev/tcp/127.0.0.1/$0 && printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&3 && read -r _ status _ <&3 && [ "$status" -lt 500 ]"#
         let budget = policy.checks.map(\.longestWait).max() ?? .seconds(30)
         return Healthcheck(
-            test: ["CMD", "/bin/bash", "-c", probe, String(port), path], interval: .seconds(2), timeout: .seconds(2), retries: 3,
+            test: ["CMD", "/bin/bash", "-c", probe, String(Self.webPort), path], interval: .seconds(2), timeout: .seconds(2), retries: 3,
             startPeriod: budget)
     }
 
@@ -114,7 +114,7 @@ extension SwarmScheduler {
             let running = (try? await engine.runningTasks(ofService: serviceID, network: network)) ?? []
             for task in running where task.health != "healthy" && probes[task.containerID] == nil {
                 probes[task.containerID] = Task { [health] in
-                    let outcome = await health.waitUntilHealthy(host: task.address, port: Self.port, policy: healthChecks) { true }
+                    let outcome = await health.waitUntilHealthy(host: task.address, port: Self.webPort, policy: healthChecks) { true }
                     if case .healthy = outcome { healthy.insert(task.containerID) }
                 }
             }
@@ -149,11 +149,11 @@ extension SwarmScheduler {
     }
 
     func backend(_ endpoint: TaskEndpoint, release: Int) -> WebBackend {
-        WebBackend(id: endpoint.containerID, endpoint: Endpoint(host: endpoint.address, port: Self.port), release: release)
+        WebBackend(id: endpoint.containerID, endpoint: Endpoint(host: endpoint.address, port: Self.webPort), release: release)
     }
 
     func backend(_ task: RunningTask, release: Int) -> WebBackend {
-        WebBackend(id: task.containerID, endpoint: Endpoint(host: task.address, port: Self.port), release: release)
+        WebBackend(id: task.containerID, endpoint: Endpoint(host: task.address, port: Self.webPort), release: release)
     }
 
     /// An engine's failure as a deploy's: a rollback says what the new task did.

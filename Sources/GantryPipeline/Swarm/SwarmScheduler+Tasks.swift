@@ -51,7 +51,7 @@ extension SwarmScheduler {
             for task in (try? await engine.runningTasks(ofService: service.id, network: network)) ?? [] {
                 processes.append(AppProcess(
                     app: app, release: Int(task.release.dropFirst()) ?? 0, type: task.processType, index: task.slot,
-                    endpoint: Endpoint(host: task.address, port: Self.port), startedAt: task.startedAt, restarts: 0,
+                    endpoint: Endpoint(host: task.address, port: Self.webPort), startedAt: task.startedAt, restarts: 0,
                     state: task.health == nil || task.health == "healthy" ? .up : .starting))
             }
         }

@@ -37,8 +37,8 @@ public actor SwarmScheduler: Scheduler {
     /// Log followers, by service name.
     var logFollowers: [String: Task<Void, Never>] = [:]
 
-    /// The port every web task listens on (`PORT`): each has an address of its own.
-    static let port = 5000
+    /// The port every web task listens on (`PORT`), as on runc: each has an address of its own.
+    static let webPort = RuncRuntime.webPort
 
     public init(
         engine: DockerEngine, router: any TrafficRouter, health: any HealthProbe, network: String, owner: String, logsDirectory: String
@@ -64,7 +64,7 @@ public actor SwarmScheduler: Scheduler {
         let previous = plans[plan.app]
         var updated: [String] = []
         do throws(DeployError) {
-            for type in Self.types(of: plan) {
+            for type in plan.formationTypes {
                 let spec = serviceSpec(plan, type: type, image: image)
                 log("Updating service \(spec.name) to v\(plan.release) (\(spec.mode.replicas ?? 0) task\(spec.mode.replicas == 1 ? "" : "s"))")
                 updated.append(type)
@@ -86,13 +86,13 @@ public actor SwarmScheduler: Scheduler {
             if previous == nil { await route(plan.app, []) }
             throw error
         }
-        for type in (previous.map(Self.types) ?? []) where !Self.types(of: plan).contains(type) {
+        for type in (previous?.formationTypes ?? []) where !plan.formationTypes.contains(type) {
             _ = try? await engine.removeService(Self.serviceName(plan.app, type))
         }
         plans[plan.app] = plan
         await router.apply(plan.https, to: plan.app)
         followLogs(plan.app)
-        event(plan.app, "release v\(plan.release) is live on Swarm: \(Self.types(of: plan).map { "\($0)=\(plan.formation[$0] ?? 0)" }.joined(separator: " "))")
+        event(plan.app, "release v\(plan.release) is live on Swarm: \(plan.formationTypes.map { "\($0)=\(plan.formation[$0] ?? 0)" }.joined(separator: " "))")
     }
 
     public func scale(_ app: AppName, to formation: [String: Int], log: @escaping @Sendable (String) -> Void) async throws(DeployError) -> [AppProcess] {
@@ -113,7 +113,7 @@ public actor SwarmScheduler: Scheduler {
     public func restart(_ app: AppName, type: String?, log: @escaping @Sendable (String) -> Void) async throws(DeployError) -> [AppProcess] {
         guard let plan = plans[app] else { throw .noLiveRelease(app) }
         let image = try Self.image(of: plan)
-        for processType in Self.types(of: plan) where type == nil || type == processType {
+        for processType in plan.formationTypes where type == nil || type == processType {
             var spec = serviceSpec(plan, type: processType, image: image)
             let current = try await inspect(spec.name)
             spec.taskTemplate.forceUpdate = (current?.spec.taskTemplate.forceUpdate ?? 0) + 1
@@ -163,11 +163,6 @@ public actor SwarmScheduler: Scheduler {
                 reason: "v\(plan.release) was not pushed to a registry, and Swarm's nodes pull images from one: start gantryd with --registry URL and push again"))
         }
         return image
-    }
-
-    /// The process types the plan runs as services: those with a command, web first.
-    static func types(of plan: Deployer.Plan) -> [String] {
-        plan.formation.keys.filter { plan.processTypes[$0] != nil }.sorted { ($0 == "web" ? 0 : 1, $0) < ($1 == "web" ? 0 : 1, $1) }
     }
 
     /// The spec of a service as Swarm inspects it, or `nil` when there is none.
