@@ -12,17 +12,10 @@ import Testing
     static let reference = "127.0.0.1:5000/hello@sha256:" + String(repeating: "e", count: 64)
 
     /// Operations that answer an export with what they were asked (release, image, namespace).
-    final class EchoExport: AppOperations {
+    final class EchoExport: RefusingOperations {
         func kubernetesManifests(_ release: Release, image: String, namespace: String?) async throws -> String {
             "release: v\(release.version)\nimage: \(image)\nnamespace: \(namespace ?? "none")\n"
         }
-        func rollback(_ app: AppName, to version: Int?, trigger: Trigger) async throws -> Release { throw OperationError(.conflict, "not here") }
-        func changeConfig(_ app: AppName, _ change: ConfigChange, deploy: Bool, trigger: Trigger) async throws -> ConfigChangeResult {
-            throw OperationError(.conflict, "not here")
-        }
-        func scale(_ app: AppName, _ formation: [String: Int]) async throws -> [AppProcess] { throw OperationError(.conflict, "not here") }
-        func restart(_ app: AppName, type: String?) async throws -> [AppProcess] { throw OperationError(.conflict, "not here") }
-        func logs(_ app: AppName, _ query: LogQuery) async -> AsyncStream<[LogLine]> { AsyncStream { $0.finish() } }
     }
 
     /// App `hello`: v1 pushed to a registry (live, then superseded), v2 live and pushed, v3 not pushed.

@@ -10,7 +10,7 @@ import Testing
 @Suite struct RunsAPITests {
     /// One-off processes that echo their input upper-cased, write `err` to standard error and
     /// exit 7 at the end of their input; every other operation is refused.
-    final class EchoOperations: AppOperations {
+    final class EchoOperations: RefusingOperations {
         let resizes = Mutex<[WindowSize]>([])
 
         func runAttached(
@@ -30,13 +30,6 @@ import Testing
 
         func checkRun(_ app: AppName) async throws {}
         func runDetached(_ app: AppName, _ request: RunRequest) async throws -> String { "run.1" }
-        func rollback(_ app: AppName, to version: Int?, trigger: Trigger) async throws -> Release { throw OperationError(.conflict, "not here") }
-        func changeConfig(_ app: AppName, _ change: ConfigChange, deploy: Bool, trigger: Trigger) async throws -> ConfigChangeResult {
-            throw OperationError(.conflict, "not here")
-        }
-        func scale(_ app: AppName, _ formation: [String: Int]) async throws -> [AppProcess] { throw OperationError(.conflict, "not here") }
-        func restart(_ app: AppName, type: String?) async throws -> [AppProcess] { throw OperationError(.conflict, "not here") }
-        func logs(_ app: AppName, _ query: LogQuery) async -> AsyncStream<[LogLine]> { AsyncStream { $0.finish() } }
     }
 
     @Test func anAttachedRunRelaysInputOutputResizesAndTheExitStatus() async throws {
