@@ -3,7 +3,7 @@
 
 BUILDPACK_NAME="Python"
 # shellcheck source=../../lib/buildpack.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../../lib/buildpack.sh"
+. "${BASH_SOURCE[0]%/*}/../../lib/buildpack.sh"
 
 # Config vars this buildpack manages itself: not taken from ENV_DIR.
 buildpack_export_env_dir() { export_env_dir "$1" PYTHONHOME PYTHONPATH VIRTUAL_ENV; }
