@@ -18,12 +18,12 @@ import Testing
                 _ = try await gantry.api.changeConfig(app: "leaky", set: ["DEPLOY": String(deploy)], deploy: true)
             }
             #expect(try await gantry.get("leaky").status == 200)
-            // One web process, its namespace, and the two kept ready: nothing else, once the
+            // One web process, its namespace, and the six kept ready: nothing else, once the
             // old processes have retired and their namespaces are detached.
-            try await gantry.eventually("the old releases' namespaces to be detached") { HostNetworkState.now().namespaces - before.namespaces == 3 }
+            try await gantry.eventually("the old releases' namespaces to be detached") { HostNetworkState.now().namespaces - before.namespaces == 7 }
             let settled = HostNetworkState.now()
-            #expect(settled.bridgePorts - before.bridgePorts == 3, "\(settled) vs \(before)")
-            #expect(settled.addresses - before.addresses == 3, "\(settled) vs \(before)")
+            #expect(settled.bridgePorts - before.bridgePorts == 7, "\(settled) vs \(before)")
+            #expect(settled.addresses - before.addresses == 7, "\(settled) vs \(before)")
             #expect(settled.rules == before.rules, "no iptables rule of a container's own: \(settled) vs \(before)")
             try await gantry.api.destroyApp("leaky")
         }
