@@ -158,11 +158,14 @@ public struct Pipeline: Sendable {
                 let written = try await layers.value
                 return (written, try await builder.image(of: written))
             }()
-            async let earlyBoot = bootWhileTesting(try? await layers.value, config: config, settings: settings, manifests: manifests)
+            let testsEnded = Latch()
+            async let earlyBoot = bootWhileTesting(
+                try? await layers.value, config: config, settings: settings, manifests: manifests, testsEnded: testsEnded)
             let test: Builder.TestCommand = manifests.appJSON?.testScript.map { .script($0) } ?? .buildpack
             if case .script = test { log.step("Running tests: \(test.label)") }
             var testFailure: BuildError?
             do { try await builder.test(compiled, command: test, output: log.detail) } catch { testFailure = error }
+            testsEnded.open()
             boot = await earlyBoot
             let (settled, image): (CompiledApp, Image)
             do { (settled, image) = try await writtenImage } catch {
@@ -330,7 +333,9 @@ public struct Pipeline: Sendable {
     /// `GANTRY_EARLY_BOOT=0` or has a release command. The router sends them nothing until the tests have passed and the
     /// release is recorded; then the deploy only has to switch. Any problem here leaves it to
     /// the deploy after the tests, which plans again and says what is wrong.
-    func bootWhileTesting(_ compiled: CompiledApp?, config: [String: String], settings: AppSettings, manifests: AppManifests) async -> Deployer.Boot? {
+    func bootWhileTesting(
+        _ compiled: CompiledApp?, config: [String: String], settings: AppSettings, manifests: AppManifests, testsEnded: Latch
+    ) async -> Deployer.Boot? {
         // A release command runs before any process of its release starts.
         guard settings.bootsWhileTesting, let compiled, compiled.processTypes[Formation.releaseType] == nil else { return nil }
         let app = compiled.request.app
@@ -339,7 +344,7 @@ public struct Pipeline: Sendable {
                 app, version: version, layerRoots: compiled.layerRoots, environment: builder.imageEnvironment, config: config,
                 processTypes: compiled.processTypes, manifests: manifests, user: compiled.request.user)
         else { return nil }
-        return await scheduler.boot(plan)
+        return await scheduler.boot(plan, testsEnded: testsEnded)
     }
 
     /// The dependency layers of the app's live image, for its next build to reuse; none when

@@ -56,6 +56,39 @@ import Testing
         #expect(fixture.router.backends(of: "app") == ["app.v1.web.1"])
     }
 
+    @Test func aBootingProcessRunsInTheBackgroundUntilItIsHealthy() async throws {
+        let fixture = try SupervisionFixture()
+        defer { fixture.remove() }
+        let testsEnded = Latch()
+        let boot = await fixture.deployer.boot(fixture.plan(release: 1), testsEnded: testsEnded)
+        #expect(fixture.runtime.backgroundMoves(of: "app.v1.web.1") == [true, false], "in the background while it boots, out once healthy")
+        testsEnded.open()
+        try await fixture.deployer.deploy(fixture.plan(release: 1), booted: boot, log: { _ in })
+        #expect(fixture.runtime.backgroundMoves(of: "app.v1.web.1") == [true, false], "the deploy routes it where it is")
+        // A process started by a deploy never goes there.
+        try await fixture.deployer.deploy(fixture.plan(release: 2), log: { _ in })
+        #expect(fixture.runtime.backgroundMoves(of: "app.v2.web.1").isEmpty)
+    }
+
+    @Test func aBootingProcessLeavesTheBackgroundWhenTheTestsEnd() async throws {
+        let fixture = try SupervisionFixture()
+        defer { fixture.remove() }
+        let (testsEnded, healthy) = (Latch(), Latch())
+        fixture.health.gate.withLock { $0 = healthy }
+        let booting = Task { await fixture.deployer.boot(fixture.plan(release: 1), testsEnded: testsEnded) }
+        try await Self.eventually { fixture.runtime.backgroundMoves(of: "app.v1.web.1") == [true] }
+        testsEnded.open()
+        try await Self.eventually { fixture.runtime.backgroundMoves(of: "app.v1.web.1") == [true, false] }
+        healthy.open()
+        let boot = await booting.value
+        #expect(boot.failure == nil && boot.processes.count == 1)
+    }
+
+    static func eventually(_ condition: () -> Bool) async throws {
+        for _ in 0..<500 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(condition())
+    }
+
     @Test func aDiscardedBootLeavesNothing() async throws {
         let fixture = try SupervisionFixture()
         defer { fixture.remove() }

@@ -233,6 +233,7 @@ final class FakeRuntime: ContainerRuntime {
         var layers: [String: [String]] = [:]
         var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
         var addresses = 0
+        var moves: [String: [Bool]] = [:]
     }
 
     private let state = Mutex(State())
@@ -255,6 +256,12 @@ final class FakeRuntime: ContainerRuntime {
     /// The layers `id` was last started on.
     func layers(of id: String) -> [String] { state.withLock { $0.layers[id] ?? [] } }
     func running() -> [String] { state.withLock { Array($0.running) } }
+    /// What `setBackground` was told for `id`, in order.
+    func backgroundMoves(of id: String) -> [Bool] { state.withLock { $0.moves[id] ?? [] } }
+
+    func setBackground(_ id: String, _ background: Bool) async {
+        state.withLock { $0.moves[id, default: []].append(background) }
+    }
 
     func run(_ spec: ContainerSpec, timeout: Duration, output: @escaping @Sendable (String) -> Void) async throws(RuntimeError) -> GantryCore.ExitStatus {
         .exited(0)
@@ -326,8 +333,11 @@ final class RecordingRouter: TrafficRouter {
 
 final class ToldHealth: HealthProbe {
     let healthy = Mutex(true)
+    /// When set, a check answers only once it opens.
+    let gate = Mutex<Latch?>(nil)
 
     func waitUntilHealthy(host: String, port: Int, policy: HealthCheckPolicy, isRunning: @Sendable () async -> Bool) async -> HealthResult {
-        healthy.withLock { $0 } ? .healthy(after: .milliseconds(1), attempts: 1) : .unhealthy(reason: "GET / answered 500", attempts: 1)
+        if let gate = gate.withLock({ $0 }) { await gate.wait() }
+        return healthy.withLock { $0 } ? .healthy(after: .milliseconds(1), attempts: 1) : .unhealthy(reason: "GET / answered 500", attempts: 1)
     }
 }

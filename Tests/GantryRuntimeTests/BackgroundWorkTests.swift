@@ -49,6 +49,42 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpu/gantry-idle/\(identity)"))
     }
 
+    /// Issue 13: a web process booted beside its release's tests boots in the background.
+    @Test func aWebProcessMovesIntoTheIdleCgroupAndBackWithItsChildrenAndLimit() async throws {
+        let fixture = try RuntimeFixture()
+        let identity = fixture.runtime.network.identity
+        #expect(fixture.runtime.enableBackground() == nil)
+        var web = fixture.spec("t-idle-boot", "sleep 60 & exec sleep 60")
+        web.cpuLimit = 0.5
+        _ = try await Background.changeWork { try await fixture.runtime.start(web, logFile: fixture.root + "/web.log") }
+        let pid = try #require(await fixture.runtime.state("t-idle-boot")?.pid)
+        let own = "/sys/fs/cgroup/cpu/gantry/\(identity)/t-idle-boot"
+        let idle = "/sys/fs/cgroup/cpu/gantry-idle/\(identity)/t-idle-boot"
+        let members = { (cgroup: String) in CgroupFile.processes(in: cgroup).count }
+        let ownCount = members(own)
+        #expect(ownCount >= 2, "the shell and its child")
+
+        await fixture.runtime.setBackground("t-idle-boot", true)
+        #expect(try Self.cpuCgroup(of: "/proc/\(pid)/cgroup") == "/gantry-idle/\(identity)/t-idle-boot")
+        #expect(members(idle) == ownCount && members(own) == 0, "every process goes")
+        #expect(try Self.policy(of: "/proc/\(pid)/stat") == 0, "idle by its cgroup, not by its policy")
+
+        await fixture.runtime.setBackground("t-idle-boot", false)
+        #expect(try Self.cpuCgroup(of: "/proc/\(pid)/cgroup") == "/gantry/\(identity)/t-idle-boot")
+        #expect(members(own) == ownCount)
+        #expect(CgroupFile.contents(of: own + "/cpu.cfs_quota_us").hasPrefix("50000"), "its own cgroup kept its limit")
+        #expect(!FileManager.default.fileExists(atPath: idle))
+
+        // Stopped while in the background: nothing of it stays in either hierarchy.
+        await fixture.runtime.setBackground("t-idle-boot", true)
+        await fixture.runtime.stop("t-idle-boot", grace: .zero)
+        #expect(!FileManager.default.fileExists(atPath: idle))
+        #expect(!FileManager.default.fileExists(atPath: own))
+        await fixture.runtime.network.settle()
+        fixture.runtime.removeCgroupParent()
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpu/gantry-idle/\(identity)"))
+    }
+
     @Test func changeWorkStarvedOfCPUIsMovedOutOfTheIdleCgroup() async throws {
         let fixture = try RuntimeFixture()
         let identity = fixture.runtime.network.identity

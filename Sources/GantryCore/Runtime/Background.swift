@@ -79,15 +79,15 @@ public enum Background {
         while true {
             try? await Task.sleep(for: .milliseconds(500))
             guard let threads = group.withLock({ $0?.threads }) else { return }
-            let ids = contents(of: threads.idle).split(separator: "\n").compactMap { Int32($0) }
+            let ids = CgroupFile.contents(of: threads.idle).split(separator: "\n").compactMap { Int32($0) }
             if ids.isEmpty && active.load(ordering: .relaxed) == 0 { return }
             var next: [Int32: UInt64] = [:]
             for id in ids {
                 // /proc/ID/schedstat: time on a CPU, time waiting for one (ns), time slices.
-                let fields = contents(of: "/proc/\(id)/schedstat").split(separator: " ")
+                let fields = CgroupFile.contents(of: "/proc/\(id)/schedstat").split(separator: " ")
                 guard fields.count >= 2, let wait = UInt64(fields[1]) else { continue }
                 if let before = waited[id], wait &- before > 300_000_000 {
-                    _ = write(String(id), to: threads.home)
+                    _ = CgroupFile.write(String(id), to: threads.home)
                 } else {
                     next[id] = wait
                 }
@@ -116,7 +116,7 @@ public enum Background {
             let home = current.threads?.home
         else { return }
         let homeProcesses = String(home.dropLast("tasks".count)) + "cgroup.procs"
-        for pid in contents(of: current.processes).split(separator: "\n") { _ = write(String(pid), to: homeProcesses) }
+        for pid in CgroupFile.contents(of: current.processes).split(separator: "\n") { _ = CgroupFile.write(String(pid), to: homeProcesses) }
     }
 
     /// Whether change work runs in an idle cgroup.
@@ -147,8 +147,8 @@ public enum Background {
         guard changeWork else { return try body() }
         #if os(Linux)
         let thread = String(currentThreadID())
-        if let threads = group.withLock({ $0?.threads }), write(thread, to: threads.idle) {
-            defer { _ = write(thread, to: threads.home) }
+        if let threads = group.withLock({ $0?.threads }), CgroupFile.write(thread, to: threads.idle) {
+            defer { _ = CgroupFile.write(thread, to: threads.home) }
             return try body()
         }
         let policy = sched_getscheduler(0)
@@ -163,28 +163,4 @@ public enum Background {
 
     /// glibc's `gettid` (2.30 and later), which its Swift module does not export.
     @_silgen_name("gettid") private static func currentThreadID() -> Int32
-
-    /// The text of the (cgroup) file at `path`; empty when it cannot be read.
-    private static func contents(of path: String) -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return "" }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            guard count > 0 else { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Writes `text` to the (cgroup) file at `path`.
-    private static func write(_ text: String, to path: String) -> Bool {
-        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        let bytes = Array(text.utf8)
-        return bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) } == bytes.count
-    }
 }

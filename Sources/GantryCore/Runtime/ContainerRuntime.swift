@@ -97,6 +97,8 @@ public struct RuntimeError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 extension ContainerRuntime {
+    public func setBackground(_ id: String, _ background: Bool) async {}
+
     /// A runtime that cannot attach: refuses.
     public func runAttached(
         _ spec: ContainerSpec, terminal: WindowSize?, timeout: Duration, input: AsyncStream<AttachedInput>,
@@ -193,4 +195,9 @@ public protocol ContainerRuntime: Sendable {
     /// How many times the kernel killed a process of the container for exceeding its memory
     /// limit (readable until the container is stopped).
     func outOfMemoryKills(_ id: String) async -> Int
+
+    /// Moves the processes of a container `start`ed as any other into the background (the CPU
+    /// nobody else wants, as change work's: `Background`), or back. A runtime that cannot does
+    /// nothing: the container keeps running where it is.
+    func setBackground(_ id: String, _ background: Bool) async
 }

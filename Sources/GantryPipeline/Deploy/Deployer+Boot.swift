@@ -19,13 +19,15 @@ extension Deployer {
     /// moves them onto the image's layers), each health-checked as `deploy` does, and routes
     /// none. Other process types wait for `deploy`: only a web process gets no work before it
     /// is routed.
-    public func boot(_ plan: Plan) async -> Boot {
+    /// - Parameter testsEnded: opens when the tests end; until then (or until it is healthy),
+    ///   a booting process stays in the background, where the tests come first.
+    public func boot(_ plan: Plan, testsEnded: Latch = Latch()) async -> Boot {
         var boot = Boot(app: plan.app, release: plan.release)
         guard let count = plan.formation["web"], count > 0, let command = plan.processTypes["web"] else { return boot }
         let lines = LineCollector()
         do throws(DeployError) {
             for index in 1...count {
-                boot.processes.append(try await startHealthy(plan, type: "web", index: index, command: command, log: lines.append))
+                boot.processes.append(try await startHealthy(plan, type: "web", index: index, command: command, backgroundUntil: testsEnded, log: lines.append))
             }
         } catch {
             for tracked in boot.processes { await stop(tracked, drain: false) }

@@ -15,7 +15,7 @@ public protocol Scheduler: Sendable {
 
     /// Starts `plan`'s web processes unrouted while its tests run, where the scheduler can;
     /// `deploy` takes them over. A scheduler that cannot returns a boot with none.
-    func boot(_ plan: Deployer.Plan) async -> Deployer.Boot
+    func boot(_ plan: Deployer.Plan, testsEnded: Latch) async -> Deployer.Boot
     /// Stops what `boot` started (its release is not deployed).
     func discard(_ boot: Deployer.Boot?) async
 

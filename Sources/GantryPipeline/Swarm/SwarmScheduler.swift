@@ -55,7 +55,7 @@ public actor SwarmScheduler: Scheduler {
     // MARK: - Releases
 
     /// Swarm starts nothing before a release is recorded: its tasks run only the registry's image.
-    public func boot(_ plan: Deployer.Plan) async -> Deployer.Boot { Deployer.Boot(app: plan.app, release: plan.release) }
+    public func boot(_ plan: Deployer.Plan, testsEnded: Latch) async -> Deployer.Boot { Deployer.Boot(app: plan.app, release: plan.release) }
 
     public func discard(_ boot: Deployer.Boot?) async {}
 

@@ -47,4 +47,34 @@ extension RuncRuntime {
         Background.enable(processes: work + "/cgroup.procs", idleTasks: isV1 ? work + "/tasks" : nil, homeTasks: homeTasks)
         return nil
     }
+
+    /// Moves container `id`'s processes between its own CPU cgroup and one of the same name
+    /// under the idle cgroup: in cgroup v1's `cpu` hierarchy only, where processes change CPU
+    /// cgroup alone and runc's record of the container's cgroups (memory, pids, devices — which
+    /// `runc kill` reads) stays true. Its own CPU cgroup keeps its limit meanwhile. Nothing on
+    /// cgroup v2, or before `enableBackground`.
+    public func setBackground(_ id: String, _ background: Bool) async {
+        let hierarchy = "/sys/fs/cgroup/cpu"
+        guard ContainerSpec.isValidID(id), Background.isEnabled, FileManager.default.fileExists(atPath: hierarchy + "/gantry-idle/cpu.idle") else { return }
+        let own = hierarchy + cgroupParent + "/" + id
+        let idle = hierarchy + backgroundCgroupParent + "/" + id
+        if background { mkdir(idle, 0o755) }
+        let (from, to) = background ? (own, idle) : (idle, own)
+        // Until none is left behind: a process forked during a pass may start in `from`.
+        for _ in 0..<10 {
+            let processes = CgroupFile.processes(in: from)
+            if processes.isEmpty { break }
+            for process in processes { CgroupFile.write(String(process), to: to + "/cgroup.procs") }
+        }
+        if !background { rmdir(idle) }
+    }
+
+    /// Removes the idle CPU cgroup `setBackground` may have made for container `id`, once its
+    /// killed processes have left it (a second at most).
+    func removeBackgroundCgroup(_ id: String) async {
+        let idle = "/sys/fs/cgroup/cpu" + backgroundCgroupParent + "/" + id
+        for _ in 0..<50 where rmdir(idle) != 0 && errno == EBUSY {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
 }

@@ -152,6 +152,7 @@ extension RuncRuntime {
     /// Kills what is left of a container and removes it, its mounts and its bundle.
     func remove(_ id: String) async {
         await Task { await forceDelete(id) }.value
+        await removeBackgroundCgroup(id)
         await removeBundle(id)
     }
 
