@@ -118,7 +118,7 @@ public struct Pipeline: Sendable {
         }
         let log = BuildLog(reply: reply, store: store, build: build.id, logger: logger)
         let workspace = scratch + "/build-\(app.rawValue)-\(build.id)"
-        defer { UntrustedTree.remove(workspace) }  // what the build wrote may nest past PATH_MAX
+        defer { UntrustedTree.removeLater(workspace) }  // what the build wrote may nest past PATH_MAX
         let started = ContinuousClock.now
         var stage = "build"
         var boot: Deployer.Boot?
