@@ -7,7 +7,8 @@ import Synchronization
 import Testing
 
 /// Issue 12: change work — build and test containers, runc and CNI calls, gantryd's blocking
-/// work — runs where the kernel gives serving the CPU first; web processes never do.
+/// work — runs where the kernel gives serving the CPU first; web processes do only while they
+/// boot beside their tests, unrouted (`setBackground`).
 @Suite(.serialized) struct BackgroundWorkTests {
     @Test func changeWorkRunsInTheIdleCgroupAndAWebProcessOutsideIt() async throws {
         let fixture = try RuntimeFixture()
@@ -29,7 +30,7 @@ import Testing
         let inChange = await Background.changeWork { Background.command("/bin/true", []) }
         #expect(inChange.executable == "/bin/sh" && inChange.arguments.contains("/sys/fs/cgroup/cpu/gantry-idle/\(identity)/gantryd/cgroup.procs"))
 
-        // A web process is never in it.
+        // A web process started as any is not in it.
         _ = try await Background.changeWork {
             try await fixture.runtime.start(fixture.spec("t-idle-web", "exec sleep 60"), logFile: fixture.root + "/web.log")
         }
