@@ -75,7 +75,7 @@ extension ReceivePack {
             }
             queued += bytes.count
             if queued > Self.indexerBacklog {
-                await session.run { _ in }
+                await session.run(inBackground: false) { _ in }
                 await scanning.drain()
                 queued = 0
             }
@@ -162,5 +162,5 @@ private final class ScanQueue: @unchecked Sendable {
     }
 
     /// Waits until everything enqueued has been scanned.
-    func drain() async { await queue.await {} }
+    func drain() async { await queue.await(inBackground: false) {} }
 }

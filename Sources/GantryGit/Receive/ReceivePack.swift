@@ -115,7 +115,7 @@ public struct ReceivePack: Sendable {
 
         // The pusher's shallow boundaries this repository lacks (git's "theirs"): a tip that
         // needs them would leave the repository shallow, which git refuses by default.
-        let missingShallow = request.shallow.isEmpty ? [] : await session.run { session in
+        let missingShallow = request.shallow.isEmpty ? [] : await session.run(inBackground: false) { session in
             request.shallow.filter { ((try? session.repository.objectType(of: $0)) ?? nil) == nil }
         }
 
@@ -134,7 +134,7 @@ public struct ReceivePack: Sendable {
         }
 
         // 2. Every new tip must now exist, and branches must point at commits.
-        let tips = await session.run { session in
+        let tips = await session.run(inBackground: false) { session in
             request.commands.map { Self.checkTip($0, in: session, missingShallow: !missingShallow.isEmpty) }
         }
         results = zip(results, tips).map { result, tip in result.isOK ? tip.map(RefResult.rejected) ?? .ok : result }
@@ -152,7 +152,7 @@ public struct ReceivePack: Sendable {
         let checked = results
         results = await hooks.serialize {
             // Refs that moved since the client read them fail now, before any hook runs.
-            var results = await session.run { session in
+            var results = await session.run(inBackground: false) { session in
                 zip(request.commands, checked).map { command, result in
                     guard result.isOK, let ref = command.refName else { return result }
                     return ((try? session.repository.target(of: ref)) ?? nil) ?? .zero == command.old ? .ok : .rejected("stale info")
@@ -167,7 +167,7 @@ public struct ReceivePack: Sendable {
             }
             let hooked = results
             // Objects into the repository, then the refs.
-            let applied = await session.run { session in Self.apply(request, results: hooked, in: session) }
+            let applied = await session.run(inBackground: false) { session in Self.apply(request, results: hooked, in: session) }
             let updated = zip(request.commands, applied).filter { $0.1.isOK }.map(\.0)
             for command in updated {
                 reply.step(command.isDelete ? "Deleted \(command.name)" : "Updated \(command.name): \(command.old.short)..\(command.new.short)")

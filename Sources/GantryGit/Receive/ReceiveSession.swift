@@ -28,9 +28,10 @@ final class ReceiveSession: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the session's queue and waits for it.
-    func run<T: Sendable, E: Error>(_ body: @escaping @Sendable (ReceiveSession) throws(E) -> T) async throws(E) -> T {
-        try await queue.await { () throws(E) -> T in try body(self) }
+    /// Runs `body` on the session's queue and waits for it; in the background unless it is a
+    /// small, bounded step (`DispatchQueue.await`).
+    func run<T: Sendable, E: Error>(inBackground: Bool = true, _ body: @escaping @Sendable (ReceiveSession) throws(E) -> T) async throws(E) -> T {
+        try await queue.await(inBackground: inBackground) { () throws(E) -> T in try body(self) }
     }
 
     /// Queues `body` without waiting: pack chunks are indexed while the next ones arrive.
@@ -54,12 +55,12 @@ public struct ReceivedObjects: CommitSource {
 
     /// The first line of `commit`'s message and its author, when it is a commit.
     public func summary(of commit: ObjectID) async -> CommitSummary? {
-        await session.run { session in session.repository.summary(of: commit) }
+        await session.run(inBackground: false) { session in session.repository.summary(of: commit) }
     }
 
     /// Moves the quarantined pack into the repository (the refs move later, in `apply`, which
     /// then finds it there).
     public func persist() async throws(ReceiveError) {
-        try await session.run { session throws(ReceiveError) in try session.quarantine.migrate() }
+        try await session.run(inBackground: false) { session throws(ReceiveError) in try session.quarantine.migrate() }
     }
 }
