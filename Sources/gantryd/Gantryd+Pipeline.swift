@@ -70,6 +70,7 @@ extension Gantryd {
             store: store, builder: builder, buildpacks: buildpacks, deployer: deployer, scheduler: scheduler, scratch: dataDirectory.scratch,
             publicURL: { app in "http://\(app.rawValue).\(appsDomain)\(routerPort == 80 ? "" : ":\(routerPort)")" }, logger: logger,
             events: metrics.record(_:), keptReleases: keepReleases, registry: registry)
+        runc.emptyTrash()
         for line in await pipeline.restoreLiveReleases(repositoryPath: { dataDirectory.repository(for: $0) }) { logger.notice("restore: \(line)") }
         for id in await runc.removeStrayLogFIFOs() { logger.notice("removed the log FIFO of \(id), a container that is gone") }
         return (pipeline, runc.network, runc.logWriter)

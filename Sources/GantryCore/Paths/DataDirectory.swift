@@ -14,6 +14,7 @@
 ///   containers/ID/       one OCI bundle per running container
 ///   containers.runc/     runc's state (`runc --root`) of those containers
 ///   containers.net/      network namespaces ready for containers, or being detached
+///   containers.trash/    removed containers' bundles, deleted in the background; emptied at start
 ///   cache/APP/           build caches (the buildpacks' CACHE_DIR)
 ///   logs/APP/            process output (web.1.log …) and events.log
 ///   tmp/                 scratch space (receive quarantines, build workspaces); emptied at start

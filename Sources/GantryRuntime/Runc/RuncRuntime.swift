@@ -1,5 +1,6 @@
 import Foundation
 import GantryCore
+import GantryImage
 import Subprocess
 
 #if canImport(System)
@@ -86,6 +87,10 @@ public struct RuncRuntime: ContainerRuntime {
     }
 
     func bundlePath(_ id: String) -> String { containersDirectory + "/" + id }
+
+    /// Where removed bundles wait to be deleted (`removeBundle`): beside the bundles,
+    /// `containers.trash`, on the same file system; emptied at start (`emptyTrash`).
+    var trashDirectory: String { containersDirectory + ".trash" }
 
     func overlay(for spec: ContainerSpec, bundle: String) -> Overlay {
         Overlay(layers: spec.layers, upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs")
@@ -204,11 +209,19 @@ public struct RuncRuntime: ContainerRuntime {
 
 extension RuncRuntime {
     /// Removes the bundles a crash left behind: kills and deletes their containers, unmounts
-    /// their roots, removes their directories. Called once at start, before anything runs.
+    /// their roots, removes their directories, and empties `trashDirectory`. Called once at
+    /// start, before anything runs.
     /// - Returns: the ids removed.
     public func removeLeftovers() async -> [String] {
         let ids = await containers()
         for id in ids { await remove(id) }
+        emptyTrash()
         return ids
+    }
+
+    /// Deletes the bundles `removeBundle` left waiting in `trashDirectory` when gantryd
+    /// stopped: at start, before anything runs.
+    public func emptyTrash() {
+        UntrustedTree.remove(trashDirectory)
     }
 }
