@@ -182,16 +182,20 @@ public actor ContainerNetwork {
         hostReady = true
     }
 
-    /// Refills the pool, once no change work runs: attaching is plugin processes and the
-    /// kernel's namespace work, which would share the CPU with the push that took the
-    /// namespace (measured: its tests ran 5% longer). While apps keep changing, a container that
-    /// finds the pool empty attaches its own (`attach`).
+    /// Refills the pool once apps have stopped changing for a second (as `release` detaches):
+    /// attaching is plugin processes and the kernel's namespace work, which would share the CPU
+    /// with the push that took the namespace (measured: its tests ran 5% longer), or with the
+    /// next one, pushed right after. While apps keep changing, a container that finds the pool
+    /// empty attaches its own (`attach`).
     private func startRefill() {
         guard refilling == nil, !stopping, ready.count < poolSize else { return }
         refilling = Task {
+            var quietSince: ContinuousClock.Instant?
             while !self.stopping, self.ready.count < self.poolSize {
-                if Background.isChangeWorkRunning {
-                    try? await Task.sleep(for: .milliseconds(50))
+                let now = ContinuousClock.now
+                quietSince = Background.isChangeWorkRunning ? nil : quietSince ?? now
+                if quietSince.map({ now - $0 < .seconds(1) }) ?? true {
+                    try? await Task.sleep(for: .milliseconds(100))
                     continue
                 }
                 do throws(RuntimeError) {
