@@ -13,8 +13,6 @@ public final class Latch: Sendable {
 
     public init() {}
 
-    public var isOpen: Bool { state.withLock { $0.isOpen } }
-
     public func open() {
         let waiters = state.withLock { state in
             state.isOpen = true
