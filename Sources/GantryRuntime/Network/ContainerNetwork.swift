@@ -52,7 +52,7 @@ public actor ContainerNetwork {
     public func start() async throws(RuntimeError) -> Int {
         try await prepareHost()
         let leftovers = await detachLeftovers()
-        startRefill()
+        startRefill(atOnce: true)
         return leftovers
     }
 
@@ -187,10 +187,11 @@ public actor ContainerNetwork {
     /// with the push that took the namespace (measured: its tests ran 5% longer), or with the
     /// next one, pushed right after. While apps keep changing, a container that finds the pool
     /// empty attaches its own (`attach`).
-    private func startRefill() {
+    /// - Parameter atOnce: at start, where nothing has changed yet: without waiting the second.
+    private func startRefill(atOnce: Bool = false) {
         guard refilling == nil, !stopping, ready.count < poolSize else { return }
         refilling = Task {
-            var quietSince: ContinuousClock.Instant?
+            var quietSince: ContinuousClock.Instant? = atOnce ? .now - .seconds(1) : nil
             while !self.stopping, self.ready.count < self.poolSize {
                 let now = ContinuousClock.now
                 quietSince = Background.isChangeWorkRunning ? nil : quietSince ?? now
