@@ -117,6 +117,11 @@ final class RuntimeFixture {
         #expect(ContinuousClock.now - started < .seconds(15))
         #expect(fixture.leftoverMounts.isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.root + "/containers").isEmpty)
+        // Nor its cgroups, in any hierarchy: a `runc run` killed while it started leaves them
+        // unrecorded (seen in loaded unit passes).
+        let hierarchies = try FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")
+        let left = hierarchies.filter { FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\($0)/gantry/\(runtime.network.identity)/t-cancel") }
+        #expect(left.isEmpty, "cgroups left in \(left)")
     }
 
     @Test func invalidIDsAreRefusedBeforeTouchingTheDisk() async throws {

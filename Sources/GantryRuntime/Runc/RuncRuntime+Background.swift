@@ -69,12 +69,22 @@ extension RuncRuntime {
         if !background { rmdir(idle) }
     }
 
-    /// Removes the idle CPU cgroup `setBackground` may have made for container `id`, once its
-    /// killed processes have left it (a second at most).
-    func removeBackgroundCgroup(_ id: String) async {
-        let idle = "/sys/fs/cgroup/cpu" + backgroundCgroupParent + "/" + id
-        for _ in 0..<50 where rmdir(idle) != 0 && errno == EBUSY {
-            try? await Task.sleep(for: .milliseconds(20))
+    /// Removes what is left of container `id`'s cgroups, in every hierarchy, under either
+    /// parent, once its killed processes have left them (a second at most): the idle CPU
+    /// cgroup `setBackground` made, and those of a `runc run` killed before it recorded the
+    /// container (a cancelled run on a loaded host: `runc delete` then knows nothing of them).
+    /// Processes still in them (that run's init, which nothing recorded either) are killed:
+    /// the cgroups bear the container's name, whatever is in them is the container's.
+    func removeCgroups(_ id: String) async {
+        let hierarchies = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 }
+        for hierarchy in ["/sys/fs/cgroup"] + hierarchies {
+            for parent in [cgroupParent, backgroundCgroupParent] {
+                let cgroup = hierarchy + parent + "/" + id
+                for process in CgroupFile.processes(in: cgroup) { Glibc.kill(process, SIGKILL) }
+                for _ in 0..<50 where rmdir(cgroup) != 0 && errno == EBUSY {
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+            }
         }
     }
 }

@@ -152,8 +152,11 @@ extension RuncRuntime {
 
     /// Kills what is left of a container and removes it, its mounts and its bundle.
     func remove(_ id: String) async {
-        await Task { await forceDelete(id) }.value
-        await removeBackgroundCgroup(id)
+        // Not cancelled with the caller: a cancelled run is removed too.
+        await Task {
+            await forceDelete(id)
+            await removeCgroups(id)
+        }.value
         await removeBundle(id)
     }
 
