@@ -67,12 +67,10 @@ private actor PendingRemovals {
     }
 
     private func drain() async {
-        var quietSince: ContinuousClock.Instant?
+        var pause = ChangePause()
         while !paths.isEmpty {
             let now = ContinuousClock.now
-            quietSince = Background.isChangeWorkRunning ? nil : quietSince ?? now
-            let quiet = quietSince.map { now - $0 >= .seconds(1) } ?? false
-            guard quiet || now - (since ?? now) >= UntrustedTree.removalWait else {
+            guard pause.hasLasted(now: now) || now - (since ?? now) >= UntrustedTree.removalWait else {
                 try? await Task.sleep(for: .milliseconds(250))
                 continue
             }

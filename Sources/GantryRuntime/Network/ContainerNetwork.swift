@@ -141,12 +141,11 @@ public actor ContainerNetwork {
         released.append(attachment)
         guard detaching == nil else { return }
         detaching = Task {
-            var quietSince: ContinuousClock.Instant?
+            var pause = ChangePause()
             while !self.released.isEmpty {
                 let now = ContinuousClock.now
-                quietSince = Background.isChangeWorkRunning ? nil : quietSince ?? now
-                if self.stopping || self.released.count >= Self.releasedLimit || now - (self.releasedSince ?? now) >= Self.releasedWait
-                    || quietSince.map({ now - $0 >= .seconds(1) }) == true
+                if pause.hasLasted(now: now) || self.stopping || self.released.count >= Self.releasedLimit
+                    || now - (self.releasedSince ?? now) >= Self.releasedWait
                 {
                     await self.detachReleased()
                 } else {
@@ -191,11 +190,9 @@ public actor ContainerNetwork {
     private func startRefill(atOnce: Bool = false) {
         guard refilling == nil, !stopping, ready.count < poolSize else { return }
         refilling = Task {
-            var quietSince: ContinuousClock.Instant? = atOnce ? .now - .seconds(1) : nil
+            var pause = ChangePause(alreadyLasted: atOnce)
             while !self.stopping, self.ready.count < self.poolSize {
-                let now = ContinuousClock.now
-                quietSince = Background.isChangeWorkRunning ? nil : quietSince ?? now
-                if quietSince.map({ now - $0 < .seconds(1) }) ?? true {
+                if !pause.hasLasted() {
                     try? await Task.sleep(for: .milliseconds(100))
                     continue
                 }

@@ -76,8 +76,7 @@ extension RuncRuntime {
     /// Processes still in them (that run's init, which nothing recorded either) are killed:
     /// the cgroups bear the container's name, whatever is in them is the container's.
     func removeCgroups(_ id: String) async {
-        let hierarchies = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 }
-        for hierarchy in ["/sys/fs/cgroup"] + hierarchies {
+        for hierarchy in Self.cgroupHierarchies {
             for parent in [cgroupParent, backgroundCgroupParent] {
                 let cgroup = hierarchy + parent + "/" + id
                 for process in CgroupFile.processes(in: cgroup) { Glibc.kill(process, SIGKILL) }

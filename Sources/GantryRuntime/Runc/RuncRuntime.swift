@@ -75,8 +75,7 @@ public struct RuncRuntime: ContainerRuntime {
     /// every controller's hierarchy once they are empty (runc removes each container's own
     /// cgroup; the parents stay otherwise).
     public func removeCgroupParent() {
-        let controllers = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
-        for hierarchy in ["/sys/fs/cgroup"] + controllers.map({ "/sys/fs/cgroup/" + $0 }) {
+        for hierarchy in Self.cgroupHierarchies {
             Background.disable(processes: hierarchy + backgroundCgroupParent + "/gantryd/cgroup.procs")
             // Each fails, harmlessly, while a process is in it; the change work's own for a
             // moment after its last process exited (the kernel releases it a little later).
@@ -84,6 +83,12 @@ public struct RuncRuntime: ContainerRuntime {
             for _ in 0..<50 where rmdir(hierarchy + backgroundCgroupParent + "/gantryd") != 0 && errno == EBUSY { usleep(20_000) }
             _ = rmdir(hierarchy + backgroundCgroupParent)
         }
+    }
+
+    /// Where this runtime's cgroups may be: the cgroup file system's root (v2) and each
+    /// controller's hierarchy under it (v1, and a hybrid's `unified`).
+    static var cgroupHierarchies: [String] {
+        ["/sys/fs/cgroup"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 }
     }
 
     func bundlePath(_ id: String) -> String { containersDirectory + "/" + id }
