@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GantryCore
 import GantryRouter
 import NIOCore
@@ -60,6 +61,20 @@ import Testing
         }
     }
 
+    /// The router answers the backend's FIN with a reset: after a FIN each way, the host's
+    /// connection tracking would keep the flow two minutes in TIME_WAIT, one entry per request.
+    @Test func theRouterAnswersTheCloseOfABackendThatSaidConnectionCloseWithAReset() async throws {
+        let backend = try HalfClosingBackend(response: Self.response)
+        let table = RouteTable()
+        table.setBackends(app: try AppName("hello"), [Backend(id: "web-1", port: backend.port)])
+        try await withRouter(table) { _, port in
+            let answer = try await TestClient.get(port: port, host: "hello.localhost")
+            #expect(answer.status == 200 && answer.body == "ok")
+        }
+        let close = await backend.routerClose()
+        #expect(close == "reset")
+    }
+
     @Test func aBackendThatDoesNotCloseIsResetAfterASecond() async throws {
         try await Self.withLingeringBackend(wait: .seconds(5)) { backendPort, closes in
             let table = RouteTable()
@@ -83,4 +98,61 @@ import Testing
 /// How long after each answer the router closed.
 final class Closes: Sendable {
     let list = Mutex<[Duration?]>([])
+}
+
+/// A backend on a blocking socket of its own thread: answers one request with `response`,
+/// shuts its sending side down (a FIN), then reads how the router's side ended: "end of
+/// stream" (a FIN), "reset" or another error.
+final class HalfClosingBackend: Sendable {
+    let port: Int
+    /// The outcome once known, or who waits for it.
+    private let state = Mutex<(result: String?, waiting: CheckedContinuation<String, Never>?)>((nil, nil))
+
+    init(response: String) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && listen(listener, 1) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        guard listener >= 0, bound else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [self] in
+            defer { close(listener) }
+            let connection = accept(listener, nil, nil)
+            defer { close(connection) }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var request = ""
+            while !request.contains("\r\n\r\n") {
+                let count = read(connection, &buffer, buffer.count)
+                guard count > 0 else { return finish("no request") }
+                request += String(decoding: buffer[..<count], as: UTF8.self)
+            }
+            _ = response.utf8CString.withUnsafeBufferPointer { write(connection, $0.baseAddress, $0.count - 1) }
+            shutdown(connection, Int32(SHUT_WR))
+            let count = read(connection, &buffer, buffer.count)
+            finish(count == 0 ? "end of stream" : count < 0 && errno == ECONNRESET ? "reset" : "read \(count), errno \(errno)")
+        }
+    }
+
+    private func finish(_ text: String) {
+        let waiting = state.withLock { state in
+            defer { state = (text, nil) }
+            return state.waiting
+        }
+        waiting?.resume(returning: text)
+    }
+
+    /// How the router's side of the connection ended.
+    func routerClose() async -> String {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state in
+                if state.result == nil { state.waiting = continuation }
+                return state.result
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
 }

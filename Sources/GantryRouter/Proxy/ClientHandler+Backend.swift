@@ -240,6 +240,7 @@ extension ClientHandler {
         deadline = nil
         exchange.response = status
         exchange.backendKeepAlive = head.keepAlive && !head.endsAtClose
+        if !exchange.backendKeepAlive { exchange.backend?.resetAtClose() }
         var keep = exchange.request.keepAlive && !quiescing && !exchange.request.isUpgrade
         let body: HeadWriter.BodyFraming
         if exchange.request.isHEAD || status == 204 || status == 304 {
