@@ -127,28 +127,24 @@ final class BackendConnection: ChannelInboundHandler, RemovableChannelHandler {
         retiring = true
         pendingRead = false
         context.read()  // to hear its close
-        context.eventLoop.scheduleTask(in: timeout) { [weak self] in self?.abort() }
+        context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in self?.abort() }
     }
 
     /// Closes at once with a reset (`SO_LINGER` 0): no TIME_WAIT on this side.
     private func abort() {
         guard let context else { return }
         owner = nil
-        guard let socket = context.channel as? SocketOptionProvider else {
-            context.close(promise: nil)
-            return
-        }
-        // On the channel's event loop the option is set at once; the close follows it.
-        socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        resetAtClose()
+        context.close(promise: nil)
     }
 
-    /// Makes our close of this connection a reset (`SO_LINGER` 0), for a backend whose answer
-    /// said it closes after it. Its FIN often comes with the answer's last bytes, and NIO
-    /// answers it at once: with a FIN, after a FIN each way the host's connection tracking would
-    /// keep the flow two minutes in TIME_WAIT — one entry per request (24,000 at bench/load's
-    /// 200 requests/s), which every veth removed walks in a kernel worker (NAT's masquerade
-    /// clean-up); after a reset, a CLOSE entry for ten seconds. Nothing is lost: the backend
-    /// closes its side first, once it has answered.
+    /// Makes our close of this connection a reset (`SO_LINGER` 0; on the channel's event loop the
+    /// option is set at once). Called too for a backend whose answer said it closes after it: its
+    /// FIN often comes with the answer's last bytes, and NIO answers it at once. After a FIN each
+    /// way the host's connection tracking would keep the flow two minutes in TIME_WAIT — one entry
+    /// per request (13,000 after bench/load's 65 s at rest), which every veth removed walks in a
+    /// kernel worker (NAT's masquerade clean-up); after a reset, a CLOSE entry for ten seconds.
+    /// Nothing is lost: the backend closes its side first, once it has answered.
     func resetAtClose() {
         _ = (context?.channel as? SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
     }
