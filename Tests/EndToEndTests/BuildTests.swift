@@ -85,6 +85,61 @@ struct BuildTests {
         }
     }
 
+    /// Requirements naming a local path (here a wheel in the repository) change with the
+    /// source: their virtualenv is neither cached nor made a layer to reuse, so a push that
+    /// changes the local package serves the new one, though requirements.txt stayed the same.
+    @Test func requirementsNamingALocalPathAreInstalledAnewOnEveryPush() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("local")
+            let (repo, _) = try await gantry.makeRepo("local", template: "python-flask")
+            let requirements = try String(contentsOfFile: repo.path + "/requirements.txt", encoding: .utf8)
+            let wheel = "vendor/greeting-1.0-py3-none-any.whl"
+            // The template's app, its page naming the package's greeting.
+            let app = try String(contentsOfFile: repo.path + "/app.py", encoding: .utf8)
+                .replacingOccurrences(of: "from flask import Flask\n", with: "from flask import Flask\nimport greeting\n")
+                .replacingOccurrences(of: #"return "Hello from Gantry (python-flask)\n""#, with: #"return "Hello from Gantry (python-flask) " + greeting.TEXT + "\n""#)
+            try #require(app.contains("greeting.TEXT"), "the template's app.py changed: \(app)")
+            try await repo.commit("a local package", data: [
+                "requirements.txt": Data((requirements + "./" + wheel + "\n").utf8), "app.py": Data(app.utf8),
+                wheel: try await Self.wheel(greeting: "one"),
+            ])
+            let first = try await repo.push(gantry.remote("local"), ["main"])
+            try #require(first.succeeded, "\(first)")
+            #expect(first.stderr.contains("requirements name local paths: the virtualenv is not cached"), "\(first.stderr)")
+            #expect(try await gantry.get("local").bodyText.contains("python-flask) one"))
+
+            try await repo.commit("the local package changed", data: [wheel: try await Self.wheel(greeting: "two")])
+            let second = try await repo.push(gantry.remote("local"), ["main"])
+            try #require(second.succeeded, "\(second)")
+            #expect(!second.stderr.contains("Using cached dependencies"), "\(second.stderr)")
+            #expect(!second.stderr.contains("is reused"), "\(second.stderr)")
+            #expect(try await gantry.get("local").bodyText.contains("python-flask) two"), "the new package serves")
+        }
+    }
+
+    /// A wheel of the package `greeting` 1.0 whose `TEXT` is `greeting`, made by the host's
+    /// python3 (a zip with the module and its dist-info).
+    static func wheel(greeting: String) async throws -> Data {
+        let script = """
+            import base64, hashlib, io, sys, zipfile
+            files = {"greeting.py": f"TEXT = {sys.argv[1]!r}\\n",
+                     "greeting-1.0.dist-info/METADATA": "Metadata-Version: 2.1\\nName: greeting\\nVersion: 1.0\\n",
+                     "greeting-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+            def digest(text):
+                return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+            record = "".join(f"{name},{digest(text)},{len(text.encode())}\\n" for name, text in files.items())
+            files["greeting-1.0.dist-info/RECORD"] = record + "greeting-1.0.dist-info/RECORD,,\\n"
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w") as wheel:
+                for name, text in files.items():
+                    wheel.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), text)
+            sys.stdout.buffer.write(out.getvalue())
+            """
+        let made = try await ChildProcess.run("/usr/bin/python3", ["-c", script, greeting])
+        guard made.status == 0 else { throw FixtureFailure("python3 could not make the wheel: \(made.stderr)") }
+        return made.output
+    }
+
     /// Issue 13: the virtualenv is a layer of its own, keyed by the requirements; a push with
     /// the same requirements reuses it as it is (nothing restored or written again), one with
     /// other requirements makes a new one.
