@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import GantryCore
 import GantryRouter
+import GantryTesting
 import NIOCore
 import Synchronization
 import Testing
@@ -109,17 +110,19 @@ final class HalfClosingBackend: Sendable {
     private let state = Mutex<(result: String?, waiting: CheckedContinuation<String, Never>?)>((nil, nil))
 
     init(response: String) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && listen(listener, 1) == 0 && getsockname(listener, $0, &length) == 0 }
+        let (listener, port) = try Socket.bindLoopback()
+        guard listen(listener, 1) == 0 else {
+            close(listener)
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
-        guard listener >= 0, bound else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = Int(port)
+        // Neither the accept nor a read waits past 5 s: a router that never comes ends the test.
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         Thread.detachNewThread { [self] in
             defer { close(listener) }
             let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return finish("no connection") }
             defer { close(connection) }
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
