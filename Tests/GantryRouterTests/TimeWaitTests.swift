@@ -116,26 +116,34 @@ final class HalfClosingBackend: Sendable {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
         self.port = Int(port)
-        // Neither the accept nor a read waits past 5 s: a router that never comes ends the test.
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        // Neither the accept nor a read waits past a minute: a router that never comes ends the
+        // test (in a loaded unit pass it took over 5 s to come).
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
         setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         Thread.detachNewThread { [self] in
             defer { close(listener) }
-            let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { return finish("no connection") }
+            // A socket with a time-out is interrupted by any signal (EINTR), SA_RESTART or not.
+            func retrying<T: BinaryInteger>(_ call: () -> T) -> T {
+                while true {
+                    let result = call()
+                    if result >= 0 || errno != EINTR { return result }
+                }
+            }
+            let connection = retrying { accept(listener, nil, nil) }
+            guard connection >= 0 else { return finish("no connection (errno \(errno))") }
             defer { close(connection) }
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            var timeout = timeval(tv_sec: 60, tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             var buffer = [UInt8](repeating: 0, count: 4096)
             var request = ""
             while !request.contains("\r\n\r\n") {
-                let count = read(connection, &buffer, buffer.count)
+                let count = retrying { read(connection, &buffer, buffer.count) }
                 guard count > 0 else { return finish("no request") }
                 request += String(decoding: buffer[..<count], as: UTF8.self)
             }
             _ = response.utf8CString.withUnsafeBufferPointer { write(connection, $0.baseAddress, $0.count - 1) }
             shutdown(connection, Int32(SHUT_WR))
-            let count = read(connection, &buffer, buffer.count)
+            let count = retrying { read(connection, &buffer, buffer.count) }
             finish(count == 0 ? "end of stream" : count < 0 && errno == ECONNRESET ? "reset" : "read \(count), errno \(errno)")
         }
     }
