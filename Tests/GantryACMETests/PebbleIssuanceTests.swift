@@ -109,7 +109,7 @@ struct PebbleIssuanceTests {
     /// some 8 rejections, each retried with the nonce of the rejection. None at all comes
     /// once in 7,500 runs; a registration failing 11 times in a row, once in 10⁶.
     @Test func registrationGetsThroughPebblesNonceRejections() async throws {
-        try await withPebble(httpPort: try Socket.closedPort(), environment: ["PEBBLE_WFE_NONCEREJECT": "20"]) { pebble in
+        try await withPebble(httpPort: RefusedPort.shared.port, environment: ["PEBBLE_WFE_NONCEREJECT": "20"]) { pebble in
             let retries = RetryCounter()
             let client = ACMEClient(
                 directoryURL: pebble.directoryURL, accountKey: .generate(), contact: [], caBundlePath: pebble.caBundlePath,

@@ -131,7 +131,7 @@ struct GantryAPIClientTests {
     }
 
     @Test func closedPortIsUnreachableWithExitCode2() async throws {
-        let server = "http://127.0.0.1:\(try Socket.closedPort())"
+        let server = "http://127.0.0.1:\(RefusedPort.shared.port)"
         let error = await #expect(throws: ClientError.self) {
             _ = try await GantryAPIClient(server: server, token: "t").apps()
         }

@@ -61,7 +61,7 @@ struct HTTPClientTests {
     }
 
     @Test func closedPortCannotConnect() async throws {
-        let url = "http://127.0.0.1:\(try Socket.closedPort())/"
+        let url = "http://127.0.0.1:\(RefusedPort.shared.port)/"
         await #expect {
             _ = try await client.perform(HTTPRequest(url: url))
         } throws: { error in
@@ -129,7 +129,7 @@ struct HTTPClientTests {
 
     @Test func caBundlePathTrustsAPrivateCAWhichTheSystemBundleDoesNot() async throws {
         // pebble serves HTTPS with a certificate of GantryTesting's own test CA.
-        try await withPebble(httpPort: try Socket.closedPort()) { pebble in
+        try await withPebble(httpPort: RefusedPort.shared.port) { pebble in
             let trusting = HTTPClient(configuration: .init(caBundlePath: pebble.caBundlePath))
             let response = try await trusting.perform(HTTPRequest(url: pebble.directoryURL))
             #expect(response.status == 200)

@@ -101,7 +101,7 @@ struct RegistryPushTests {
     }
 
     @Test(.scratchDirectory) func anUnreachableRegistryIsNamedInTheError() async throws {
-        let port = try Socket.closedPort()
+        let port = RefusedPort.shared.port
         let images = try await TestImages(root: ScratchDirectory.path, stackBytes: 1000)
         let image = try await images.image("hello", content: "v1", tag: "hello:v1")
         let client = RegistryClient(endpoint: try RegistryEndpoint("http://127.0.0.1:\(port)"))

@@ -1,4 +1,5 @@
 import GantryCore
+import GantryTesting
 import NIOHTTP1
 import Synchronization
 import Testing
@@ -167,7 +168,7 @@ import Testing
             try await withBackends(1, prefix: "canary") { canary in
                 let table = RouteTable()
                 table.setBackends(app: hello, [Backend(id: "web-1", port: stable[0].port, release: 7)])
-                let dead = Backend(id: "canary-dead", port: try await deadPort(), release: 8)
+                let dead = Backend(id: "canary-dead", port: Int(RefusedPort.shared.port), release: 8)
                 table.setCanary(app: hello, CanarySplit(release: 8, stable: 7, weight: 10, backends: [dead, Backend(id: "canary-1", port: canary[0].port, release: 8)]))
                 try await withRouter(table) { _, port in
                     for _ in 0..<4 {
@@ -186,7 +187,7 @@ import Testing
         try await withBackends(1) { stable in
             let table = RouteTable()
             table.setBackends(app: hello, [Backend(id: "web-1", port: stable[0].port, release: 7)])
-            let dead = Backend(id: "canary-dead", port: try await deadPort(), release: 8)
+            let dead = Backend(id: "canary-dead", port: Int(RefusedPort.shared.port), release: 8)
             table.setCanary(app: hello, CanarySplit(release: 8, stable: 7, weight: 10, backends: [dead]))
             try await withRouter(table, observer: observer) { _, port in
                 let statuses = try await TestClient.with(port: port) { client in

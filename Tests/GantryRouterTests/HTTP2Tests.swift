@@ -1,5 +1,6 @@
 import Foundation
 import GantryCore
+import GantryTesting
 import Synchronization
 import Testing
 
@@ -91,7 +92,7 @@ import Testing
     }
 
     @Test func failuresAreTheRoutersPagesOverH2() async throws {
-        let dead = try await deadPort()
+        let dead = Int(RefusedPort.shared.port)
         let table = RouteTable()
         table.setBackends(app: hello, [Backend(id: "gone", port: dead)])
         table.setDomains(app: hello, ["www.example.test"])

@@ -1,5 +1,6 @@
 import GantryCore
 import GantryRouter
+import GantryTesting
 import NIOPosix
 import Synchronization
 import Testing
@@ -42,7 +43,7 @@ import Testing
 
     @Test func deadBackendGets502() async throws {
         let table = RouteTable()
-        table.setBackends(app: hello, [Backend(id: "dead", port: try await deadPort())])
+        table.setBackends(app: hello, [Backend(id: "dead", port: Int(RefusedPort.shared.port))])
         try await withRouter(table) { _, port in
             try await TestClient.with(port: port) { client in
                 for _ in 0..<2 {
@@ -57,7 +58,7 @@ import Testing
     @Test func failedConnectTriesTheNextBackendOnce() async throws {
         try await withBackends(1) { backends in
             let table = RouteTable()
-            table.setBackends(app: hello, [Backend(id: "dead", port: try await deadPort()), backends[0].backend])
+            table.setBackends(app: hello, [Backend(id: "dead", port: Int(RefusedPort.shared.port)), backends[0].backend])
             try await withRouter(table) { _, port in
                 for _ in 0..<4 {
                     let response = try await TestClient.get(port: port, host: "hello.localhost")

@@ -103,7 +103,7 @@ public final class DockerRegistry: Sendable {
     }
 
     private static func launch(in directory: String, auth: String) async throws -> DockerRegistry {
-        let port = try Socket.closedPort()
+        let port = try Socket.freePort()
         let config = """
             version: 0.1
             log:

@@ -106,8 +106,8 @@ extension Pebble {
         in directory: String, httpPort: UInt16, domainBlocklist: [String], certificateValidity: Duration?,
         environment: [String: String]
     ) async throws -> Pebble {
-        let (port, managementPort, tlsPort) = (try Socket.closedPort(), try Socket.closedPort(), try Socket.closedPort())
-        let (dnsPort, dnsManagementPort) = (try Socket.closedPort(), try Socket.closedPort())
+        let (port, managementPort, tlsPort) = (try Socket.freePort(), try Socket.freePort(), try Socket.freePort())
+        let (dnsPort, dnsManagementPort) = (try Socket.freePort(), try Socket.freePort())
         var settings: [String: Any] = [
             "listenAddress": "127.0.0.1:\(port)", "managementListenAddress": "127.0.0.1:\(managementPort)",
             "certificate": directory + "/cert.pem", "privateKey": directory + "/key.pem",

@@ -51,9 +51,11 @@ public enum Socket {
         return address
     }
 
-    /// A port nothing listens on: bound, read, then closed again.
+    /// A port that was free a moment ago (bound, read, then closed again), for a server about to
+    /// bind it. Not for a port that must refuse connections: another test may take it; use
+    /// `RefusedPort`.
     /// - Throws: `Failure` when no socket can be bound.
-    public static func closedPort() throws -> UInt16 {
+    public static func freePort() throws -> UInt16 {
         let (fd, port) = try bindLoopback()
         close(fd)
         return port
@@ -62,10 +64,14 @@ public enum Socket {
 
 /// A loopback port that refuses every connection for as long as this value lives: bound (not
 /// listened on, and without `SO_REUSEADDR`), so that no other test or process can take it
-/// meanwhile — which a port closed again (`Socket.closedPort()`) does not promise.
+/// meanwhile — which a port closed again (`Socket.freePort()`) does not promise.
 public final class RefusedPort: Sendable {
     public let port: UInt16
     private let descriptor: Int32
+
+    /// One for the whole test process, never closed: for tests that only need an address where
+    /// nobody answers.
+    public static let shared = try! RefusedPort()
 
     public init() throws {
         (descriptor, port) = try Socket.bindLoopback()

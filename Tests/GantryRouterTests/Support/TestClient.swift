@@ -139,15 +139,6 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A port nothing listens on (bound, then closed).
-func deadPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress!.port!
-    try await channel.close()
-    return port
-}
-
 /// Runs `body` with a started router on a random port, then shuts it down.
 func withRouter<T: Sendable>(
     _ table: RouteTable,
