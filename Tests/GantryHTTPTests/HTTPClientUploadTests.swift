@@ -10,8 +10,7 @@ struct HTTPClientUploadTests {
 
     @Test(.scratchDirectory) func sendsTheFileAsTheBodyWithItsLengthAndTheRequestsMethod() async throws {
         let file = ScratchDirectory.path + "/body.bin"
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<3_000_001).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let bytes = randomBytes(3_000_001)
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         try await withServer(.init(status: 201, body: "stored")) { server in
             for method in [HTTPMethod.put, .post] {

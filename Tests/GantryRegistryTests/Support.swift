@@ -17,8 +17,7 @@ struct TestImages {
         layout = try ImageLayout(root: root + "/images")
         stackDirectory = root + "/stack"
         try FileManager.default.createDirectory(atPath: stackDirectory + "/usr/lib", withIntermediateDirectories: true)
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<stackBytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let bytes = randomBytes(stackBytes)
         try Data(bytes).write(to: URL(fileURLWithPath: stackDirectory + "/usr/lib/blob.bin"))
     }
 

@@ -53,7 +53,7 @@ import Testing
             try await withH2Router(backends) { fixture in
                 let count = 20
                 var arguments = ["--http2", "--parallel", "--parallel-max", "50", "-w", "%{http_version} %{response_code} %{num_connects}\\n"]
-                for _ in 0..<count { arguments += ["-o", "/dev/null", "https://www.example.test:\(fixture.httpsPort)/slow?ms=1000"] }
+                for _ in 0..<count { arguments += ["-o", "/dev/null", "https://www.example.test:\(fixture.httpsPort)/slow?ms=2000"] }
                 let started = ContinuousClock.now
                 let (status, output) = try await fixture.curl(arguments, names: names)
                 let elapsed = ContinuousClock.now - started
@@ -62,8 +62,9 @@ import Testing
                 #expect(status == 0 && lines.count == count, "\(output)")
                 #expect(lines.allSatisfy { $0.hasPrefix("2 200") }, "\(output)")
                 #expect(lines.filter { $0.hasSuffix(" 1") }.count == 1, "one connection for all: \(output)")
-                // One after another they take 20 s; at once about 1 s, and a loaded unit pass took 6.4 s.
-                #expect(elapsed < .seconds(12), "the streams ran at once (\(elapsed) for \(count) × 1000 ms)")
+                // One after another they take 40 s; at once about 2 s, and loaded unit passes on 2
+                // cores took up to 14 s (with 1000 ms each).
+                #expect(elapsed < .seconds(30), "the streams ran at once (\(elapsed) for \(count) × 2000 ms)")
             }
         }
     }

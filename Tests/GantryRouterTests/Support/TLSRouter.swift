@@ -40,10 +40,11 @@ struct TLSRouter: Sendable {
         }
     }
 
-    /// Runs curl with `arguments` (`-sS`, a 10 s limit, the CA, every name of `names` resolved
+    /// Runs curl with `arguments` (`-sS`, a 60 s limit — a loaded unit pass on 2 cores once
+    /// took over 10 s to answer one request — the CA, every name of `names` resolved
     /// to 127.0.0.1 on both ports); its exit status and output.
     func curl(_ arguments: [String], names: [String]) async throws -> (status: Int32, output: String) {
-        var all = ["-sS", "--max-time", "10", "--cacert", scratch + "/ca.pem"]
+        var all = ["-sS", "--max-time", "60", "--cacert", scratch + "/ca.pem"]
         for name in names {
             all += ["--resolve", "\(name):\(httpsPort):127.0.0.1", "--resolve", "\(name):\(port):127.0.0.1"]
         }
