@@ -117,6 +117,32 @@ struct BuildTests {
         }
     }
 
+    /// The python buildpack's `bin/test` asks whether pytest is installed without importing it
+    /// (an import costs a warm push a fifth of a second): tests with no pytest to run them are
+    /// a note, and once requirements.txt names pytest they run — and, failing, reject the push.
+    @Test func pythonTestsRunWhenPytestIsInstalledAndAreANoteWhenItIsNot() async throws {
+        try await withDaemon { gantry in
+            try await gantry.createApp("pytest")
+            let (repo, _) = try await gantry.makeRepo("pytest", template: "python-flask")
+            let requirements = try String(contentsOfFile: repo.path + "/requirements.txt", encoding: .utf8)
+            let withoutPytest = requirements.split(separator: "\n").filter { !$0.hasPrefix("pytest") }.joined(separator: "\n") + "\n"
+            try #require(withoutPytest != requirements, "the template's requirements.txt names no pytest: \(requirements)")
+            // No test script in app.json: the buildpack's bin/test runs the tests.
+            try await repo.commit("no pytest, a red test", files: [
+                "requirements.txt": withoutPytest, "tests/test_red.py": "def test_red():\n    assert 1 == 2\n", "app.json": #"{"name": "pytest"}"#,
+            ])
+            let noted = try await repo.push(gantry.remote("pytest"), ["main"])
+            #expect(noted.succeeded, "\(noted)")
+            #expect(noted.stderr.contains("Tests found but pytest is not installed"), "\(noted.stderr)")
+
+            try await repo.commit("pytest", files: ["requirements.txt": requirements])
+            let red = try await repo.push(gantry.remote("pytest"), ["main"])
+            #expect(!red.succeeded)
+            #expect(red.stderr.contains("main -> main (tests failed)"), "\(red.stderr)")
+            #expect(red.stderr.contains("1 failed, 3 passed"), "\(red.stderr)")
+        }
+    }
+
     /// A wheel of the package `greeting` 1.0 whose `TEXT` is `greeting`, made by the host's
     /// python3 (a zip with the module and its dist-info).
     static func wheel(greeting: String) async throws -> Data {
