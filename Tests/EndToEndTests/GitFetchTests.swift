@@ -1,5 +1,6 @@
 import Foundation
 import GantryCore
+import GantryTesting
 import Testing
 
 /// `git clone`, `fetch` and `ls-remote` over smart HTTP with the real git client, and pushes
@@ -167,9 +168,7 @@ struct GitFetchTests {
         try await withDaemon { gantry in
             try await gantry.createApp("big")
             let repo = try await gantry.makeRepo("big")
-            let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
-            let blob = random.readData(ofLength: 24 << 20)  // incompressible: the pack is as large
-            try random.close()
+            let blob = Data(randomBytes(24 << 20))  // incompressible: the pack is as large
             let commit = try await repo.commit("a large file", data: ["large.bin": blob])
             let push = try await repo.push(gantry.remote("big"), ["main:refs/heads/large"])
             try #require(push.succeeded, "\(push)")

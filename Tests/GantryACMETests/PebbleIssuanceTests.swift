@@ -62,9 +62,8 @@ struct PebbleIssuanceTests {
     }
 
     @Test func aChallengeNothingAnswersFailsNamingTheDomainWithPebblesReason() async throws {
-        let refused = try RefusedPort()
         let responder = TestHTTP01Responder()
-        try await withPebble(httpPort: refused.port) { pebble in
+        try await withPebble(httpPort: RefusedPort.shared.port) { pebble in
             await #expect {
                 _ = try await pebble.client().issue(domains: ["nobody.example"], responder: responder)
             } throws: { error in
@@ -123,8 +122,7 @@ struct PebbleIssuanceTests {
     }
 
     @Test func anUnreachableDirectoryFailsFastWithUnreachable() async throws {
-        let refused = try RefusedPort()
-        let url = "https://127.0.0.1:\(refused.port)/dir"
+        let url = "https://127.0.0.1:\(RefusedPort.shared.port)/dir"
         let start = ContinuousClock.now
         await #expect {
             _ = try await ACMEClient(directoryURL: url, accountKey: .generate(), contact: []).registerAccount()

@@ -44,25 +44,21 @@ struct HealthCheckerTests {
     }
 
     @Test func defaultPolicyAsksARefusedPortEvery20msForASecondThenEvery200msUntil30s() async throws {
-        // Held for the whole test: a port closed again was once taken by a parallel test's server.
-        let refused = try RefusedPort()
-        let port = Int(refused.port)
+        // Not a port closed again: one was once taken by a parallel test's server.
+        let port = Int(RefusedPort.shared.port)
         let checker = HealthChecker(clock: ImmediateClock())
         let result = await checker.waitUntilHealthy(port: port, policy: .default) { true }
         // 50 attempts in the first second (0, 0.02 … 0.98 s), then 1.0, 1.2 … 29.8 s: 145.
         #expect(result == .unhealthy(reason: "connection refused on port \(port) (is the app listening on 0.0.0.0:$PORT? 127.0.0.1 is the container's own loopback)", attempts: 195))
-        withExtendedLifetime(refused) {}
     }
 
     @Test func aCheckLimitedByAttemptsKeepsItsIntervalWhenRefused() async throws {
-        let refused = try RefusedPort()
-        let port = Int(refused.port)
+        let port = Int(RefusedPort.shared.port)
         let clock = ImmediateClock()
         let checker = HealthChecker(clock: clock)
         let started = clock.now
         let result = await checker.waitUntilHealthy(port: port, policy: Self.check(limit: .attempts(3), interval: .seconds(5))) { true }
         #expect(started.duration(to: clock.now) >= .seconds(10))
-        withExtendedLifetime(refused) {}
         guard case .unhealthy(_, attempts: 3) = result else { Issue.record("\(result)"); return }
     }
 

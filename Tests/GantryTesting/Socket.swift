@@ -62,20 +62,12 @@ public enum Socket {
     }
 }
 
-/// A loopback port that refuses every connection for as long as this value lives: bound (not
-/// listened on, and without `SO_REUSEADDR`), so that no other test or process can take it
-/// meanwhile — which a port closed again (`Socket.freePort()`) does not promise.
-public final class RefusedPort: Sendable {
+/// A loopback port that refuses every connection: bound (not listened on, and without
+/// `SO_REUSEADDR`) for the whole test process, so that no other test or process can take it —
+/// which a port closed again (`Socket.freePort()`) does not promise.
+public struct RefusedPort: Sendable {
     public let port: UInt16
-    private let descriptor: Int32
 
-    /// One for the whole test process, never closed: for tests that only need an address where
-    /// nobody answers.
-    public static let shared = try! RefusedPort()
-
-    public init() throws {
-        (descriptor, port) = try Socket.bindLoopback()
-    }
-
-    deinit { close(descriptor) }
+    /// The one of this test process; its socket is never closed.
+    public static let shared = RefusedPort(port: try! Socket.bindLoopback().port)
 }
