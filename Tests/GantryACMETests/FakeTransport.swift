@@ -11,7 +11,8 @@ final class FakeTransport: ACMETransport {
     private let recorded = Mutex<[HTTPRequest]>([])
 
     /// A CA answering as `answer` says, except to requests it `hangs` on: those get no answer
-    /// until their timeout, as from a CA that accepted the connection and went silent.
+    /// until their timeout (five minutes without one), as from a CA that accepted the connection
+    /// and went silent.
     init(hangs: @escaping @Sendable (HTTPRequest) -> Bool = { _ in false }, answer: @escaping Answer) {
         self.hangs = hangs
         self.answer = answer
@@ -25,7 +26,7 @@ final class FakeTransport: ACMETransport {
             return requests.count - 1
         }
         if hangs(request) {
-            try? await Task.sleep(for: request.timeout ?? .seconds(30))
+            try? await Task.sleep(for: request.timeout ?? .seconds(300))
             throw .timedOut(url: request.url, detail: "Operation timed out")
         }
         return answer(request, index)

@@ -115,7 +115,7 @@ import Testing
         var size = 0
         let elapsed = try clock.measure { size = try LayerWriter.contentSize(of: root, stoppingAbove: 2048 * 1_000_000) }
         #expect(size > 2048 * 1_000_000)
-        #expect(elapsed < .milliseconds(500))
+        #expect(elapsed < .seconds(5))  // reading it would take hours
     }
 
     @Test(.scratchDirectory) func contentSizeCountsApparentSizesAndLinksOnce() async throws {

@@ -74,7 +74,7 @@ import Testing
         let members = { (cgroup: String) in CgroupFile.processes(in: cgroup).count }
         for _ in 0..<200 where members(own) < 2 { try await Task.sleep(for: .milliseconds(10)) }  // the shell forks its child
         let ownCount = members(own)
-        try #require(ownCount == 2, "the shell and its child")
+        try #require(ownCount == 2, "the shell and its child; its init's cgroups: \((try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? "gone")")
 
         await fixture.runtime.setBackground("t-idle-boot", true)
         #expect(try Self.cpuCgroup(of: "/proc/\(pid)/cgroup") == "/gantry-idle/\(identity)/t-idle-boot")
