@@ -27,11 +27,11 @@ import Testing
         #expect(fixture.router.backends(of: "app") == ["app.v2.web.1"])
         #expect(said.lines.first?.hasPrefix("Starting web.1 at") == true, "\(said.lines)")
 
-        let supervisor = Task { await fixture.deployer.supervise() }
-        defer { supervisor.cancel() }
-        fixture.runtime.exit("app.v2.web.1")
-        try await fixture.waitForEvent("web.1 restarted at")
-        #expect(fixture.runtime.layers(of: "app.v2.web.1") == ["/layers/app"], "a restart runs the image, not the build directory")
+        try await fixture.supervising {
+            fixture.runtime.exit("app.v2.web.1")
+            try await fixture.waitForEvent("web.1 restarted at")
+            #expect(fixture.runtime.layers(of: "app.v2.web.1") == ["/layers/app"], "a restart runs the image, not the build directory")
+        }
     }
 
     @Test func aBootedProcessThatExitedBeforeTheSwitchFailsTheDeployAndTheOldOneServes() async throws {

@@ -143,30 +143,30 @@ import Testing
         defer { fixture.remove() }
         _ = try await Self.live(fixture)
         try await fixture.deployer.startCanary(Self.plan(fixture, release: 2, web: 2), weight: 25, log: { _ in })
-        let supervisor = Task { await fixture.deployer.supervise() }
-        defer { supervisor.cancel() }
-        let failures = Task { () -> CanaryFailure? in
-            for await failure in fixture.deployer.canaryFailures { return failure }
-            return nil
-        }
-        try await Task.sleep(for: .milliseconds(50))  // the watches are in place
+        try await fixture.supervising {
+            let failures = Task { () -> CanaryFailure? in
+                for await failure in fixture.deployer.canaryFailures { return failure }
+                return nil
+            }
+            try await Task.sleep(for: .milliseconds(50))  // the watches are in place
 
-        fixture.runtime.exit("app.v2.web.1")
-        try await fixture.waitForEvent("canary v2: web.1 exited")
-        let timeout = Task {
-            try await Task.sleep(for: .seconds(5))
-            failures.cancel()
-        }
-        defer { timeout.cancel() }
-        let failure = try #require(await failures.value)
-        #expect(failure == CanaryFailure(app: app, release: 2, reason: "web.1 exited"))
+            fixture.runtime.exit("app.v2.web.1")
+            try await fixture.waitForEvent("canary v2: web.1 exited")
+            let timeout = Task {
+                try await Task.sleep(for: .seconds(5))
+                failures.cancel()
+            }
+            defer { timeout.cancel() }
+            let failure = try #require(await failures.value)
+            #expect(failure == CanaryFailure(app: app, release: 2, reason: "web.1 exited"))
 
-        try await Task.sleep(for: .milliseconds(200))  // well past the 10 ms backoff a live process would get
-        #expect(fixture.runtime.starts(of: "app.v2.web.1") == 1, "a canary process is never restarted")
-        #expect(!fixture.events().contains("restarting"))
-        #expect(fixture.router.canary(of: "app")?.backends.map(\.id) == ["app.v2.web.2"], "out of the canary's route")
-        #expect(await fixture.deployer.processes(of: app).first { $0.release == 2 && $0.index == 1 }?.state == .crashed)
-        #expect(fixture.router.backends(of: "app") == ["app.v1.web.1"])
+            try await Task.sleep(for: .milliseconds(200))  // well past the 10 ms backoff a live process would get
+            #expect(fixture.runtime.starts(of: "app.v2.web.1") == 1, "a canary process is never restarted")
+            #expect(!fixture.events().contains("restarting"))
+            #expect(fixture.router.canary(of: "app")?.backends.map(\.id) == ["app.v2.web.2"], "out of the canary's route")
+            #expect(await fixture.deployer.processes(of: app).first { $0.release == 2 && $0.index == 1 }?.state == .crashed)
+            #expect(fixture.router.backends(of: "app") == ["app.v1.web.1"])
+        }
     }
 
     @Test func aLiveProcessThatExitsBesideACanaryIsStillRestarted() async throws {
@@ -174,12 +174,12 @@ import Testing
         defer { fixture.remove() }
         _ = try await Self.live(fixture)
         try await fixture.deployer.startCanary(Self.plan(fixture, release: 2), weight: 25, log: { _ in })
-        let supervisor = Task { await fixture.deployer.supervise() }
-        defer { supervisor.cancel() }
-        try await Task.sleep(for: .milliseconds(50))
-        fixture.runtime.exit("app.v1.web.1")
-        try await fixture.waitForEvent("web.1 restarted at")
-        #expect(fixture.runtime.starts(of: "app.v1.web.1") == 2)
-        #expect(fixture.router.canary(of: "app")?.backends.map(\.id) == ["app.v2.web.1"])
+        try await fixture.supervising {
+            try await Task.sleep(for: .milliseconds(50))
+            fixture.runtime.exit("app.v1.web.1")
+            try await fixture.waitForEvent("web.1 restarted at")
+            #expect(fixture.runtime.starts(of: "app.v1.web.1") == 2)
+            #expect(fixture.router.canary(of: "app")?.backends.map(\.id) == ["app.v2.web.1"])
+        }
     }
 }

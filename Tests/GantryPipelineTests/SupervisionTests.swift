@@ -18,22 +18,22 @@ import Testing
         let fixture = try SupervisionFixture()
         defer { fixture.remove() }
         try await fixture.deployer.deploy(fixture.plan(release: 1), log: { _ in })
-        let supervisor = Task { await fixture.deployer.supervise() }
-        defer { supervisor.cancel() }
-        let first = "app.v1.web.1"
-        #expect(fixture.runtime.starts(of: first) == 1)
+        try await fixture.supervising {
+            let first = "app.v1.web.1"
+            #expect(fixture.runtime.starts(of: first) == 1)
 
-        fixture.runtime.exit(first)
-        try await fixture.waitForEvent("web.1 exited; restarting in 10 ms (restart 1)")
-        try await fixture.waitForEvent("web.1 restarted at")
-        #expect(fixture.runtime.starts(of: first) == 2)
-        #expect(fixture.router.backends(of: "app") == [first])
+            fixture.runtime.exit(first)
+            try await fixture.waitForEvent("web.1 exited; restarting in 10 ms (restart 1)")
+            try await fixture.waitForEvent("web.1 restarted at")
+            #expect(fixture.runtime.starts(of: first) == 2)
+            #expect(fixture.router.backends(of: "app") == [first])
 
-        fixture.runtime.exit(first)
-        try await fixture.waitForEvent("web.1 exited; restarting in 20 ms (restart 2)")
-        try await fixture.waitForEvent("web.1 restarted at", count: 2)
-        #expect(fixture.runtime.starts(of: first) == 3)
-        #expect(await fixture.deployer.processes(of: try AppName("app")).map(\.restarts) == [2])
+            fixture.runtime.exit(first)
+            try await fixture.waitForEvent("web.1 exited; restarting in 20 ms (restart 2)")
+            try await fixture.waitForEvent("web.1 restarted at", count: 2)
+            #expect(fixture.runtime.starts(of: first) == 3)
+            #expect(await fixture.deployer.processes(of: try AppName("app")).map(\.restarts) == [2])
+        }
     }
 
     @Test func aCrashedProcessIsRestartedWhenTheClockReachesItsBackoffAndNotBefore() async throws {
@@ -41,22 +41,22 @@ import Testing
         let fixture = try SupervisionFixture(clock: clock, backoff: { Deployer.backoff(restarts: $0) })
         defer { fixture.remove() }
         try await fixture.deployer.deploy(fixture.plan(release: 1), log: { _ in })
-        let supervisor = Task { await fixture.deployer.supervise() }
-        defer { supervisor.cancel() }
-        let web = "app.v1.web.1"
-        // gantryd's own schedule, 1 s, 2 s, 4 s … 30 s, by a clock that moves only when told.
-        for (restart, seconds) in [1, 2, 4, 8, 16, 30, 30].enumerated().map({ ($0 + 1, $1) }) {
-            fixture.runtime.exit(web)
-            try await fixture.waitForEvent("web.1 exited; restarting in \(seconds) s (restart \(restart))")
-            try await clock.waitForSleepers(1)
-            clock.advance(by: .seconds(seconds) - .milliseconds(1))
-            try await Task.sleep(for: .milliseconds(50))
-            #expect(fixture.runtime.starts(of: web) == restart, "restarted \(restart) before its \(seconds) s")
-            #expect(fixture.router.backends(of: "app") == [])
-            clock.advance(by: .milliseconds(1))
-            try await fixture.waitForEvent("web.1 restarted at", count: restart)
-            #expect(fixture.runtime.starts(of: web) == restart + 1)
-            #expect(fixture.router.backends(of: "app") == [web])
+        try await fixture.supervising {
+            let web = "app.v1.web.1"
+            // gantryd's own schedule, 1 s, 2 s, 4 s … 30 s, by a clock that moves only when told.
+            for (restart, seconds) in [1, 2, 4, 8, 16, 30, 30].enumerated().map({ ($0 + 1, $1) }) {
+                fixture.runtime.exit(web)
+                try await fixture.waitForEvent("web.1 exited; restarting in \(seconds) s (restart \(restart))")
+                try await clock.waitForSleepers(1)
+                clock.advance(by: .seconds(seconds) - .milliseconds(1))
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(fixture.runtime.starts(of: web) == restart, "restarted \(restart) before its \(seconds) s")
+                #expect(fixture.router.backends(of: "app") == [])
+                clock.advance(by: .milliseconds(1))
+                try await fixture.waitForEvent("web.1 restarted at", count: restart)
+                #expect(fixture.runtime.starts(of: web) == restart + 1)
+                #expect(fixture.router.backends(of: "app") == [web])
+            }
         }
     }
 
@@ -64,17 +64,17 @@ import Testing
         let fixture = try SupervisionFixture()
         defer { fixture.remove() }
         try await fixture.deployer.deploy(fixture.plan(release: 1), log: { _ in })
-        let supervisor = Task { await fixture.deployer.supervise() }
-        defer { supervisor.cancel() }
-        fixture.health.healthy.withLock { $0 = false }
+        try await fixture.supervising {
+            fixture.health.healthy.withLock { $0 = false }
 
-        fixture.runtime.exit("app.v1.web.1")
-        try await fixture.waitForEvent("web.1 failed its health check after its restart")
-        try await fixture.waitForEvent("web.1 exited; restarting in 20 ms (restart 2)")
-        #expect(fixture.router.backends(of: "app") == [])  // never routed while unhealthy
-        fixture.health.healthy.withLock { $0 = true }
-        try await fixture.waitForEvent("web.1 restarted at")
-        #expect(fixture.router.backends(of: "app") == ["app.v1.web.1"])
+            fixture.runtime.exit("app.v1.web.1")
+            try await fixture.waitForEvent("web.1 failed its health check after its restart")
+            try await fixture.waitForEvent("web.1 exited; restarting in 20 ms (restart 2)")
+            #expect(fixture.router.backends(of: "app") == [])  // never routed while unhealthy
+            fixture.health.healthy.withLock { $0 = true }
+            try await fixture.waitForEvent("web.1 restarted at")
+            #expect(fixture.router.backends(of: "app") == ["app.v1.web.1"])
+        }
     }
 
     @Test func aProcessThatExitsAtOnceEveryTimeIsHeldBackByTheBackoff() async throws {
@@ -82,29 +82,29 @@ import Testing
         defer { fixture.remove() }
         try await fixture.deployer.deploy(fixture.plan(release: 1), log: { _ in })
         fixture.runtime.exitsAtOnce.withLock { $0 = true }
-        let supervisor = Task { await fixture.deployer.supervise() }
-        defer { supervisor.cancel() }
-        fixture.runtime.exit("app.v1.web.1")
-        try await fixture.waitForEvent("restarting in 80 ms")
-        // From then on 80 ms between starts: at most some 13 in a second (fewer on a busy
-        // machine), not thousands.
-        let before = fixture.runtime.starts(of: "app.v1.web.1")
-        try await Task.sleep(for: .seconds(1))
-        let starts = fixture.runtime.starts(of: "app.v1.web.1") - before
-        #expect((1...14).contains(starts), "\(starts) starts in 1 s")
+        try await fixture.supervising {
+            fixture.runtime.exit("app.v1.web.1")
+            try await fixture.waitForEvent("restarting in 80 ms")
+            // From then on 80 ms between starts: at most some 13 in a second (fewer on a busy
+            // machine), not thousands.
+            let before = fixture.runtime.starts(of: "app.v1.web.1")
+            try await Task.sleep(for: .seconds(1))
+            let starts = fixture.runtime.starts(of: "app.v1.web.1") - before
+            #expect((1...14).contains(starts), "\(starts) starts in 1 s")
+        }
     }
 
     @Test func aProcessScaledAwayOrReplacedIsNotRestarted() async throws {
         let fixture = try SupervisionFixture()
         defer { fixture.remove() }
         try await fixture.deployer.deploy(fixture.plan(release: 1), log: { _ in })
-        let supervisor = Task { await fixture.deployer.supervise() }
-        defer { supervisor.cancel() }
-        try await fixture.deployer.deploy(fixture.plan(release: 2), log: { _ in })
-        try await Task.sleep(for: .milliseconds(100))  // the old one retires in the background
-        #expect(fixture.runtime.starts(of: "app.v1.web.1") == 1)
-        #expect(!fixture.events().contains("exited"))
-        #expect(fixture.router.backends(of: "app") == ["app.v2.web.1"])
+        try await fixture.supervising {
+            try await fixture.deployer.deploy(fixture.plan(release: 2), log: { _ in })
+            try await Task.sleep(for: .milliseconds(100))  // the old one retires in the background
+            #expect(fixture.runtime.starts(of: "app.v1.web.1") == 1)
+            #expect(!fixture.events().contains("exited"))
+            #expect(fixture.router.backends(of: "app") == ["app.v2.web.1"])
+        }
     }
 
     @Test func restoreAdoptsWhatRunsStartsWhatIsMissingAndRemovesTheRest() async throws {
@@ -123,10 +123,10 @@ import Testing
         #expect(Set(fixture.router.backends(of: "app")) == ["app.v3.web.1", "app.v3.web.2"])
 
         // Adopted processes are supervised like the others.
-        let supervisor = Task { await fixture.deployer.supervise() }
-        defer { supervisor.cancel() }
-        fixture.runtime.exit("app.v3.web.1")
-        try await fixture.waitForEvent("web.1 restarted at")
+        try await fixture.supervising {
+            fixture.runtime.exit("app.v3.web.1")
+            try await fixture.waitForEvent("web.1 restarted at")
+        }
     }
 }
 
@@ -166,6 +166,19 @@ struct SupervisionFixture {
             try await Task.sleep(for: .milliseconds(10))
         }
         Issue.record("no \"\(text)\" (×\(count)) in the events:\n\(events())", sourceLocation: sourceLocation)
+    }
+
+    /// Runs `body` while the deployer supervises, and returns once supervision has ended: a
+    /// restart it was handling when cancelled would otherwise write to the logs after `remove`.
+    func supervising(_ body: () async throws -> Void) async throws {
+        let supervisor = Task { await deployer.supervise() }
+        do { try await body() } catch {
+            supervisor.cancel()
+            await supervisor.value
+            throw error
+        }
+        supervisor.cancel()
+        await supervisor.value
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: logs) }

@@ -27,6 +27,28 @@ final class RuntimeFixture {
     }
 
     deinit {
+        // A test that failed half-way may have left a container running: none of it outlives the test.
+        for id in (try? FileManager.default.contentsOfDirectory(atPath: runtime.stateDirectory)) ?? [] {
+            let runc = Process()
+            runc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            runc.arguments = ["runc", "--root", runtime.stateDirectory, "delete", "--force", id]
+            try? runc.run()
+            runc.waitUntilExit()
+        }
+        for line in leftoverMounts.reversed() {
+            let fields = line.split(separator: " ")
+            if fields.count > 1 { umount2(String(fields[1]), Int32(MNT_DETACH)) }
+        }
+        let identity = runtime.network.identity
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []) where name.contains(identity) {
+            umount2("/run/netns/" + name, Int32(MNT_DETACH))
+            unlink("/run/netns/" + name)
+        }
+        let addresses = "/var/lib/cni/networks/" + runtime.network.configuration.bridge
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: addresses)) ?? [])
+        where ((try? String(contentsOfFile: addresses + "/" + name, encoding: .utf8)) ?? "").contains(identity) {
+            unlink(addresses + "/" + name)
+        }
         runtime.logWriter.stop()
         runtime.removeCgroupParent()
         try? FileManager.default.removeItem(atPath: root)
