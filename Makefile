@@ -20,13 +20,12 @@ APT_PACKAGES := libgit2-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-c
 # The Swarm runtime's engine and registry (issue 18): Debian's dockerd 20.10 and registry 2.8 (skopeo is above).
 APT_PACKAGES += docker.io docker-registry
 
-.PHONY: setup packages test-packages test-build k8s-venv bench-packages stack build run test bench bench-doors fuzz clean
+.PHONY: setup packages test-packages k8s-venv bench-packages stack build run test bench bench-doors fuzz clean
 
 # The stack (debootstrap: mostly downloads and disk) and the release build (CPU) at once: on a
 # fresh 2-core machine the stack's minutes then hide inside the build's.
-SETUP_PARTS := stack build
 setup: packages
-	@$(MAKE) --no-print-directory -j2 $(SETUP_PARTS)
+	@$(MAKE) --no-print-directory -j2 stack build
 
 # Only what is missing is installed (apt-get update first); nothing when all are present.
 install_missing = missing=""; for p in $(1); do \
@@ -95,26 +94,15 @@ E2E_WIDTH ?= 6
 # the pass takes as long (49–55 s against 47–60 s).
 UNIT_WIDTH ?= 8
 
-# Setup's parts (the stack, the release build), the test build and the test venv run at once:
-# one SwiftPM build leaves a core idle much of the time (type checking a module, linking), and a
-# fresh clone on 2 cores spent 1115 s on the release build and then 829 s on the test build. The
-# test build has a scratch path of its own (TEST_BUILD): two builds in one .build wait for each
-# other's lock. Last, the short variant of bench/crash: gantryd (the release build) killed 5
-# times while it deploys, each restart checked for lost releases, inconsistencies and orphans.
-test: packages test-packages
-	@$(MAKE) --no-print-directory -j4 $(SETUP_PARTS) test-build k8s-venv
-	$(SWIFT_TEST) --skip 'EndToEndTests|$(ENGINE_TESTS)|$(LOAD_TESTS)' --experimental-maximum-parallelization-width $(UNIT_WIDTH)
-	$(SWIFT_TEST) --filter EndToEndTests --skip '$(LOAD_TESTS)|$(ENGINE_TESTS)' --experimental-maximum-parallelization-width $(E2E_WIDTH)
-	scripts/docker-engine run $(CURDIR)/.build/engine -- $(SWIFT_TEST) --filter '$(ENGINE_TESTS)'
-	SWARM=no GANTRY_PLAIN_ENGINE=1 scripts/docker-engine run $(CURDIR)/.build/engine -- $(SWIFT_TEST) --filter PlainEngineTests
-	$(SWIFT_TEST) --no-parallel --filter '$(LOAD_TESTS)'
+# Last, the short variant of bench/crash: gantryd (the release build) killed 5 times while it
+# deploys, each restart checked for lost releases, inconsistencies and orphans.
+test: setup test-packages k8s-venv
+	$(SWIFT) test --skip 'EndToEndTests|$(ENGINE_TESTS)|$(LOAD_TESTS)' --experimental-maximum-parallelization-width $(UNIT_WIDTH)
+	$(SWIFT) test --skip-build --filter EndToEndTests --skip '$(LOAD_TESTS)|$(ENGINE_TESTS)' --experimental-maximum-parallelization-width $(E2E_WIDTH)
+	scripts/docker-engine run $(CURDIR)/.build/engine -- $(SWIFT) test --skip-build --filter '$(ENGINE_TESTS)'
+	SWARM=no GANTRY_PLAIN_ENGINE=1 scripts/docker-engine run $(CURDIR)/.build/engine -- $(SWIFT) test --skip-build --filter PlainEngineTests
+	$(SWIFT) test --skip-build --no-parallel --filter '$(LOAD_TESTS)'
 	bench/crash --kills 5
-
-TEST_BUILD := .build/tests
-SWIFT_TEST := $(SWIFT) test --scratch-path $(TEST_BUILD) --skip-build
-
-test-build:
-	$(SWIFT) build --build-tests --scratch-path $(TEST_BUILD)
 
 test-packages:
 	@$(call install_missing,$(TEST_PACKAGES))
