@@ -39,16 +39,11 @@ final class RuntimeFixture {
             let fields = line.split(separator: " ")
             if fields.count > 1 { umount2(String(fields[1]), Int32(MNT_DETACH)) }
         }
-        let identity = runtime.network.identity
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []) where name.contains(identity) {
-            umount2("/run/netns/" + name, Int32(MNT_DETACH))
-            unlink("/run/netns/" + name)
+        for namespace in namespaces {
+            umount2(namespace, Int32(MNT_DETACH))
+            unlink(namespace)
         }
-        let addresses = "/var/lib/cni/networks/" + runtime.network.configuration.bridge
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: addresses)) ?? [])
-        where ((try? String(contentsOfFile: addresses + "/" + name, encoding: .utf8)) ?? "").contains(identity) {
-            unlink(addresses + "/" + name)
-        }
+        for address in addresses { unlink(address) }
         runtime.logWriter.stop()
         runtime.removeCgroupParent()
         try? FileManager.default.removeItem(atPath: root)
@@ -72,11 +67,20 @@ final class RuntimeFixture {
     func attachedNetworks() async -> [String] {
         await runtime.network.settle()
         let records = (try? FileManager.default.contentsOfDirectory(atPath: root + "/containers.net")) ?? []
-        let identity = runtime.network.identity
-        let namespaces = ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.contains(identity) }
-        let addresses = ((try? FileManager.default.contentsOfDirectory(atPath: "/var/lib/cni/networks/" + runtime.network.configuration.bridge)) ?? [])
-            .filter { name in ((try? String(contentsOfFile: "/var/lib/cni/networks/\(runtime.network.configuration.bridge)/\(name)", encoding: .utf8)) ?? "").contains(identity) }
-        return records + namespaces + addresses
+        return records + (namespaces + addresses).map { String($0.split(separator: "/").last ?? "") }
+    }
+
+    /// The paths of this fixture's runtime's network namespaces under /run/netns.
+    var namespaces: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? [])
+            .filter { $0.contains(runtime.network.identity) }.map { "/run/netns/" + $0 }
+    }
+
+    /// The paths of the CNI host-local records of the addresses this fixture's runtime holds.
+    var addresses: [String] {
+        let directory = "/var/lib/cni/networks/" + runtime.network.configuration.bridge
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).map { directory + "/" + $0 }
+            .filter { ((try? String(contentsOfFile: $0, encoding: .utf8)) ?? "").contains(runtime.network.identity) }
     }
 
     /// Lines of `/proc/mounts` that mention this fixture.
