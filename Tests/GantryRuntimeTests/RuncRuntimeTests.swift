@@ -110,6 +110,36 @@ final class RuntimeFixture {
         #expect(!FileManager.default.fileExists(atPath: fixture.layer + "/app/new-file"))
     }
 
+    @Test func aContainersRootIsVolatileAndItsUnmountSyncsNothing() async throws {
+        let fixture = try RuntimeFixture()
+        let (status, lines) = try await fixture.run("t-volatile", "grep ' - overlay ' /proc/self/mountinfo")
+        #expect(status.isSuccess)
+        // Older kernels show the option as `volatile`, newer ones as `fsync=volatile`.
+        let options = lines.first?.split(separator: " ").last?.split(separator: ",") ?? []
+        #expect(lines.count == 1 && (options.contains("volatile") || options.contains("fsync=volatile")), "\(lines)")
+    }
+
+    @Test func aBundleLeftByAKilledGantrydGivesItsIDAFreshRoot() async throws {
+        let fixture = try RuntimeFixture()
+        // What a gantryd killed between a container's end and its bundle's removal leaves: an
+        // upper with the container's writes and a work directory once mounted volatile, which
+        // overlayfs refuses to mount again.
+        let bundle = fixture.root + "/containers/t-again"
+        for directory in ["upper", "work", "rootfs"] {
+            try FileManager.default.createDirectory(atPath: bundle + "/" + directory, withIntermediateDirectories: true)
+        }
+        let options = "lowerdir=\(fixture.layer),upperdir=\(bundle)/upper,workdir=\(bundle)/work,volatile"
+        #expect(mount("overlay", bundle + "/rootfs", "overlay", 0, options) == 0)
+        try Data("stale\n".utf8).write(to: URL(fileURLWithPath: bundle + "/rootfs/app/stale"))
+        #expect(umount2(bundle + "/rootfs", 0) == 0)
+        #expect(mount("overlay", bundle + "/rootfs", "overlay", 0, options) != 0)
+
+        let (status, lines) = try await fixture.run("t-again", "ls /app; echo done")
+        #expect(status.isSuccess)
+        #expect(lines == ["done"])
+        #expect(fixture.leftoverMounts.isEmpty)
+    }
+
     @Test func bindMountsAreReadOnlyUnlessAskedOtherwise() async throws {
         let fixture = try RuntimeFixture()
         let shared = Mount(source: fixture.root + "/shared", destination: "/shared", readOnly: true)

@@ -169,12 +169,17 @@ extension RuncRuntime {
         let bundle = bundlePath(id)
         Overlay(layers: [], upper: bundle + "/upper", work: bundle + "/work", target: bundle + "/rootfs").unmount()
         await network.release(from: bundle)
-        let trash = trashDirectory + "/" + id + "." + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        if (try? FileManager.default.createDirectory(atPath: trashDirectory, withIntermediateDirectories: true)) != nil, rename(bundle, trash) == 0 {
+        discard(bundle, as: id)
+        logWriter.remove(id)
+    }
+
+    /// Moves `path` to `trashDirectory` at once, to be removed later (`UntrustedTree.removeLater`).
+    func discard(_ path: String, as name: String) {
+        let trash = trashDirectory + "/" + name + "." + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        if (try? FileManager.default.createDirectory(atPath: trashDirectory, withIntermediateDirectories: true)) != nil, rename(path, trash) == 0 {
             UntrustedTree.removeLater(trash)
         } else {
-            try? FileManager.default.removeItem(atPath: bundle)
+            try? FileManager.default.removeItem(atPath: path)
         }
-        logWriter.remove(id)
     }
 }

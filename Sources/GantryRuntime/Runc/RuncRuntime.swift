@@ -169,6 +169,12 @@ public struct RuncRuntime: ContainerRuntime {
     func prepare(_ spec: ContainerSpec, bundle: String, overlay: Overlay) async throws(RuntimeError) {
         guard spec.user > 0 else { throw RuntimeError(container: spec.id, reason: "refusing to run a container as root (uid 0)") }
         let files = FileManager.default
+        // An upper and work directory left by an earlier container of this id (its gantryd
+        // killed before it removed the bundle) were mounted volatile: overlayfs refuses them
+        // again, and the container starts from its image in any case.
+        for directory in [overlay.upper, overlay.work] where files.fileExists(atPath: directory) {
+            discard(directory, as: spec.id + "." + (directory as NSString).lastPathComponent)
+        }
         do {
             for directory in [overlay.upper, overlay.work, overlay.target] {
                 try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
