@@ -58,6 +58,7 @@ extension Gantryd {
                 logger.info("change work runs in an idle CPU cgroup")
             }
         }
+        for line in await CgroupMoves.favor() { logger.info("\(line)") }
         logger.info("containers on bridge \(network.bridge) (\(network.subnet)), CNI plugins in \(network.pluginDirectory)")
         logger.info("stack \(stack.name) (\(stack.digest)), buildpacks: \(buildpacks.buildpacks.map(\.id).joined(separator: ", "))")
         var builder = Builder(
