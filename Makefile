@@ -94,14 +94,21 @@ E2E_WIDTH ?= 6
 # the pass takes as long (49–55 s against 47–60 s).
 UNIT_WIDTH ?= 8
 
+# The tests run against the release build `make setup` made: Package.swift compiles Gantry's
+# targets for testing (`-enable-testing`), so `--build-tests` adds the test targets and compiles
+# nothing twice. (`swift test` alone would pass `-enable-testing` once more and rebuild every
+# module.) The end-to-end tests start the `gantryd` beside them: .build/release/gantryd.
 # Last, the short variant of bench/crash: gantryd (the release build) killed 5 times while it
 # deploys, each restart checked for lost releases, inconsistencies and orphans.
+TEST := $(SWIFT) test -c release --skip-build
+
 test: setup test-packages k8s-venv
-	$(SWIFT) test --skip 'EndToEndTests|$(ENGINE_TESTS)|$(LOAD_TESTS)' --experimental-maximum-parallelization-width $(UNIT_WIDTH)
-	$(SWIFT) test --skip-build --filter EndToEndTests --skip '$(LOAD_TESTS)|$(ENGINE_TESTS)' --experimental-maximum-parallelization-width $(E2E_WIDTH)
-	scripts/docker-engine run $(CURDIR)/.build/engine -- $(SWIFT) test --skip-build --filter '$(ENGINE_TESTS)'
-	SWARM=no GANTRY_PLAIN_ENGINE=1 scripts/docker-engine run $(CURDIR)/.build/engine -- $(SWIFT) test --skip-build --filter PlainEngineTests
-	$(SWIFT) test --skip-build --no-parallel --filter '$(LOAD_TESTS)'
+	$(SWIFT) build -c release --build-tests
+	$(TEST) --skip 'EndToEndTests|$(ENGINE_TESTS)|$(LOAD_TESTS)' --experimental-maximum-parallelization-width $(UNIT_WIDTH)
+	$(TEST) --filter EndToEndTests --skip '$(LOAD_TESTS)|$(ENGINE_TESTS)' --experimental-maximum-parallelization-width $(E2E_WIDTH)
+	scripts/docker-engine run $(CURDIR)/.build/engine -- $(TEST) --filter '$(ENGINE_TESTS)'
+	SWARM=no GANTRY_PLAIN_ENGINE=1 scripts/docker-engine run $(CURDIR)/.build/engine -- $(TEST) --filter PlainEngineTests
+	$(TEST) --no-parallel --filter '$(LOAD_TESTS)'
 	bench/crash --kills 5
 
 test-packages:

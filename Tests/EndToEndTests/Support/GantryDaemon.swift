@@ -190,7 +190,7 @@ enum DaemonLauncher {
 
     /// `GANTRYD_PATH`, else `gantryd` beside the running test executable (SwiftPM puts
     /// `gantryPackageTests.xctest` and `gantryd` in the same build directory), else
-    /// `.build/debug/gantryd` of this package.
+    /// `.build/release/gantryd` of this package (`make test` builds it).
     /// - Throws: `FixtureFailure` naming the places looked at.
     static func binary() throws -> String {
         let environment = ProcessInfo.processInfo.environment
@@ -211,12 +211,12 @@ enum DaemonLauncher {
         let package = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(package.appendingPathComponent(".build/debug/gantryd").path)
+        candidates.append(package.appendingPathComponent(".build/release/gantryd").path)
         if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
             return found
         }
         throw FixtureFailure(
-            "gantryd not found (looked at \(candidates.joined(separator: ", "))); run `swift build` or set GANTRYD_PATH")
+            "gantryd not found (looked at \(candidates.joined(separator: ", "))); run `make build` or set GANTRYD_PATH")
     }
 
     /// Starts gantryd in `scratch/data` (or `dataDirectory`) and waits until it wrote its admin
