@@ -67,6 +67,29 @@ struct BuildTests {
         }
     }
 
+    /// The virtualenv's modules are byte-compiled (by compileall on every CPU, not one after
+    /// another by pip), and that is reproducible: the same requirements built for two apps
+    /// give the same virtualenv layer, byte for byte.
+    @Test func theVirtualenvIsByteCompiledAndTheSameRequirementsGiveTheSameLayer() async throws {
+        try await withDaemon { gantry in
+            let (repo, _) = try await gantry.makeRepo("pyc", template: "python-flask")
+            var layers: [String] = []
+            for app in ["pyc-first", "pyc-second"] {
+                try await gantry.createApp(app)
+                try #require(await repo.push(gantry.remote(app), ["main"]).succeeded)
+                let build = try #require(try await gantry.builds(app).first)
+                let image = try await gantry.inspectImage("\(app)-build-\(build.id)")
+                layers.append(try #require((image["Layers"] as? [String])?.dropFirst().first, "stack, virtualenv, app"))
+            }
+            #expect(layers[0] == layers[1], "the same requirements, the same virtualenv layer")
+            let blob = gantry.data.images + "/blobs/sha256/" + layers[0].dropFirst("sha256:".count)
+            let listed = try await ChildProcess.run(try ChildProcess.find("tar"), ["-tf", blob])
+            try #require(listed.succeeded, "\(listed)")
+            let entries = String(decoding: listed.output, as: UTF8.self).split(separator: "\n")
+            #expect(entries.contains { $0.contains("/site-packages/flask/__pycache__/app.cpython-") }, "flask's modules are byte-compiled")
+        }
+    }
+
     @Test func unchangedRequirementsAreNotDownloadedAgain() async throws {
         try await withDaemon { gantry in
             try await gantry.createApp("cached")
