@@ -97,6 +97,45 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpu/gantry-idle/\(identity)"))
     }
 
+    /// The push's tests come first: where a web process booting beside them (moved into the
+    /// idle cgroup) and the tests' container want the same CPU, the boot gets an eighth of it.
+    @Test func aBootingWebProcessYieldsTheCPUItSharesWithTheTests() async throws {
+        let fixture = try RuntimeFixture()
+        #expect(fixture.runtime.enableBackground() == nil)
+        try FileManager.default.createSymbolicLink(atPath: fixture.layer + "/bin/taskset", withDestinationPath: "busybox")
+        let spin = "exec taskset -c 0 sh -c 'while :; do :; done'"  // both on CPU 0
+        var tests = fixture.spec("t-tests-spin", spin)
+        tests.isBackground = true
+        _ = try await Background.changeWork { try await fixture.runtime.start(tests, logFile: fixture.root + "/tests.log") }
+        _ = try await Background.changeWork { try await fixture.runtime.start(fixture.spec("t-boot-spin", spin), logFile: fixture.root + "/boot.log") }
+        await fixture.runtime.setBackground("t-boot-spin", true)
+        let testsPID = try #require(await fixture.runtime.state("t-tests-spin")?.pid)
+        let bootPID = try #require(await fixture.runtime.state("t-boot-spin")?.pid)
+
+        // Until they have had a second of CPU 0 between them (the unit pass runs beside this).
+        let start = (tests: try Self.cpuTicks(of: testsPID), boot: try Self.cpuTicks(of: bootPID))
+        var used = (tests: 0, boot: 0)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while used.tests + used.boot < 100, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+            used = (try Self.cpuTicks(of: testsPID) - start.tests, try Self.cpuTicks(of: bootPID) - start.boot)
+        }
+        await fixture.runtime.stop("t-tests-spin", grace: .zero)
+        await fixture.runtime.stop("t-boot-spin", grace: .zero)
+        try #require(used.tests + used.boot >= 100, "CPU 0 was too busy: \(used) ticks in 30 s")
+        #expect(used.tests > 3 * used.boot, "ticks of CPU: tests \(used.tests), boot \(used.boot) (1024:128 shares make it ~8:1)")
+        await fixture.runtime.network.settle()
+        fixture.runtime.removeCgroupParent()
+    }
+
+    /// User and system CPU ticks (fields 14 and 15) a process has used.
+    static func cpuTicks(of pid: Int32) throws -> Int {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        guard let end = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)  // fields from the 3rd on
+    }
+
     @Test func changeWorkStarvedOfCPUIsMovedOutOfTheIdleCgroup() async throws {
         let fixture = try RuntimeFixture()
         let identity = fixture.runtime.network.identity

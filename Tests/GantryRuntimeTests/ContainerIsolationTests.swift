@@ -76,8 +76,6 @@ import Testing
         let quota = (try? String(contentsOfFile: cgroup + "/cpu.cfs_quota_us", encoding: .utf8))
             ?? (try? String(contentsOfFile: "/sys/fs/cgroup/gantry-idle/\(fixture.runtime.network.identity)/t-bundle/cpu.max", encoding: .utf8))
         #expect(quota?.hasPrefix("50000") == true, "\(String(describing: quota))")
-        let shares = try? String(contentsOfFile: cgroup + "/cpu.shares", encoding: .utf8)
-        #expect(shares?.hasPrefix("128") == true, "\(String(describing: shares))")
         await fixture.runtime.stop("t-bundle", grace: .zero)
         #expect(await fixture.attachedNetworks().isEmpty)
     }

@@ -26,7 +26,7 @@ struct OCIRuntimeSpec: Encodable {
         struct Resources: Encodable {
             struct Memory: Encodable { var limit: Int, swap: Int }
             struct Pids: Encodable { var limit: Int }
-            struct CPU: Encodable { var shares: Int?, quota: Int?, period: Int? }
+            struct CPU: Encodable { var quota: Int, period: Int }
             var memory: Memory
             var pids: Pids
             var cpu: CPU?
@@ -54,8 +54,6 @@ struct OCIRuntimeSpec: Encodable {
 
     /// The CFS period of a CPU limit: 100 ms, the kernel's default.
     static let cpuPeriod = 100_000
-    /// `cpu.shares` of a background container (builds, tests): an eighth of a web process's 1024.
-    static let backgroundCPUShares = 128
 
     /// 65536 open files, or less when gantryd's own hard limit is lower (a container cannot
     /// be given more than its parent has).
@@ -103,9 +101,7 @@ struct OCIRuntimeSpec: Encodable {
             resources: .init(
                 memory: .init(limit: container.memoryLimitBytes, swap: container.memoryLimitBytes),
                 pids: .init(limit: container.pidsLimit),
-                cpu: container.cpuLimit == nil && !container.isBackground ? nil : .init(
-                    shares: container.isBackground ? Self.backgroundCPUShares : nil, quota: container.cpuLimit.map { max(1000, Int($0 * Double(Self.cpuPeriod))) },
-                    period: container.cpuLimit == nil ? nil : Self.cpuPeriod)),
+                cpu: container.cpuLimit.map { .init(quota: max(1000, Int($0 * Double(Self.cpuPeriod))), period: Self.cpuPeriod) }),
             namespaces: ["pid", "ipc", "uts", "mount"].map { Linux.Namespace(type: $0) } + [Linux.Namespace(type: "network", path: networkNamespace)],
             maskedPaths: [
                 "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
