@@ -98,7 +98,7 @@ import Testing
     }
 
     /// The push's tests come first: where a web process booting beside them (moved into the
-    /// idle cgroup) and the tests' container want the same CPU, the boot gets an eighth of it.
+    /// idle cgroup) and the tests' container want the same CPU, the boot gets one part in nine.
     @Test func aBootingWebProcessYieldsTheCPUItSharesWithTheTests() async throws {
         let fixture = try RuntimeFixture()
         #expect(fixture.runtime.enableBackground() == nil)

@@ -172,6 +172,12 @@ struct MigrationTests {
         _ = try await store?.createApp(Fixture.app("hello"))
         #expect(FileManager.default.fileExists(atPath: directory))
         store = nil
+        // The last reference may go a moment later, from the thread that ran `createApp`
+        // (seen once in a loaded unit pass: still there right after `store = nil`).
+        let deadline = ContinuousClock.now + .seconds(10)
+        while FileManager.default.fileExists(atPath: directory), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(!FileManager.default.fileExists(atPath: directory))
     }
 }
