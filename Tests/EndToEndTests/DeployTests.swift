@@ -45,10 +45,11 @@ struct DeployTests {
             let (repo, good) = try await gantry.makeRepo("nocni", template: "static")
             try #require(await repo.push(gantry.remote("nocni"), ["main"]).succeeded)
             try FileManager.default.removeItem(atPath: plugins.path + "/bridge")
-            // The namespaces kept ready serve the next containers; the first one attached anew fails.
+            // The namespaces kept ready (12, three a push) serve the next pushes' containers; the
+            // first one attached anew fails.
             var refused: ProcessOutput?
             var live = (commit: good, page: try await gantry.get("nocni").text)
-            for attempt in 1...4 where refused == nil {
+            for attempt in 1...6 where refused == nil {
                 try await repo.commit("v\(attempt + 1)", files: ["index.html": "<p>v\(attempt + 1)</p>\n"])
                 let push = try await repo.push(gantry.remote("nocni"), ["main"])
                 if push.succeeded { live = (try await repo.revParse("HEAD"), try await gantry.get("nocni").text) } else { refused = push }
