@@ -44,7 +44,7 @@ extension Gantryd {
         // start must leave no network namespace behind (the ready pool is attached at start).
         let routerTraffic = RouterTraffic(router: router, counter: traffic)
         let scheduler = runtime == "swarm" ? try await swarmScheduler(router: routerTraffic, dataDirectory: dataDirectory, logger: logger) : nil
-        let runc = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers, network: network, networkPoolSize: 12)
+        let runc = RuncRuntime(binary: ociRuntime, containersDirectory: dataDirectory.containers, network: network, networkPoolSize: ContainerNetwork.gantrydPoolSize)
         do {
             let leftovers = try await runc.network.start()
             if leftovers > 0 { logger.notice("detached \(leftovers) network namespaces a crash left behind") }

@@ -56,13 +56,7 @@ struct BuildTests {
     @Test func theSameCommitBuiltTwiceHasTheSameAppLayer() async throws {
         try await withDaemon { gantry in
             let (repo, _) = try await gantry.makeRepo("same", template: "go")
-            var layers: [String] = []
-            for app in ["first", "second"] {
-                try await gantry.createApp(app)
-                try #require(await repo.push(gantry.remote(app), ["main"]).succeeded)
-                let build = try #require(try await gantry.builds(app).first)
-                layers.append(try #require((try await gantry.inspectImage("\(app)-build-\(build.id)")["Layers"] as? [String])?.last))
-            }
+            let layers = try await gantry.imageLayers(pushing: repo, toNewApps: ["first", "second"]).map { try #require($0.last) }
             #expect(layers[0] == layers[1])
         }
     }
@@ -73,14 +67,8 @@ struct BuildTests {
     @Test func theVirtualenvIsByteCompiledAndTheSameRequirementsGiveTheSameLayer() async throws {
         try await withDaemon { gantry in
             let (repo, _) = try await gantry.makeRepo("pyc", template: "python-flask")
-            var layers: [String] = []
-            for app in ["pyc-first", "pyc-second"] {
-                try await gantry.createApp(app)
-                try #require(await repo.push(gantry.remote(app), ["main"]).succeeded)
-                let build = try #require(try await gantry.builds(app).first)
-                let image = try await gantry.inspectImage("\(app)-build-\(build.id)")
-                layers.append(try #require((image["Layers"] as? [String])?.dropFirst().first, "stack, virtualenv, app"))
-            }
+            let layers = try await gantry.imageLayers(pushing: repo, toNewApps: ["pyc-first", "pyc-second"])
+                .map { try #require($0.dropFirst().first, "stack, virtualenv, app") }
             #expect(layers[0] == layers[1], "the same requirements, the same virtualenv layer")
             let blob = gantry.data.images + "/blobs/sha256/" + layers[0].dropFirst("sha256:".count)
             let listed = try await ChildProcess.run(try ChildProcess.find("tar"), ["-tf", blob])
@@ -225,5 +213,20 @@ struct BuildTests {
             #expect(try await gantry.get("venv").status == 200, "served on the new virtualenv")
             #expect(gantry.leftovers().isEmpty, "left behind: \(gantry.leftovers())")
         }
+    }
+}
+
+extension GantryDaemon {
+    /// Creates each of `apps`, pushes `repo`'s main to it, and returns the layers of each one's
+    /// first image, in order.
+    func imageLayers(pushing repo: GitRepo, toNewApps apps: [String]) async throws -> [[String]] {
+        var layers: [[String]] = []
+        for app in apps {
+            try await createApp(app)
+            try #require(await repo.push(remote(app), ["main"]).succeeded)
+            let build = try #require(try await builds(app).first)
+            layers.append(try await inspectImage("\(app)-build-\(build.id)")["Layers"] as? [String] ?? [])
+        }
+        return layers
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import GantryClient
 import GantryCore
+import GantryRuntime
 import Testing
 
 /// Push to live: real git, runc containers behind gantryd's router.
@@ -45,11 +46,11 @@ struct DeployTests {
             let (repo, good) = try await gantry.makeRepo("nocni", template: "static")
             try #require(await repo.push(gantry.remote("nocni"), ["main"]).succeeded)
             try FileManager.default.removeItem(atPath: plugins.path + "/bridge")
-            // The namespaces kept ready (12, three a push) serve the next pushes' containers; the
+            // The namespaces kept ready (three a push) serve the next pushes' containers; the
             // first one attached anew fails.
             var refused: ProcessOutput?
             var live = (commit: good, page: try await gantry.get("nocni").text)
-            for attempt in 1...6 where refused == nil {
+            for attempt in 1...(ContainerNetwork.gantrydPoolSize / 3 + 2) where refused == nil {
                 try await repo.commit("v\(attempt + 1)", files: ["index.html": "<p>v\(attempt + 1)</p>\n"])
                 let push = try await repo.push(gantry.remote("nocni"), ["main"])
                 if push.succeeded { live = (try await repo.revParse("HEAD"), try await gantry.get("nocni").text) } else { refused = push }

@@ -1,5 +1,6 @@
 import Foundation
 import GantryClient
+import GantryRuntime
 import Testing
 
 /// Issue 11: `DEL` on every path that removes a container. A hundred deploys (a push's build,
@@ -18,12 +19,14 @@ import Testing
                 _ = try await gantry.api.changeConfig(app: "leaky", set: ["DEPLOY": String(deploy)], deploy: true)
             }
             #expect(try await gantry.get("leaky").status == 200)
-            // One web process, its namespace, and the twelve kept ready: nothing else, once the
-            // old processes have retired, their namespaces are detached and the pool is full
-            // again (the namespace count alone passes 13 on the way, while the pool refills).
+            // One web process, its namespace, and those kept ready: nothing else, once the old
+            // processes have retired, their namespaces are detached and the pool is full again
+            // (the namespace count alone passes the mark on the way, while the pool refills).
+            let expected = 1 + ContainerNetwork.gantrydPoolSize
             try await gantry.eventually("the old releases' namespaces to be detached", within: .seconds(60)) {
                 let state = HostNetworkState.now()
-                return [state.namespaces - before.namespaces, state.bridgePorts - before.bridgePorts, state.addresses - before.addresses] == [13, 13, 13]
+                return [state.namespaces - before.namespaces, state.bridgePorts - before.bridgePorts, state.addresses - before.addresses]
+                    == [expected, expected, expected]
             }
             let settled = HostNetworkState.now()
             #expect(settled.rules == before.rules, "no iptables rule of a container's own: \(settled) vs \(before)")

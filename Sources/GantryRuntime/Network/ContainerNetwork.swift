@@ -39,6 +39,9 @@ public actor ContainerNetwork {
     /// What failed last in the background (a refill, a detach), for the log.
     public private(set) var lastBackgroundError: String?
 
+    /// How many attached namespaces gantryd keeps ready: what four pushes take (see above).
+    public static let gantrydPoolSize = 12
+
     public init(configuration: NetworkConfiguration, recordsDirectory: String, identity: String, poolSize: Int = 2) {
         self.configuration = configuration
         self.recordsDirectory = recordsDirectory

@@ -39,7 +39,7 @@ public struct RuncRuntime: ContainerRuntime {
     /// - Parameter logWriter: default: `gantry-logger` beside the running executable (SwiftPM
     ///   builds it into the same directory as gantryd and the test bundles).
     /// - Parameter networkPoolSize: how many attached network namespaces are kept ready (gantryd
-    ///   keeps 12, what four pushes take; a runtime that keeps some must be shut down: `network.shutdown()`).
+    ///   keeps `ContainerNetwork.gantrydPoolSize`; a runtime that keeps some must be shut down: `network.shutdown()`).
     public init(
         binary: String = "runc", containersDirectory: String, logWriter: String? = nil, network: NetworkConfiguration = .standard,
         networkPoolSize: Int = 0
